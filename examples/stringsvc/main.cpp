@@ -1,0 +1,31 @@
+// stringsvc — wiring: flags, service, endpoints, both transports, run until SIGTERM.
+#include <CLI/CLI.hpp>
+
+#include "endpoints.hpp"
+#include "service.hpp"
+#include "svckit/runner.hpp"
+#include "svckit/transport/grpc/server.hpp"
+#include "svckit/transport/http/server.hpp"
+#include "transport.hpp"
+
+int main(int argc, char** argv) {
+  svckit::RunnerOptions opts;
+  CLI::App app{"stringsvc: uppercases and counts strings over HTTP/JSON and gRPC (an svckit example)"};
+  svckit::add_runner_flags(app, opts);
+  CLI11_PARSE(app, argc, argv);
+
+  svckit::Runner runner(opts);
+  auto svc = stringsvc::with_logging(stringsvc::make_string_service(), svckit::log::Logger("stringsvc.service"));
+  auto endpoints = stringsvc::make_server_endpoints(svc);
+
+  svckit::http::Router router;
+  stringsvc::add_http_routes(router, endpoints);
+  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr},
+                                                     std::move(router));
+  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
+  stringsvc::add_grpc_methods(*grpc, endpoints);
+
+  runner.add(http);
+  runner.add(grpc);
+  return runner.run();
+}

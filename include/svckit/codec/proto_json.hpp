@@ -1,0 +1,31 @@
+// svckit/codec/proto_json.hpp — protobuf messages as JSON bodies (proto3 JSON mapping).
+//
+// Include this where a protobuf message is served or called over HTTP/JSON: the same endpoints then serve
+// gRPC and HTTP. Field names are the .proto names (snake_case); lowerCamelCase is accepted on input, as the
+// proto3 JSON mapping requires. Unknown fields are rejected with INVALID_ARGUMENT.
+#pragma once
+
+#include <concepts>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/message.h>
+
+#include "svckit/codec/json.hpp"
+
+namespace svckit::json {
+
+Status proto_from_json(std::string_view body, google::protobuf::Message& out);
+std::string proto_to_json(const google::protobuf::Message& m);
+
+template <class T>
+struct Codec<T, std::enable_if_t<std::is_base_of_v<google::protobuf::Message, T>>> {
+  static Result<T> decode(std::string_view body) {
+    T out;
+    if (auto s = proto_from_json(body, out); !s.ok()) return s;
+    return out;
+  }
+  static std::string encode(const T& v) { return proto_to_json(v); }
+};
+
+}  // namespace svckit::json

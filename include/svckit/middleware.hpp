@@ -1,0 +1,40 @@
+// svckit/middleware.hpp — decorating endpoints, and the order decorators run in.
+//
+// A middleware takes an Endpoint and returns an Endpoint that does something before and/or after calling
+// it. chain(ep, a, b, c) returns a(b(c(ep))): the FIRST middleware listed is the OUTERMOST, so it sees the
+// request first and the response last — the same order as go-kit's endpoint.Chain. A typical server order:
+//
+//   auto ep = svckit::chain(raw, svckit::middleware::Logging{log, "uppercase"},   // sees everything
+//                                svckit::middleware::Timeout{std::chrono::seconds(2)});
+//
+// Any callable Endpoint<Req,Resp> → Endpoint<Req,Resp> works as a middleware, including generic function
+// objects with a templated call operator (how svckit's own middleware are written, so they fit every
+// endpoint type).
+#pragma once
+
+#include <functional>
+
+#include "svckit/endpoint.hpp"
+
+namespace svckit {
+
+template <class Req, class Resp>
+using Middleware = std::function<Endpoint<Req, Resp>(Endpoint<Req, Resp>)>;
+
+/// Wraps ep in the given middleware; the first one listed runs first (outermost).
+template <class Req, class Resp, class... Ms>
+Endpoint<Req, Resp> chain(Endpoint<Req, Resp> ep, Ms&&... ms) {
+  if constexpr (sizeof...(Ms) == 0) {
+    return ep;
+  } else {
+    // Apply right to left so that the leftmost ends up outermost.
+    Endpoint<Req, Resp> result = std::move(ep);
+    auto apply = [&result](auto&& m) { result = m(std::move(result)); };
+    [&]<std::size_t... I>(std::index_sequence<I...>, auto&& tuple) {
+      (apply(std::get<sizeof...(Ms) - 1 - I>(tuple)), ...);
+    }(std::index_sequence_for<Ms...>{}, std::forward_as_tuple(std::forward<Ms>(ms)...));
+    return result;
+  }
+}
+
+}  // namespace svckit

@@ -1,0 +1,37 @@
+// svckit/middleware/logging.hpp — logs one line per call: method, duration, outcome, request id.
+//
+// Request and response bodies are never logged: they carry personal data (emails, passwords). Successful
+// calls are logged at Info, failures at Warn (client errors) or Error (server errors).
+//
+//   auto ep = svckit::chain(raw, svckit::middleware::Logging{svckit::log::Logger("users"), "create"});
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "svckit/endpoint.hpp"
+#include "svckit/log.hpp"
+
+namespace svckit::middleware {
+
+/// Writes the line for one finished call; shared by every Logging<Req,Resp> instantiation.
+void log_call(const log::Logger& logger, const std::string& method, const Context& ctx, const Status& status,
+              std::chrono::steady_clock::duration took);
+
+struct Logging {
+  log::Logger logger;
+  std::string method;
+
+  template <class Req, class Resp>
+  Endpoint<Req, Resp> operator()(Endpoint<Req, Resp> next) const {
+    return [logger = logger, method = method, next = std::move(next)](
+               const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
+      auto start = std::chrono::steady_clock::now();
+      Result<Resp> r = co_await next(ctx, req);
+      log_call(logger, method, ctx, r.status(), std::chrono::steady_clock::now() - start);
+      co_return r;
+    };
+  }
+};
+
+}  // namespace svckit::middleware

@@ -1,0 +1,51 @@
+// svckit/middleware/timeout.hpp — bounds how long an endpoint may take.
+//
+// Timeout{d} shortens the Context's deadline to now+d (never lengthens it) and enforces it: when the
+// deadline passes first, the call is cancelled and DEADLINE_EXCEEDED returned. Transports enforce the
+// deadline that arrives from the caller the same way (see run_with_deadline).
+#pragma once
+
+#include <chrono>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "svckit/endpoint.hpp"
+
+namespace svckit {
+
+/// Runs next(ctx, req), or returns DEADLINE_EXCEEDED if ctx's deadline passes first. Without a deadline it
+/// simply awaits next.
+template <class Req, class Resp>
+boost::asio::awaitable<Result<Resp>> run_with_deadline(const Endpoint<Req, Resp>& next, const Context& ctx,
+                                                       const Req& req) {
+  auto deadline = ctx.deadline();
+  if (!deadline) co_return co_await next(ctx, req);
+  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before the call started");
+  using namespace boost::asio::experimental::awaitable_operators;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *deadline);
+  auto winner = co_await (next(ctx, req) || timer.async_wait(boost::asio::use_awaitable));
+  if (winner.index() == 0) co_return std::move(std::get<0>(winner));
+  co_return deadline_exceeded("deadline exceeded");
+}
+
+namespace middleware {
+
+struct Timeout {
+  std::chrono::steady_clock::duration timeout;
+
+  template <class Req, class Resp>
+  Endpoint<Req, Resp> operator()(Endpoint<Req, Resp> next) const {
+    return [timeout = timeout, next = std::move(next)](const Context& ctx,
+                                                       const Req& req) -> boost::asio::awaitable<Result<Resp>> {
+      Context child = ctx;
+      child.set_timeout(timeout);
+      co_return co_await run_with_deadline(next, child, req);
+    };
+  }
+};
+
+}  // namespace middleware
+}  // namespace svckit

@@ -1,0 +1,21 @@
+// svckit/server.hpp — what the runner needs from anything that serves requests.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace svckit {
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  /// Binds and starts accepting. Throws std::system_error when the address cannot be bound.
+  virtual void start() = 0;
+  /// Graceful stop: stop accepting, let in-flight requests finish until deadline, then close everything.
+  /// Blocks until done. Safe to call from a thread that is not one of the server's own.
+  virtual void shutdown(std::chrono::steady_clock::time_point deadline) = 0;
+  /// "http 127.0.0.1:8080", for logs.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace svckit

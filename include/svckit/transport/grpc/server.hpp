@@ -1,0 +1,74 @@
+// svckit/transport/grpc/server.hpp — serving Endpoints over gRPC.
+//
+//   svckit::grpc::Server grpc(runner.io(), {.address = "127.0.0.1:8081"});
+//   grpc.add("/pb.StringService/Uppercase", uppercase_endpoint);   // Endpoint<pb::UppercaseRequest, …>
+//   runner.add(grpc_ptr);
+//
+// Built on gRPC's asynchronous (CompletionQueue) API with a generic service: a small number of poller
+// threads (cq_threads) receive calls and hand each to a coroutine on the io pool, so an endpoint that waits
+// on something downstream holds no thread. No thread per call, no generated service class needed.
+// The caller's deadline becomes the Context deadline and is enforced (DEADLINE_EXCEEDED); gRPC metadata
+// becomes Context metadata; x-request-id becomes the request id. Unknown methods get UNIMPLEMENTED,
+// requests that do not parse INVALID_ARGUMENT.
+// Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "svckit/endpoint.hpp"
+#include "svckit/io_pool.hpp"
+#include "svckit/middleware/timeout.hpp"
+#include "svckit/server.hpp"
+#include "svckit/transport/grpc/message.hpp"
+
+namespace svckit::grpc {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1:8081";  // host:port; port 0 picks a free one (see port())
+  int cq_threads = 1;                       // completion-queue poller threads
+  int max_message_bytes = 4 << 20;
+};
+
+/// What a method handler produces: a status, and the serialised reply when OK.
+struct RawReply {
+  Status status;
+  ::grpc::ByteBuffer payload;
+};
+using RawHandler = std::function<boost::asio::awaitable<RawReply>(const Context&, const ::grpc::ByteBuffer&)>;
+
+class Server : public svckit::Server {
+ public:
+  Server(IoPool& io, ServerOptions opts);
+  ~Server() override;
+
+  /// Serves endpoint as the unary method full_method ("/package.Service/Method").
+  template <class Req, class Resp>
+  void add(std::string full_method, Endpoint<Req, Resp> endpoint) {
+    add_raw(std::move(full_method),
+            [ep = std::move(endpoint)](const Context& ctx, const ::grpc::ByteBuffer& in) -> boost::asio::awaitable<RawReply> {
+              Req req;
+              if (auto s = parse_message(in, req); !s.ok()) co_return RawReply{s, {}};
+              Result<Resp> r = co_await run_with_deadline(ep, ctx, req);
+              if (!r.ok()) co_return RawReply{r.status(), {}};
+              co_return RawReply{Status(), serialize_message(*r)};
+            });
+  }
+  void add_raw(std::string full_method, RawHandler handler);
+
+  void start() override;
+  void shutdown(std::chrono::steady_clock::time_point deadline) override;
+  std::string describe() const override;
+  std::uint16_t port() const;
+
+  struct State;  // server.cpp
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace svckit::grpc

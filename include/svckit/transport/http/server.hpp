@@ -1,0 +1,51 @@
+// svckit/transport/http/server.hpp — an HTTP/1.1 server on Boost.Beast with C++20 coroutines.
+//
+// One acceptor per io thread (SO_REUSEPORT), so a connection lives on one thread from accept to close.
+// Keep-alive is supported; pipelined requests are answered in order (a request is read only after the
+// previous response was written). Limits: body_limit (413), header_limit (431), read_timeout for the whole
+// of one request including waiting for it (slow or idle clients are disconnected). Bad requests never reach
+// handlers: malformed HTTP gets 400, unknown routes 404, wrong methods 405.
+//
+// Thread-safety: configure the router before start(); start()/shutdown() from one controlling thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "svckit/io_pool.hpp"
+#include "svckit/server.hpp"
+#include "svckit/transport/http/router.hpp"
+
+namespace svckit::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1:8080";  // host:port; port 0 picks a free one (see port())
+  std::size_t body_limit = 1 << 20;        // bytes
+  std::size_t header_limit = 8 << 10;      // bytes
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds write_timeout{30000};
+};
+
+class Server : public svckit::Server {
+ public:
+  Server(IoPool& io, ServerOptions opts, Router router);
+  ~Server() override;
+
+  void start() override;
+  void shutdown(std::chrono::steady_clock::time_point deadline) override;
+  std::string describe() const override;
+
+  /// The bound port (after start()).
+  std::uint16_t port() const;
+  /// Requests being handled right now.
+  std::size_t in_flight() const;
+
+  struct State;  // shared with the connection coroutines, which may outlive this handle (server.cpp)
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace svckit::http

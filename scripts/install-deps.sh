@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package svckit needs to build, test, benchmark and run the demo.
+# Idempotent: only missing packages are installed, and `apt-get update` runs only when something is missing.
+# --no-install-recommends keeps Boost 1.74 (pulled in by some recommends) from replacing 1.81.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  # core, transports
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libcli11-dev libspdlog-dev libfmt-dev
+  # tests and benchmarks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev wrk curl python3
+  # discovery
+  etcd-server etcd-client
+  # bug tracker
+  libsqlite3-dev libsodium-dev uuid-dev libcurl4-openssl-dev python3-aiosmtpd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

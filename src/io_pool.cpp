@@ -1,0 +1,42 @@
+#include "svckit/io_pool.hpp"
+
+namespace svckit {
+
+IoPool::IoPool(std::size_t threads) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  for (std::size_t i = 0; i < threads; ++i) {
+    // concurrency hint 1: each context is run by exactly one thread, so asio can skip internal locking.
+    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    guards_.emplace_back(contexts_.back()->get_executor());
+  }
+}
+
+IoPool::~IoPool() {
+  stop();
+  join();
+}
+
+boost::asio::io_context& IoPool::next() {
+  return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
+}
+
+void IoPool::start() {
+  if (!threads_.empty()) return;
+  for (auto& ctx : contexts_) threads_.emplace_back([c = ctx.get()] { c->run(); });
+}
+
+void IoPool::release() {
+  for (auto& g : guards_) g.reset();
+}
+
+void IoPool::stop() {
+  for (auto& ctx : contexts_) ctx->stop();
+}
+
+void IoPool::join() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+}  // namespace svckit

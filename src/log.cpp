@@ -1,0 +1,178 @@
+#include "svckit/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace svckit::log {
+namespace {
+
+struct Config {
+  std::atomic<Level> level{Level::Info};
+  std::atomic<Format> format{Format::Logfmt};
+  std::mutex mu;  // guards sink and serialises writes
+  Sink sink;
+};
+
+Config& config() {
+  static Config c;
+  return c;
+}
+
+constexpr std::string_view level_name(Level l) {
+  switch (l) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warn";
+    case Level::Error: return "error";
+  }
+  return "info";
+}
+
+bool needs_quotes(std::string_view s) {
+  if (s.empty()) return true;
+  for (char c : s)
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f) return true;
+  return false;
+}
+
+void append_escaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
+void append_string(std::string& out, std::string_view s, Format f) {
+  if (f == Format::Logfmt && !needs_quotes(s)) {
+    out += s;
+    return;
+  }
+  out += '"';
+  append_escaped(out, s);
+  out += '"';
+}
+
+// Renders a value; strings come out quoted (JSON) or quoted-when-needed (logfmt).
+std::string render(const Field::Value& v, Format f) {
+  std::string out;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string_view>) append_string(out, x, f);
+        else if constexpr (std::is_same_v<T, bool>) out += x ? "true" : "false";
+        else if constexpr (std::is_same_v<T, double>) {
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "%.6g", x);
+          out += buf;
+        } else out += std::to_string(x);
+      },
+      v);
+  return out;
+}
+
+void append_pair(std::string& line, std::string_view key, std::string_view rendered, Format f) {
+  if (f == Format::Json) {
+    line += ",\"";
+    append_escaped(line, key);
+    line += "\":";
+  } else {
+    line += ' ';
+    line += key;
+    line += '=';
+  }
+  line += rendered;
+}
+
+std::string timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+}  // namespace
+
+std::optional<Level> parse_level(std::string_view s) {
+  if (s == "debug") return Level::Debug;
+  if (s == "info") return Level::Info;
+  if (s == "warn" || s == "warning") return Level::Warn;
+  if (s == "error") return Level::Error;
+  return std::nullopt;
+}
+
+std::optional<Format> parse_format(std::string_view s) {
+  if (s == "logfmt" || s == "text") return Format::Logfmt;
+  if (s == "json") return Format::Json;
+  return std::nullopt;
+}
+
+void configure(Level min_level, Format format, Sink sink) {
+  auto& c = config();
+  c.level = min_level;
+  c.format = format;
+  std::lock_guard lock(c.mu);
+  c.sink = std::move(sink);
+}
+
+Level min_level() { return config().level.load(std::memory_order_relaxed); }
+
+Logger Logger::with(std::initializer_list<Field> fields) const {
+  Logger out = *this;
+  // Rendered once, as JSON values: a JSON string literal is also a valid quoted logfmt value.
+  for (const auto& f : fields) out.bound_.emplace_back(std::string(f.key), render(f.value, Format::Json));
+  return out;
+}
+
+void Logger::log(Level level, std::string_view msg, std::initializer_list<Field> fields) const {
+  auto& c = config();
+  if (level < c.level.load(std::memory_order_relaxed)) return;
+  const Format f = c.format.load(std::memory_order_relaxed);
+
+  std::string line;
+  line.reserve(160);
+  if (f == Format::Json) {
+    line += "{\"ts\":\"" + timestamp() + "\"";
+    append_pair(line, "level", render(level_name(level), f), f);
+  } else {
+    line += "ts=" + timestamp();
+    append_pair(line, "level", level_name(level), f);
+  }
+  append_pair(line, "logger", render(std::string_view(name_), f), f);
+  append_pair(line, "msg", render(msg, f), f);
+  for (const auto& [k, json_value] : bound_) {
+    append_pair(line, k, json_value, f);
+  }
+  for (const auto& field : fields) append_pair(line, field.key, render(field.value, f), f);
+  if (f == Format::Json) line += '}';
+  line += '\n';
+
+  std::lock_guard lock(c.mu);
+  if (c.sink) {
+    c.sink(line);
+  } else {
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+}
+
+}  // namespace svckit::log

@@ -1,0 +1,23 @@
+#include "svckit/middleware/logging.hpp"
+
+namespace svckit::middleware {
+
+void log_call(const log::Logger& logger, const std::string& method, const Context& ctx, const Status& status,
+              std::chrono::steady_clock::duration took) {
+  const double ms = std::chrono::duration<double, std::milli>(took).count();
+  if (status.ok()) {
+    if (!logger.enabled(log::Level::Info)) return;
+    logger.info("call", {{"method", method}, {"request_id", ctx.request_id()}, {"took_ms", ms}, {"code", "OK"}});
+    return;
+  }
+  // 4xx-like outcomes are the caller's problem (warn); the rest are ours (error).
+  const bool server_fault = http_status_of(status.code()) >= 500;
+  logger.log(server_fault ? log::Level::Error : log::Level::Warn, "call",
+             {{"method", method},
+              {"request_id", ctx.request_id()},
+              {"took_ms", ms},
+              {"code", to_string(status.code())},
+              {"error", status.message()}});
+}
+
+}  // namespace svckit::middleware

@@ -1,0 +1,91 @@
+#include "svckit/runner.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+
+namespace svckit {
+
+void add_runner_flags(CLI::App& app, RunnerOptions& o) {
+  app.add_option("--http-addr", o.http_addr, "HTTP listen address host:port")->capture_default_str();
+  app.add_option("--grpc-addr", o.grpc_addr, "gRPC listen address host:port")->capture_default_str();
+  app.add_option("--debug-addr", o.debug_addr, "debug listener (metrics, health) host:port")
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "io threads (0: one per core)")->capture_default_str();
+  app.add_option_function<int>(
+         "--shutdown-timeout-ms", [&o](int ms) { o.shutdown_timeout = std::chrono::milliseconds(ms); },
+         "how long in-flight requests may run after SIGTERM")
+      ->default_str(std::to_string(o.shutdown_timeout.count()));
+  app.add_option("--log-level", o.log_level, "debug|info|warn|error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--log-format", o.log_format, "logfmt|json")
+      ->check(CLI::IsMember({"logfmt", "json"}))
+      ->capture_default_str();
+}
+
+Runner::Runner(RunnerOptions opts) : opts_(std::move(opts)), io_(opts_.threads) {
+  log::configure(log::parse_level(opts_.log_level).value_or(log::Level::Info),
+                 log::parse_format(opts_.log_format).value_or(log::Format::Logfmt));
+}
+
+Runner::~Runner() {
+  io_.stop();
+  io_.join();
+}
+
+void Runner::add(std::shared_ptr<Server> server) { servers_.push_back(std::move(server)); }
+
+void Runner::on_shutdown(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
+
+void Runner::shutdown() {
+  std::lock_guard lock(mu_);
+  stop_requested_ = true;
+  cv_.notify_all();
+}
+
+int Runner::run() {
+  io_.start();
+
+  // Signals are waited for on a small private io_context, so no signal handler runs arbitrary code.
+  boost::asio::io_context sig_io(1);
+  boost::asio::signal_set signals(sig_io, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log_.info("signal received, shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    shutdown();
+  });
+  std::thread sig_thread([&] { sig_io.run(); });
+
+  int rc = 0;
+  std::size_t started = 0;
+  try {
+    for (auto& s : servers_) {
+      s->start();
+      ++started;
+      log_.info("listening", {{"server", s->describe()}});
+    }
+  } catch (const std::exception& e) {
+    log_.error("start failed", {{"error", e.what()}});
+    rc = 1;
+    shutdown();
+  }
+
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stop_requested_; });
+  }
+
+  for (auto it = hooks_.rbegin(); it != hooks_.rend(); ++it) (*it)();
+  const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown_timeout;
+  for (std::size_t i = 0; i < started; ++i) servers_[i]->shutdown(deadline);
+  log_.info("stopped");
+
+  signals.cancel();
+  sig_io.stop();
+  sig_thread.join();
+  io_.stop();
+  io_.join();
+  return rc;
+}
+
+}  // namespace svckit

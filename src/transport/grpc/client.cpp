@@ -1,0 +1,99 @@
+#include "svckit/transport/grpc/client.hpp"
+
+#include <thread>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include "runtime.hpp"
+#include "svckit/transport/grpc/status.hpp"
+
+namespace svckit::grpc {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// The process-wide client completion queue and the thread that drains it. Completions only post back to
+// the caller's executor, so one thread serves any number of calls.
+class ClientQueue {
+ public:
+  static ClientQueue& instance() {
+    static ClientQueue q;
+    return q;
+  }
+  ::grpc::CompletionQueue* cq() { return &cq_; }
+
+ private:
+  ClientQueue() {
+    detail::init_runtime();
+    thread_ = std::thread([this] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq_.Next(&tag, &ok)) static_cast<detail::Tag*>(tag)->done(ok);
+    });
+  }
+  ~ClientQueue() {
+    cq_.Shutdown();
+    thread_.join();
+  }
+  ::grpc::CompletionQueue cq_;
+  std::thread thread_;
+};
+
+// Everything one call needs, alive until gRPC reports the call finished.
+struct UnaryCallBase : detail::Tag {
+  ::grpc::ClientContext context;
+  ::grpc::ByteBuffer reply;
+  ::grpc::Status status;
+  std::unique_ptr<::grpc::GenericClientAsyncResponseReader> reader;
+};
+
+// Completes on the gRPC queue thread and resumes the caller on the caller's own executor.
+template <class Handler>
+struct UnaryCall final : UnaryCallBase {
+  explicit UnaryCall(Handler h) : handler(std::move(h)) {}
+  Handler handler;
+
+  void done(bool) override {
+    std::unique_ptr<UnaryCall> self(this);
+    auto ex = asio::get_associated_executor(handler);
+    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply)]() mutable {
+      std::move(h)(std::move(st), std::move(r));
+    });
+  }
+};
+
+std::chrono::system_clock::time_point to_system(Context::Clock::time_point t) {
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(t - Context::Clock::now());
+}
+
+}  // namespace
+
+asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::grpc::Channel>& channel,
+                                                       const std::string& full_method, const Context& ctx,
+                                                       ::grpc::ByteBuffer request, ClientOptions opts) {
+  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before calling " + full_method);
+  auto [status, reply] = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                       void(::grpc::Status, ::grpc::ByteBuffer)>(
+      [&](auto handler) {
+        auto call = std::make_unique<UnaryCall<decltype(handler)>>(std::move(handler));
+        call->context.set_deadline(to_system(ctx.deadline().value_or(Context::Clock::now() + opts.timeout)));
+        if (!ctx.request_id().empty()) call->context.AddMetadata("x-request-id", ctx.request_id());
+        ::grpc::GenericStub stub(channel);
+        auto* cq = ClientQueue::instance().cq();
+        call->reader = stub.PrepareUnaryCall(&call->context, full_method, request, cq);
+        call->reader->StartCall();
+        auto* raw = call.release();  // owned by the completion queue until done()
+        raw->reader->Finish(&raw->reply, &raw->status, raw);
+      },
+      asio::use_awaitable);
+  if (!status.ok()) co_return from_grpc(status);
+  co_return std::move(reply);
+}
+
+}  // namespace svckit::grpc

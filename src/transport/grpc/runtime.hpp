@@ -1,0 +1,16 @@
+// Private to the gRPC transport: process-wide gRPC set-up and the completion-queue tag interface.
+#pragma once
+
+namespace svckit::grpc::detail {
+
+/// Turns off abseil's mutex deadlock detection (on in Debian's build; it costs a few percent inside gRPC
+/// and is a debugging aid). Called once by every server and client entry point.
+void init_runtime();
+
+/// Every object whose address is put on a completion queue implements this.
+struct Tag {
+  virtual ~Tag() = default;
+  virtual void done(bool ok) = 0;
+};
+
+}  // namespace svckit::grpc::detail

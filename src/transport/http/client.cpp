@@ -1,0 +1,138 @@
+#include "svckit/transport/http/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace svckit::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+struct Client::Pool {
+  struct Conn {
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    explicit Conn(asio::any_io_executor ex) : stream(std::move(ex)) {}
+  };
+  std::mutex mu;
+  std::vector<std::unique_ptr<Conn>> idle;
+  std::size_t opened = 0;
+
+  // Prefers a connection opened on the caller's executor (its socket lives on the caller's thread).
+  std::unique_ptr<Conn> take(const asio::any_io_executor& ex) {
+    std::lock_guard lock(mu);
+    for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
+      if ((*it)->stream.get_executor() == ex) {
+        auto c = std::move(*it);
+        idle.erase(std::next(it).base());
+        return c;
+      }
+    }
+    return nullptr;
+  }
+  void give_back(std::unique_ptr<Conn> c, std::size_t max_idle) {
+    std::lock_guard lock(mu);
+    if (idle.size() < max_idle) idle.push_back(std::move(c));
+  }
+};
+
+Client::Client(std::string host, std::uint16_t port, ClientOptions opts)
+    : host_(std::move(host)), port_(port), opts_(opts), pool_(std::make_unique<Pool>()) {}
+
+Client::~Client() = default;
+
+std::size_t Client::connections_opened() const {
+  std::lock_guard lock(pool_->mu);
+  return pool_->opened;
+}
+
+namespace {
+Status transport_error(const boost::system::error_code& ec, const std::string& what, const std::string& addr) {
+  if (ec == beast::error::timeout) return deadline_exceeded(what + " " + addr + ": deadline exceeded");
+  return unavailable(what + " " + addr + ": " + ec.message());
+}
+bool stale_connection_error(const boost::system::error_code& ec) {
+  return ec == beast_http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
+}  // namespace
+
+asio::awaitable<Result<Response>> Client::send(const Context& ctx, Request req) {
+  auto ex = co_await asio::this_coro::executor;
+  const auto deadline = ctx.deadline().value_or(Context::Clock::now() + opts_.timeout);
+  req.set(beast_http::field::host, host_);
+  if (!ctx.request_id().empty()) req.set(kRequestIdHeader, ctx.request_id());
+  if (ctx.deadline()) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*ctx.remaining()).count();
+    req.set(kTimeoutHeader, std::to_string(ms));
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (Context::Clock::now() >= deadline) co_return deadline_exceeded("deadline exceeded before sending to " + address());
+    auto conn = pool_->take(ex);
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      conn = std::make_unique<Pool::Conn>(ex);
+      conn->stream.expires_at(deadline);
+      tcp::resolver resolver(ex);
+      auto [rec, results] = co_await resolver.async_resolve(host_, std::to_string(port_), use_nothrow);
+      if (rec) co_return unavailable("resolve " + address() + ": " + rec.message());
+      auto [cec, ep] = co_await conn->stream.async_connect(results, use_nothrow);
+      if (cec) co_return transport_error(cec, "connect", address());
+      conn->stream.socket().set_option(tcp::no_delay(true));
+      std::lock_guard lock(pool_->mu);
+      ++pool_->opened;
+    }
+    conn->stream.expires_at(deadline);
+    auto [wec, wn] = co_await beast_http::async_write(conn->stream, req, use_nothrow);
+    (void)wn;
+    if (wec) {
+      if (reused && stale_connection_error(wec)) continue;
+      co_return transport_error(wec, "send to", address());
+    }
+    beast_http::response_parser<beast_http::string_body> parser;
+    parser.body_limit(opts_.body_limit);
+    auto [rec, rn] = co_await beast_http::async_read(conn->stream, conn->buffer, parser, use_nothrow);
+    (void)rn;
+    if (rec) {
+      if (reused && stale_connection_error(rec)) continue;
+      co_return transport_error(rec, "read from", address());
+    }
+    Response res = parser.release();
+    if (res.keep_alive()) {
+      conn->stream.expires_never();
+      pool_->give_back(std::move(conn), opts_.max_idle);
+    }
+    co_return res;
+  }
+  co_return unavailable("connection to " + address() + " closed twice while sending");
+}
+
+asio::awaitable<Result<Response>> Client::request(const Context& ctx, Verb verb, std::string target,
+                                                  std::string body) {
+  Request req{verb, std::move(target), 11};
+  if (!body.empty()) {
+    req.set(beast_http::field::content_type, "application/json");
+    req.body() = std::move(body);
+  }
+  co_return co_await send(ctx, std::move(req));
+}
+
+Status status_of(const Response& res) {
+  if (auto s = json::parse_error_body(res.body())) return *s;
+  auto code = status_code_from_http(static_cast<int>(res.result_int()));
+  if (code == StatusCode::Ok) return {};
+  return Status(code, "HTTP " + std::to_string(res.result_int()));
+}
+
+}  // namespace svckit::http

@@ -1,0 +1,248 @@
+#include "svckit/transport/http/server.hpp"
+
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <unordered_set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "svckit/address.hpp"
+#include "svckit/log.hpp"
+
+namespace svckit::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+struct Connection {
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is being handled; an idle connection can be closed at once on drain
+};
+
+// Everything on one io thread: its acceptor and its connections (touched only from that thread).
+struct Lane {
+  asio::io_context* io = nullptr;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unordered_set<Connection*> connections;
+};
+
+void lower_into(std::string& out, std::string_view s) {
+  out.resize(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+}
+
+}  // namespace
+
+struct Server::State : std::enable_shared_from_this<Server::State> {
+  ServerOptions opts;
+  Router router;
+  std::vector<Lane> lanes;
+  std::uint16_t port = 0;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> draining{false};
+  std::mutex mu;
+  std::condition_variable idle_cv;
+  log::Logger log{"http"};
+
+  void connection_closed() {
+    if (connections.fetch_sub(1) == 1) {
+      std::lock_guard lock(mu);
+      idle_cv.notify_all();
+    }
+  }
+
+  asio::awaitable<void> accept_loop(Lane& lane) {
+    auto self = shared_from_this();
+    for (;;) {
+      auto [ec, sock] = co_await lane.acceptor->async_accept(use_nothrow);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || draining) co_return;
+        // EMFILE and friends: log and keep accepting rather than dying.
+        log.warn("accept failed", {{"error", ec.message()}});
+        continue;
+      }
+      sock.set_option(tcp::no_delay(true));
+      connections.fetch_add(1);
+      asio::co_spawn(*lane.io, session(lane, std::move(sock)), asio::detached);
+    }
+  }
+
+  // Turns headers into the Context (request id, deadline, metadata) and dispatches to the route.
+  asio::awaitable<Response> dispatch(Request& req) {
+    std::string key;
+    for (const auto& f : req.msg) {
+      lower_into(key, std::string_view(f.name_string().data(), f.name_string().size()));
+      std::string_view value(f.value().data(), f.value().size());
+      if (key == kRequestIdHeader) {
+        req.ctx.set_request_id(std::string(value));
+      } else if (key == kTimeoutHeader) {
+        long long ms = 0;
+        auto [p, err] = std::from_chars(value.data(), value.data() + value.size(), ms);
+        if (err == std::errc() && p == value.data() + value.size() && ms >= 0)
+          req.ctx.set_timeout(std::chrono::milliseconds(ms));
+      }
+      req.ctx.add_metadata(key, std::string(value));
+    }
+    if (req.ctx.request_id().empty()) req.ctx.set_request_id(new_request_id());
+
+    auto m = router.match(req.msg.method(), req.path(), req.params);
+    if (!m.handler) {
+      std::string what = std::string(req.msg.method_string()) + " " + std::string(req.path());
+      if (m.status == 405) {
+        auto res = error_response(Status(StatusCode::Unimplemented, "method not allowed: " + what));
+        res.result(beast_http::status::method_not_allowed);
+        res.set(beast_http::field::allow, m.allow);
+        co_return res;
+      }
+      co_return error_response(not_found("no route for " + what));
+    }
+    try {
+      co_return co_await (*m.handler)(req);
+    } catch (const std::exception& e) {
+      log.error("handler threw", {{"path", req.path()}, {"error", e.what()}, {"request_id", req.ctx.request_id()}});
+    }
+    co_return error_response(internal_error("internal error"));
+  }
+
+  asio::awaitable<void> session(Lane& lane, tcp::socket sock) {
+    auto self = shared_from_this();
+    Connection conn{beast::tcp_stream(std::move(sock))};
+    lane.connections.insert(&conn);
+    beast::flat_buffer buffer;
+
+    for (;;) {
+      if (draining) break;
+      beast_http::request_parser<beast_http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
+      parser.body_limit(opts.body_limit);
+      conn.stream.expires_after(opts.read_timeout);
+      auto [rec, n] = co_await beast_http::async_read(conn.stream, buffer, parser, use_nothrow);
+      (void)n;
+      if (rec) {
+        // A clean close, a timeout or a reset: nothing to answer. A request we refuse: answer, then close.
+        Status refusal;
+        unsigned code = 0;
+        if (rec == beast_http::error::body_limit) {
+          code = 413;
+          refusal = Status(StatusCode::OutOfRange, "request body exceeds " + std::to_string(opts.body_limit) + " bytes");
+        } else if (rec == beast_http::error::header_limit) {
+          code = 431;
+          refusal = Status(StatusCode::OutOfRange, "request headers exceed " + std::to_string(opts.header_limit) + " bytes");
+        } else if (rec.category() == beast_http::make_error_code(beast_http::error::end_of_stream).category() &&
+                   rec != beast_http::error::end_of_stream && rec != beast_http::error::partial_message) {
+          code = 400;
+          refusal = invalid_argument("malformed HTTP request: " + rec.message());
+        }
+        if (code != 0) {
+          auto res = error_response(refusal);
+          res.result(static_cast<beast_http::status>(code));
+          res.keep_alive(false);
+          res.prepare_payload();
+          conn.stream.expires_after(opts.write_timeout);
+          co_await beast_http::async_write(conn.stream, res, use_nothrow);
+        }
+        break;
+      }
+
+      conn.busy = true;
+      in_flight.fetch_add(1);
+      Request req{parser.release(), {}, Context{}};
+      conn.stream.expires_never();  // the handler's own deadline governs from here
+      Response res = co_await dispatch(req);
+      in_flight.fetch_sub(1);
+
+      const bool keep = req.msg.keep_alive() && !draining;
+      res.version(req.msg.version());
+      res.keep_alive(keep);
+      res.set(kRequestIdHeader, req.ctx.request_id());
+      res.prepare_payload();
+      conn.stream.expires_after(opts.write_timeout);
+      auto [wec, wn] = co_await beast_http::async_write(conn.stream, res, use_nothrow);
+      (void)wn;
+      conn.busy = false;
+      if (wec || !keep) break;
+    }
+
+    boost::system::error_code ignored;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lane.connections.erase(&conn);
+    connection_closed();
+  }
+};
+
+Server::Server(IoPool& io, ServerOptions opts, Router router) : state_(std::make_shared<State>()) {
+  state_->opts = std::move(opts);
+  state_->router = std::move(router);
+  for (std::size_t i = 0; i < io.size(); ++i) state_->lanes.push_back(Lane{&io.context(i), nullptr, {}});
+}
+
+Server::~Server() = default;
+
+std::uint16_t Server::port() const { return state_->port; }
+std::size_t Server::in_flight() const { return state_->in_flight.load(); }
+
+std::string Server::describe() const {
+  auto [host, _] = split_host_port(state_->opts.address);
+  return "http " + host + ":" + std::to_string(state_->port);
+}
+
+void Server::start() {
+  auto [host, port] = split_host_port(state_->opts.address);
+  tcp::endpoint ep(asio::ip::make_address(host), port);
+  for (auto& lane : state_->lanes) {
+    // Every lane listens on the same port (SO_REUSEPORT); the kernel spreads connections across them.
+    auto acc = std::make_unique<tcp::acceptor>(*lane.io);
+    acc->open(ep.protocol());
+    acc->set_option(tcp::acceptor::reuse_address(true));
+    int one = 1;
+    ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    acc->bind(ep);
+    acc->listen(asio::socket_base::max_listen_connections);
+    if (ep.port() == 0) ep.port(acc->local_endpoint().port());
+    lane.acceptor = std::move(acc);
+  }
+  state_->port = ep.port();
+  for (auto& lane : state_->lanes) asio::co_spawn(*lane.io, state_->accept_loop(lane), asio::detached);
+}
+
+void Server::shutdown(std::chrono::steady_clock::time_point deadline) {
+  auto st = state_;
+  st->draining = true;
+  // Close acceptors and idle keep-alive connections; busy ones close after writing their response.
+  for (auto& lane : st->lanes) {
+    asio::post(*lane.io, [&lane] {
+      boost::system::error_code ignored;
+      if (lane.acceptor) lane.acceptor->close(ignored);
+      for (auto* c : lane.connections)
+        if (!c->busy) c->stream.socket().cancel(ignored);
+    });
+  }
+  std::unique_lock lock(st->mu);
+  if (!st->idle_cv.wait_until(lock, deadline, [&] { return st->connections.load() == 0; })) {
+    st->log.warn("drain deadline reached; closing connections", {{"in_flight", st->in_flight.load()}});
+    for (auto& lane : st->lanes) {
+      asio::post(*lane.io, [&lane] {
+        boost::system::error_code ignored;
+        for (auto* c : lane.connections) c->stream.socket().close(ignored);
+      });
+    }
+  }
+}
+
+}  // namespace svckit::http
