@@ -22,7 +22,10 @@ boost::asio::io_context& IoPool::next() {
 
 void IoPool::start() {
   if (!threads_.empty()) return;
-  for (auto& ctx : contexts_) threads_.emplace_back([c = ctx.get()] { c->run(); });
+  for (auto& ctx : contexts_) {
+    ctx->restart();  // in case the pool was stopped before
+    threads_.emplace_back([c = ctx.get()] { c->run(); });
+  }
 }
 
 void IoPool::release() {

@@ -10,6 +10,11 @@
 
 namespace stringsvc {
 
+using pb::CountReply;
+using pb::CountRequest;
+using pb::UppercaseReply;
+using pb::UppercaseRequest;
+
 struct Endpoints {
   svckit::Endpoint<UppercaseRequest, UppercaseReply> uppercase;
   svckit::Endpoint<CountRequest, CountReply> count;
@@ -19,7 +24,7 @@ struct Endpoints {
 Endpoints make_server_endpoints(std::shared_ptr<StringService> svc);
 
 /// Full gRPC method names, shared by the server bindings and the clients.
-inline constexpr const char* kUppercaseMethod = "/stringsvc.StringService/Uppercase";
-inline constexpr const char* kCountMethod = "/stringsvc.StringService/Count";
+inline constexpr const char* kUppercaseMethod = "/stringsvc.pb.StringService/Uppercase";
+inline constexpr const char* kCountMethod = "/stringsvc.pb.StringService/Count";
 
 }  // namespace stringsvc

@@ -12,7 +12,7 @@ namespace stringsvc {
 
 /// POST /uppercase {"s":"..."} → {"v":"..."};  POST /count {"s":"..."} → {"v":N}
 void add_http_routes(svckit::http::Router& router, const Endpoints& e);
-/// /stringsvc.StringService/Uppercase and /Count
+/// /stringsvc.pb.StringService/Uppercase and /Count
 void add_grpc_methods(svckit::grpc::Server& server, const Endpoints& e);
 
 /// Client endpoints, over HTTP/JSON or gRPC, to one instance at address host:port.

@@ -15,6 +15,8 @@ namespace svckit {
 template <class T>
 class [[nodiscard]] Result {
  public:
+  /// An empty result is an UNKNOWN error (needed by futures and containers; endpoints always set one).
+  Result() : v_(std::in_place_index<1>, Status(StatusCode::Unknown, "no result")) {}
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   /// An error. An OK status carries no value, so it is turned into Internal rather than trusted.
   Result(Status status)  // NOLINT: implicit by design

@@ -79,9 +79,14 @@ class ObjectReader {
       else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         i = static_cast<std::int64_t>(v.get_uint64());
       else return false;
-      if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-          static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
-        return false;
+      if constexpr (std::is_signed_v<T>) {
+        if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+            i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+          return false;
+      } else {
+        if (i < 0 || static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+          return false;
+      }
       out = static_cast<T>(i);
       return true;
     } else if constexpr (std::is_floating_point_v<T>) {

@@ -23,6 +23,14 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 bool is_param(std::string_view seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
 
+// Two patterns that match the same paths ("/a/{id}" and "/a/{x}") are the same route.
+bool same_shape(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (is_param(a[i]) != is_param(b[i]) || (!is_param(a[i]) && a[i] != b[i])) return false;
+  return true;
+}
+
 }  // namespace
 
 Router& Router::add(Verb method, std::string_view pattern, Handler handler) {
@@ -37,7 +45,7 @@ Router& Router::add(Verb method, std::string_view pattern, Handler handler) {
     r.segments.emplace_back(seg);
   }
   for (const auto& existing : routes_)
-    if (existing.method == method && existing.segments == r.segments)
+    if (existing.method == method && same_shape(existing.segments, r.segments))
       throw std::invalid_argument("duplicate route " + std::string(beast_http::to_string(method)) + " " +
                                   std::string(pattern));
   routes_.push_back(std::move(r));

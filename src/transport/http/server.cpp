@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -60,6 +61,23 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::condition_variable idle_cv;
   log::Logger log{"http"};
 
+  // Runs fn on every lane's own thread and waits (until deadline) for all of them to have run it.
+  template <class F>
+  void on_each_lane(std::chrono::steady_clock::time_point deadline, F fn) {
+    auto pending = std::make_shared<std::atomic<std::size_t>>(lanes.size());
+    for (auto& lane : lanes) {
+      asio::post(*lane.io, [self = shared_from_this(), &lane, fn, pending] {
+        fn(lane);
+        if (pending->fetch_sub(1) == 1) {
+          std::lock_guard lock(self->mu);
+          self->idle_cv.notify_all();
+        }
+      });
+    }
+    std::unique_lock lock(mu);
+    idle_cv.wait_until(lock, deadline, [&] { return pending->load() == 0; });
+  }
+
   void connection_closed() {
     if (connections.fetch_sub(1) == 1) {
       std::lock_guard lock(mu);
@@ -72,9 +90,11 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     for (;;) {
       auto [ec, sock] = co_await lane.acceptor->async_accept(use_nothrow);
       if (ec) {
-        if (ec == asio::error::operation_aborted || draining) co_return;
-        // EMFILE and friends: log and keep accepting rather than dying.
+        if (ec == asio::error::operation_aborted || draining || !lane.acceptor->is_open()) co_return;
+        // EMFILE and friends: log, back off briefly (no busy loop) and keep accepting rather than dying.
         log.warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer pause(*lane.io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(use_nothrow);
         continue;
       }
       sock.set_option(tcp::no_delay(true));
@@ -224,24 +244,23 @@ void Server::start() {
 void Server::shutdown(std::chrono::steady_clock::time_point deadline) {
   auto st = state_;
   st->draining = true;
-  // Close acceptors and idle keep-alive connections; busy ones close after writing their response.
-  for (auto& lane : st->lanes) {
-    asio::post(*lane.io, [&lane] {
-      boost::system::error_code ignored;
-      if (lane.acceptor) lane.acceptor->close(ignored);
-      for (auto* c : lane.connections)
-        if (!c->busy) c->stream.socket().cancel(ignored);
-    });
-  }
+  // Close acceptors and idle keep-alive connections on their own threads, and wait until that is done so
+  // that no new connection is accepted once shutdown() has begun; busy connections close after their
+  // response is written.
+  st->on_each_lane(deadline, [](Lane& lane) {
+    boost::system::error_code ignored;
+    if (lane.acceptor) lane.acceptor->close(ignored);
+    for (auto* c : lane.connections)
+      if (!c->busy) c->stream.socket().cancel(ignored);
+  });
   std::unique_lock lock(st->mu);
   if (!st->idle_cv.wait_until(lock, deadline, [&] { return st->connections.load() == 0; })) {
+    lock.unlock();
     st->log.warn("drain deadline reached; closing connections", {{"in_flight", st->in_flight.load()}});
-    for (auto& lane : st->lanes) {
-      asio::post(*lane.io, [&lane] {
-        boost::system::error_code ignored;
-        for (auto* c : lane.connections) c->stream.socket().close(ignored);
-      });
-    }
+    st->on_each_lane(std::chrono::steady_clock::now() + std::chrono::seconds(1), [](Lane& lane) {
+      boost::system::error_code ignored;
+      for (auto* c : lane.connections) c->stream.socket().close(ignored);
+    });
   }
 }
 

@@ -1,0 +1,35 @@
+# The README's front door. Both targets install what is missing (Debian packages), then build.
+#   make demo   — build and run the example service with a client walking through it (ONCE=1: exit after)
+#   make test   — build and run every test: unit, integration, end to end, install, and the ASan+UBSan suite
+#   make bench  — build and run the benchmarks (figures go to bench/RESULTS.md)
+JOBS ?= $(shell nproc)
+.PHONY: deps build build-asan test test-fast test-asan demo bench clean
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps
+	cmake --preset default > /dev/null
+	cmake --build --preset default -j $(JOBS)
+
+build-asan: deps
+	cmake --preset asan > /dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+test-fast: build
+	ctest --preset default -j $(JOBS)
+
+test-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --preset asan -j $(JOBS)
+
+test: test-fast test-asan
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf build build-asan

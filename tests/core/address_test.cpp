@@ -1,0 +1,25 @@
+#include "svckit/address.hpp"
+
+#include <gtest/gtest.h>
+
+using svckit::split_host_port;
+
+TEST(Address, SplitsHostAndPort) {
+  auto [h, p] = split_host_port("127.0.0.1:8080");
+  EXPECT_EQ(h, "127.0.0.1");
+  EXPECT_EQ(p, 8080);
+  auto [h6, p6] = split_host_port("[::1]:9");
+  EXPECT_EQ(h6, "::1");
+  EXPECT_EQ(p6, 9);
+}
+
+TEST(Address, RejectsMalformedWithClearMessage) {
+  for (const char* bad : {"localhost", ":80", "host:", "host:http", "host:70000", "host:-1"}) {
+    try {
+      (void)split_host_port(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}

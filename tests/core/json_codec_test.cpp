@@ -1,0 +1,90 @@
+#include "svckit/codec/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include "stringsvc.pb.h"
+#include "svckit/codec/proto_json.hpp"
+
+using namespace svckit;
+
+namespace demo {
+struct User {
+  std::string email;
+  int age = 0;
+  bool admin = false;
+  std::vector<std::string> tags;
+};
+void from_json(json::ObjectReader& r, User& u) {
+  r.required("email", u.email);
+  r.optional("age", u.age);
+  r.optional("admin", u.admin);
+  r.optional("tags", u.tags);
+  if (!u.email.empty() && u.email.find('@') == std::string::npos) r.fail("field \"email\" is not an email address");
+}
+void to_json(boost::json::object& o, const User& u) {
+  o["email"] = u.email;
+  o["age"] = u.age;
+}
+}  // namespace demo
+
+using Codec = json::Codec<demo::User>;
+
+TEST(JsonCodec, DecodesAndEncodes) {
+  auto u = Codec::decode(R"({"email":"a@b.c","age":30,"admin":true,"tags":["x","y"]})");
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->email, "a@b.c");
+  EXPECT_EQ(u->age, 30);
+  EXPECT_TRUE(u->admin);
+  EXPECT_EQ(u->tags.size(), 2u);
+  EXPECT_EQ(Codec::encode(*u), R"({"email":"a@b.c","age":30})");
+  auto negative = Codec::decode(R"({"email":"a@b.c","age":-5})");
+  ASSERT_TRUE(negative.ok()) << negative.status();
+  EXPECT_EQ(negative->age, -5);
+}
+
+namespace {
+void expect_invalid(std::string_view body, std::string_view mentions) {
+  auto r = Codec::decode(body);
+  ASSERT_FALSE(r.ok()) << body;
+  EXPECT_EQ(r.status().code(), StatusCode::InvalidArgument) << body;
+  EXPECT_NE(r.status().message().find(mentions), std::string::npos) << body << " → " << r.status();
+}
+}  // namespace
+
+TEST(JsonCodec, BadInputNamesTheProblem) {
+  expect_invalid("", "empty");
+  expect_invalid("{\"email\":", "malformed JSON");
+  expect_invalid("[1,2]", "expected a JSON object");
+  expect_invalid("{}", "\"email\" is required");
+  expect_invalid(R"({"email":null})", "\"email\" is required");
+  expect_invalid(R"({"email":42})", "\"email\" must be a string");
+  expect_invalid(R"({"email":"a@b.c","age":"old"})", "\"age\" must be an integer");
+  expect_invalid(R"({"email":"a@b.c","age":99999999999})", "\"age\" must be an integer in range");
+  expect_invalid(R"({"email":"a@b.c","tags":[1]})", "\"tags\" must be an array of strings");
+  expect_invalid(R"({"email":"a@b.c","emial":"typo"})", "unknown field \"emial\"");
+  expect_invalid(R"({"email":"nope"})", "not an email address");
+}
+
+TEST(JsonCodec, ErrorBodyRoundTrips) {
+  auto body = json::error_body(not_found("no user 7"));
+  EXPECT_EQ(body, R"({"error":{"code":"NOT_FOUND","message":"no user 7"}})");
+  auto back = json::parse_error_body(body);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, not_found("no user 7"));
+  EXPECT_FALSE(json::parse_error_body("not json").has_value());
+  EXPECT_FALSE(json::parse_error_body(R"({"error":{"code":"WHAT"}})").has_value());
+}
+
+TEST(JsonCodec, ProtobufMessages) {
+  using PC = json::Codec<stringsvc::pb::UppercaseRequest>;
+  auto r = PC::decode(R"({"s":"hello"})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->s(), "hello");
+  EXPECT_EQ(PC::decode(R"({"s":"x","zzz":1})").status().code(), StatusCode::InvalidArgument);
+  EXPECT_NE(PC::decode(R"({"s":"x","zzz":1})").status().message().find("zzz"), std::string::npos);
+  EXPECT_EQ(PC::decode(R"({"s":5})").status().code(), StatusCode::InvalidArgument);
+  EXPECT_EQ(PC::decode("{").status().code(), StatusCode::InvalidArgument);
+  stringsvc::pb::CountReply reply;
+  reply.set_v(7);
+  EXPECT_EQ(json::Codec<stringsvc::pb::CountReply>::encode(reply), R"({"v":"7"})");  // int64 is a string in proto3 JSON
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the built svckit into a temp prefix and builds an outside project against it with
+# find_package(svckit) + target_link_libraries(app svckit::svckit), then runs the result.
+set -euo pipefail
+build=$1
+consumer=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
+cmake -S "$consumer" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+  ${CMAKE_CXX_COMPILER_LAUNCHER:+-DCMAKE_CXX_COMPILER_LAUNCHER=$CMAKE_CXX_COMPILER_LAUNCHER} > "$work/configure.log"
+cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
+out=$("$work/build/consumer")
+[ "$out" = "consumer: HELLO 200" ] || { echo "unexpected output: $out"; exit 1; }
+echo "install test: ok"

@@ -1,0 +1,42 @@
+// Test support: run a coroutine to completion from plain test code.
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace svckit::test {
+
+/// Spawns aw on ex and waits for its result (at most `limit`, so a hung test fails instead of hanging).
+template <class T, class Executor>
+T run_on(Executor ex, boost::asio::awaitable<T> aw, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  auto fut = boost::asio::co_spawn(ex, std::move(aw), boost::asio::use_future);
+  if (fut.wait_for(limit) != std::future_status::ready) throw std::runtime_error("coroutine did not finish in time");
+  return fut.get();
+}
+
+/// Runs aw on a private io_context on this thread.
+template <class T>
+T run_sync(boost::asio::awaitable<T> aw) {
+  boost::asio::io_context io;
+  auto fut = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
+  io.run();
+  return fut.get();
+}
+
+/// Polls cond until true or the deadline; for conditions another thread makes true.
+template <class F>
+bool wait_until(F cond, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::yield();
+  }
+  return cond();
+}
+
+}  // namespace svckit::test
