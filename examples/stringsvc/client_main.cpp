@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
   app.add_option("text", text, "the string")->required();
   CLI11_PARSE(app, argc, argv);
 
+  boost::asio::io_context io;  // declared first: the client's pooled connections must not outlive it
   auto e = transport == "http" ? stringsvc::make_http_client(addr) : stringsvc::make_grpc_client(addr);
-  boost::asio::io_context io;
   auto fut = boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<int> {

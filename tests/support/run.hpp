@@ -4,6 +4,7 @@
 #include <chrono>
 #include <future>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,13 +29,14 @@ T run_sync(boost::asio::awaitable<T> aw) {
   return fut.get();
 }
 
-/// Polls cond until true or the deadline; for conditions another thread makes true.
+/// Polls cond (every millisecond, so the poller does not starve the threads it waits for) until true or
+/// the deadline; for conditions another thread makes true. The deadline only bounds a failing test.
 template <class F>
 bool wait_until(F cond, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (cond()) return true;
-    std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // poll interval, not a timing assumption
   }
   return cond();
 }

@@ -88,9 +88,8 @@ TEST_F(HttpClient, RecoversWhenServerClosedAnIdleConnection) {
   auto echo = http::json_client<Greeting, Echo>(c, http::Verb::post, "/echo");
   Context ctx;
   ASSERT_TRUE(run(echo(ctx, Greeting{"a"})).ok());
-  // Wait until the server has certainly closed the pooled connection, then call again.
-  boost::asio::steady_timer t(client_io, 300ms);
-  t.wait();
+  // Once the server has closed the pooled connection, call again.
+  ASSERT_TRUE(wait_until([&] { return server->connections() == 0; }));
   auto r = run(echo(ctx, Greeting{"b"}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(c->connections_opened(), 2u);

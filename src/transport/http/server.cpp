@@ -216,6 +216,7 @@ Server::~Server() = default;
 
 std::uint16_t Server::port() const { return state_->port; }
 std::size_t Server::in_flight() const { return state_->in_flight.load(); }
+std::size_t Server::connections() const { return state_->connections.load(); }
 
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);

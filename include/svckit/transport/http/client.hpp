@@ -10,6 +10,8 @@
 // fresh one.
 // Thread-safety: a Client may be shared by coroutines on any threads; connections are preferably reused on
 // the thread that opened them.
+// Ownership: pooled connections belong to the io_contexts that opened them, so destroy a Client before
+// those io_contexts (declare the io_context first).
 #pragma once
 
 #include <chrono>

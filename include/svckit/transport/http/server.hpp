@@ -41,6 +41,8 @@ class Server : public svckit::Server {
   std::uint16_t port() const;
   /// Requests being handled right now.
   std::size_t in_flight() const;
+  /// Open client connections (busy or idle keep-alive).
+  std::size_t connections() const;
 
   struct State;  // shared with the connection coroutines, which may outlive this handle (server.cpp)
 
