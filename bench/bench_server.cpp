@@ -1,5 +1,6 @@
 // One benchmark server per mode, on 127.0.0.1:PORT, until killed:
-//   http-svckit  POST /uppercase through svckit (proto JSON codec, logging off)  — vs http-beast (bare Beast)
+//   http-svckit  POST /uppercase through svckit (Boost.JSON struct codec, logging middleware at warn level)
+//                — vs http-beast (bare Beast doing the same JSON work)
 //   http-sleep   POST /sleep: each request waits 100 ms on an asynchronous timer (concurrency benchmark)
 //   grpc-svckit  /stringsvc.pb.StringService/Uppercase through svckit              — vs grpc-bare
 #include <iostream>
@@ -11,6 +12,8 @@
 #include "endpoints.hpp"
 #include "service.hpp"
 #include "svckit/codec/json.hpp"
+#include "svckit/middleware.hpp"
+#include "svckit/middleware/logging.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/serve.hpp"
@@ -18,6 +21,16 @@
 #include "transport.hpp"
 
 namespace {
+// The same JSON work as the bare Beast server: Boost.JSON in, uppercase, Boost.JSON out.
+struct UpperIn {
+  std::string s;
+};
+struct UpperOut {
+  std::string v;
+};
+void from_json(svckit::json::ObjectReader& r, UpperIn& in) { r.required("s", in.s); }
+void to_json(boost::json::object& o, const UpperOut& out) { o["v"] = out.v; }
+
 struct Empty {};
 void from_json(svckit::json::ObjectReader&, Empty&) {}
 void to_json(boost::json::object& o, const Empty&) { o["ok"] = true; }
@@ -51,7 +64,15 @@ int main(int argc, char** argv) {
     runner.add(grpc);
   } else {
     svckit::http::Router router;
-    if (mode == "http-svckit") stringsvc::add_http_routes(router, endpoints);
+    if (mode == "http-svckit") {
+      svckit::Endpoint<UpperIn, UpperOut> upper = [](const svckit::Context&, const UpperIn& in) -> boost::asio::awaitable<svckit::Result<UpperOut>> {
+        UpperOut out{in.s};
+        for (auto& c : out.v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        co_return out;
+      };
+      router.add(svckit::http::Verb::post, "/uppercase",
+                 svckit::http::serve(svckit::chain(upper, svckit::middleware::Logging{svckit::log::Logger("bench"), "uppercase"})));
+    }
     svckit::Endpoint<Empty, Empty> sleep100 = [](const svckit::Context&, const Empty& e) -> boost::asio::awaitable<svckit::Result<Empty>> {
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(100));
       co_await t.async_wait(boost::asio::use_awaitable);

@@ -59,7 +59,7 @@ for round in 1 2 3; do
     t0=$(cpu_ticks "$pid"); r=$("$bin/grpc_load" "127.0.0.1:$p" --inflight 32 --seconds "$secs"); t1=$(cpu_ticks "$pid")
     stop "$pid"
     calls=${r%% *}
-    us=$(( (t1 - t0) * 10000 * 1000 / (calls * secs + 1) ))
+    us=$(( (t1 - t0) * 10000 / (calls * secs + 1) ))
     say "- round $round $mode: $r, ${us} µs CPU/call"
     if [ "$mode" = grpc-svckit ]; then gs+=("$calls"); else gb+=("$calls"); fi
   done
