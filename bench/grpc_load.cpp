@@ -28,10 +28,12 @@ int main(int argc, char** argv) {
   std::string target;
   int inflight = 32;
   double seconds = 10;
+  int deadline_ms = 5000;
   CLI::App app{"grpc_load"};
   app.add_option("target", target)->required();
   app.add_option("--inflight", inflight)->capture_default_str();
   app.add_option("--seconds", seconds)->capture_default_str();
+  app.add_option("--deadline-ms", deadline_ms, "per-call deadline (0: none)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
   req.set_s("hello benchmark");
   auto start_call = [&] {
     auto* c = new Call;
-    c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    if (deadline_ms > 0) c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
     c->reader = stub->PrepareAsyncUppercase(&c->ctx, req, &cq);
     c->reader->StartCall();
     c->reader->Finish(&c->reply, &c->status, c);

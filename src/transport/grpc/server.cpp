@@ -2,13 +2,18 @@
 
 #include <atomic>
 #include <shared_mutex>
+#include <cassert>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/detached.hpp>
-#include <grpcpp/generic/async_generic_service.h>
+#include <boost/asio/post.hpp>
+#include <grpcpp/impl/rpc_service_method.h>
+#include <grpcpp/impl/service_type.h>
+#include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
@@ -21,16 +26,43 @@ namespace svckit::grpc {
 
 namespace asio = boost::asio;
 
-// Calls requested in advance per completion queue, so a burst of new calls does not wait for re-arming.
-constexpr int kPendingCallsPerQueue = 32;
+// Calls requested in advance per method and completion queue, so a burst of new calls does not wait for
+// re-arming.
+constexpr int kPendingCallsPerMethod = 16;
+
+// Methods are registered with gRPC by name as "raw" asynchronous unary methods: the request arrives as
+// bytes together with the call (no separate Read, unlike the generic API), and gRPC itself answers
+// UNIMPLEMENTED for names that are not registered.
+class RawService final : public ::grpc::Service {
+ public:
+  int add(const char* full_method) {
+    AddMethod(new ::grpc::internal::RpcServiceMethod(full_method, ::grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    const int index = count_++;
+    MarkMethodRaw(index);
+    return index;
+  }
+  void request(int index, ::grpc::ServerContext* ctx, ::grpc::ByteBuffer* request,
+               ::grpc::ServerAsyncResponseWriter<::grpc::ByteBuffer>* responder, ::grpc::ServerCompletionQueue* cq,
+               void* tag) {
+    RequestAsyncUnary(index, ctx, request, responder, cq, cq, tag);
+  }
+
+ private:
+  int count_ = 0;
+};
+
+struct Method {
+  std::unique_ptr<std::string> name;  // gRPC keeps a pointer to the characters
+  RawHandler handler;
+};
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
   explicit State(IoPool& pool) : io(pool) {}
 
   IoPool& io;
   ServerOptions opts;
-  std::unordered_map<std::string, RawHandler> handlers;
-  ::grpc::AsyncGenericService service;
+  RawService service;
+  std::vector<Method> methods;  // index = the method's index in service
   std::unique_ptr<::grpc::Server> server;
   std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues;
   std::vector<std::thread> pollers;
@@ -41,7 +73,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   bool closed = false;
   log::Logger log{"grpc"};
 
-  void request_call(::grpc::ServerCompletionQueue* cq);
+  void request_call(::grpc::ServerCompletionQueue* cq, int method);
 };
 
 namespace {
@@ -52,50 +84,67 @@ std::optional<Context::Clock::time_point> to_steady(std::chrono::system_clock::t
   return Context::Clock::now() + std::chrono::duration_cast<Context::Clock::duration>(left);
 }
 
-// One RPC, from the request for a new call to the completion of Finish. Deletes itself at the end.
+// What the handler coroutine and the cancellation path share; lives as long as either needs it. Touched
+// only on the handler's io thread once the handler has started.
+struct HandlerState {
+  Context ctx;
+  asio::cancellation_signal cancel;
+  bool finished = false;
+};
+
+// One RPC, from the request for a new call until gRPC has reported both the end of Finish and the call's
+// completion (AsyncNotifyWhenDone). Deletes itself then. Both tags arrive on the call's queue thread.
 class Call final : public detail::Tag {
  public:
-  Call(std::shared_ptr<Server::State> st, ::grpc::ServerCompletionQueue* cq) : st_(std::move(st)), cq_(cq) {
-    st_->service.RequestCall(&ctx_, &stream_, cq_, cq_, this);
+  Call(std::shared_ptr<Server::State> st, ::grpc::ServerCompletionQueue* cq, int method)
+      : st_(std::move(st)), cq_(cq), method_(method) {
+    ctx_.AsyncNotifyWhenDone(&done_tag_);
+    st_->service.request(method_, &ctx_, &request_, &responder_, cq_, this);
   }
 
   void done(bool ok) override {
-    switch (phase_) {
-      case Phase::WaitCall:
-        if (!ok) {  // the server is shutting down
-          delete this;
-          return;
-        }
-        {
-          std::shared_lock lock(st_->closing_mu);
-          if (!st_->closed) new Call(st_, cq_);
-        }
-        phase_ = Phase::Read;
-        stream_.Read(&request_, this);
-        return;
-      case Phase::Read:
-        if (!ok) {  // the client went away before sending its request
-          finish(Status(StatusCode::Cancelled, "no request received"), nullptr);
-          return;
-        }
-        dispatch();
-        return;
-      case Phase::Finish:
-        delete this;
-        return;
+    if (finishing_) {  // Finish completed
+      release();
+      return;
     }
+    if (!ok) {  // the server is shutting down; a call that never started gets no done tag
+      delete this;
+      return;
+    }
+    {
+      std::shared_lock lock(st_->closing_mu);
+      if (!st_->closed) new Call(st_, cq_, method_);
+    }
+    dispatch();
   }
 
  private:
-  enum class Phase { WaitCall, Read, Finish };
+  // The AsyncNotifyWhenDone tag: the call is over. If it ended early (deadline, client cancelled), cancel
+  // the handler if it is still running.
+  struct DoneTag final : detail::Tag {
+    Call* call;
+    explicit DoneTag(Call* c) : call(c) {}
+    void done(bool) override { call->on_call_done(); }
+  };
+
+  void on_call_done() {
+    if (ctx_.IsCancelled() && handler_) {
+      asio::post(*handler_io_, [h = handler_] {
+        if (h->finished) return;
+        h->ctx.cancel();
+        h->cancel.emit(asio::cancellation_type::terminal);
+      });
+    }
+    release();
+  }
+
+  void release() {
+    if (pending_tags_.fetch_sub(1) == 1) delete this;
+  }
 
   void dispatch() {
-    auto it = st_->handlers.find(ctx_.method());
-    if (it == st_->handlers.end()) {
-      finish(unimplemented("unknown method " + ctx_.method()), nullptr);
-      return;
-    }
-    Context c;
+    handler_ = std::make_shared<HandlerState>();
+    Context& c = handler_->ctx;
     if (auto d = to_steady(ctx_.deadline())) c.set_deadline(*d);
     for (const auto& [k, v] : ctx_.client_metadata()) {
       std::string key(k.data(), k.size());
@@ -104,43 +153,56 @@ class Call final : public detail::Tag {
       c.add_metadata(std::move(key), std::move(value));
     }
     if (c.request_id().empty()) c.set_request_id(new_request_id());
-    asio::co_spawn(st_->io.next(), run(it->second, std::move(c)), asio::detached);
+    handler_io_ = &st_->io.next();
+    // The completion handler keeps the state (and so the cancellation signal the coroutine's slot points
+    // at) alive until the spawned coroutine has fully unwound.
+    asio::co_spawn(*handler_io_, run(handler_),
+                   asio::bind_cancellation_slot(handler_->cancel.slot(), [keep = handler_](std::exception_ptr) {}));
   }
 
-  asio::awaitable<void> run(const RawHandler& handler, Context c) {
+  asio::awaitable<void> run(std::shared_ptr<HandlerState> h) {
+    const Method& m = st_->methods[static_cast<std::size_t>(method_)];
     RawReply reply;
     try {
-      reply = co_await handler(c, request_);
+      reply = co_await m.handler(h->ctx, request_);
     } catch (const std::exception& e) {
-      st_->log.error("handler threw", {{"method", ctx_.method()}, {"error", e.what()}});
+      st_->log.error("handler threw", {{"method", *m.name}, {"error", e.what()}});
       reply.status = internal_error("internal error");
     }
-    finish(reply.status, reply.status.ok() ? &reply.payload : nullptr);
+    h->finished = true;
+    finish(reply);
   }
 
-  void finish(const Status& status, ::grpc::ByteBuffer* payload) {
+  void finish(const RawReply& reply) {
     std::shared_lock lock(st_->closing_mu);
-    if (st_->closed) {  // too late: the queue is gone; the call was cancelled by Shutdown
+    if (st_->closed) {  // too late: the queue is gone and Shutdown cancelled the call; no Finish tag will come
       lock.unlock();
-      delete this;
+      release();  // (if the done tag never comes either, the call is left behind: the process is exiting)
       return;
     }
-    phase_ = Phase::Finish;
-    if (payload) stream_.WriteAndFinish(*payload, ::grpc::WriteOptions(), ::grpc::Status::OK, this);
-    else stream_.Finish(to_grpc(status), this);
+    finishing_ = true;
+    if (reply.status.ok()) responder_.Finish(reply.payload, ::grpc::Status::OK, this);
+    else responder_.FinishWithError(to_grpc(reply.status), this);
   }
 
   std::shared_ptr<Server::State> st_;
   ::grpc::ServerCompletionQueue* cq_;
-  ::grpc::GenericServerContext ctx_;
-  ::grpc::GenericServerAsyncReaderWriter stream_{&ctx_};
+  int method_;
+  ::grpc::ServerContext ctx_;
   ::grpc::ByteBuffer request_;
-  Phase phase_ = Phase::WaitCall;
+  ::grpc::ServerAsyncResponseWriter<::grpc::ByteBuffer> responder_{&ctx_};
+  bool finishing_ = false;
+  DoneTag done_tag_{this};
+  std::atomic<int> pending_tags_{2};  // Finish and NotifyWhenDone (the closed path releases from an io thread)
+  std::shared_ptr<HandlerState> handler_;
+  asio::io_context* handler_io_ = nullptr;
 };
 
 }  // namespace
 
-void Server::State::request_call(::grpc::ServerCompletionQueue* cq) { new Call(shared_from_this(), cq); }
+void Server::State::request_call(::grpc::ServerCompletionQueue* cq, int method) {
+  new Call(shared_from_this(), cq, method);
+}
 
 Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(io)) {
   detail::init_runtime();
@@ -150,7 +212,15 @@ Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(
 Server::~Server() = default;
 
 void Server::add_raw(std::string full_method, RawHandler handler) {
-  state_->handlers[std::move(full_method)] = std::move(handler);
+  auto& st = *state_;
+  if (st.server) throw std::logic_error("grpc::Server::add after start: " + full_method);
+  for (const auto& m : st.methods)
+    if (*m.name == full_method) throw std::invalid_argument("grpc method added twice: " + full_method);
+  Method m{std::make_unique<std::string>(std::move(full_method)), std::move(handler)};
+  const int index = st.service.add(m.name->c_str());
+  assert(index == static_cast<int>(st.methods.size()));
+  (void)index;
+  st.methods.push_back(std::move(m));
 }
 
 std::uint16_t Server::port() const { return state_->port; }
@@ -166,7 +236,7 @@ void Server::start() {
   ::grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(host + ":" + std::to_string(port), ::grpc::InsecureServerCredentials(), &bound);
-  builder.RegisterAsyncGenericService(&st.service);
+  builder.RegisterService(&st.service);
   builder.SetMaxReceiveMessageSize(st.opts.max_message_bytes);
   builder.SetMaxSendMessageSize(st.opts.max_message_bytes);
   for (int i = 0; i < std::max(1, st.opts.cq_threads); ++i) st.queues.push_back(builder.AddCompletionQueue());
@@ -174,7 +244,8 @@ void Server::start() {
   if (!st.server || bound == 0) throw std::runtime_error("grpc: cannot listen on " + st.opts.address);
   st.port = static_cast<std::uint16_t>(bound);
   for (auto& q : st.queues) {
-    for (int i = 0; i < kPendingCallsPerQueue; ++i) st.request_call(q.get());
+    for (int m = 0; m < static_cast<int>(st.methods.size()); ++m)
+      for (int i = 0; i < kPendingCallsPerMethod; ++i) st.request_call(q.get(), m);
     st.pollers.emplace_back([cq = q.get()] {
       void* tag = nullptr;
       bool ok = false;

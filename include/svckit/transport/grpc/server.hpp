@@ -7,8 +7,10 @@
 // Built on gRPC's asynchronous (CompletionQueue) API with a generic service: a small number of poller
 // threads (cq_threads) receive calls and hand each to a coroutine on the io pool, so an endpoint that waits
 // on something downstream holds no thread. No thread per call, no generated service class needed.
-// The caller's deadline becomes the Context deadline and is enforced (DEADLINE_EXCEEDED); gRPC metadata
-// becomes Context metadata; x-request-id becomes the request id. Unknown methods get UNIMPLEMENTED,
+// The caller's deadline becomes the Context deadline and is enforced by gRPC itself (the caller gets
+// DEADLINE_EXCEEDED); when a call ends early — deadline passed or caller cancelled — the endpoint's coroutine
+// is cancelled (its pending waits complete with operation_aborted) and Context::cancelled() turns true. gRPC
+// metadata becomes Context metadata; x-request-id becomes the request id. Unknown methods get UNIMPLEMENTED,
 // requests that do not parse INVALID_ARGUMENT.
 // Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
 #pragma once
@@ -22,7 +24,6 @@
 
 #include "svckit/endpoint.hpp"
 #include "svckit/io_pool.hpp"
-#include "svckit/middleware/timeout.hpp"
 #include "svckit/server.hpp"
 #include "svckit/transport/grpc/message.hpp"
 
@@ -53,7 +54,7 @@ class Server : public svckit::Server {
             [ep = std::move(endpoint)](const Context& ctx, const ::grpc::ByteBuffer& in) -> boost::asio::awaitable<RawReply> {
               Req req;
               if (auto s = parse_message(in, req); !s.ok()) co_return RawReply{s, {}};
-              Result<Resp> r = co_await run_with_deadline(ep, ctx, req);
+              Result<Resp> r = co_await ep(ctx, req);
               if (!r.ok()) co_return RawReply{r.status(), {}};
               co_return RawReply{Status(), serialize_message(*r)};
             });
