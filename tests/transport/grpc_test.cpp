@@ -36,7 +36,10 @@ class GrpcTransport : public ::testing::Test {
           seen_request_id = ctx.request_id();
           boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(std::stoi(req.s())));
           auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-          if (ec) ++cancelled;
+          if (ec) {
+            ctx_cancelled = ctx.cancelled();
+            ++cancelled;
+          }
           UppercaseReply r;
           r.set_v("slept");
           co_return r;
@@ -61,6 +64,7 @@ class GrpcTransport : public ::testing::Test {
   std::atomic<bool> seen_deadline{false};
   std::string seen_request_id;
   std::atomic<int> cancelled{0};
+  std::atomic<bool> ctx_cancelled{false};
   boost::asio::io_context client_io;
   std::thread client_thread;
 };
@@ -147,6 +151,35 @@ TEST_F(GrpcTransport, SvckitClientCallsGeneratedClassicServer) {
   classic->Shutdown();
 }
 
+TEST_F(GrpcTransport, HandlerExceptionIsInternalAndServerKeepsServing) {
+  auto st = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
+  st->add<UppercaseRequest, UppercaseReply>(
+      "/test.Throw/Throw", [](const Context&, const UppercaseRequest&) -> boost::asio::awaitable<Result<UppercaseReply>> {
+        throw std::runtime_error("secret detail");
+        co_return UppercaseReply{};
+      });
+  st->start();
+  ClientLoop loop(client_io);
+  auto ch = svckit::grpc::make_channel("127.0.0.1:" + std::to_string(st->port()));
+  auto ep = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(ch, "/test.Throw/Throw");
+  Context ctx;
+  for (int i = 0; i < 3; ++i) {
+    auto r = run(ep(ctx, UppercaseRequest{}));
+    EXPECT_EQ(r.status(), internal_error("internal error"));  // no internals leak to the caller
+  }
+  st->shutdown(std::chrono::steady_clock::now() + 2s);
+}
+
+TEST_F(GrpcTransport, MethodsAreAddedOnceAndBeforeStart) {
+  svckit::grpc::Server s(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
+  svckit::grpc::RawHandler h = [](const Context&, const ::grpc::ByteBuffer&) -> boost::asio::awaitable<svckit::grpc::RawReply> {
+    co_return svckit::grpc::RawReply{};
+  };
+  s.add_raw("/a.B/C", h);
+  EXPECT_THROW(s.add_raw("/a.B/C", h), std::invalid_argument);
+  EXPECT_THROW(server->add_raw("/late.Method/X", h), std::logic_error);  // the fixture's server is running
+}
+
 TEST_F(GrpcTransport, UnknownMethodIsUnimplemented) {
   ClientLoop loop(client_io);
   auto ch = svckit::grpc::make_channel(address);
@@ -177,7 +210,8 @@ TEST_F(GrpcTransport, DeadlineAndRequestIdCrossTheWire) {
   auto r = run(sleep(ctx, req));
   EXPECT_EQ(r.status().code(), StatusCode::DeadlineExceeded) << r.status();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
-  EXPECT_TRUE(wait_until([&] { return cancelled.load() == 1; }));  // the server enforced it too
+  EXPECT_TRUE(wait_until([&] { return cancelled.load() == 1; }));  // the server cancelled the endpoint too
+  EXPECT_TRUE(ctx_cancelled);                                      // and told it through the Context
   EXPECT_TRUE(seen_deadline);
   EXPECT_EQ(seen_request_id, "rid-grpc");
 }

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -120,7 +121,7 @@ class ObjectReader {
   }
 
   const boost::json::object& obj_;
-  std::vector<std::string_view> known_;
+  boost::container::small_vector<std::string_view, 8> known_;  // no allocation for typical request types
   Status error_;
 };
 

@@ -147,10 +147,11 @@ class Call final : public detail::Tag {
     Context& c = handler_->ctx;
     if (auto d = to_steady(ctx_.deadline())) c.set_deadline(*d);
     for (const auto& [k, v] : ctx_.client_metadata()) {
-      std::string key(k.data(), k.size());
-      std::string value(v.data(), v.size());
-      if (key == "x-request-id") c.set_request_id(value);
-      c.add_metadata(std::move(key), std::move(value));
+      std::string_view key(k.data(), k.size());
+      // gRPC's own headers (grpc-*, user-agent) describe the transport, not the request.
+      if (key.starts_with("grpc-") || key == "user-agent") continue;
+      if (key == "x-request-id") c.set_request_id(std::string(v.data(), v.size()));
+      c.add_metadata(std::string(key), std::string(v.data(), v.size()));
     }
     if (c.request_id().empty()) c.set_request_id(new_request_id());
     handler_io_ = &st_->io.next();

@@ -47,6 +47,12 @@ void lower_into(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
 }
 
+// Headers that describe this hop's framing, not the request: not copied into the Context's metadata.
+bool is_framing_header(std::string_view key) {
+  return key == "host" || key == "content-length" || key == "content-type" || key == "connection" ||
+         key == "transfer-encoding" || key == "keep-alive" || key == "accept-encoding";
+}
+
 }  // namespace
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
@@ -117,7 +123,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         if (err == std::errc() && p == value.data() + value.size() && ms >= 0)
           req.ctx.set_timeout(std::chrono::milliseconds(ms));
       }
-      req.ctx.add_metadata(key, std::string(value));
+      if (!is_framing_header(key)) req.ctx.add_metadata(key, std::string(value));
     }
     if (req.ctx.request_id().empty()) req.ctx.set_request_id(new_request_id());
 

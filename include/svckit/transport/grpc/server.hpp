@@ -4,14 +4,11 @@
 //   grpc.add("/pb.StringService/Uppercase", uppercase_endpoint);   // Endpoint<pb::UppercaseRequest, …>
 //   runner.add(grpc_ptr);
 //
-// Built on gRPC's asynchronous (CompletionQueue) API with a generic service: a small number of poller
-// threads (cq_threads) receive calls and hand each to a coroutine on the io pool, so an endpoint that waits
-// on something downstream holds no thread. No thread per call, no generated service class needed.
-// The caller's deadline becomes the Context deadline and is enforced by gRPC itself (the caller gets
-// DEADLINE_EXCEEDED); when a call ends early — deadline passed or caller cancelled — the endpoint's coroutine
-// is cancelled (its pending waits complete with operation_aborted) and Context::cancelled() turns true. gRPC
-// metadata becomes Context metadata; x-request-id becomes the request id. Unknown methods get UNIMPLEMENTED,
-// requests that do not parse INVALID_ARGUMENT.
+// Built on gRPC's asynchronous (CompletionQueue) API. Each method is registered with gRPC by its full name
+// as a "raw" unary method: the request bytes arrive with the call, no generated service class is needed,
+// and gRPC itself answers UNIMPLEMENTED for unknown names. A small number of poller threads (cq_threads)
+// receive calls and hand each to a coroutine on the io pool, so an endpoint that waits on something
+// downstream holds no thread. Requests that do not parse get INVALID_ARGUMENT.
 // Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
 #pragma once
 
