@@ -25,34 +25,23 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;  // declared first: the client's pooled connections must not outlive it
   auto e = transport == "http" ? stringsvc::make_http_client(addr) : stringsvc::make_grpc_client(addr);
-  auto fut = boost::asio::co_spawn(
-      io,
-      [&]() -> boost::asio::awaitable<int> {
-        svckit::Context ctx;
-        ctx.set_request_id(svckit::new_request_id());
-        ctx.set_timeout(std::chrono::milliseconds(timeout_ms));
-        if (op == "uppercase") {
-          stringsvc::UppercaseRequest req;
-          req.set_s(text);
-          auto r = co_await e.uppercase(ctx, req);
-          if (!r.ok()) {
-            std::cerr << "error: " << r.status() << "\n";
-            co_return 1;
-          }
-          std::cout << r->v() << "\n";
-        } else {
-          stringsvc::CountRequest req;
-          req.set_s(text);
-          auto r = co_await e.count(ctx, req);
-          if (!r.ok()) {
-            std::cerr << "error: " << r.status() << "\n";
-            co_return 1;
-          }
-          std::cout << r->v() << "\n";
-        }
-        co_return 0;
-      },
-      boost::asio::use_future);
+  // Both operations take {"s": text} and answer {"v": ...}: one call helper serves either endpoint.
+  auto call = [&](auto& endpoint, auto request) -> boost::asio::awaitable<int> {
+    svckit::Context ctx;
+    ctx.set_request_id(svckit::new_request_id());
+    ctx.set_timeout(std::chrono::milliseconds(timeout_ms));
+    request.set_s(text);
+    auto r = co_await endpoint(ctx, request);
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status() << "\n";
+      co_return 1;
+    }
+    std::cout << r->v() << "\n";
+    co_return 0;
+  };
+  auto fut = op == "uppercase"
+                 ? boost::asio::co_spawn(io, call(e.uppercase, stringsvc::UppercaseRequest{}), boost::asio::use_future)
+                 : boost::asio::co_spawn(io, call(e.count, stringsvc::CountRequest{}), boost::asio::use_future);
   io.run();
   return fut.get();
 }
