@@ -20,13 +20,16 @@ grep -q "log-level" "$work/bad" || fail "no message naming --log-level"
 if "$bin/stringsvc" --http-addr nonsense > "$work/badaddr" 2>&1; then fail "malformed address accepted"; fi
 grep -q 'bad address.*nonsense' "$work/badaddr" || fail "no message naming the bad address"
 
-# Serve on free ports; read them back from the log.
-"$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 > "$work/log" 2>&1 &
+# Serve on free ports; read them back from the log as it is written (read -t: a deadline, no polling).
+mkfifo "$work/out"
+"$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 > "$work/out" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
-  grep -q 'server="grpc' "$work/log" && break
-  sleep 0.1
+exec 3<"$work/out"
+while IFS= read -r -t 10 line <&3; do
+  echo "$line" >> "$work/log"
+  case "$line" in *'server="grpc'*) break ;; esac
 done
+cat <&3 >> "$work/log" &  # keep draining the service's output
 http=$(sed -n 's/.*server="http \([0-9.:]*\)".*/\1/p' "$work/log")
 grpc=$(sed -n 's/.*server="grpc \([0-9.:]*\)".*/\1/p' "$work/log")
 [ -n "$http" ] && [ -n "$grpc" ] || fail "server did not report its addresses"
@@ -40,10 +43,10 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://$http/uppercase" 
 
 # SIGTERM: clean exit 0 within the drain deadline.
 kill -TERM "$pid"
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null && fail "still running 10 s after SIGTERM"
+timeout 10 tail --pid="$pid" -f /dev/null || fail "still running 10 s after SIGTERM"
 set +e; wait "$pid"; rc=$?; set -e
 pid=
+wait  # the drain of the service's output ends with it
 [ "$rc" = 0 ] || fail "exit code $rc after SIGTERM"
 grep -q 'msg=stopped' "$work/log" || fail "no 'stopped' log line"
 echo "e2e stringsvc: ok"

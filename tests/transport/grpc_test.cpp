@@ -69,6 +69,12 @@ class GrpcTransport : public ::testing::Test {
   std::thread client_thread;
 };
 
+UppercaseRequest upper_request(std::string s) {
+  UppercaseRequest req;
+  req.set_s(std::move(s));
+  return req;
+}
+
 struct ClientLoop {  // runs client_io on its own thread for the duration of a test
   explicit ClientLoop(boost::asio::io_context& io) : io(io), guard(io.get_executor()), t([&io] { io.run(); }) {}
   ~ClientLoop() {
@@ -87,9 +93,7 @@ TEST_F(GrpcTransport, SvckitClientCallsSvckitServer) {
   ClientLoop loop(client_io);
   auto e = stringsvc::make_grpc_client(address);
   Context ctx;
-  UppercaseRequest req;
-  req.set_s("hello");
-  auto r = run(e.uppercase(ctx, req));
+  auto r = run(e.uppercase(ctx, upper_request("hello")));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->v(), "HELLO");
   stringsvc::CountRequest creq;
@@ -141,9 +145,7 @@ TEST_F(GrpcTransport, SvckitClientCallsGeneratedClassicServer) {
   ClientLoop loop(client_io);
   auto e = stringsvc::make_grpc_client("127.0.0.1:" + std::to_string(port));
   Context ctx;
-  UppercaseRequest req;
-  req.set_s("x");
-  auto r = run(e.uppercase(ctx, req));
+  auto r = run(e.uppercase(ctx, upper_request("x")));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->v(), "classic:x");
   auto un = run(e.count(ctx, stringsvc::CountRequest{}));  // not implemented by the classic server
@@ -225,9 +227,7 @@ TEST_F(GrpcTransport, UnreachableServerIsUnavailable) {
   auto e = stringsvc::make_grpc_client("127.0.0.1:" + std::to_string(port));
   Context ctx;
   ctx.set_timeout(3s);
-  UppercaseRequest req;
-  req.set_s("x");
-  auto r = run(e.uppercase(ctx, req));
+  auto r = run(e.uppercase(ctx, upper_request("x")));
   EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << r.status();
 }
 
@@ -273,9 +273,7 @@ TEST_F(GrpcTransport, SameEndpointsServeHttpJson) {
   ClientLoop loop(client_io);
   auto e = stringsvc::make_http_client("127.0.0.1:" + std::to_string(hs->port()));
   Context ctx;
-  UppercaseRequest req;
-  req.set_s("both");
-  auto r = run(e.uppercase(ctx, req));
+  auto r = run(e.uppercase(ctx, upper_request("both")));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->v(), "BOTH");
   auto bad = run(e.uppercase(ctx, UppercaseRequest{}));
