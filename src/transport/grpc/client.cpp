@@ -3,6 +3,7 @@
 #include <thread>
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <grpcpp/completion_queue.h>
@@ -55,8 +56,10 @@ struct UnaryCallBase : detail::Tag {
 // Completes on the gRPC queue thread and resumes the caller on the caller's own executor.
 template <class Handler>
 struct UnaryCall final : UnaryCallBase {
-  explicit UnaryCall(Handler h) : handler(std::move(h)) {}
+  explicit UnaryCall(Handler h) : handler(std::move(h)), work(asio::get_associated_executor(handler)) {}
   Handler handler;
+  // The caller's io_context must not run out of work (and stop) while gRPC holds the call.
+  asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
 
   void done(bool) override {
     std::unique_ptr<UnaryCall> self(this);
@@ -74,6 +77,10 @@ std::chrono::system_clock::time_point to_system(Context::Clock::time_point t) {
 
 }  // namespace
 
+namespace detail {
+::grpc::CompletionQueue* client_queue() { return ClientQueue::instance().cq(); }
+}  // namespace detail
+
 asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::grpc::Channel>& channel,
                                                        const std::string& full_method, const Context& ctx,
                                                        ::grpc::ByteBuffer request, ClientOptions opts) {
@@ -84,6 +91,7 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
         auto call = std::make_unique<UnaryCall<decltype(handler)>>(std::move(handler));
         call->context.set_deadline(to_system(ctx.deadline().value_or(Context::Clock::now() + opts.timeout)));
         if (!ctx.request_id().empty()) call->context.AddMetadata("x-request-id", ctx.request_id());
+        for (const auto& [k, v] : opts.metadata) call->context.AddMetadata(k, v);
         ::grpc::GenericStub stub(channel);
         auto* cq = ClientQueue::instance().cq();
         call->reader = stub.PrepareUnaryCall(&call->context, full_method, request, cq);

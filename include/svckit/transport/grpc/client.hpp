@@ -14,6 +14,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <grpcpp/channel.h>
@@ -35,6 +37,7 @@ std::shared_ptr<::grpc::Channel> make_channel(const std::string& target, Channel
 
 struct ClientOptions {
   std::chrono::milliseconds timeout{10000};  // when the Context has no deadline
+  std::vector<std::pair<std::string, std::string>> metadata;  // extra request metadata (e.g. an auth token)
 };
 
 /// One unary call with serialised bytes; the building block of client_endpoint.

@@ -1,0 +1,69 @@
+// svckit/transport/grpc/stream.hpp — a client bidirectional stream driven from coroutines.
+//
+//   auto s = svckit::grpc::BidiStream::open(channel, "/etcdserverpb.Watch/Watch", ex, {{"hasleader", "true"}});
+//   s->write(svckit::grpc::serialize_message(request));     // queued; sent in order, one at a time
+//   ::grpc::ByteBuffer in;
+//   while (co_await s->read(in)) { ... }                   // false once the stream has ended
+//   ::grpc::Status st = co_await s->finish();
+//
+// Built on gRPC's asynchronous API and the process-wide client completion queue, like unary calls.
+// Thread-safety: a stream belongs to one executor (the one given to open()); call write(), read(), cancel()
+// and finish() only from it. At most one read() may be outstanding. The stream's gRPC state stays alive
+// until every operation gRPC holds has completed, even if the caller drops its pointer earlier.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+
+namespace svckit::grpc {
+
+class BidiStream : public std::enable_shared_from_this<BidiStream> {
+ public:
+  using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+  /// Starts the call (it has no deadline: streams are long-lived; cancel() ends them).
+  static std::shared_ptr<BidiStream> open(const std::shared_ptr<::grpc::Channel>& channel,
+                                          const std::string& full_method, boost::asio::any_io_executor ex,
+                                          const Metadata& metadata = {});
+
+  /// Reads the next message into out; false when the stream has ended (then call finish()).
+  boost::asio::awaitable<bool> read(::grpc::ByteBuffer& out);
+  /// Queues a message; messages go out in order. Writes after the stream broke are dropped.
+  void write(::grpc::ByteBuffer message);
+  /// Ends the call from our side; pending and later reads return false.
+  void cancel();
+  /// The call's final status; call once, after read() returned false.
+  boost::asio::awaitable<::grpc::Status> finish();
+
+  BidiStream(const BidiStream&) = delete;
+  BidiStream& operator=(const BidiStream&) = delete;
+  ~BidiStream();
+
+ private:
+  struct Private {};
+
+ public:
+  BidiStream(Private, boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
+
+ private:
+  void write_next();
+
+  boost::asio::any_io_executor ex_;
+  ::grpc::ClientContext context_;
+  std::unique_ptr<::grpc::GenericClientAsyncReaderWriter> rw_;
+  std::deque<::grpc::ByteBuffer> outbox_;
+  bool writing_ = false;
+  bool broken_ = false;
+};
+
+}  // namespace svckit::grpc

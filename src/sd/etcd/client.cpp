@@ -1,0 +1,340 @@
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include "client_impl.hpp"
+#include "svckit/address.hpp"
+#include "svckit/context.hpp"
+#include "svckit/transport/grpc/client.hpp"
+#include "svckit/transport/grpc/message.hpp"
+
+namespace svckit::sd::etcd {
+
+namespace asio = boost::asio;
+namespace pb = etcdserverpb;
+
+std::chrono::milliseconds Backoff::next() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto cap = initial_ * (std::int64_t{1} << std::min(attempt_, 16));
+  if (cap > max_) cap = max_;
+  ++attempt_;
+  // Full jitter: anywhere in [cap/2, cap], so many clients that lost etcd together do not return together.
+  std::uniform_int_distribution<std::int64_t> d(cap.count() / 2, cap.count());
+  return std::chrono::milliseconds(d(rng));
+}
+
+std::string prefix_range_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    if (static_cast<unsigned char>(end.back()) < 0xff) {
+      end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::string(1, '\0');  // every key
+}
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("etcd: cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A gRPC target naming every member, so the channel fails over between them ("ipv4:a:p,b:p").
+// Host names are resolved once, here.
+std::string members_target(const std::vector<std::string>& endpoints) {
+  if (endpoints.empty()) throw std::invalid_argument("etcd: no endpoints given");
+  std::vector<std::string> v4, v6;
+  for (const auto& ep : endpoints) {
+    auto [host, port] = split_host_port(ep);
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    std::vector<asio::ip::address> addrs;
+    if (!ec) {
+      addrs.push_back(addr);
+    } else {
+      asio::io_context io;
+      asio::ip::tcp::resolver resolver(io);
+      auto results = resolver.resolve(host, std::to_string(port), ec);
+      if (ec) throw std::invalid_argument("etcd: cannot resolve " + ep + ": " + ec.message());
+      for (const auto& r : results) addrs.push_back(r.endpoint().address());
+    }
+    for (const auto& a : addrs) {
+      if (a.is_v4())
+        v4.push_back(a.to_string() + ":" + std::to_string(port));
+      else
+        v6.push_back("[" + a.to_string() + "]:" + std::to_string(port));
+    }
+  }
+  auto join = [](const char* scheme, const std::vector<std::string>& v) {
+    std::string t = scheme;
+    for (std::size_t i = 0; i < v.size(); ++i) t += (i ? "," : "") + v[i];
+    return t;
+  };
+  return v4.empty() ? join("ipv6:", v6) : join("ipv4:", v4);
+}
+
+KeyValue from_pb(const mvccpb::KeyValue& kv) {
+  return {kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()};
+}
+
+}  // namespace
+
+Client::Impl::Impl(Options o) : opts(std::move(o)) {
+  target = members_target(opts.endpoints);
+  ::grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_initial.count()));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_initial.count()));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_max.count()));
+  // Notice a member that vanished without closing the connection (etcd tolerates pings every 5 s).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  std::shared_ptr<::grpc::ChannelCredentials> creds;
+  if (!opts.ca_file.empty()) {
+    ::grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = read_file(opts.ca_file);
+    if (!opts.cert_file.empty()) ssl.pem_cert_chain = read_file(opts.cert_file);
+    if (!opts.key_file.empty()) ssl.pem_private_key = read_file(opts.key_file);
+    creds = ::grpc::SslCredentials(ssl);
+  } else {
+    creds = ::grpc::InsecureChannelCredentials();
+  }
+  channel = ::grpc::CreateCustomChannel(target, creds, args);
+}
+
+std::vector<std::pair<std::string, std::string>> Client::Impl::call_metadata() {
+  std::lock_guard lock(token_mu);
+  if (token.empty()) return {};
+  return {{"token", token}};
+}
+
+grpc::BidiStream::Metadata Client::Impl::stream_metadata() {
+  // "hasleader": a member cut off from the leader ends the stream instead of going silent.
+  auto md = call_metadata();
+  md.emplace_back("hasleader", "true");
+  return md;
+}
+
+template <class Resp, class Req>
+asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, const Req& req) {
+  auto deadline = Context::Clock::now() + opts.request_timeout;
+  Backoff backoff(opts.backoff_initial, opts.backoff_max);
+  bool reauthenticated = false;
+  for (;;) {
+    if (!opts.username.empty() && call_metadata().empty()) {
+      if (auto s = co_await authenticate(); !s.ok()) co_return s;
+    }
+    Context ctx;
+    ctx.set_deadline(deadline);
+    grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata()};
+    auto r = co_await grpc::unary_call(channel, method, ctx, grpc::serialize_message(req), co);
+    if (r.ok()) {
+      Resp out;
+      if (auto s = grpc::parse_message(*r, out); !s.ok()) co_return Status(StatusCode::Internal, s.message());
+      co_return out;
+    }
+    auto code = r.status().code();
+    if (code == StatusCode::Unauthenticated && !opts.username.empty() && !reauthenticated) {
+      reauthenticated = true;  // the token expired (etcd's simple tokens live 5 minutes): get a new one
+      std::lock_guard lock(token_mu);
+      token.clear();
+      continue;
+    }
+    // The member we talked to went away: the channel moves to the next one; try again while time is left.
+    auto pause = backoff.next();
+    if (code == StatusCode::Unavailable && Context::Clock::now() + pause < deadline) {
+      asio::steady_timer t(co_await asio::this_coro::executor, pause);
+      co_await t.async_wait(asio::use_awaitable);
+      continue;
+    }
+    co_return Status(code, "etcd " + method + ": " + std::string(r.status().message()));
+  }
+}
+
+asio::awaitable<Status> Client::Impl::authenticate() {
+  pb::AuthenticateRequest req;
+  req.set_name(opts.username);
+  req.set_password(opts.password);
+  Context ctx;
+  ctx.set_timeout(opts.request_timeout);
+  auto r = co_await grpc::unary_call(channel, "/etcdserverpb.Auth/Authenticate", ctx, grpc::serialize_message(req),
+                                     {.timeout = opts.request_timeout});
+  if (!r.ok()) co_return Status(r.status().code(), "etcd authenticate as " + opts.username + ": " + r.status().message());
+  pb::AuthenticateResponse resp;
+  if (auto s = grpc::parse_message(*r, resp); !s.ok()) co_return s;
+  std::lock_guard lock(token_mu);
+  token = resp.token();
+  co_return Status{};
+}
+
+asio::awaitable<bool> Client::Impl::sleep(std::chrono::milliseconds d) {
+  if (closed) co_return false;
+  asio::steady_timer t(io, d);
+  sleeping.insert(&t);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  sleeping.erase(&t);
+  co_return !closed;
+}
+
+void Client::Impl::close() {
+  closed = true;
+  for (auto* t : sleeping) t->cancel();
+  if (watch_stream) watch_stream->cancel();
+  if (keepalive_stream) keepalive_stream->cancel();
+  keepalive_wake.cancel();
+  watches.clear();
+  leases.clear();
+}
+
+// --- Client ---------------------------------------------------------------------------------------------
+
+std::shared_ptr<Client> Client::create(Options options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  auto* raw = impl.get();
+  raw->thread = std::thread([raw] { raw->io.run(); });
+  return std::shared_ptr<Client>(new Client(std::move(impl)));
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() {
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl] { impl->close(); });
+  impl->work.reset();  // run() returns once every stream, call and coroutine has finished
+  if (std::this_thread::get_id() == impl->thread.get_id()) {
+    // Dropped from one of our own callbacks (documented as a misuse): we cannot wait for ourselves.
+    impl->log.error("etcd client released on its own thread; leaking it");
+    impl->thread.detach();
+    (void)impl_.release();
+    return;
+  }
+  impl->thread.join();
+}
+
+const Options& Client::options() const { return impl_->opts; }
+asio::any_io_executor Client::executor() const { return impl_->io.get_executor(); }
+
+asio::awaitable<Result<GetResult>> Client::get(std::string key) {
+  pb::RangeRequest req;
+  req.set_key(std::move(key));
+  auto r = co_await impl_->call<pb::RangeResponse>("/etcdserverpb.KV/Range", req);
+  if (!r.ok()) co_return r.status();
+  GetResult out{{}, r->header().revision()};
+  for (const auto& kv : r->kvs()) out.kvs.push_back(from_pb(kv));
+  co_return out;
+}
+
+asio::awaitable<Result<GetResult>> Client::get_prefix(std::string prefix) {
+  pb::RangeRequest req;
+  req.set_range_end(prefix_range_end(prefix));
+  req.set_key(std::move(prefix));
+  auto r = co_await impl_->call<pb::RangeResponse>("/etcdserverpb.KV/Range", req);
+  if (!r.ok()) co_return r.status();
+  GetResult out{{}, r->header().revision()};
+  out.kvs.reserve(static_cast<std::size_t>(r->kvs_size()));
+  for (const auto& kv : r->kvs()) out.kvs.push_back(from_pb(kv));
+  co_return out;
+}
+
+asio::awaitable<Result<std::int64_t>> Client::put(std::string key, std::string value, std::int64_t lease) {
+  pb::PutRequest req;
+  req.set_key(std::move(key));
+  req.set_value(std::move(value));
+  req.set_lease(lease);
+  auto r = co_await impl_->call<pb::PutResponse>("/etcdserverpb.KV/Put", req);
+  if (!r.ok()) co_return r.status();
+  co_return r->header().revision();
+}
+
+asio::awaitable<Result<std::int64_t>> Client::erase(std::string key) {
+  pb::DeleteRangeRequest req;
+  req.set_key(std::move(key));
+  auto r = co_await impl_->call<pb::DeleteRangeResponse>("/etcdserverpb.KV/DeleteRange", req);
+  if (!r.ok()) co_return r.status();
+  co_return r->deleted();
+}
+
+asio::awaitable<Result<std::int64_t>> Client::erase_prefix(std::string prefix) {
+  pb::DeleteRangeRequest req;
+  req.set_range_end(prefix_range_end(prefix));
+  req.set_key(std::move(prefix));
+  auto r = co_await impl_->call<pb::DeleteRangeResponse>("/etcdserverpb.KV/DeleteRange", req);
+  if (!r.ok()) co_return r.status();
+  co_return r->deleted();
+}
+
+asio::awaitable<Result<Lease>> Client::grant(std::chrono::seconds ttl) {
+  pb::LeaseGrantRequest req;
+  req.set_ttl(ttl.count());
+  auto r = co_await impl_->call<pb::LeaseGrantResponse>("/etcdserverpb.Lease/LeaseGrant", req);
+  if (!r.ok()) co_return r.status();
+  if (!r->error().empty()) co_return unavailable("etcd lease grant: " + r->error());
+  co_return Lease{r->id(), r->ttl()};
+}
+
+asio::awaitable<Status> Client::revoke(std::int64_t lease) {
+  pb::LeaseRevokeRequest req;
+  req.set_id(lease);
+  auto r = co_await impl_->call<pb::LeaseRevokeResponse>("/etcdserverpb.Lease/LeaseRevoke", req);
+  if (!r.ok() && r.status().code() != StatusCode::NotFound) co_return r.status();
+  co_return Status{};
+}
+
+asio::awaitable<Status> Client::compact(std::int64_t revision) {
+  pb::CompactionRequest req;
+  req.set_revision(revision);
+  req.set_physical(true);
+  auto r = co_await impl_->call<pb::CompactionResponse>("/etcdserverpb.KV/Compact", req);
+  co_return r.ok() ? Status{} : r.status();
+}
+
+void Client::keep_alive(std::int64_t lease, std::chrono::seconds ttl, LeaseCallback callback) {
+  asio::post(impl_->io, [impl = impl_.get(), lease, ttl, cb = std::move(callback)]() mutable {
+    impl->add_lease(lease, {ttl, std::chrono::steady_clock::now() + ttl / 3, std::move(cb)});
+  });
+}
+
+void Client::forget_lease(std::int64_t lease) {
+  asio::post(impl_->io, [impl = impl_.get(), lease] { impl->leases.erase(lease); });
+}
+
+std::int64_t Client::watch(std::string key, bool prefix, std::int64_t start_revision, WatchCallback callback) {
+  static std::atomic<std::int64_t> ids{1};
+  std::int64_t id = ids.fetch_add(1);
+  Impl::Watch w;
+  w.range_end = prefix ? prefix_range_end(key) : std::string();
+  w.key = std::move(key);
+  w.next_revision = start_revision;
+  w.callback = std::move(callback);
+  asio::post(impl_->io, [impl = impl_.get(), id, w = std::move(w)]() mutable { impl->add_watch(id, std::move(w)); });
+  return id;
+}
+
+void Client::cancel_watch(std::int64_t id) {
+  asio::post(impl_->io, [impl = impl_.get(), id] { impl->remove_watch(id); });
+}
+
+}  // namespace svckit::sd::etcd

@@ -1,0 +1,99 @@
+// Private to the etcd backend: the state behind sd::etcd::Client. Everything except the unary calls and
+// the token lives on the client's own thread (io_), so the watch and keepalive machinery needs no locks.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <grpcpp/channel.h>
+
+#include "rpc.pb.h"
+#include "svckit/log.hpp"
+#include "svckit/sd/etcd/client.hpp"
+#include "svckit/transport/grpc/stream.hpp"
+
+namespace svckit::sd::etcd {
+
+/// Exponential backoff with full jitter between initial and max.
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max) : initial_(initial), max_(max) {}
+  std::chrono::milliseconds next();
+  void reset() { attempt_ = 0; }
+
+ private:
+  std::chrono::milliseconds initial_, max_;
+  int attempt_ = 0;
+};
+
+struct Client::Impl {
+  explicit Impl(Options o);
+
+  // --- unary calls (any thread) ---
+  template <class Resp, class Req>
+  boost::asio::awaitable<Result<Resp>> call(const std::string& method, const Req& req);
+  boost::asio::awaitable<Status> authenticate();
+  std::vector<std::pair<std::string, std::string>> call_metadata();
+  grpc::BidiStream::Metadata stream_metadata();
+
+  // --- life cycle (client thread) ---
+  /// Sleeps unless the client closes first; false if it closed.
+  boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d);
+  void close();  // cancels streams and sleeps; the coroutines then end
+
+  // --- watches (client thread) ---
+  struct Watch {
+    std::string key, range_end;
+    std::int64_t next_revision = 0;  // where to resume after a reconnect
+    WatchCallback callback;
+    bool broken = false;             // we told the callback the stream is gone
+  };
+  void add_watch(std::int64_t id, Watch w);
+  void remove_watch(std::int64_t id);
+  void send_watch_create(std::int64_t id, const Watch& w);
+  boost::asio::awaitable<void> run_watch_stream();
+  void on_watch_response(const etcdserverpb::WatchResponse& resp);
+
+  // --- leases (client thread) ---
+  struct KeptLease {
+    std::chrono::seconds ttl;
+    std::chrono::steady_clock::time_point next_refresh;
+    LeaseCallback callback;
+  };
+  void add_lease(std::int64_t id, KeptLease l);
+  boost::asio::awaitable<void> run_keepalive_stream();
+  boost::asio::awaitable<void> send_keepalives(std::shared_ptr<grpc::BidiStream> stream);
+
+  Options opts;
+  log::Logger log{"etcd"};
+  std::shared_ptr<::grpc::Channel> channel;
+  std::string target;  // the gRPC target naming every member
+
+  std::mutex token_mu;
+  std::string token;  // auth token, when username is set
+
+  boost::asio::io_context io{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+
+  bool closed = false;
+  std::set<boost::asio::steady_timer*> sleeping;
+
+  std::map<std::int64_t, Watch> watches;
+  std::int64_t next_watch_id = 1;
+  std::shared_ptr<grpc::BidiStream> watch_stream;
+  bool watch_stream_running = false;
+
+  std::map<std::int64_t, KeptLease> leases;
+  std::shared_ptr<grpc::BidiStream> keepalive_stream;
+  bool keepalive_running = false;
+  boost::asio::steady_timer keepalive_wake{io};  // cancelled to make the sender look at leases again
+};
+
+}  // namespace svckit::sd::etcd

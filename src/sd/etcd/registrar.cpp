@@ -1,0 +1,160 @@
+#include "svckit/sd/etcd/registrar.hpp"
+
+#include <atomic>
+#include <future>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "client_impl.hpp"
+
+namespace svckit::sd::etcd {
+
+namespace asio = boost::asio;
+
+// Shared by the handle and the registration coroutine; mutable parts live on the client's thread.
+struct Registrar::State {
+  State(Client* c, Instance inst, std::chrono::seconds t)
+      : client(c), key(inst.key), value(format_instance_value(inst)), ttl(t), wake(c->executor()) {}
+
+  Client* client;  // outlives us: the handle holding the client's shared_ptr stops us first
+  std::string key, value;
+  std::chrono::seconds ttl;
+  log::Logger log{"registrar"};
+
+  // client thread only
+  asio::steady_timer wake;  // sleeps and waits end early when cancelled
+  bool started = false;
+  bool stopping = false;
+  bool lease_lost = false;
+  bool key_deleted = false;
+  // any thread
+  std::atomic<std::int64_t> lease{0};
+  std::atomic<bool> is_registered{false};
+
+  // Waits until d passes or something happened (wake cancelled); false when stopping.
+  asio::awaitable<bool> pause(std::chrono::steady_clock::duration d) {
+    if (stopping) co_return false;
+    wake.expires_after(d);
+    boost::system::error_code ec;
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return !stopping;
+  }
+  void poke() { wake.cancel(); }
+};
+
+namespace {
+
+asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
+  const auto& opts = st->client->options();
+  Backoff backoff(std::max(opts.backoff_initial, std::chrono::milliseconds(100)), opts.backoff_max);
+  bool failing = false;
+  bool ever_registered = false;
+  while (!st->stopping) {
+    auto lease = co_await st->client->grant(st->ttl);
+    Result<std::int64_t> put = lease.ok() ? co_await st->client->put(st->key, st->value, lease->id)
+                                          : Result<std::int64_t>(lease.status());
+    if (!put.ok()) {
+      if (lease.ok()) (void)co_await st->client->revoke(lease->id);
+      if (!failing) st->log.warn("cannot register; retrying with backoff", {{"key", st->key}, {"error", put.status().message()}});
+      failing = true;
+      if (!co_await st->pause(backoff.next())) break;
+      continue;
+    }
+    if (st->stopping) {  // deregister() ran while we were registering: undo it
+      (void)co_await st->client->revoke(lease->id);
+      break;
+    }
+    st->lease = lease->id;
+    st->is_registered = true;
+    st->log.info(ever_registered ? "registered again" : "registered",
+                 {{"key", st->key}, {"lease", lease->id}, {"ttl_s", static_cast<std::int64_t>(st->ttl.count())}});
+    ever_registered = true;
+    failing = false;
+    backoff.reset();
+
+    st->lease_lost = st->key_deleted = false;
+    st->client->keep_alive(lease->id, st->ttl, [st](std::int64_t ttl) {
+      if (ttl <= 0) {
+        st->lease_lost = true;
+        st->poke();
+      }
+    });
+    auto watch_id = st->client->watch(st->key, false, *put + 1, [st](const WatchUpdate& u) {
+      for (const auto& e : u.events)
+        st->key_deleted = e.type == WatchEvent::Type::Delete;  // the last event decides
+      if (st->key_deleted) st->poke();
+    });
+    while (co_await st->pause(std::chrono::hours(24 * 365))) {
+      if (st->lease_lost) break;
+      if (!st->key_deleted) continue;
+      st->key_deleted = false;
+      st->log.warn("our registry key was deleted; putting it back", {{"key", st->key}});
+      auto again = co_await st->client->put(st->key, st->value, lease->id);
+      if (!again.ok()) {  // most likely the lease is gone too
+        st->lease_lost = true;
+        break;
+      }
+    }
+    st->client->cancel_watch(watch_id);
+    st->client->forget_lease(lease->id);
+    st->is_registered = false;
+    if (st->stopping) break;
+    st->log.warn("lease lost; registering again", {{"key", st->key}, {"lease", lease->id}});
+    st->lease = 0;
+    if (!co_await st->pause(backoff.next())) break;
+  }
+}
+
+// Stops the registration and revokes the lease (on the client's thread).
+asio::awaitable<Status> withdraw(std::shared_ptr<Registrar::State> st) {
+  st->stopping = true;
+  st->poke();
+  std::int64_t lease = st->lease.exchange(0);
+  Status s;
+  if (lease != 0) {
+    st->client->forget_lease(lease);
+    s = co_await st->client->revoke(lease);
+    if (!s.ok()) s = Status(s.code(), "deregister " + st->key + ": " + s.message());
+  }
+  bool was = st->is_registered.exchange(false);
+  if (was && s.ok()) st->log.info("deregistered", {{"key", st->key}});
+  co_return s;
+}
+
+}  // namespace
+
+Registrar::Registrar(std::shared_ptr<Client> client, Instance instance, std::chrono::seconds ttl)
+    : client_(std::move(client)), state_(std::make_shared<State>(client_.get(), std::move(instance), ttl)) {}
+
+Registrar::~Registrar() {
+  asio::co_spawn(client_->executor(), withdraw(state_), asio::detached);
+}
+
+void Registrar::register_instance() {
+  asio::post(client_->executor(), [st = state_] {
+    if (st->started || st->stopping) return;
+    st->started = true;
+    asio::co_spawn(st->client->executor(), keep_registered(st), asio::detached);
+  });
+}
+
+Status Registrar::deregister(std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<Status>>();
+  auto fut = done->get_future();
+  asio::co_spawn(client_->executor(), withdraw(state_), [done](std::exception_ptr e, Status s) {
+    done->set_value(e ? Status(StatusCode::Internal, "deregister failed") : std::move(s));
+  });
+  if (fut.wait_for(timeout) != std::future_status::ready)
+    return deadline_exceeded("deregister " + state_->key + ": etcd did not confirm in time");
+  return fut.get();
+}
+
+bool Registrar::registered() const { return state_->is_registered; }
+std::int64_t Registrar::lease() const { return state_->lease; }
+
+}  // namespace svckit::sd::etcd

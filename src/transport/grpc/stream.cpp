@@ -1,0 +1,106 @@
+#include "svckit/transport/grpc/stream.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "runtime.hpp"
+
+namespace svckit::grpc {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// One pending stream operation. It keeps the stream alive until gRPC has completed the operation and the
+// completion has run on the handler's executor.
+template <class Handler>
+struct StreamOp final : detail::Tag {
+  StreamOp(std::shared_ptr<BidiStream> s, Handler h)
+      : stream(std::move(s)), handler(std::move(h)), work(asio::get_associated_executor(handler)) {}
+  std::shared_ptr<BidiStream> stream;
+  Handler handler;
+  // The executor's io_context must not run out of work (and stop) while gRPC holds the operation.
+  asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
+
+  void done(bool ok) override {
+    std::unique_ptr<StreamOp> self(this);
+    auto ex = asio::get_associated_executor(handler);
+    asio::post(ex, [h = std::move(handler), keep = std::move(stream), ok]() mutable { std::move(h)(ok); });
+  }
+};
+
+template <class Handler>
+detail::Tag* make_op(std::shared_ptr<BidiStream> s, Handler h) {
+  return new StreamOp<Handler>(std::move(s), std::move(h));  // deleted by done()
+}
+
+}  // namespace
+
+std::shared_ptr<BidiStream> BidiStream::open(const std::shared_ptr<::grpc::Channel>& channel,
+                                             const std::string& full_method, asio::any_io_executor ex,
+                                             const Metadata& metadata) {
+  detail::init_runtime();
+  auto s = std::make_shared<BidiStream>(Private{}, ex);
+  for (const auto& [k, v] : metadata) s->context_.AddMetadata(k, v);
+  ::grpc::GenericStub stub(channel);
+  s->rw_ = stub.PrepareCall(&s->context_, full_method, detail::client_queue());
+  // Writes wait for the start to complete (gRPC rejects a write batch while the start batch is pending).
+  s->writing_ = true;
+  auto* raw = s.get();
+  s->rw_->StartCall(make_op(s, asio::bind_executor(ex, [raw](bool ok) {
+    raw->writing_ = false;
+    if (!ok) {
+      raw->broken_ = true;
+      raw->outbox_.clear();
+    } else if (!raw->outbox_.empty()) {
+      raw->write_next();
+    }
+  })));
+  return s;
+}
+
+BidiStream::~BidiStream() = default;
+
+asio::awaitable<bool> BidiStream::read(::grpc::ByteBuffer& out) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
+      [&](auto handler) { rw_->Read(&out, make_op(shared_from_this(), std::move(handler))); }, asio::use_awaitable);
+}
+
+void BidiStream::write(::grpc::ByteBuffer message) {
+  if (broken_) return;
+  outbox_.push_back(std::move(message));
+  if (!writing_) write_next();
+}
+
+void BidiStream::write_next() {
+  writing_ = true;
+  auto on_written = [this](bool ok) {
+    writing_ = false;
+    if (!ok) {  // the stream is gone; the reader learns it from read()
+      broken_ = true;
+      outbox_.clear();
+      return;
+    }
+    outbox_.pop_front();
+    if (!outbox_.empty()) write_next();
+  };
+  rw_->Write(outbox_.front(), make_op(shared_from_this(), asio::bind_executor(ex_, on_written)));
+}
+
+void BidiStream::cancel() {
+  broken_ = true;
+  context_.TryCancel();
+}
+
+asio::awaitable<::grpc::Status> BidiStream::finish() {
+  auto status = std::make_shared<::grpc::Status>();
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
+      [&](auto handler) { rw_->Finish(status.get(), make_op(shared_from_this(), std::move(handler))); },
+      asio::use_awaitable);
+  co_return *status;
+}
+
+}  // namespace svckit::grpc

@@ -1,0 +1,162 @@
+// The etcd client against a real etcd: key-value operations, leases, the shared watch stream.
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include <boost/asio/io_context.hpp>
+
+#include "support/etcd.hpp"
+#include "support/run.hpp"
+#include "svckit/sd/etcd/client.hpp"
+
+using namespace std::chrono_literals;
+using svckit::sd::etcd::Client;
+using svckit::sd::etcd::WatchEvent;
+using svckit::sd::etcd::WatchUpdate;
+using svckit::test::run_sync;
+using svckit::test::wait_until;
+
+namespace {
+
+// Collects what a watch delivers (callbacks run on the client's thread).
+struct WatchLog {
+  std::mutex mu;
+  std::vector<WatchEvent> events;
+  std::vector<svckit::Status> statuses;
+  auto callback() {
+    return [this](const WatchUpdate& u) {
+      std::lock_guard lock(mu);
+      for (const auto& e : u.events) events.push_back(e);
+      if (u.events.empty()) statuses.push_back(u.status);
+    };
+  }
+  std::size_t count() {
+    std::lock_guard lock(mu);
+    return events.size();
+  }
+};
+
+class EtcdClientTest : public ::testing::Test {
+ protected:
+  svckit::test::EtcdCluster etcd{1};
+  std::shared_ptr<Client> client = Client::create({.endpoints = etcd.endpoints()});
+};
+
+TEST_F(EtcdClientTest, PutGetEraseByKeyAndPrefix) {
+  auto rev = run_sync(client->put("/t/a", "1"));
+  ASSERT_TRUE(rev.ok()) << rev.status().message();
+  ASSERT_TRUE(run_sync(client->put("/t/b", "2")).ok());
+  ASSERT_TRUE(run_sync(client->put("/u/c", "3")).ok());
+
+  auto one = run_sync(client->get("/t/a"));
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->kvs.size(), 1u);
+  EXPECT_EQ(one->kvs[0].value, "1");
+  EXPECT_EQ(one->kvs[0].mod_revision, *rev);
+
+  auto prefix = run_sync(client->get_prefix("/t/"));
+  ASSERT_TRUE(prefix.ok());
+  ASSERT_EQ(prefix->kvs.size(), 2u);
+  EXPECT_EQ(prefix->kvs[1].key, "/t/b");
+  EXPECT_GE(prefix->revision, *rev);
+
+  EXPECT_EQ(*run_sync(client->erase("/t/a")), 1);
+  EXPECT_EQ(*run_sync(client->erase("/t/a")), 0);
+  EXPECT_EQ(*run_sync(client->erase_prefix("/")), 2);
+  EXPECT_TRUE(run_sync(client->get_prefix("/"))->kvs.empty());
+}
+
+TEST_F(EtcdClientTest, LeaseKeysVanishOnRevoke) {
+  auto lease = run_sync(client->grant(10s));
+  ASSERT_TRUE(lease.ok()) << lease.status().message();
+  EXPECT_EQ(lease->ttl, 10);
+  ASSERT_TRUE(run_sync(client->put("/l/k", "v", lease->id)).ok());
+  EXPECT_EQ(run_sync(client->get("/l/k"))->kvs.at(0).lease, lease->id);
+  ASSERT_TRUE(run_sync(client->revoke(lease->id)).ok());
+  EXPECT_TRUE(run_sync(client->get("/l/k"))->kvs.empty());
+  EXPECT_TRUE(run_sync(client->revoke(lease->id)).ok()) << "revoking an unknown lease is not an error";
+}
+
+TEST_F(EtcdClientTest, PutOnUnknownLeaseFailsClearly) {
+  auto r = run_sync(client->put("/l/k", "v", 12345));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), svckit::StatusCode::NotFound);
+  EXPECT_NE(r.status().message().find("lease not found"), std::string::npos) << r.status().message();
+}
+
+TEST_F(EtcdClientTest, KeepAliveRefreshesAndReportsLoss) {
+  auto lease = run_sync(client->grant(3s));
+  ASSERT_TRUE(lease.ok());
+  std::atomic<int> refreshed{0};
+  std::atomic<bool> lost{false};
+  client->keep_alive(lease->id, 3s, [&](std::int64_t ttl) {
+    if (ttl > 0) ++refreshed;
+    else lost = true;
+  });
+  // Refreshes come every ttl/3; two of them carry the lease past its first expiry.
+  ASSERT_TRUE(wait_until([&] { return refreshed >= 2; }, 10s));
+  ASSERT_TRUE(run_sync(client->revoke(lease->id)).ok());
+  EXPECT_TRUE(wait_until([&] { return lost.load(); }, 10s)) << "the next refresh learns the lease is gone";
+}
+
+TEST_F(EtcdClientTest, WatchesShareOneStreamAndSeeEventsInOrder) {
+  WatchLog a, b;
+  client->watch("/w/a/", true, 0, a.callback());
+  client->watch("/w/b", false, 0, b.callback());
+  // A watch is created asynchronously; wait until it delivers a first event we make.
+  ASSERT_TRUE(wait_until([&] {
+    (void)run_sync(client->put("/w/a/probe", "x"));
+    return a.count() > 0;
+  }));
+  ASSERT_TRUE(wait_until([&] {
+    (void)run_sync(client->put("/w/b", "probe"));
+    return b.count() > 0;
+  }));
+  auto base_a = a.count();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(run_sync(client->put("/w/a/" + std::to_string(i), "v")).ok());
+  ASSERT_TRUE(run_sync(client->erase("/w/a/3")).ok());
+  ASSERT_TRUE(wait_until([&] { return a.count() == base_a + 21; }));
+  std::lock_guard lock(a.mu);
+  for (std::size_t i = base_a + 1; i < a.events.size(); ++i)
+    EXPECT_LT(a.events[i - 1].kv.mod_revision, a.events[i].kv.mod_revision);
+  EXPECT_EQ(a.events.back().type, WatchEvent::Type::Delete);
+  EXPECT_EQ(a.events.back().kv.key, "/w/a/3");
+  for (const auto& e : b.events) EXPECT_EQ(e.kv.key, "/w/b") << "a key watch sees only its key";
+}
+
+TEST_F(EtcdClientTest, WatchFromARevisionReplaysHistory) {
+  auto first = *run_sync(client->put("/h/1", "a"));
+  ASSERT_TRUE(run_sync(client->put("/h/2", "b")).ok());
+  WatchLog log;
+  client->watch("/h/", true, first, log.callback());
+  ASSERT_TRUE(wait_until([&] { return log.count() == 2; }));
+}
+
+TEST_F(EtcdClientTest, WatchOnCompactedRevisionEndsWithOutOfRange) {
+  auto first = *run_sync(client->put("/c/1", "a"));
+  auto last = *run_sync(client->put("/c/1", "b"));
+  ASSERT_TRUE(run_sync(client->compact(last)).ok());
+  WatchLog log;
+  client->watch("/c/", true, first, log.callback());
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(log.mu);
+    return !log.statuses.empty();
+  }));
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.statuses[0].code(), svckit::StatusCode::OutOfRange) << log.statuses[0].message();
+}
+
+TEST(EtcdClient, UnreachableEtcdGivesUnavailableWithinTheRequestTimeout) {
+  auto client = Client::create({.endpoints = {"127.0.0.1:" + std::to_string(svckit::test::free_port())},
+                                .request_timeout = 300ms});
+  auto r = run_sync(client->get("/x"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), svckit::StatusCode::Unavailable) << r.status().message();
+}
+
+TEST(EtcdClient, MalformedEndpointIsRejected) {
+  EXPECT_THROW(Client::create({.endpoints = {"no-port"}}), std::invalid_argument);
+  EXPECT_THROW(Client::create({.endpoints = {}}), std::invalid_argument);
+}
+
+}  // namespace

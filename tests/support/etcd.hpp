@@ -1,0 +1,214 @@
+// Test support: real etcd servers (Debian's etcd-server), on free loopback ports with temporary data dirs.
+//
+//   svckit::test::EtcdCluster etcd(1);          // or 3 for a real cluster
+//   auto client = svckit::sd::etcd::Client::create({.endpoints = etcd.endpoints()});
+//   etcd.member(0).kill();  etcd.member(0).start();
+//
+// Each member's output goes to <data dir>/etcd.log (kept when a test fails, printed on timeout).
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+extern char** environ;
+
+namespace svckit::test {
+
+/// A free TCP port on 127.0.0.1 (bound then released; fine for loopback tests).
+inline unsigned short free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+/// Starts a process; its stdout and stderr go to log_path. Returns the pid.
+inline pid_t spawn_process(const std::vector<std::string>& argv, const std::string& log_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+/// GET path on 127.0.0.1:port; the body, or empty on any failure.
+inline std::string http_get(unsigned short port, const std::string& path) {
+  try {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket s(io);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    boost::asio::write(s, boost::asio::buffer(req));
+    std::string out;
+    boost::system::error_code ec;
+    boost::asio::read(s, boost::asio::dynamic_buffer(out), ec);
+    return out;
+  } catch (...) {
+    return {};
+  }
+}
+
+class EtcdMember {
+ public:
+  EtcdMember(std::string name, std::filesystem::path dir)
+      : name_(std::move(name)), dir_(std::move(dir)), client_port_(free_port()), peer_port_(free_port()) {}
+  ~EtcdMember() { kill(); }
+
+  std::string client_url() const { return "http://127.0.0.1:" + std::to_string(client_port_); }
+  std::string peer_url() const { return "http://127.0.0.1:" + std::to_string(peer_port_); }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  const std::string& name() const { return name_; }
+  bool running() const { return pid_ > 0; }
+  std::filesystem::path log_path() const { return dir_ / "etcd.log"; }
+
+  /// initial_cluster: "n0=http://…,n1=http://…"; state "new" or "existing". Does not wait.
+  void start(const std::string& initial_cluster, const std::string& state = "new") {
+    if (pid_ > 0) return;
+    initial_cluster_ = initial_cluster;
+    pid_ = spawn_process(
+        {"etcd", "--name", name_, "--data-dir", (dir_ / "data").string(), "--listen-client-urls", client_url(),
+         "--advertise-client-urls", client_url(), "--listen-peer-urls", peer_url(), "--initial-advertise-peer-urls",
+         peer_url(), "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
+         "--initial-cluster-token", "svckit-test", "--heartbeat-interval", "50", "--election-timeout", "500",
+         "--logger", "zap", "--log-level", "warn"},
+        log_path().string());
+  }
+  /// Starts again with the same data (after stop() or kill()).
+  void restart() { start(initial_cluster_, "existing"); }
+
+  /// True once the member answers /health with a leader.
+  bool healthy() const { return http_get(client_port_, "/health").find("\"health\":\"true\"") != std::string::npos; }
+
+  void stop() { signal_and_wait(SIGTERM); }
+  void kill() { signal_and_wait(SIGKILL); }
+  /// Freezes (SIGSTOP) or thaws (SIGCONT) the member: it keeps its sockets but stops answering.
+  void pause() { if (pid_ > 0) ::kill(pid_, SIGSTOP); }
+  void resume() { if (pid_ > 0) ::kill(pid_, SIGCONT); }
+
+ private:
+  void signal_and_wait(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGCONT);
+    ::kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+  std::string name_;
+  std::filesystem::path dir_;
+  unsigned short client_port_, peer_port_;
+  std::string initial_cluster_;
+  pid_t pid_ = -1;
+};
+
+/// n members forming one cluster, started and healthy when the constructor returns.
+class EtcdCluster {
+ public:
+  explicit EtcdCluster(int n = 1) {
+    char tmpl[] = "/tmp/svckit-etcd-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    root_ = tmpl;
+    for (int i = 0; i < n; ++i) {
+      auto dir = root_ / ("n" + std::to_string(i));
+      std::filesystem::create_directories(dir);
+      members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir));
+    }
+    std::string initial;
+    for (const auto& m : members_) initial += (initial.empty() ? "" : ",") + m->name() + "=" + m->peer_url();
+    for (auto& m : members_) m->start(initial);
+    wait_healthy();
+  }
+  ~EtcdCluster() {
+    members_.clear();  // kills them
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+
+  EtcdMember& member(std::size_t i) { return *members_.at(i); }
+  std::size_t size() const { return members_.size(); }
+  std::vector<std::string> endpoints() const {
+    std::vector<std::string> out;
+    for (const auto& m : members_) out.push_back(m->endpoint());
+    return out;
+  }
+  std::string url() const {
+    std::string u = "etcd://";
+    for (std::size_t i = 0; i < members_.size(); ++i) u += (i ? "," : "") + members_[i]->endpoint();
+    return u;
+  }
+
+  /// Waits until every running member reports healthy (throws after the limit, with the logs' tails).
+  void wait_healthy(std::chrono::seconds limit = std::chrono::seconds(30)) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    for (auto& m : members_) {
+      if (!m->running()) continue;
+      while (!m->healthy()) {
+        if (std::chrono::steady_clock::now() > end) throw std::runtime_error("etcd " + m->name() + " not healthy; log: " + tail(m->log_path()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval
+      }
+    }
+  }
+
+  /// The index of the current leader, asked through etcdctl (-1 if none answers).
+  int leader() const {
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (!members_[i]->running()) continue;
+      std::string cmd = "etcdctl --endpoints=" + members_[i]->endpoint() + " endpoint status -w fields 2>/dev/null";
+      std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+      if (!p) continue;
+      std::string out;
+      char buf[512];
+      while (fgets(buf, sizeof buf, p.get())) out += buf;
+      auto field = [&](const std::string& name) {
+        auto pos = out.find("\"" + name + "\" : ");
+        if (pos == std::string::npos) return std::string();
+        auto start = pos + name.size() + 5;
+        return out.substr(start, out.find('\n', start) - start);
+      };
+      std::string leader = field("Leader"), self = field("MemberID");
+      if (!leader.empty() && leader == self) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  static std::string tail(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    auto all = s.str();
+    return all.size() > 2000 ? all.substr(all.size() - 2000) : all;
+  }
+
+ private:
+  std::filesystem::path root_;
+  std::vector<std::unique_ptr<EtcdMember>> members_;
+};
+
+}  // namespace svckit::test
