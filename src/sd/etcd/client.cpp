@@ -146,8 +146,10 @@ asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, cons
     if (!opts.username.empty() && call_metadata().empty()) {
       if (auto s = co_await authenticate(); !s.ok()) co_return s;
     }
+    // Attempts get a third of the budget each: a request forwarded to a leader that just died is never
+    // answered, and only a retry (to the newly elected leader) succeeds.
     Context ctx;
-    ctx.set_deadline(deadline);
+    ctx.set_deadline(std::min(deadline, Context::Clock::now() + opts.request_timeout / 3));
     grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata()};
     auto r = co_await grpc::unary_call(channel, method, ctx, grpc::serialize_message(req), co);
     if (r.ok()) {
@@ -162,9 +164,11 @@ asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, cons
       token.clear();
       continue;
     }
-    // The member we talked to went away: the channel moves to the next one; try again while time is left.
+    // The member we talked to went away (the channel moves to the next one) or the attempt timed out:
+    // try again while time is left.
     auto pause = backoff.next();
-    if (code == StatusCode::Unavailable && Context::Clock::now() + pause < deadline) {
+    bool retryable = code == StatusCode::Unavailable || (code == StatusCode::DeadlineExceeded);
+    if (retryable && Context::Clock::now() + pause < deadline) {
       asio::steady_timer t(co_await asio::this_coro::executor, pause);
       co_await t.async_wait(asio::use_awaitable);
       continue;

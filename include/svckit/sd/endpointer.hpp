@@ -1,0 +1,117 @@
+// svckit/sd/endpointer.hpp — turns the instances an Instancer publishes into client endpoints.
+//
+//   auto endpointer = svckit::sd::Endpointer<Req, Resp>::create(
+//       instancer,
+//       [](const svckit::sd::Instance& inst) -> svckit::Result<svckit::Endpoint<Req, Resp>> {
+//         auto channel = svckit::grpc::make_channel(inst.address);      // one connection per instance
+//         return svckit::grpc::client_endpoint<Req, Resp>(channel, "/pb.Notificator/SendEmail");
+//       },
+//       svckit::sd::make_balancer("p2c"), io.get_executor());
+//   auto call = svckit::sd::balanced(endpointer, {.max_attempts = 3});   // see retry.hpp
+//
+// The factory runs once when an instance appears; the endpoint (and the connection it holds) is dropped
+// when the instance leaves, or rebuilt when its registry value changes. Never a connection per request.
+// Passive health: report_failure() (called by svckit::sd::balanced on a failed connection) takes the
+// target out of rotation at once; a TCP connect probe with backoff puts it back when it answers again,
+// long before a lease could expire. Probes are connects, not requests, so they cost no failed calls.
+// Thread-safety: targets() and report_failure() may be called from any thread; updates are applied on
+// the executor given to create(), serialised by a strand.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "svckit/endpoint.hpp"
+#include "svckit/log.hpp"
+#include "svckit/sd/balancer.hpp"
+#include "svckit/sd/instancer.hpp"
+
+namespace svckit::sd {
+
+struct EndpointerOptions {
+  std::chrono::milliseconds probe_initial{50};  // first probe of a target marked down
+  std::chrono::milliseconds probe_max{2000};    // probes back off up to this interval
+  std::chrono::milliseconds probe_timeout{1000};
+};
+
+/// The type-independent part: instance bookkeeping, publication, health probes.
+class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
+ public:
+  virtual ~EndpointerBase();
+
+  /// The current targets (an immutable snapshot; cheap to take, safe to keep).
+  std::shared_ptr<const TargetSet> targets() const { return set_.load(std::memory_order_acquire); }
+  Balancer& balancer() { return *balancer_; }
+  /// Status of the instancer as last seen (not OK while the registry is unreachable).
+  Status registry_status() const;
+
+  /// A call to t could not reach it: out of rotation now, probed back in.
+  void report_failure(Target& t);
+
+ protected:
+  EndpointerBase(std::shared_ptr<Instancer> instancer, std::shared_ptr<Balancer> balancer,
+                 boost::asio::any_io_executor ex, EndpointerOptions opts);
+  /// Subscribes; call from create() once the object is owned by a shared_ptr.
+  void start();
+  /// Builds the target (with its endpoint) for an instance.
+  virtual Result<std::shared_ptr<Target>> make_target(const Instance& inst) = 0;
+
+ private:
+  void on_update(const InstanceUpdate& u);
+  void publish();
+
+  std::shared_ptr<Instancer> instancer_;
+  std::shared_ptr<Balancer> balancer_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  EndpointerOptions opts_;
+  log::Logger log_{"endpointer"};
+  Subscription sub_;
+  std::unordered_map<std::string, std::shared_ptr<Target>> by_key_;  // strand only
+  std::atomic<std::shared_ptr<const TargetSet>> set_{std::make_shared<const TargetSet>()};
+  mutable std::mutex status_mu_;
+  Status registry_status_;
+};
+
+template <class Req, class Resp>
+class Endpointer final : public EndpointerBase {
+ public:
+  using Factory = std::function<Result<Endpoint<Req, Resp>>(const Instance&)>;
+
+  /// A target carrying its endpoint.
+  struct EndpointTarget final : Target {
+    EndpointTarget(Instance i, Endpoint<Req, Resp> e) : Target(std::move(i)), endpoint(std::move(e)) {}
+    Endpoint<Req, Resp> endpoint;
+  };
+
+  static std::shared_ptr<Endpointer> create(std::shared_ptr<Instancer> instancer, Factory factory,
+                                            std::shared_ptr<Balancer> balancer, boost::asio::any_io_executor ex,
+                                            EndpointerOptions opts = {}) {
+    auto e = std::shared_ptr<Endpointer>(
+        new Endpointer(std::move(instancer), std::move(factory), std::move(balancer), std::move(ex), opts));
+    e->start();
+    return e;
+  }
+
+ private:
+  Endpointer(std::shared_ptr<Instancer> instancer, Factory factory, std::shared_ptr<Balancer> balancer,
+             boost::asio::any_io_executor ex, EndpointerOptions opts)
+      : EndpointerBase(std::move(instancer), std::move(balancer), std::move(ex), opts), factory_(std::move(factory)) {}
+
+  Result<std::shared_ptr<Target>> make_target(const Instance& inst) override {
+    auto ep = factory_(inst);
+    if (!ep.ok()) return ep.status();
+    return std::shared_ptr<Target>(std::make_shared<EndpointTarget>(inst, std::move(*ep)));
+  }
+
+  Factory factory_;
+};
+
+}  // namespace svckit::sd

@@ -1,0 +1,115 @@
+// svckit/sd/retry.hpp — a client endpoint over every instance of a service: balance, retry, fail over.
+//
+//   auto send = svckit::sd::balanced(endpointer, {.max_attempts = 3,
+//                                                .attempt_timeout = std::chrono::milliseconds(500)});
+//   auto reply = co_await send(ctx, request);
+//
+// Each attempt goes to a target the balancer picks — never the one that just failed while another is
+// up — with a deadline of min(overall deadline, now + attempt_timeout); the overall deadline (the
+// Context's, else RetryOptions::timeout) travels to the server with the call. Only retryable failures are
+// retried: Unavailable (connection refused or reset, instance going away) and an attempt's own timeout.
+// Unavailable also takes the target out of rotation (see Endpointer::report_failure). Between attempts
+// the wait is exponential with full jitter. A RetryBudget caps retries to a fraction of calls, so a
+// struggling service is not buried under retries (go-kit's lb.Retry has no such cap).
+// Thread-safety: the returned endpoint may be called concurrently from any thread; the budget is shared.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "svckit/sd/endpointer.hpp"
+
+namespace svckit::sd {
+
+/// Retries allowed = `ratio` × calls, plus `min_per_second` so a quiet client can still retry; at most
+/// `max_tokens` saved up for a burst.
+class RetryBudget {
+ public:
+  explicit RetryBudget(double ratio = 0.2, double min_per_second = 10, double max_tokens = 100);
+  void on_call();
+  /// Takes one retry from the budget; false when it is spent.
+  bool try_retry();
+
+ private:
+  std::mutex mu_;
+  double ratio_, per_second_, max_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+struct RetryOptions {
+  int max_attempts = 3;                          // including the first
+  std::chrono::milliseconds attempt_timeout{0};  // 0: each attempt may use the whole remaining deadline
+  std::chrono::milliseconds timeout{10000};      // overall, when the Context has no deadline
+  std::chrono::milliseconds backoff_initial{2};
+  std::chrono::milliseconds backoff_max{100};
+  std::shared_ptr<RetryBudget> budget = std::make_shared<RetryBudget>();
+};
+
+namespace detail {
+/// A random wait in [0, min(max, initial × 2^attempt)].
+std::chrono::milliseconds jittered_backoff(int attempt, std::chrono::milliseconds initial, std::chrono::milliseconds max);
+bool retryable(StatusCode code);
+}  // namespace detail
+
+/// A hash key for consistent_hash (e.g. the user id); returns "" when the request has none.
+template <class Req>
+using KeyOf = std::function<std::string(const Req&)>;
+
+template <class Req, class Resp>
+Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, RetryOptions opts = {},
+                             KeyOf<Req> key_of = {}) {
+  using Target_ = typename Endpointer<Req, Resp>::EndpointTarget;
+  return [endpointer = std::move(endpointer), opts, key_of = std::move(key_of)](
+             const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
+    Context call_ctx = ctx;
+    if (!call_ctx.deadline()) call_ctx.set_timeout(opts.timeout);
+    const auto deadline = *call_ctx.deadline();
+    PickOptions pick;
+    if (key_of) pick.hash = hash_key(key_of(req));
+    opts.budget->on_call();
+    Status last = unavailable("no instances available");
+    for (int attempt = 0; attempt < opts.max_attempts; ++attempt) {
+      if (attempt > 0) {
+        if (!opts.budget->try_retry()) {
+          last = Status(last.code(), last.message() + " (retry budget exhausted)");
+          break;
+        }
+        auto pause = detail::jittered_backoff(attempt - 1, opts.backoff_initial, opts.backoff_max);
+        if (Context::Clock::now() + pause >= deadline) break;
+        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, pause);
+        co_await t.async_wait(boost::asio::use_awaitable);
+      }
+      auto set = endpointer->targets();
+      auto* target = static_cast<Target_*>(endpointer->balancer().pick(*set, pick));
+      if (!target) {
+        last = unavailable("no instances available" +
+                           (endpointer->registry_status().ok() ? std::string() : ": " + endpointer->registry_status().message()));
+        continue;
+      }
+      Context attempt_ctx = call_ctx;
+      if (opts.attempt_timeout.count() > 0) attempt_ctx.set_timeout(opts.attempt_timeout);
+      auto started = std::chrono::steady_clock::now();
+      target->call_started();
+      auto r = co_await target->endpoint(attempt_ctx, req);
+      target->call_finished(std::chrono::steady_clock::now() - started);
+      if (r.ok()) co_return r;
+      last = r.status();
+      bool attempt_timed_out = last.code() == StatusCode::DeadlineExceeded && Context::Clock::now() < deadline;
+      if (last.code() == StatusCode::Unavailable) endpointer->report_failure(*target);
+      if (!detail::retryable(last.code()) && !attempt_timed_out) co_return last;
+      if (ctx.cancelled()) co_return last;
+      pick.avoid = target;
+    }
+    co_return last;
+  };
+}
+
+}  // namespace svckit::sd

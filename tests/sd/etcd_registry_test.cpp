@@ -1,0 +1,206 @@
+// Registrar and Instancer against a real etcd: what one service announces, the others see.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include "support/etcd.hpp"
+#include "support/run.hpp"
+#include "svckit/sd/etcd/instancer.hpp"
+#include "svckit/sd/etcd/registrar.hpp"
+
+using namespace std::chrono_literals;
+using svckit::sd::Instance;
+using svckit::sd::InstanceUpdate;
+using svckit::sd::etcd::Client;
+using svckit::test::run_sync;
+using svckit::test::wait_until;
+namespace etcd = svckit::sd::etcd;
+
+namespace {
+
+// What a subscriber has applied, updated on its own thread.
+class View {
+ public:
+  explicit View(svckit::sd::Instancer& instancer) {
+    sub_ = instancer.subscribe(io_.get_executor(), [this](const InstanceUpdate& u) {
+      std::lock_guard lock(mu_);
+      if (u.reset) set_.clear();
+      for (const auto& i : u.upserts) set_[i.key] = i;
+      for (const auto& k : u.removed) set_.erase(k);
+      status_ = u.status;
+      ++updates_;
+    });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~View() {
+    sub_.cancel();
+    work_.reset();
+    thread_.join();
+  }
+  std::map<std::string, Instance> set() {
+    std::lock_guard lock(mu_);
+    return set_;
+  }
+  bool has(const std::string& key) { return set().contains(key); }
+  std::size_t size() { return set().size(); }
+  svckit::Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  std::thread thread_;
+  svckit::sd::Subscription sub_;
+  std::mutex mu_;
+  std::map<std::string, Instance> set_;
+  svckit::Status status_;
+  int updates_ = 0;
+};
+
+Instance instance(const std::string& addr, const std::string& service = "users") {
+  Instance i;
+  i.key = svckit::sd::default_prefix(service) + addr;
+  i.address = addr;
+  return i;
+}
+
+class EtcdRegistryTest : public ::testing::Test {
+ protected:
+  svckit::test::EtcdCluster etcd{1};
+  std::shared_ptr<Client> client = Client::create({.endpoints = etcd.endpoints()});
+};
+
+TEST_F(EtcdRegistryTest, RegisterAndDeregisterAreSeenByAWatcher) {
+  auto watcher_client = Client::create({.endpoints = etcd.endpoints()});
+  auto instancer = etcd::Instancer::create(watcher_client, "/services/users/");
+  View view(*instancer);
+
+  etcd::Registrar a(client, instance("10.0.0.1:80")), b(client, instance("10.0.0.2:80"));
+  a.register_instance();
+  b.register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 2; }));
+  EXPECT_EQ(view.set().at("/services/users/10.0.0.1:80").address, "10.0.0.1:80");
+  EXPECT_TRUE(a.registered());
+
+  // go-kit's layout: key = prefix + address, value = the bare address.
+  auto kv = run_sync(client->get("/services/users/10.0.0.1:80"));
+  ASSERT_EQ(kv->kvs.size(), 1u);
+  EXPECT_EQ(kv->kvs[0].value, "10.0.0.1:80");
+  EXPECT_EQ(kv->kvs[0].lease, a.lease());
+
+  ASSERT_TRUE(a.deregister(5s).ok());
+  EXPECT_FALSE(a.registered());
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }));
+  EXPECT_TRUE(view.has("/services/users/10.0.0.2:80"));
+  EXPECT_TRUE(view.status().ok());
+}
+
+TEST_F(EtcdRegistryTest, MetadataIsWrittenAsJsonAndReadBack) {
+  auto instancer = etcd::Instancer::create(client, "/services/users/");
+  View view(*instancer);
+  auto inst = instance("10.0.0.3:80");
+  inst.weight = 5;
+  inst.zone = "eu-1";
+  etcd::Registrar r(client, inst);
+  r.register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }));
+  EXPECT_EQ(view.set().begin()->second, inst);
+}
+
+TEST_F(EtcdRegistryTest, LeaseExpiresWhenTheOwnerStopsKeepingItAlive) {
+  // An owner that dies without deregistering (as after SIGKILL): its lease is no longer refreshed.
+  auto instancer = etcd::Instancer::create(client, "/services/users/");
+  View view(*instancer);
+  auto lease = run_sync(client->grant(2s));
+  ASSERT_TRUE(run_sync(client->put("/services/users/10.0.0.9:80", "10.0.0.9:80", lease->id)).ok());
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }));
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 10s)) << "etcd expires the lease after its TTL";
+}
+
+TEST_F(EtcdRegistryTest, KeyDeletedByHandIsPutBack) {
+  auto instancer = etcd::Instancer::create(client, "/services/users/");
+  View view(*instancer);
+  etcd::Registrar r(client, instance("10.0.0.4:80"));
+  r.register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1 && r.registered(); }));
+  ASSERT_EQ(*run_sync(client->erase("/services/users/10.0.0.4:80")), 1);
+  ASSERT_TRUE(wait_until([&] { return run_sync(client->get("/services/users/10.0.0.4:80"))->kvs.size() == 1; }));
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }));
+}
+
+TEST_F(EtcdRegistryTest, RevokedLeaseIsReplacedByANewOne) {
+  etcd::Registrar r(client, instance("10.0.0.5:80"), 5s);
+  r.register_instance();
+  ASSERT_TRUE(wait_until([&] { return r.registered(); }));
+  auto old_lease = r.lease();
+  ASSERT_TRUE(run_sync(client->revoke(old_lease)).ok());
+  ASSERT_TRUE(wait_until([&] { return r.registered() && r.lease() != 0 && r.lease() != old_lease; }, 10s));
+  auto kv = run_sync(client->get("/services/users/10.0.0.5:80"));
+  ASSERT_EQ(kv->kvs.size(), 1u);
+  EXPECT_EQ(kv->kvs[0].lease, r.lease());
+}
+
+TEST_F(EtcdRegistryTest, MalformedValuesAreSkippedAndValidOnesKept) {
+  ASSERT_TRUE(run_sync(client->put("/services/users/good:1", "10.0.0.6:80")).ok());
+  ASSERT_TRUE(run_sync(client->put("/services/users/bad-initial", "not an address")).ok());
+  auto instancer = etcd::Instancer::create(client, "/services/users/");
+  View view(*instancer);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }));
+  for (const char* bad : {"{\"addr\":42}", "{not json", "host-without-port", "{\"addr\":\"h:1\",\"weight\":0}"})
+    ASSERT_TRUE(run_sync(client->put("/services/users/bad-" + std::string(bad), bad)).ok());
+  ASSERT_TRUE(run_sync(client->put("/services/users/good:2", "{\"addr\":\"10.0.0.7:80\"}")).ok());
+  ASSERT_TRUE(wait_until([&] { return view.size() == 2; }));
+  EXPECT_TRUE(view.has("/services/users/good:2"));
+  // A valid instance whose value turns to garbage leaves the set.
+  ASSERT_TRUE(run_sync(client->put("/services/users/good:1", "garbage")).ok());
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }));
+  EXPECT_TRUE(view.status().ok());
+}
+
+TEST_F(EtcdRegistryTest, SlowSubscriberDoesNotHoldBackOthers) {
+  auto instancer = etcd::Instancer::create(client, "/services/users/");
+  boost::asio::io_context stuck;  // never run: this subscriber's deliveries just queue (coalesced)
+  auto sub = instancer->subscribe(stuck.get_executor(), [](const InstanceUpdate&) {});
+  View view(*instancer);
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(run_sync(client->put("/services/users/10.0.1." + std::to_string(i) + ":80",
+                                     "10.0.1." + std::to_string(i) + ":80")).ok());
+  EXPECT_TRUE(wait_until([&] { return view.size() == 50; }));
+  EXPECT_LE(stuck.poll(), 1u) << "one coalesced delivery waits for the stuck subscriber, not fifty";
+}
+
+TEST_F(EtcdRegistryTest, CompactionWhileDisconnectedEndsInARelistWithTheRightSet) {
+  // The instancer's client talks to member 0 of a 3-member cluster; while member 0 is down the others
+  // change the set and compact the history; when member 0 returns the watch cannot resume and re-lists.
+  svckit::test::EtcdCluster cluster(3);
+  auto near = Client::create({.endpoints = {cluster.member(0).endpoint()}});
+  auto far = Client::create({.endpoints = {cluster.member(1).endpoint(), cluster.member(2).endpoint()}});
+  ASSERT_TRUE(run_sync(far->put("/services/users/a:1", "10.0.0.1:1")).ok());
+  ASSERT_TRUE(run_sync(far->put("/services/users/b:1", "10.0.0.2:1")).ok());
+  auto instancer = etcd::Instancer::create(near, "/services/users/");
+  View view(*instancer);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 2; }));
+
+  cluster.member(0).kill();
+  ASSERT_TRUE(wait_until([&] { return !view.status().ok(); }, 20s)) << "the lost stream is published";
+  EXPECT_EQ(view.size(), 2u) << "the last known set is kept";
+  cluster.wait_healthy();  // the other two have elected a leader
+  auto erased = run_sync(far->erase("/services/users/a:1"));
+  ASSERT_TRUE(erased.ok()) << erased.status().message();
+  auto rev = run_sync(far->put("/services/users/c:1", "10.0.0.3:1"));
+  ASSERT_TRUE(rev.ok());
+  ASSERT_TRUE(run_sync(far->compact(*rev)).ok());
+  cluster.member(0).restart();
+
+  ASSERT_TRUE(wait_until([&] { return view.has("/services/users/c:1") && !view.has("/services/users/a:1"); }, 30s));
+  EXPECT_EQ(view.size(), 2u);
+  EXPECT_TRUE(wait_until([&] { return view.status().ok(); }));
+}
+
+}  // namespace

@@ -1,0 +1,159 @@
+// Registry values, the Instancer's delivery rules, the static instancer and the Endpointer's bookkeeping.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "support/run.hpp"
+#include "svckit/sd/endpointer.hpp"
+#include "svckit/sd/static_instancer.hpp"
+
+using svckit::sd::Instance;
+using svckit::sd::InstanceUpdate;
+namespace sd = svckit::sd;
+
+namespace {
+
+TEST(InstanceValue, BareAddressAndJsonFormsParse) {
+  auto bare = sd::parse_instance("/services/a/1.2.3.4:80", "1.2.3.4:80");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->address, "1.2.3.4:80");
+  EXPECT_FALSE(bare->has_metadata());
+  auto json = sd::parse_instance("k", R"({"addr":"[::1]:90","weight":3,"zone":"z","version":"2","transport":"grpc","extra":1})");
+  ASSERT_TRUE(json.ok()) << json.status().message();
+  EXPECT_EQ(json->address, "[::1]:90");
+  EXPECT_EQ(json->weight, 3);
+  EXPECT_EQ(json->zone, "z");
+  EXPECT_EQ(json->transport, "grpc");
+}
+
+TEST(InstanceValue, MalformedValuesAreRejectedWithTheReason) {
+  for (const char* bad : {"", "nohost", ":80", "h:99999", "h:x", "{", "[1,2]", R"({"address":"h:1"})", R"({"addr":"h"})",
+                          R"({"addr":"h:1","weight":"3"})", R"({"addr":"h:1","weight":-1})", R"({"addr":"h:1","zone":5})"}) {
+    auto r = sd::parse_instance("/k", bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), svckit::StatusCode::InvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find("/k"), std::string::npos) << "names the key: " << r.status().message();
+  }
+}
+
+TEST(InstanceValue, FormatRoundTripsAndStaysBareWithoutMetadata) {
+  Instance i;
+  i.key = "k";
+  i.address = "h:1";
+  EXPECT_EQ(sd::format_instance_value(i), "h:1") << "go-kit readers understand the bare form";
+  i.weight = 4;
+  i.version = "1.0";
+  auto back = sd::parse_instance("k", sd::format_instance_value(i));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, i);
+}
+
+TEST(StaticInstancer, RejectsMalformedAddresses) {
+  EXPECT_THROW(sd::StaticInstancer::create(std::vector<std::string>{"ok:1", "bad"}), std::invalid_argument);
+}
+
+struct Collector {
+  std::mutex mu;
+  std::vector<InstanceUpdate> updates;
+  std::map<std::string, Instance> view;
+  void operator()(const InstanceUpdate& u) {
+    std::lock_guard lock(mu);
+    updates.push_back(u);
+    if (u.reset) view.clear();
+    for (const auto& i : u.upserts) view[i.key] = i;
+    for (const auto& k : u.removed) view.erase(k);
+  }
+};
+
+TEST(Instancer, SubscriberGetsAResetThenOnlyDifferences) {
+  auto inst = sd::StaticInstancer::create(std::vector<std::string>{"a:1", "b:1"});
+  boost::asio::io_context io;
+  Collector c;
+  auto sub = inst->subscribe(io.get_executor(), std::ref(c));
+  io.run();
+  io.restart();
+  ASSERT_EQ(c.updates.size(), 1u);
+  EXPECT_TRUE(c.updates[0].reset);
+  EXPECT_EQ(c.view.size(), 2u);
+
+  inst->set({*sd::parse_instance("b:1", "b:1"), *sd::parse_instance("c:1", "c:1")});
+  io.run();
+  io.restart();
+  ASSERT_EQ(c.updates.size(), 2u);
+  EXPECT_FALSE(c.updates[1].reset);
+  ASSERT_EQ(c.updates[1].upserts.size(), 1u);
+  EXPECT_EQ(c.updates[1].upserts[0].key, "c:1");
+  ASSERT_EQ(c.updates[1].removed, std::vector<std::string>{"a:1"});
+}
+
+TEST(Instancer, ChangesWhileASubscriberIsBusyArriveAsOneBatchWithTheFinalState) {
+  auto inst = sd::StaticInstancer::create(std::vector<std::string>{});
+  boost::asio::io_context io;
+  Collector c;
+  auto sub = inst->subscribe(io.get_executor(), std::ref(c));
+  io.run();
+  io.restart();
+  // Add, remove and re-add keys without letting the subscriber run.
+  inst->set({*sd::parse_instance("a:1", "a:1")});
+  inst->set({});
+  inst->set({*sd::parse_instance("a:1", "a:1"), *sd::parse_instance("b:1", "b:1")});
+  inst->set({*sd::parse_instance("b:1", "b:1")});
+  EXPECT_EQ(io.run(), 1u) << "one coalesced delivery";
+  ASSERT_EQ(c.updates.size(), 2u);
+  EXPECT_EQ(c.view.size(), 1u);
+  EXPECT_TRUE(c.view.contains("b:1"));
+}
+
+TEST(Instancer, StatusChangesAreDeliveredAndCancelledSubscriptionsGetNothing) {
+  auto inst = sd::StaticInstancer::create(std::vector<std::string>{"a:1"});
+  boost::asio::io_context io;
+  Collector c, gone;
+  auto sub = inst->subscribe(io.get_executor(), std::ref(c));
+  auto sub2 = inst->subscribe(io.get_executor(), std::ref(gone));
+  sub2.cancel();
+  inst->set_status(svckit::unavailable("registry down"));
+  io.run();
+  ASSERT_FALSE(c.updates.empty());
+  EXPECT_EQ(c.updates.back().status.code(), svckit::StatusCode::Unavailable);
+  EXPECT_EQ(c.view.size(), 1u) << "the set is kept";
+  EXPECT_TRUE(gone.updates.empty());
+}
+
+TEST(Endpointer, FactoryRunsOncePerInstanceAndEndpointsAreDroppedWhenInstancesLeave) {
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::thread t([&] { io.run(); });
+  auto inst = sd::StaticInstancer::create(std::vector<std::string>{"a:1", "b:1"});
+  std::atomic<int> made{0};
+  auto alive = std::make_shared<std::atomic<int>>(0);
+  struct Conn {  // stands for the connection an endpoint holds
+    std::shared_ptr<std::atomic<int>> alive;
+    explicit Conn(std::shared_ptr<std::atomic<int>> a) : alive(std::move(a)) { ++*alive; }
+    ~Conn() { --*alive; }
+  };
+  auto e = sd::Endpointer<int, int>::create(
+      inst,
+      [&](const Instance& i) -> svckit::Result<svckit::Endpoint<int, int>> {
+        ++made;
+        if (i.address == "bad:1") return svckit::invalid_argument("cannot connect");
+        auto conn = std::make_shared<Conn>(alive);
+        return svckit::Endpoint<int, int>([conn](const svckit::Context&, const int& x) -> boost::asio::awaitable<svckit::Result<int>> { co_return x; });
+      },
+      sd::make_balancer("round_robin"), io.get_executor());
+  ASSERT_TRUE(svckit::test::wait_until([&] { return e->targets()->targets.size() == 2; }));
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(*alive, 2);
+  inst->set({*sd::parse_instance("b:1", "b:1"), *sd::parse_instance("bad:1", "bad:1")});
+  ASSERT_TRUE(svckit::test::wait_until([&] { return made == 3 && e->targets()->targets.size() == 1; }));
+  EXPECT_TRUE(svckit::test::wait_until([&] { return *alive == 1; })) << "a's connection closed";
+  EXPECT_EQ(e->targets()->targets[0]->instance().address, "b:1");
+  e.reset();
+  work.reset();
+  t.join();
+}
+
+}  // namespace
