@@ -21,6 +21,14 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o) {
   app.add_option("--log-format", o.log_format, "logfmt|json")
       ->check(CLI::IsMember({"logfmt", "json"}))
       ->capture_default_str();
+  app.add_option("--registry", o.registry, "registry URL to register in and discover from, e.g. etcd://127.0.0.1:2379")
+      ->capture_default_str();
+  app.add_option("--advertise", o.advertise, "host:port to register (default: the listen address)");
+  app.add_option_function<int>(
+         "--register-ttl", [&o](int s) { o.register_ttl = std::chrono::seconds(s); },
+         "registration lease TTL in seconds (kept alive; expires if the process dies)")
+      ->check(CLI::Range(1, 3600))
+      ->default_str(std::to_string(o.register_ttl.count()));
 }
 
 Runner::Runner(RunnerOptions opts) : opts_(std::move(opts)), io_(opts_.threads) {
@@ -34,6 +42,8 @@ Runner::~Runner() {
 }
 
 void Runner::add(std::shared_ptr<Server> server) { servers_.push_back(std::move(server)); }
+
+void Runner::on_started(std::function<void()> hook) { started_hooks_.push_back(std::move(hook)); }
 
 void Runner::on_shutdown(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
 
@@ -64,6 +74,7 @@ int Runner::run() {
       ++started;
       log_.info("listening", {{"server", s->describe()}});
     }
+    for (auto& hook : started_hooks_) hook();
   } catch (const std::exception& e) {
     log_.error("start failed", {{"error", e.what()}});
     rc = 1;

@@ -1,9 +1,13 @@
 // stringsvc — wiring: flags, service, endpoints, both transports, run until SIGTERM.
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "endpoints.hpp"
 #include "service.hpp"
+#include "svckit/address.hpp"
 #include "svckit/runner.hpp"
+#include "svckit/sd/announce.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/server.hpp"
 #include "transport.hpp"
@@ -27,5 +31,15 @@ int main(int argc, char** argv) {
 
   runner.add(http);
   runner.add(grpc);
+  // With --registry: registered as "stringsvc" (its gRPC address) once listening, deregistered first on SIGTERM.
+  try {
+    svckit::sd::announce(runner, "stringsvc", [&] {
+      auto host = svckit::split_host_port(opts.grpc_addr).first;
+      return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(grpc->port());
+    });
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
   return runner.run();
 }

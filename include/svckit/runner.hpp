@@ -9,6 +9,7 @@
 //   runner.add(http);
 //   return runner.run();                            // returns 0 after SIGINT/SIGTERM and a clean drain
 //
+// Start order: io threads, servers (each listening), then the on_started hooks (registration).
 // Shutdown order on SIGINT/SIGTERM (or shutdown()): 1) the on_shutdown hooks, in reverse order of
 // registration (deregistration from the registry goes here, so callers stop picking us first); 2) every
 // server stops accepting and drains its in-flight requests until --shutdown-timeout; 3) the io threads stop.
@@ -41,6 +42,10 @@ struct RunnerOptions {
   std::chrono::milliseconds shutdown_timeout{10000};
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  // Service discovery (used by svckit::sd::announce; empty registry: not registered anywhere)
+  std::string registry;   // e.g. etcd://127.0.0.1:2379,10.0.0.2:2379
+  std::string advertise;  // host:port to register when listening on 0.0.0.0 (default: the listen address)
+  std::chrono::seconds register_ttl{10};
 };
 
 /// Adds the common flags every svckit service has to a CLI11 app.
@@ -56,6 +61,9 @@ class Runner {
   const log::Logger& logger() const { return log_; }
 
   void add(std::shared_ptr<Server> server);
+  /// Runs once every server listens (e.g. registration, so nobody is sent to us before we can answer).
+  /// A hook that throws stops the process with exit code 1.
+  void on_started(std::function<void()> hook);
   /// Runs first on shutdown, before servers drain (e.g. deregistration).
   void on_shutdown(std::function<void()> hook);
 
@@ -71,6 +79,7 @@ class Runner {
   IoPool io_;
   std::vector<std::shared_ptr<Server>> servers_;
   std::vector<std::function<void()>> hooks_;
+  std::vector<std::function<void()>> started_hooks_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_requested_ = false;

@@ -63,6 +63,16 @@ void EndpointerBase::on_update(const InstanceUpdate& u) {
     registry_status_ = u.status;
   }
   if (changed || u.reset) publish();
+  initialized_.store(true, std::memory_order_release);
+}
+
+asio::awaitable<bool> EndpointerBase::wait_initialized(std::chrono::steady_clock::time_point deadline) const {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!initialized() && std::chrono::steady_clock::now() < deadline) {
+    t.expires_after(std::chrono::milliseconds(1));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  co_return initialized();
 }
 
 void EndpointerBase::publish() {

@@ -27,6 +27,7 @@
 #include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "svckit/endpoint.hpp"
@@ -56,6 +57,11 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   /// A call to t could not reach it: out of rotation now, probed back in.
   void report_failure(Target& t);
 
+  /// True once the instancer's first set has arrived (before that, "no targets" means "not known yet").
+  bool initialized() const { return initialized_.load(std::memory_order_acquire); }
+  /// Waits until initialized() or the deadline (only at start-up; polls every millisecond).
+  boost::asio::awaitable<bool> wait_initialized(std::chrono::steady_clock::time_point deadline) const;
+
  protected:
   EndpointerBase(std::shared_ptr<Instancer> instancer, std::shared_ptr<Balancer> balancer,
                  boost::asio::any_io_executor ex, EndpointerOptions opts);
@@ -76,6 +82,7 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   Subscription sub_;
   std::unordered_map<std::string, std::shared_ptr<Target>> by_key_;  // strand only
   std::atomic<std::shared_ptr<const TargetSet>> set_{std::make_shared<const TargetSet>()};
+  std::atomic<bool> initialized_{false};
   mutable std::mutex status_mu_;
   Status registry_status_;
 };

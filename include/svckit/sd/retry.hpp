@@ -88,6 +88,10 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
         co_await t.async_wait(boost::asio::use_awaitable);
       }
       auto set = endpointer->targets();
+      if (set->targets.empty() && !endpointer->initialized()) {  // just started: wait for the first set
+        co_await endpointer->wait_initialized(deadline);
+        set = endpointer->targets();
+      }
       auto* target = static_cast<Target_*>(endpointer->balancer().pick(*set, pick));
       if (!target) {
         last = unavailable("no instances available" +

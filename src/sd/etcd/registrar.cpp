@@ -114,6 +114,7 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
 asio::awaitable<Status> withdraw(std::shared_ptr<Registrar::State> st) {
   st->stopping = true;
   st->poke();
+  bool was = st->is_registered.exchange(false);
   std::int64_t lease = st->lease.exchange(0);
   Status s;
   if (lease != 0) {
@@ -121,7 +122,6 @@ asio::awaitable<Status> withdraw(std::shared_ptr<Registrar::State> st) {
     s = co_await st->client->revoke(lease);
     if (!s.ok()) s = Status(s.code(), "deregister " + st->key + ": " + s.message());
   }
-  bool was = st->is_registered.exchange(false);
   if (was && s.ok()) st->log.info("deregistered", {{"key", st->key}});
   co_return s;
 }
