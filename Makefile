@@ -1,9 +1,10 @@
 # The README's front door. Both targets install what is missing (Debian packages), then build.
 #   make demo   — build and run the example service with a client walking through it (ONCE=1: exit after)
 #   make test   — build and run every test: unit, integration, end to end, install, and the ASan+UBSan suite
-#   make bench  — build and run the benchmarks (figures go to bench/RESULTS.md)
+#   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
+#   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
 JOBS ?= $(shell nproc)
-.PHONY: deps build build-asan test test-fast test-asan demo bench clean
+.PHONY: deps build build-asan test test-fast test-asan demo bench bench-sd clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -30,6 +31,9 @@ demo: build
 
 bench: build
 	bash bench/run.sh
+
+bench-sd: build
+	bash bench/run_sd.sh
 
 clean:
 	rm -rf build build-asan
