@@ -15,6 +15,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev wrk curl python3
   # discovery
   etcd-server etcd-client
+  # go-kit interop test: a Go program with the official Go etcd client (tests/interop/gokit_etcdv3)
+  golang-go golang-etcd-server-dev
   # bug tracker
   libsqlite3-dev libsodium-dev uuid-dev libcurl4-openssl-dev python3-aiosmtpd
 )

@@ -203,4 +203,54 @@ TEST_F(EtcdRegistryTest, CompactionWhileDisconnectedEndsInARelistWithTheRightSet
   EXPECT_TRUE(wait_until([&] { return view.status().ok(); }));
 }
 
+TEST(EtcdCluster, RegistrationSurvivesTheLossOfTheLeader) {
+  svckit::test::EtcdCluster cluster(3);
+  auto client = Client::create({.endpoints = cluster.endpoints()});
+  auto checker = Client::create({.endpoints = cluster.endpoints()});
+  etcd::Registrar r(client, instance("10.0.0.8:80"), 2s);
+  r.register_instance();
+  ASSERT_TRUE(wait_until([&] { return r.registered(); }));
+  auto lease = r.lease();
+  int leader = -1;
+  ASSERT_TRUE(wait_until([&] { return (leader = cluster.leader()) >= 0; }, 10s));
+  cluster.member(static_cast<std::size_t>(leader)).kill();
+  cluster.wait_healthy();
+  // Three TTLs: without keepalives reaching the new leader the lease would expire and the key vanish.
+  auto same = [&] {
+    auto kv = run_sync(checker->get("/services/users/10.0.0.8:80"));
+    return kv.ok() && kv->kvs.size() == 1 && kv->kvs[0].lease == lease;
+  };
+  EXPECT_TRUE(wait_until(same, 10s));
+  EXPECT_TRUE(svckit::test::holds_for(same, 6s)) << "same key, same lease, kept alive through the new leader";
+  EXPECT_TRUE(r.registered());
+}
+
+TEST(EtcdRestart, ClientsServeFromCacheAndRegistrationsComeBack) {
+  svckit::test::EtcdCluster cluster(1);
+  auto client = Client::create({.endpoints = cluster.endpoints()});
+  auto watcher = Client::create({.endpoints = cluster.endpoints()});
+  etcd::Registrar r(client, instance("10.0.0.9:80"), 2s);
+  r.register_instance();
+  auto instancer = etcd::Instancer::create(watcher, "/services/users/");
+  View view(*instancer);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1 && view.status().ok(); }));
+
+  cluster.member(0).stop();
+  ASSERT_TRUE(wait_until([&] { return !view.status().ok(); }, 10s));
+  EXPECT_EQ(view.status().code(), svckit::StatusCode::Unavailable);
+  // Longer than the lease TTL: subscribers keep the last known set all along.
+  EXPECT_TRUE(svckit::test::holds_for([&] { return view.size() == 1; }, 4s));
+
+  cluster.member(0).restart();
+  cluster.wait_healthy();
+  EXPECT_TRUE(wait_until([&] { return view.status().ok(); }, 15s)) << "the watch resumed";
+  auto present = [&] {
+    auto kv = run_sync(client->get("/services/users/10.0.0.9:80"));
+    return kv.ok() && kv->kvs.size() == 1;
+  };
+  ASSERT_TRUE(wait_until(present, 15s)) << "registered again without restarting the service";
+  EXPECT_TRUE(svckit::test::holds_for(present, 5s)) << "and kept alive (5 s > 2 s TTL)";
+  EXPECT_TRUE(view.has("/services/users/10.0.0.9:80"));
+}
+
 }  // namespace

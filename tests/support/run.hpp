@@ -41,4 +41,16 @@ bool wait_until(F cond, std::chrono::milliseconds limit = std::chrono::milliseco
   return cond();
 }
 
+/// Checks cond every 50 ms for the whole duration; false as soon as it fails. For invariants that must
+/// hold over a period (a registration surviving a leader change), not for waiting.
+template <class F>
+bool holds_for(F cond, std::chrono::milliseconds duration) {
+  auto end = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < end) {
+    if (!cond()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
 }  // namespace svckit::test

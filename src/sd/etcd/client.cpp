@@ -105,7 +105,9 @@ Client::Impl::Impl(Options o) : opts(std::move(o)) {
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_initial.count()));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_initial.count()));
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_max.count()));
+  // Reconnect within a second of a member coming back, so leases (TTL ≥ 2 s) are refreshed in time.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(std::min<std::chrono::milliseconds>(opts.backoff_max, std::chrono::seconds(1)).count()));
   // Notice a member that vanished without closing the connection (etcd tolerates pings every 5 s).
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);

@@ -27,7 +27,8 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
   bool lost = false;
   while (!closed && !leases.empty()) {
     auto stream =
-        grpc::BidiStream::open(channel, "/etcdserverpb.Lease/LeaseKeepAlive", io.get_executor(), stream_metadata());
+        grpc::BidiStream::open(channel, "/etcdserverpb.Lease/LeaseKeepAlive", io.get_executor(), stream_metadata(),
+                                           /*wait_for_ready=*/true);
     keepalive_stream = stream;
     // After a reconnect the leases may be close to expiry: refresh every one at once.
     for (auto& [id, l] : leases) l.next_refresh = std::chrono::steady_clock::now();
@@ -64,7 +65,10 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
                                                              {"error", st.error_message()}, {"target", target}});
       lost = true;
     }
-    if (!co_await sleep(backoff.next())) break;
+    // Back soon enough to refresh every lease before it expires: at most a quarter of the shortest TTL.
+    auto pause = backoff.next();
+    for (const auto& [id, l] : leases) pause = std::min<std::chrono::milliseconds>(pause, l.ttl / 4);
+    if (!co_await sleep(pause)) break;
   }
   keepalive_running = false;
 }

@@ -42,7 +42,8 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
   Backoff backoff(opts.backoff_initial, opts.backoff_max);
   bool lost = false;
   while (!closed && !watches.empty()) {
-    auto stream = grpc::BidiStream::open(channel, "/etcdserverpb.Watch/Watch", io.get_executor(), stream_metadata());
+    auto stream = grpc::BidiStream::open(channel, "/etcdserverpb.Watch/Watch", io.get_executor(), stream_metadata(),
+                                           /*wait_for_ready=*/true);
     watch_stream = stream;
     for (const auto& [id, w] : watches) send_watch_create(id, w);
     ::grpc::ByteBuffer buf;

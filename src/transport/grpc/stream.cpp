@@ -41,9 +41,10 @@ detail::Tag* make_op(std::shared_ptr<BidiStream> s, Handler h) {
 
 std::shared_ptr<BidiStream> BidiStream::open(const std::shared_ptr<::grpc::Channel>& channel,
                                              const std::string& full_method, asio::any_io_executor ex,
-                                             const Metadata& metadata) {
+                                             const Metadata& metadata, bool wait_for_ready) {
   detail::init_runtime();
   auto s = std::make_shared<BidiStream>(Private{}, ex);
+  s->context_.set_wait_for_ready(wait_for_ready);
   for (const auto& [k, v] : metadata) s->context_.AddMetadata(k, v);
   ::grpc::GenericStub stub(channel);
   s->rw_ = stub.PrepareCall(&s->context_, full_method, detail::client_queue());
