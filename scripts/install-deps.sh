@@ -12,7 +12,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcli11-dev libspdlog-dev libfmt-dev
   # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev wrk curl python3
+  googletest libgtest-dev libgmock-dev libbenchmark-dev wrk curl python3 openssl
   # discovery
   etcd-server etcd-client
   # go-kit interop test: a Go program with the official Go etcd client (tests/interop/gokit_etcdv3)

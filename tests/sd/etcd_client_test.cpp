@@ -1,6 +1,7 @@
 // The etcd client against a real etcd: key-value operations, leases, the shared watch stream.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <mutex>
 
 #include <boost/asio/io_context.hpp>
@@ -152,6 +153,60 @@ TEST(EtcdClient, UnreachableEtcdGivesUnavailableWithinTheRequestTimeout) {
   auto r = run_sync(client->get("/x"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), svckit::StatusCode::Unavailable) << r.status().message();
+}
+
+TEST(EtcdClient, AuthenticatesWithUserAndPassword) {
+  svckit::test::EtcdCluster etcd(1);
+  auto ctl = "etcdctl --endpoints=" + etcd.endpoints()[0] + " ";
+  ASSERT_EQ(std::system((ctl + "user add root:rootpw >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system((ctl + "auth enable >/dev/null").c_str()), 0);
+
+  auto good = Client::create({.endpoints = etcd.endpoints(), .username = "root", .password = "rootpw"});
+  ASSERT_TRUE(run_sync(good->put("/a/k", "v")).ok());
+  EXPECT_EQ(run_sync(good->get("/a/k"))->kvs.at(0).value, "v");
+  // Streams carry the token too.
+  WatchLog log;
+  good->watch("/a/", true, 0, log.callback());
+  ASSERT_TRUE(wait_until([&] {
+    (void)run_sync(good->put("/a/w", "x"));
+    return log.count() > 0;
+  }));
+
+  auto anonymous = Client::create({.endpoints = etcd.endpoints(), .request_timeout = 1s});
+  auto r = run_sync(anonymous->get("/a/k"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("user name is empty"), std::string::npos) << r.status().message();
+
+  auto wrong = Client::create({.endpoints = etcd.endpoints(), .username = "root", .password = "nope", .request_timeout = 1s});
+  auto w = run_sync(wrong->get("/a/k"));
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("authenticate as root"), std::string::npos) << w.status().message();
+}
+
+TEST(EtcdClient, TalksTlsVerifyingTheServerCertificate) {
+  // A CA and a server certificate for 127.0.0.1, made with the openssl command-line tool.
+  char tmpl[] = "/tmp/svckit-tls-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string script =
+      "cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=svckit-test-ca"
+      " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1"
+      " && printf 'subjectAltName=IP:127.0.0.1' > san.ext"
+      " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile san.ext"
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 1 -subj /CN=other-ca";
+  ASSERT_EQ(std::system((script + " >/dev/null 2>&1").c_str()), 0);
+  svckit::test::EtcdCluster etcd(1, {.ca_file = dir + "/ca.pem", .cert_file = dir + "/server.pem", .key_file = dir + "/server.key"});
+
+  auto client = Client::create({.endpoints = etcd.endpoints(), .ca_file = dir + "/ca.pem"});
+  ASSERT_TRUE(run_sync(client->put("/tls/k", "v")).ok());
+  EXPECT_EQ(run_sync(client->get("/tls/k"))->kvs.at(0).value, "v");
+
+  auto untrusting = Client::create({.endpoints = etcd.endpoints(), .ca_file = dir + "/other.pem", .request_timeout = 1s});
+  EXPECT_EQ(run_sync(untrusting->get("/tls/k")).status().code(), svckit::StatusCode::Unavailable)
+      << "a server certificate not signed by our CA is refused";
+  auto plaintext = Client::create({.endpoints = etcd.endpoints(), .request_timeout = 1s});
+  EXPECT_FALSE(run_sync(plaintext->get("/tls/k")).ok());
+  EXPECT_THROW(Client::create({.endpoints = etcd.endpoints(), .ca_file = dir + "/missing.pem"}), std::invalid_argument);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(EtcdClient, MalformedEndpointIsRejected) {

@@ -74,13 +74,22 @@ inline std::string http_get(unsigned short port, const std::string& path) {
   }
 }
 
+/// Server certificate and key (PEM) to serve clients over TLS, and the CA that signed them.
+struct EtcdTls {
+  std::string ca_file, cert_file, key_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 class EtcdMember {
  public:
-  EtcdMember(std::string name, std::filesystem::path dir)
-      : name_(std::move(name)), dir_(std::move(dir)), client_port_(free_port()), peer_port_(free_port()) {}
+  EtcdMember(std::string name, std::filesystem::path dir, EtcdTls tls = {})
+      : name_(std::move(name)), dir_(std::move(dir)), tls_(std::move(tls)), client_port_(free_port()),
+        peer_port_(free_port()) {}
   ~EtcdMember() { kill(); }
 
-  std::string client_url() const { return "http://127.0.0.1:" + std::to_string(client_port_); }
+  std::string client_url() const {
+    return (tls_.enabled() ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(client_port_);
+  }
   std::string peer_url() const { return "http://127.0.0.1:" + std::to_string(peer_port_); }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
   const std::string& name() const { return name_; }
@@ -91,19 +100,33 @@ class EtcdMember {
   void start(const std::string& initial_cluster, const std::string& state = "new") {
     if (pid_ > 0) return;
     initial_cluster_ = initial_cluster;
-    pid_ = spawn_process(
-        {"etcd", "--name", name_, "--data-dir", (dir_ / "data").string(), "--listen-client-urls", client_url(),
-         "--advertise-client-urls", client_url(), "--listen-peer-urls", peer_url(), "--initial-advertise-peer-urls",
-         peer_url(), "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
-         "--initial-cluster-token", "svckit-test", "--heartbeat-interval", "50", "--election-timeout", "500",
-         "--logger", "zap", "--log-level", "warn"},
-        log_path().string());
+    std::vector<std::string> args{
+        "etcd", "--name", name_, "--data-dir", (dir_ / "data").string(), "--listen-client-urls", client_url(),
+        "--advertise-client-urls", client_url(), "--listen-peer-urls", peer_url(), "--initial-advertise-peer-urls",
+        peer_url(), "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
+        "--initial-cluster-token", "svckit-test", "--heartbeat-interval", "50", "--election-timeout", "500",
+        "--logger", "zap", "--log-level", "warn"};
+    if (tls_.enabled()) {
+      for (std::string a : {"--cert-file", tls_.cert_file.c_str(), "--key-file", tls_.key_file.c_str()}) args.push_back(a);
+    }
+    pid_ = spawn_process(args, log_path().string());
   }
   /// Starts again with the same data (after stop() or kill()).
   void restart() { start(initial_cluster_, "existing"); }
 
   /// True once the member answers /health with a leader.
-  bool healthy() const { return http_get(client_port_, "/health").find("\"health\":\"true\"") != std::string::npos; }
+  bool healthy() const {
+    std::string body;
+    if (tls_.enabled()) {  // through curl, which speaks TLS
+      std::string cmd = "curl -s --max-time 2 --cacert " + tls_.ca_file + " " + client_url() + "/health";
+      std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+      char buf[256];
+      while (p && fgets(buf, sizeof buf, p.get())) body += buf;
+    } else {
+      body = http_get(client_port_, "/health");
+    }
+    return body.find("\"health\":\"true\"") != std::string::npos;
+  }
 
   void stop() { signal_and_wait(SIGTERM); }
   void kill() { signal_and_wait(SIGKILL); }
@@ -123,6 +146,7 @@ class EtcdMember {
 
   std::string name_;
   std::filesystem::path dir_;
+  EtcdTls tls_;
   unsigned short client_port_, peer_port_;
   std::string initial_cluster_;
   pid_t pid_ = -1;
@@ -131,14 +155,14 @@ class EtcdMember {
 /// n members forming one cluster, started and healthy when the constructor returns.
 class EtcdCluster {
  public:
-  explicit EtcdCluster(int n = 1) {
+  explicit EtcdCluster(int n = 1, EtcdTls tls = {}) {
     char tmpl[] = "/tmp/svckit-etcd-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     root_ = tmpl;
     for (int i = 0; i < n; ++i) {
       auto dir = root_ / ("n" + std::to_string(i));
       std::filesystem::create_directories(dir);
-      members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir));
+      members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir, tls));
     }
     std::string initial;
     for (const auto& m : members_) initial += (initial.empty() ? "" : ",") + m->name() + "=" + m->peer_url();
