@@ -52,10 +52,12 @@ Subscription Instancer::subscribe(asio::any_io_executor ex, Callback cb) {
   Subscription handle(sub->state);
   std::lock_guard lock(mu_);
   subs_.push_back(sub);
-  sub->pending = true;
-  asio::post(sub->ex, [self = weak_from_this(), sub] {
-    if (auto me = self.lock()) me->deliver(sub);
-  });
+  if (ready_) {  // else the backend's first set (or first error) notifies everyone
+    sub->pending = true;
+    asio::post(sub->ex, [self = weak_from_this(), sub] {
+      if (auto me = self.lock()) me->deliver(sub);
+    });
+  }
   return handle;
 }
 
@@ -78,8 +80,9 @@ Status Instancer::status() const {
 }
 
 void Instancer::apply(std::vector<Change> changes) {
-  if (changes.empty()) return;
   std::lock_guard lock(mu_);
+  if (changes.empty() && ready_) return;
+  ready_ = true;
   for (auto& c : changes) {
     if (c.instance) {
       auto [it, inserted] = current_.try_emplace(c.key, *c.instance);
@@ -115,7 +118,8 @@ void Instancer::replace_all(std::vector<Instance> all) {
 
 void Instancer::set_status(Status s) {
   std::lock_guard lock(mu_);
-  if (s.code() == status_.code() && s.message() == status_.message()) return;
+  if (ready_ && s.code() == status_.code() && s.message() == status_.message()) return;
+  ready_ = true;  // an error is an answer too: subscribers learn the registry is unreachable
   status_ = std::move(s);
   ++status_version_;
   notify_locked();

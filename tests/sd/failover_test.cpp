@@ -22,4 +22,35 @@ TEST(Failover, TerminatedInstanceDeregistersFirstSoNoAttemptFails) {
   EXPECT_EQ(r.failed_attempts, 0);
 }
 
+// The command-line client discovers through etcd: the very first call after start-up must find the
+// instance (it waits for the registry's first answer instead of failing with "no instances").
+TEST(Discovery, ClientFindsARegisteredServiceOnItsFirstCall) {
+  svckit::test::EtcdCluster etcd(1);
+  char tmpl[] = "/tmp/svckit-discovery-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  pid_t svc = svckit::test::spawn_process({STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
+                                           "--debug-addr", "127.0.0.1:0", "--registry", etcd.url()},
+                                          dir + "/stringsvc.log");
+  ASSERT_TRUE(svckit::test::wait_until([&] {
+    return svckit::test::EtcdCluster::tail(dir + "/stringsvc.log").find("msg=registered") != std::string::npos;
+  }));
+  auto run = [&](const std::string& args) {
+    std::string cmd = std::string(STRINGSVC_CLIENT_BIN) + " --registry " + etcd.url() + " " + args + " 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+    std::string out;
+    char buf[256];
+    while (p && fgets(buf, sizeof buf, p.get())) out += buf;
+    return out;
+  };
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(run("count hello"), "5\n");
+    EXPECT_EQ(run("--balancer round_robin uppercase hello"), "HELLO\n");
+  }
+  EXPECT_NE(run("--no-such-flag count a").find("--no-such-flag"), std::string::npos) << "unknown flags are named";
+  kill(svc, SIGTERM);
+  waitpid(svc, nullptr, 0);
+  EXPECT_NE(run("--timeout-ms 300 count a").find("no instances"), std::string::npos) << "deregistered on SIGTERM";
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace

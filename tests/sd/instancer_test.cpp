@@ -108,6 +108,37 @@ TEST(Instancer, ChangesWhileASubscriberIsBusyArriveAsOneBatchWithTheFinalState) 
   EXPECT_TRUE(c.view.contains("b:1"));
 }
 
+// A backend that publishes only when told to, like etcd before its first read completes.
+struct ManualInstancer : sd::Instancer {
+  using Instancer::replace_all;
+  using Instancer::set_status;
+};
+
+TEST(Instancer, NothingIsDeliveredBeforeTheBackendKnowsTheSet) {
+  auto inst = std::make_shared<ManualInstancer>();
+  boost::asio::io_context io;
+  Collector c;
+  auto sub = inst->subscribe(io.get_executor(), std::ref(c));
+  EXPECT_EQ(io.poll(), 0u) << "an empty reset now would read as 'no instances'";
+  inst->replace_all({});  // the backend read the registry: it is empty
+  io.restart();
+  EXPECT_EQ(io.poll(), 1u);
+  ASSERT_EQ(c.updates.size(), 1u);
+  EXPECT_TRUE(c.updates[0].reset);
+}
+
+TEST(Instancer, AFirstErrorIsDeliveredAsAnEmptyResetWithTheError) {
+  auto inst = std::make_shared<ManualInstancer>();
+  boost::asio::io_context io;
+  Collector c;
+  auto sub = inst->subscribe(io.get_executor(), std::ref(c));
+  inst->set_status(svckit::unavailable("etcd unreachable"));
+  io.run();
+  ASSERT_EQ(c.updates.size(), 1u);
+  EXPECT_TRUE(c.updates[0].reset);
+  EXPECT_EQ(c.updates[0].status.code(), svckit::StatusCode::Unavailable);
+}
+
 TEST(Instancer, StatusChangesAreDeliveredAndCancelledSubscriptionsGetNothing) {
   auto inst = sd::StaticInstancer::create(std::vector<std::string>{"a:1"});
   boost::asio::io_context io;

@@ -66,7 +66,8 @@ class Instancer : public std::enable_shared_from_this<Instancer> {
 
   virtual ~Instancer();
 
-  /// The callback first gets a reset with the current set (possibly empty), then every change.
+  /// The callback first gets a reset with the current set, as soon as the backend has read it (or failed
+  /// to: the reset is then empty and carries the error), then every change.
   Subscription subscribe(boost::asio::any_io_executor ex, Callback cb);
 
   /// A copy of the current set (O(n); for tools and tests).
@@ -81,7 +82,8 @@ class Instancer : public std::enable_shared_from_this<Instancer> {
     std::string key;
     std::optional<Instance> instance;  // empty: removed
   };
-  /// Applies changes in order and notifies subscribers once.
+  /// Applies changes in order and notifies subscribers once. The first call (even with no changes) marks
+  /// the set as known.
   void apply(std::vector<Change> changes);
   /// Replaces the whole set (after a re-list): subscribers get only the difference.
   void replace_all(std::vector<Instance> all);
@@ -102,6 +104,7 @@ class Instancer : public std::enable_shared_from_this<Instancer> {
   std::uint64_t next_seq_ = 1;
   Status status_;
   std::uint64_t status_version_ = 0;
+  bool ready_ = false;  // the backend has published its first set or error
   std::vector<std::shared_ptr<Sub>> subs_;
 };
 
