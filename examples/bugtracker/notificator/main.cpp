@@ -1,0 +1,68 @@
+// notificator — gRPC SendEmail: stores every message in a durable outbox, answers with its id, and
+// delivers by SMTP when --smtp-url is given. Registers in etcd as "notificator" with --registry.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "smtp_sender.hpp"
+#include "svckit/address.hpp"
+#include "svckit/runner.hpp"
+#include "svckit/sd/announce.hpp"
+#include "svckit/transport/grpc/server.hpp"
+#include "svckit/transport/http/server.hpp"
+#include "transport.hpp"
+
+namespace nt = bugtracker::notificator;
+
+int main(int argc, char** argv) {
+  svckit::RunnerOptions opts;
+  opts.grpc_addr = "127.0.0.1:8300";  // notificator's own defaults (--http-addr is unused: gRPC only)
+  opts.debug_addr = "127.0.0.1:9300";
+  std::string store = "sqlite:notificator.db";
+  nt::SmtpOptions smtp;
+  CLI::App app{"notificator: stores emails in an outbox and delivers them over SMTP (svckit bug tracker)"};
+  svckit::add_runner_flags(app, opts);
+  app.add_option("--store", store, "outbox storage: sqlite:PATH or memory:")->capture_default_str();
+  app.add_option("--smtp-url", smtp.url, "deliver through this SMTP server, e.g. smtp://127.0.0.1:2525 (default: keep in the outbox)");
+  app.add_option("--smtp-from", smtp.from, "sender address")->capture_default_str();
+  app.add_option("--smtp-max-attempts", smtp.max_attempts, "delivery attempts before a message is marked failed")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::shared_ptr<nt::Outbox> outbox;
+  try {
+    outbox = nt::Outbox::open(store);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  svckit::Runner runner(opts);
+  svckit::BlockingPool db_pool(2);
+  std::unique_ptr<nt::SmtpSender> sender;
+  if (!smtp.url.empty()) sender = std::make_unique<nt::SmtpSender>(outbox, smtp);
+  auto svc = std::make_shared<nt::NotificatorService>(outbox, db_pool, [s = sender.get()] {
+    if (s) s->wake();
+  });
+
+  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
+  nt::add_grpc_methods(*grpc, nt::make_send_email_endpoint(svc));
+  svckit::http::Router debug_routes;
+  nt::add_debug_routes(debug_routes, outbox, db_pool);
+  auto debug = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.debug_addr},
+                                                      std::move(debug_routes));
+  runner.add(grpc);
+  runner.add(debug);
+  try {
+    svckit::sd::announce(runner, "notificator", [&] {
+      return svckit::split_host_port(opts.grpc_addr).first + ":" + std::to_string(grpc->port());
+    });
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  if (sender) runner.on_started([&] { sender->start(); });
+  int rc = runner.run();
+  sender.reset();  // finishes a delivery in progress
+  return rc;
+}

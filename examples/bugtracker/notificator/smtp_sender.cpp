@@ -1,0 +1,121 @@
+#include "smtp_sender.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+namespace bugtracker::notificator {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct Payload {
+  std::string data;
+  std::size_t pos = 0;
+};
+
+std::size_t read_payload(char* buf, std::size_t size, std::size_t n, void* user) {
+  auto* p = static_cast<Payload*>(user);
+  std::size_t len = std::min(size * n, p->data.size() - p->pos);
+  std::memcpy(buf, p->data.data() + p->pos, len);
+  p->pos += len;
+  return len;
+}
+
+}  // namespace
+
+SmtpSender::SmtpSender(std::shared_ptr<Outbox> outbox, SmtpOptions opts) : outbox_(std::move(outbox)), opts_(std::move(opts)) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+SmtpSender::~SmtpSender() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SmtpSender::start() { thread_ = std::thread([this] { run(); }); }
+
+void SmtpSender::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void SmtpSender::run() {
+  std::mt19937_64 rng{std::random_device{}()};
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      // Poll every second as well: retries come due without anyone waking us.
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || woken_; });
+      if (stop_) return;
+      woken_ = false;
+    }
+    std::vector<OutboxMessage> batch;
+    try {
+      batch = outbox_->due(now_ms(), 50);
+    } catch (const std::exception& e) {
+      log_.error("cannot read the outbox", {{"error", e.what()}});
+      continue;
+    }
+    for (const auto& m : batch) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return;
+      }
+      auto error = deliver(m);
+      int attempts = m.attempts + 1;
+      try {
+        if (error.empty()) {
+          outbox_->mark_sent(m.id);
+          log_.info("delivered", {{"id", m.id}, {"to", m.email}, {"attempts", attempts}});
+        } else if (attempts >= opts_.max_attempts) {
+          outbox_->mark_failed(m.id, attempts, error);
+          log_.error("giving up on a message", {{"id", m.id}, {"to", m.email}, {"attempts", attempts}, {"error", error}});
+        } else {
+          auto cap = std::min(opts_.backoff_max, opts_.backoff_initial * (std::int64_t{1} << std::min(attempts - 1, 20)));
+          std::uniform_int_distribution<std::int64_t> jitter(cap.count() / 2, cap.count());
+          outbox_->mark_retry(m.id, attempts, now_ms() + jitter(rng), error);
+          log_.warn("delivery failed; will retry", {{"id", m.id}, {"attempts", attempts}, {"error", error}});
+        }
+      } catch (const std::exception& e) {
+        log_.error("cannot update the outbox", {{"id", m.id}, {"error", e.what()}});
+      }
+    }
+  }
+}
+
+std::string SmtpSender::deliver(const OutboxMessage& m) {
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return "curl_easy_init failed";
+  Payload payload;
+  payload.data = "From: " + opts_.from + "\r\nTo: " + m.email + "\r\nSubject: notification\r\nMessage-ID: <" + m.id +
+                 "@svckit-notificator>\r\n\r\n" + m.content + "\r\n";
+  std::string rcpt_addr = "<" + m.email + ">";
+  curl_slist* rcpt = curl_slist_append(nullptr, rcpt_addr.c_str());
+  std::string from = "<" + opts_.from + ">";
+  curl_easy_setopt(curl.get(), CURLOPT_URL, opts_.url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, read_payload);
+  curl_easy_setopt(curl.get(), CURLOPT_READDATA, &payload);
+  curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(opts_.timeout.count()));
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(curl.get());
+  curl_slist_free_all(rcpt);
+  return rc == CURLE_OK ? std::string() : std::string(curl_easy_strerror(rc));
+}
+
+}  // namespace bugtracker::notificator
