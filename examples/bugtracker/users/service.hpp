@@ -1,0 +1,49 @@
+// users — the service layer: accounts, passwords, tokens, and the welcome email through notificator.
+//
+// Welcome delivery (the documented choice): the user and a pending welcome are stored in one transaction,
+// then the welcome is sent at once through the balanced, retrying notificator client. If that fails (every
+// notificator down), the user is still created and answered 201; the pending welcome stays queued and the
+// background loop (deliver_due_welcomes) retries it with backoff until a notificator accepts it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "notificator.pb.h"
+#include "store.hpp"
+#include "svckit/auth/jwt.hpp"
+#include "svckit/blocking.hpp"
+#include "svckit/endpoint.hpp"
+#include "svckit/log.hpp"
+
+namespace bugtracker::users {
+
+using SendEmail = svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply>;
+
+class UsersService {
+ public:
+  UsersService(std::shared_ptr<UserStore> store, svckit::BlockingPool& pool, SendEmail send_email,
+               std::shared_ptr<const svckit::auth::Hs256> jwt);
+
+  /// INVALID_ARGUMENT for a bad email or a password shorter than 8 characters (when one is given);
+  /// ALREADY_EXISTS for a taken email. An empty password makes an account that cannot log in (/create).
+  boost::asio::awaitable<svckit::Result<User>> create(const svckit::Context& ctx, std::string email, std::string password);
+  boost::asio::awaitable<svckit::Result<User>> get(const svckit::Context& ctx, std::int64_t id);
+  /// A signed token for the user; UNAUTHENTICATED for an unknown email or a wrong password (same message).
+  boost::asio::awaitable<svckit::Result<std::string>> login(const svckit::Context& ctx, std::string email, std::string password);
+  /// One pass over queued welcomes that are due; returns how many were delivered.
+  boost::asio::awaitable<int> deliver_due_welcomes();
+
+ private:
+  boost::asio::awaitable<bool> send_welcome(const svckit::Context& ctx, std::int64_t user_id, const std::string& email, int attempts);
+
+  std::shared_ptr<UserStore> store_;
+  svckit::BlockingPool& pool_;
+  SendEmail send_email_;
+  std::shared_ptr<const svckit::auth::Hs256> jwt_;
+  svckit::log::Logger log_{"users"};
+};
+
+}  // namespace bugtracker::users

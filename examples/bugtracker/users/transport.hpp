@@ -1,0 +1,15 @@
+// users — HTTP/JSON routes over the service.
+#pragma once
+
+#include <memory>
+
+#include "service.hpp"
+#include "svckit/transport/http/router.hpp"
+
+namespace bugtracker::users {
+
+/// POST /create {"email"} (classic), POST /users {"email","password"}, GET /users/{id},
+/// POST /login {"email","password"} → {"token"}, GET /healthz.
+void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc);
+
+}  // namespace bugtracker::users
