@@ -8,35 +8,15 @@
 
 #include "notificator.grpc.pb.h"
 #include "support/etcd.hpp"
+#include "support/process.hpp"
 #include "support/run.hpp"
 
 using namespace std::chrono_literals;
 using svckit::test::free_port;
+using svckit::test::Process;
 using svckit::test::wait_until;
 
 namespace {
-
-class Process {
- public:
-  Process(std::vector<std::string> argv, std::string log) : argv_(std::move(argv)), log_(std::move(log)) { start(); }
-  ~Process() { signal(SIGKILL); }
-  void start() { pid_ = svckit::test::spawn_process(argv_, log_); }
-  /// Sends sig and waits for the exit; returns the exit code (or 128+signal).
-  int signal(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string log() const { return svckit::test::EtcdCluster::tail(log_); }
-
- private:
-  std::vector<std::string> argv_;
-  std::string log_;
-  pid_t pid_ = -1;
-};
 
 class NotificatorTest : public ::testing::Test {
  protected:

@@ -1,5 +1,7 @@
 #include "svckit/transport/http/server.hpp"
 
+#include <array>
+
 #include <charconv>
 #include <condition_variable>
 #include <mutex>
@@ -151,6 +153,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     Connection conn{beast::tcp_stream(std::move(sock))};
     lane.connections.insert(&conn);
     beast::flat_buffer buffer;
+    bool linger = false;  // we refused a request: drain what the client still sends before closing
 
     for (;;) {
       if (draining) break;
@@ -182,6 +185,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
           res.prepare_payload();
           conn.stream.expires_after(opts.write_timeout);
           co_await beast_http::async_write(conn.stream, res, use_nothrow);
+          linger = true;
         }
         break;
       }
@@ -207,6 +211,19 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
     boost::system::error_code ignored;
     conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger) {
+      // Lingering close (as nginx does): the client may still be sending the body we refused. Closing
+      // with unread data would reset the connection and could destroy our answer before the client reads
+      // it, so read and discard for a short while (bounded in time and bytes) first.
+      conn.stream.expires_after(std::chrono::seconds(1));
+      std::array<char, 16384> sink;
+      std::size_t drained = 0;
+      while (drained < 4 * opts.body_limit) {
+        auto [dec, dn] = co_await conn.stream.async_read_some(boost::asio::buffer(sink), use_nothrow);
+        if (dec) break;
+        drained += dn;
+      }
+    }
     lane.connections.erase(&conn);
     connection_closed();
   }

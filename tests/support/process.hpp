@@ -1,0 +1,39 @@
+// Test support: a child process (a service under test) with its output in a log file.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "support/etcd.hpp"
+
+namespace svckit::test {
+
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::string log) : argv_(std::move(argv)), log_(std::move(log)) { start(); }
+  ~Process() { signal(SIGKILL); }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  bool running() const { return pid_ > 0; }
+  void start() { pid_ = svckit::test::spawn_process(argv_, log_); }
+  /// Sends sig and waits for the exit; returns the exit code (or 128+signal).
+  int signal(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::string log() const { return svckit::test::EtcdCluster::tail(log_); }
+
+ private:
+  std::vector<std::string> argv_;
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace svckit::test
