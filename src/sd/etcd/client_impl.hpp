@@ -86,7 +86,6 @@ struct Client::Impl {
   std::set<boost::asio::steady_timer*> sleeping;
 
   std::map<std::int64_t, Watch> watches;
-  std::int64_t next_watch_id = 1;
   std::shared_ptr<grpc::BidiStream> watch_stream;
   bool watch_stream_running = false;
 

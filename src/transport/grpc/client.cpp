@@ -64,7 +64,9 @@ struct UnaryCall final : UnaryCallBase {
   void done(bool) override {
     std::unique_ptr<UnaryCall> self(this);
     auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply)]() mutable {
+    // The work guard travels with the completion and is released on the caller's thread: released here,
+    // it could outlive an io_context the caller destroys as soon as the handler has run.
+    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work)]() mutable {
       std::move(h)(std::move(st), std::move(r));
     });
   }

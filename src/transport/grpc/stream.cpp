@@ -28,7 +28,8 @@ struct StreamOp final : detail::Tag {
   void done(bool ok) override {
     std::unique_ptr<StreamOp> self(this);
     auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), keep = std::move(stream), ok]() mutable { std::move(h)(ok); });
+    // The work guard is released on the handler's thread, after it ran (see UnaryCall::done).
+    asio::post(ex, [h = std::move(handler), keep = std::move(stream), w = std::move(work), ok]() mutable { std::move(h)(ok); });
   }
 };
 
