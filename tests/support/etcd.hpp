@@ -128,6 +128,15 @@ class EtcdMember {
     return body.find("\"health\":\"true\"") != std::string::npos;
   }
 
+  /// True when the member's process has ended by itself (e.g. it could not bind its ports).
+  bool exited() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    return true;
+  }
+
   void stop() { signal_and_wait(SIGTERM); }
   void kill() { signal_and_wait(SIGKILL); }
   /// Freezes (SIGSTOP) or thaws (SIGCONT) the member: it keeps its sockets but stops answering.
@@ -159,15 +168,29 @@ class EtcdCluster {
     char tmpl[] = "/tmp/svckit-etcd-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     root_ = tmpl;
-    for (int i = 0; i < n; ++i) {
-      auto dir = root_ / ("n" + std::to_string(i));
-      std::filesystem::create_directories(dir);
-      members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir, tls));
+    // free_port() only finds a port that was free a moment ago: another test running in parallel may take
+    // it first. A member that cannot bind exits at once; then start the cluster again on fresh ports.
+    for (int attempt = 1;; ++attempt) {
+      members_.clear();
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(root_, ec)) std::filesystem::remove_all(e.path(), ec);
+      for (int i = 0; i < n; ++i) {
+        auto dir = root_ / ("n" + std::to_string(i));
+        std::filesystem::create_directories(dir);
+        members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir, tls));
+      }
+      std::string initial;
+      for (const auto& m : members_) initial += (initial.empty() ? "" : ",") + m->name() + "=" + m->peer_url();
+      for (auto& m : members_) m->start(initial);
+      try {
+        wait_healthy();
+        return;
+      } catch (const std::runtime_error&) {
+        bool port_taken = false;
+        for (const auto& m : members_) port_taken |= tail(m->log_path()).find("address already in use") != std::string::npos;
+        if (!port_taken || attempt == 5) throw;
+      }
     }
-    std::string initial;
-    for (const auto& m : members_) initial += (initial.empty() ? "" : ",") + m->name() + "=" + m->peer_url();
-    for (auto& m : members_) m->start(initial);
-    wait_healthy();
   }
   ~EtcdCluster() {
     members_.clear();  // kills them
@@ -194,7 +217,8 @@ class EtcdCluster {
     for (auto& m : members_) {
       if (!m->running()) continue;
       while (!m->healthy()) {
-        if (std::chrono::steady_clock::now() > end) throw std::runtime_error("etcd " + m->name() + " not healthy; log: " + tail(m->log_path()));
+        if (std::chrono::steady_clock::now() > end || m->exited())
+          throw std::runtime_error("etcd " + m->name() + " not healthy; log: " + tail(m->log_path()));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval
       }
     }

@@ -59,6 +59,8 @@ struct Client::Impl {
   void send_watch_create(std::int64_t id, const Watch& w);
   boost::asio::awaitable<void> run_watch_stream();
   void on_watch_response(const etcdserverpb::WatchResponse& resp);
+  void tell_watches_broken(const Status& why);
+  static constexpr std::chrono::milliseconds kConnectGrace{3000};  // no answer this long: report unreachable
 
   // --- leases (client thread) ---
   struct KeptLease {

@@ -46,8 +46,16 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
                                            /*wait_for_ready=*/true);
     watch_stream = stream;
     for (const auto& [id, w] : watches) send_watch_create(id, w);
+    // The stream waits for the channel to (re)connect; if no member answers soon, say so instead of
+    // looking healthy while nothing is watched.
+    auto answered = std::make_shared<bool>(false);
+    asio::co_spawn(io, [this, stream, answered]() -> asio::awaitable<void> {
+      if (co_await sleep(kConnectGrace) && !*answered && watch_stream == stream)
+        tell_watches_broken(unavailable("etcd not reachable at " + target));
+    }, asio::detached);
     ::grpc::ByteBuffer buf;
     while (co_await stream->read(buf)) {
+      *answered = true;
       pb::WatchResponse resp;
       if (auto s = grpc::parse_message(buf, resp); !s.ok()) {
         log.error("etcd watch response does not parse", {{"error", s.message()}});
@@ -68,20 +76,24 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
                                                          {"error", st.error_message()}, {"target", target}});
       lost = true;
     }
-    // Tell each watcher once; callbacks may add or cancel watches, so look each one up again.
-    std::vector<std::int64_t> ids;
-    for (const auto& [id, w] : watches)
-      if (!w.broken) ids.push_back(id);
-    for (auto id : ids) {
-      auto it = watches.find(id);
-      if (it == watches.end()) continue;
-      it->second.broken = true;
-      auto cb = it->second.callback;
-      cb({{}, 0, unavailable("etcd watch stream lost: " + st.error_message())});
-    }
+    tell_watches_broken(unavailable("etcd watch stream lost: " + st.error_message()));
     if (!co_await sleep(backoff.next())) break;
   }
   watch_stream_running = false;
+}
+
+void Client::Impl::tell_watches_broken(const Status& why) {
+  // Once per watcher; callbacks may add or cancel watches, so look each one up again.
+  std::vector<std::int64_t> ids;
+  for (const auto& [id, w] : watches)
+    if (!w.broken) ids.push_back(id);
+  for (auto id : ids) {
+    auto it = watches.find(id);
+    if (it == watches.end()) continue;
+    it->second.broken = true;
+    auto cb = it->second.callback;
+    cb({{}, 0, why});
+  }
 }
 
 void Client::Impl::on_watch_response(const pb::WatchResponse& resp) {
