@@ -48,7 +48,7 @@ bool holds_for(F cond, std::chrono::milliseconds duration) {
   auto end = std::chrono::steady_clock::now() + duration;
   while (std::chrono::steady_clock::now() < end) {
     if (!cond()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // check interval of the invariant
   }
   return cond();
 }
