@@ -86,7 +86,7 @@ TEST_F(EtcdRegistryTest, RegisterAndDeregisterAreSeenByAWatcher) {
   b.register_instance();
   ASSERT_TRUE(wait_until([&] { return view.size() == 2; }));
   EXPECT_EQ(view.set().at("/services/users/10.0.0.1:80").address, "10.0.0.1:80");
-  EXPECT_TRUE(a.registered());
+  EXPECT_TRUE(wait_until([&] { return a.registered(); })) << "set once the put is acknowledged to us";
 
   // go-kit's layout: key = prefix + address, value = the bare address.
   auto kv = run_sync(client->get("/services/users/10.0.0.1:80"));

@@ -32,6 +32,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "support/run.hpp"
+
 extern char** environ;
 
 namespace svckit::test {
@@ -226,11 +228,10 @@ class EtcdCluster {
     auto end = std::chrono::steady_clock::now() + limit;
     for (auto& m : members_) {
       if (!m->running()) continue;
-      while (!m->healthy()) {
-        if (std::chrono::steady_clock::now() > end || m->exited())
-          throw std::runtime_error("etcd " + m->name() + " not healthy; log: " + tail(m->log_path()));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval
-      }
+      bool died = false;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      bool up = wait_until([&] { return m->healthy() || (died = m->exited()); }, left);
+      if (!up || died) throw std::runtime_error("etcd " + m->name() + " not healthy; log: " + tail(m->log_path()));
     }
   }
 
