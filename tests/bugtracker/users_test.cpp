@@ -2,81 +2,31 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <set>
 #include <thread>
 
-#include "support/etcd.hpp"
-#include "support/http_call.hpp"
-#include "support/process.hpp"
-#include "support/run.hpp"
 #include "svckit/auth/jwt.hpp"
+#include "tracker.hpp"
 
 using namespace std::chrono_literals;
-using svckit::test::free_port;
-using svckit::test::http_call;
 using svckit::test::Process;
 using svckit::test::wait_until;
 
 namespace {
 
-const std::string kSecret = "users-test-secret-0123456789abcdef";
-
-class UsersTest : public ::testing::Test {
+class UsersTest : public svckit::test::TrackerTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/svckit-users-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    procs_.clear();
-    std::filesystem::remove_all(dir_);
-  }
-  // A notificator registered in etcd; returns its debug port (GET /outbox).
-  unsigned short start_notificator(const std::string& name) {
-    auto debug = free_port();
-    procs_[name] = std::make_unique<Process>(
-        std::vector<std::string>{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr",
-                                 "127.0.0.1:" + std::to_string(debug), "--store", "sqlite:" + dir_ + "/" + name + ".db",
-                                 "--registry", etcd_.url()},
-        dir_ + "/" + name + ".log");
-    EXPECT_TRUE(wait_until([&] { return procs_[name]->log().find("msg=registered") != std::string::npos; }, 10s));
-    return debug;
-  }
-  void start_users(const std::string& store = "") {
-    if (!users_port_) users_port_ = free_port();
-    procs_["users"] = std::make_unique<Process>(
-        std::vector<std::string>{USERS_BIN, "--http-addr", "127.0.0.1:" + std::to_string(users_port_), "--debug-addr",
-                                 "127.0.0.1:0", "--store", store.empty() ? "sqlite:" + dir_ + "/users.db" : store,
-                                 "--registry", etcd_.url(), "--jwt-secret", kSecret},
-        dir_ + "/users.log");
-    ASSERT_TRUE(wait_until([&] { return http_call(users_port_, "GET", "/healthz").status == 200; }, 10s)) << procs_["users"]->log();
-  }
-  svckit::test::HttpReply post(const std::string& path, const std::string& body) {
-    return http_call(users_port_, "POST", path, body);
-  }
-  int outbox_count(unsigned short debug_port, const std::string& email) {
-    auto body = http_call(debug_port, "GET", "/outbox?limit=10000").body;
-    int n = 0;
-    for (auto pos = body.find("\"email\":\"" + email + "\""); pos != std::string::npos;
-         pos = body.find("\"email\":\"" + email + "\"", pos + 1))
-      ++n;
-    return n;
-  }
-
-  svckit::test::EtcdCluster etcd_{1};
-  std::string dir_;
-  unsigned short users_port_ = 0;
-  std::map<std::string, std::unique_ptr<Process>> procs_;
+  void start_users(const std::string& store = "") { start_api("users", USERS_BIN, store); }
+  svckit::test::HttpReply post(const std::string& path, const std::string& body) { return call("users", "POST", path, body); }
 };
 
 TEST_F(UsersTest, CreateSendsAWelcomeThroughADiscoveredNotificator) {
-  auto n1 = start_notificator("n1");
+  start_notificator("n1");
   start_users();
   auto r = post("/create", R"({"email":"ann@example.com"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_NE(r.body.find("\"email\":\"ann@example.com\""), std::string::npos);
-  EXPECT_TRUE(wait_until([&] { return outbox_count(n1, "ann@example.com") == 1; }));
-  auto got = http_call(users_port_, "GET", "/users/1");
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") == 1; }));
+  auto got = call("users", "GET", "/users/1");
   EXPECT_EQ(got.status, 200);
   EXPECT_NE(got.body.find("ann@example.com"), std::string::npos);
 }
@@ -94,9 +44,9 @@ TEST_F(UsersTest, BadInputGetsClearErrors) {
   EXPECT_EQ(post("/create", R"([])").status, 400);
   EXPECT_EQ(post("/users", R"({"email":"bob@example.com","password":"short"})").status, 400);
   EXPECT_EQ(post("/users", R"({"email":"bob@example.com"})").status, 400);
-  EXPECT_EQ(http_call(users_port_, "GET", "/users/0").status, 400);
-  EXPECT_EQ(http_call(users_port_, "GET", "/users/abc").status, 400);
-  EXPECT_EQ(http_call(users_port_, "GET", "/users/999").status, 404);
+  EXPECT_EQ(call("users", "GET", "/users/0").status, 400);
+  EXPECT_EQ(call("users", "GET", "/users/abc").status, 400);
+  EXPECT_EQ(call("users", "GET", "/users/999").status, 404);
   EXPECT_EQ(post("/create", std::string(2 * 1024 * 1024, 'x')).status, 413);
 }
 
@@ -106,9 +56,8 @@ TEST_F(UsersTest, LoginGivesATokenBugsCanVerify) {
   ASSERT_EQ(post("/users", R"({"email":"bob@example.com","password":"correct horse"})").status, 201);
   auto ok = post("/login", R"({"email":"bob@example.com","password":"correct horse"})");
   ASSERT_EQ(ok.status, 200) << ok.body;
-  auto start = ok.body.find(":\"") + 2;
-  auto token = ok.body.substr(start, ok.body.find('"', start) - start);
-  auto claims = svckit::auth::Hs256(kSecret).verify(token);
+  auto token = field(ok.body, "token");
+  auto claims = svckit::auth::Hs256(svckit::test::kTrackerSecret).verify(token);
   ASSERT_TRUE(claims.ok()) << claims.status().message();
   EXPECT_EQ(claims->email, "bob@example.com");
   EXPECT_EQ(post("/login", R"({"email":"bob@example.com","password":"wrong horse"})").status, 401);
@@ -123,9 +72,9 @@ TEST_F(UsersTest, WithEveryNotificatorDownUsersAreStillCreatedAndWelcomedLater) 
     auto r = post("/create", std::string(R"({"email":")") + e + "\"}");
     EXPECT_EQ(r.status, 201) << r.body;
   }
-  auto n1 = start_notificator("n1");
-  EXPECT_TRUE(wait_until([&] { return outbox_count(n1, "x1@example.com") == 1 && outbox_count(n1, "x2@example.com") == 1; }, 20s))
-      << procs_["users"]->log();
+  start_notificator("n1");
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "x1@example.com") == 1 && outbox_count("n1", "x2@example.com") == 1; }, 20s))
+      << service("users").proc->log();
 }
 
 TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) {
@@ -140,7 +89,7 @@ TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) {
     }
   });
   ASSERT_TRUE(wait_until([&] { return created > 50; }));
-  procs_["n1"]->signal(SIGKILL);
+  service("n1").proc->signal(SIGKILL);
   load.join();
   EXPECT_EQ(failed, 0);
   EXPECT_EQ(created, 300);
@@ -156,10 +105,10 @@ TEST_F(UsersTest, AcknowledgedUsersSurviveSigkill) {
       if (post("/create", R"({"email":"k)" + std::to_string(i) + R"(@example.com"})").status == 201) acked.push_back(i);
   });
   ASSERT_TRUE(wait_until([&] { return acked.size() > 30; }));
-  procs_["users"]->signal(SIGKILL);
+  service("users").proc->signal(SIGKILL);
   stop = true;
   load.join();
-  start_users();
+  kill_and_restart("users");
   for (int i : acked) {
     auto r = post("/create", R"({"email":"k)" + std::to_string(i) + R"(@example.com"})");
     EXPECT_EQ(r.status, 409) << "user " << i << " was acknowledged, so it must still exist";

@@ -25,6 +25,15 @@ void to_json(boost::json::object& o, const User& u) {
   o["email"] = u.email;
   o["age"] = u.age;
 }
+
+struct Patch {  // PATCH-style: presence matters, so the fields are optional
+  std::optional<std::string> status;
+  std::optional<int> priority;
+};
+void from_json(json::ObjectReader& r, Patch& p) {
+  r.optional("status", p.status);
+  r.optional("priority", p.priority);
+}
 }  // namespace demo
 
 using Codec = json::Codec<demo::User>;
@@ -63,6 +72,20 @@ TEST(JsonCodec, BadInputNamesTheProblem) {
   expect_invalid(R"({"email":"a@b.c","tags":[1]})", "\"tags\" must be an array of strings");
   expect_invalid(R"({"email":"a@b.c","emial":"typo"})", "unknown field \"emial\"");
   expect_invalid(R"({"email":"nope"})", "not an email address");
+}
+
+TEST(JsonCodec, OptionalFieldsTellPresence) {
+  auto p = json::Codec<demo::Patch>::decode(R"({"status":"closed"})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->status, "closed");
+  EXPECT_FALSE(p->priority.has_value());
+  auto null = json::Codec<demo::Patch>::decode(R"({"status":null,"priority":2})");
+  ASSERT_TRUE(null.ok()) << null.status();
+  EXPECT_FALSE(null->status.has_value());
+  EXPECT_EQ(null->priority, 2);
+  auto wrong = json::Codec<demo::Patch>::decode(R"({"priority":"high"})");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("\"priority\" must be an integer"), std::string::npos) << wrong.status();
 }
 
 TEST(JsonCodec, ErrorBodyRoundTrips) {

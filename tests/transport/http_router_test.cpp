@@ -53,3 +53,16 @@ TEST(Router, RejectsBadPatternsAndDuplicates) {
   EXPECT_THROW(r.add(Verb::get, "/a/{bad", h()), std::invalid_argument);
   EXPECT_NO_THROW(r.add(Verb::post, "/a/{id}", h()));
 }
+
+TEST(Request, QueryValuesAndTheirDecoding) {
+  svckit::http::Request r;
+  r.msg.target("/bugs?limit=5&assignee=a%40b.c&q=two+words&empty=&bad=%4");
+  EXPECT_EQ(r.path(), "/bugs");
+  EXPECT_EQ(r.query("limit"), "5");
+  EXPECT_EQ(r.query("missing"), "");
+  EXPECT_EQ(svckit::http::url_decode(r.query("assignee")), "a@b.c");
+  EXPECT_EQ(svckit::http::url_decode(r.query("q")), "two words");
+  EXPECT_EQ(svckit::http::url_decode(r.query("empty")), "");
+  EXPECT_EQ(svckit::http::url_decode(r.query("bad")), std::nullopt);
+  EXPECT_EQ(svckit::http::url_decode("%zz"), std::nullopt);
+}

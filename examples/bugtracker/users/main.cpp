@@ -3,16 +3,11 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "svckit/address.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
 #include "svckit/sd/registry.hpp"
-#include "svckit/sd/retry.hpp"
-#include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/http/server.hpp"
 #include "transport.hpp"
 
@@ -50,16 +45,11 @@ int main(int argc, char** argv) {
 
   svckit::Runner runner(opts);
   svckit::BlockingPool db_pool(2);
-  // notificator: every registered instance, one gRPC channel each, balanced, retried on another instance.
-  auto notificators = svckit::sd::Endpointer<pb::SendEmailRequest, pb::SendEmailReply>::create(
-      registry->instancer(notificator),
-      [](const svckit::sd::Instance& i) -> svckit::Result<us::SendEmail> {
-        return svckit::grpc::client_endpoint<pb::SendEmailRequest, pb::SendEmailReply>(
-            svckit::grpc::make_channel(i.address), "/pb.Notificator/SendEmail");
-      },
-      svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor());
-  auto send_email = svckit::sd::balanced(notificators, {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)});
-  auto svc = std::make_shared<us::UsersService>(users, db_pool, send_email, jwt);
+  // Welcomes go through notificator (discovered, balanced, retried); unsent ones stay queued in the store.
+  auto emails = std::make_shared<bugtracker::EmailSender>(
+      bugtracker::notificator_client(*registry, notificator, balancer, runner), db_pool, users, svckit::log::Logger("users"));
+  bugtracker::EmailSender::run_in_background(emails, runner);
+  auto svc = std::make_shared<us::UsersService>(users, db_pool, emails, jwt);
 
   svckit::http::Router router;
   us::add_http_routes(router, svc);
@@ -74,18 +64,5 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
   }
-  // Queued welcomes (no notificator answered when the user was created) are retried every second.
-  auto stop = std::make_shared<std::atomic<bool>>(false);
-  runner.on_started([&, stop] {
-    boost::asio::co_spawn(runner.io().context(0).get_executor(), [svc, stop, ex = runner.io().context(0).get_executor()]() -> boost::asio::awaitable<void> {
-      boost::asio::steady_timer t(ex);
-      while (!*stop) {
-        t.expires_after(std::chrono::seconds(1));
-        co_await t.async_wait(boost::asio::use_awaitable);
-        if (!*stop) co_await svc->deliver_due_welcomes();
-      }
-    }, boost::asio::detached);
-  });
-  runner.on_shutdown([stop] { *stop = true; });
   return runner.run();
 }

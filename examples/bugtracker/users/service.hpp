@@ -1,9 +1,9 @@
 // users — the service layer: accounts, passwords, tokens, and the welcome email through notificator.
 //
-// Welcome delivery (the documented choice): the user and a pending welcome are stored in one transaction,
-// then the welcome is sent at once through the balanced, retrying notificator client. If that fails (every
-// notificator down), the user is still created and answered 201; the pending welcome stays queued and the
-// background loop (deliver_due_welcomes) retries it with backoff until a notificator accepts it.
+// Welcome delivery (the documented choice, see queued_email.hpp): the user and its welcome are stored in one
+// transaction, then the welcome is sent at once through the balanced, retrying notificator client. If that
+// fails (every notificator down), the user is still created and answered 201; the welcome stays queued and
+// the EmailSender's background loop retries it with backoff until a notificator accepts it.
 #pragma once
 
 #include <memory>
@@ -11,7 +11,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "notificator.pb.h"
 #include "store.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "svckit/blocking.hpp"
@@ -20,11 +19,9 @@
 
 namespace bugtracker::users {
 
-using SendEmail = svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply>;
-
 class UsersService {
  public:
-  UsersService(std::shared_ptr<UserStore> store, svckit::BlockingPool& pool, SendEmail send_email,
+  UsersService(std::shared_ptr<UserStore> store, svckit::BlockingPool& pool, std::shared_ptr<EmailSender> emails,
                std::shared_ptr<const svckit::auth::Hs256> jwt);
 
   /// INVALID_ARGUMENT for a bad email or a password shorter than 8 characters (when one is given);
@@ -33,15 +30,11 @@ class UsersService {
   boost::asio::awaitable<svckit::Result<User>> get(const svckit::Context& ctx, std::int64_t id);
   /// A signed token for the user; UNAUTHENTICATED for an unknown email or a wrong password (same message).
   boost::asio::awaitable<svckit::Result<std::string>> login(const svckit::Context& ctx, std::string email, std::string password);
-  /// One pass over queued welcomes that are due; returns how many were delivered.
-  boost::asio::awaitable<int> deliver_due_welcomes();
 
  private:
-  boost::asio::awaitable<bool> send_welcome(const svckit::Context& ctx, std::int64_t user_id, const std::string& email, int attempts);
-
   std::shared_ptr<UserStore> store_;
   svckit::BlockingPool& pool_;
-  SendEmail send_email_;
+  std::shared_ptr<EmailSender> emails_;
   std::shared_ptr<const svckit::auth::Hs256> jwt_;
   svckit::log::Logger log_{"users"};
 };

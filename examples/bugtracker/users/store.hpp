@@ -1,5 +1,5 @@
 // users — storage: the users, and the welcome emails still to be sent (queued in the same transaction as
-// the user, so a welcome is never lost even when no notificator is reachable).
+// the user, so a welcome is never lost even when no notificator is reachable; see queued_email.hpp).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "queued_email.hpp"
 #include "svckit/result.hpp"
 
 namespace bugtracker::users {
@@ -19,28 +20,18 @@ struct User {
   std::int64_t created_ms = 0;
 };
 
-/// A new user's welcome becomes due this long after creation: the service sends it inline first, and the
-/// background retry loop must not race that attempt.
-inline constexpr std::int64_t kWelcomeGraceMs = 5000;
-
-struct PendingWelcome {
-  std::int64_t user_id = 0;
-  std::string email;
-  int attempts = 0;
-};
+/// The welcome email's text.
+inline std::string welcome_text(const std::string& email) { return "Welcome to the bug tracker, " + email + "!"; }
 
 /// Thread-safety: every member may be called from any thread. Calls block (run them on a BlockingPool).
-class UserStore {
+/// The email queue holds welcomes, keyed by user id.
+class UserStore : public EmailQueue {
  public:
   virtual ~UserStore() = default;
   /// Stores the user (id assigned) and queues its welcome; AlreadyExists when the email is taken.
   virtual svckit::Result<User> create(User u) = 0;
   virtual std::optional<User> get(std::int64_t id) = 0;
   virtual std::optional<User> by_email(const std::string& email) = 0;
-  /// Queued welcomes whose next attempt is due, oldest first.
-  virtual std::vector<PendingWelcome> due_welcomes(std::int64_t now_ms, int limit) = 0;
-  virtual void welcome_sent(std::int64_t user_id) = 0;
-  virtual void welcome_retry(std::int64_t user_id, int attempts, std::int64_t next_attempt_ms) = 0;
 
   /// "sqlite:PATH" or "memory:".
   static std::shared_ptr<UserStore> open(const std::string& store_url);

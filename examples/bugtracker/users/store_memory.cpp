@@ -21,7 +21,7 @@ class MemoryUserStore final : public UserStore {
     u.id = ++last_id_;
     by_email_[u.email] = u.id;
     users_[u.id] = u;
-    pending_[u.id] = {u.email, 0, u.created_ms + kWelcomeGraceMs};
+    pending_[u.id] = {u.email, 0, u.created_ms + kInlineSendGraceMs};
     return u;
   }
   std::optional<User> get(std::int64_t id) override {
@@ -34,20 +34,20 @@ class MemoryUserStore final : public UserStore {
     auto it = by_email_.find(email);
     return it == by_email_.end() ? std::nullopt : std::optional<User>(users_[it->second]);
   }
-  std::vector<PendingWelcome> due_welcomes(std::int64_t now_ms, int limit) override {
+  std::vector<QueuedEmail> due_emails(std::int64_t now_ms, int limit) override {
     std::lock_guard lock(mu_);
-    std::vector<PendingWelcome> out;
+    std::vector<QueuedEmail> out;
     for (const auto& [id, p] : pending_) {
       if (static_cast<int>(out.size()) >= limit) break;
-      if (p.next_ms <= now_ms) out.push_back({id, p.email, p.attempts});
+      if (p.next_ms <= now_ms) out.push_back({id, p.email, welcome_text(p.email), p.attempts});
     }
     return out;
   }
-  void welcome_sent(std::int64_t user_id) override {
+  void email_sent(std::int64_t user_id) override {
     std::lock_guard lock(mu_);
     pending_.erase(user_id);
   }
-  void welcome_retry(std::int64_t user_id, int attempts, std::int64_t next_ms) override {
+  void email_retry(std::int64_t user_id, int attempts, std::int64_t next_ms) override {
     std::lock_guard lock(mu_);
     if (auto it = pending_.find(user_id); it != pending_.end()) {
       it->second.attempts = attempts;

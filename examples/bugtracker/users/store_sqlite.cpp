@@ -47,7 +47,7 @@ class SqliteUserStore final : public UserStore {
       u.id = ins.integer(0);
       ins.run();
       db_.prepare("INSERT INTO pending_welcomes (user_id, email, next_attempt_ms) VALUES (?,?,?)")
-          .bind(1, u.id).bind(2, u.email).bind(3, u.created_ms + kWelcomeGraceMs).run();
+          .bind(1, u.id).bind(2, u.email).bind(3, u.created_ms + kInlineSendGraceMs).run();
       db_.exec("COMMIT");
       return u;
     } catch (...) {
@@ -67,19 +67,19 @@ class SqliteUserStore final : public UserStore {
     s.bind(1, email);
     return s.step() ? std::optional<User>(row(s)) : std::nullopt;
   }
-  std::vector<PendingWelcome> due_welcomes(std::int64_t now_ms, int limit) override {
+  std::vector<QueuedEmail> due_emails(std::int64_t now_ms, int limit) override {
     std::lock_guard lock(mu_);
     auto s = db_.prepare("SELECT user_id, email, attempts FROM pending_welcomes WHERE next_attempt_ms <= ? ORDER BY user_id LIMIT ?");
     s.bind(1, now_ms).bind(2, std::int64_t{limit});
-    std::vector<PendingWelcome> out;
-    while (s.step()) out.push_back({s.integer(0), s.text(1), static_cast<int>(s.integer(2))});
+    std::vector<QueuedEmail> out;
+    while (s.step()) out.push_back({s.integer(0), s.text(1), welcome_text(s.text(1)), static_cast<int>(s.integer(2))});
     return out;
   }
-  void welcome_sent(std::int64_t user_id) override {
+  void email_sent(std::int64_t user_id) override {
     std::lock_guard lock(mu_);
     db_.prepare("DELETE FROM pending_welcomes WHERE user_id = ?").bind(1, user_id).run();
   }
-  void welcome_retry(std::int64_t user_id, int attempts, std::int64_t next_ms) override {
+  void email_retry(std::int64_t user_id, int attempts, std::int64_t next_ms) override {
     std::lock_guard lock(mu_);
     db_.prepare("UPDATE pending_welcomes SET attempts = ?, next_attempt_ms = ? WHERE user_id = ?")
         .bind(1, std::int64_t{attempts}).bind(2, next_ms).bind(3, user_id).run();

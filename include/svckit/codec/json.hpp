@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -40,7 +41,8 @@ class ObjectReader {
   void required(std::string_view key, T& out) {
     read(key, out, true);
   }
-  /// Reads key into out if present (and not null); out keeps its value otherwise.
+  /// Reads key into out if present (and not null); out keeps its value otherwise. With a std::optional<T>
+  /// out, presence is visible to the caller (PATCH-style partial updates).
   template <class T>
   void optional(std::string_view key, T& out) {
     read(key, out, false);
@@ -61,8 +63,19 @@ class ObjectReader {
       if (required) fail("field \"" + std::string(key) + "\" is required");
       return;
     }
-    if (!convert(*v, out)) fail("field \"" + std::string(key) + "\" must be " + type_name<T>());
+    if constexpr (is_optional<T>::value) {
+      typename T::value_type inner{};
+      if (!convert(*v, inner)) fail("field \"" + std::string(key) + "\" must be " + type_name<typename T::value_type>());
+      else out = std::move(inner);
+    } else {
+      if (!convert(*v, out)) fail("field \"" + std::string(key) + "\" must be " + type_name<T>());
+    }
   }
+
+  template <class T>
+  struct is_optional : std::false_type {};
+  template <class T>
+  struct is_optional<std::optional<T>> : std::true_type {};
 
   template <class T>
   static bool convert(const boost::json::value& v, T& out) {

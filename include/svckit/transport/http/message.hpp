@@ -1,6 +1,7 @@
 // svckit/transport/http/message.hpp — the request and response types HTTP handlers see.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,9 +39,12 @@ struct Request {
   }
   /// The path without the query string.
   std::string_view path() const;
-  /// A query parameter's raw value (?page=2 → "2"), or empty.
+  /// A query parameter's raw value (?page=2 → "2"), or empty; see url_decode for escaped values.
   std::string_view query(std::string_view name) const;
 };
+
+/// Percent-decodes a query value ("a%40b.c" → "a@b.c", '+' → ' '); nullopt for a malformed escape.
+std::optional<std::string> url_decode(std::string_view s);
 
 /// A response with a JSON body.
 Response json_response(unsigned status, std::string body);

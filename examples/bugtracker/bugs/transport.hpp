@@ -1,0 +1,18 @@
+// bugs — HTTP/JSON routes over the service.
+#pragma once
+
+#include <memory>
+
+#include "service.hpp"
+#include "svckit/auth/jwt.hpp"
+#include "svckit/transport/http/router.hpp"
+
+namespace bugtracker::bugs {
+
+/// POST /create {"bug"} (classic) → 201, GET /bugs?limit=&after=&status=&assignee= → {"bugs":[…],"next_after"},
+/// GET /bugs/{id}, PATCH /bugs/{id} {"status"?,"assignee"?}, GET /healthz. Writes need
+/// "Authorization: Bearer <token from users>" (401 without or with a bad token).
+void add_http_routes(svckit::http::Router& router, std::shared_ptr<BugsService> svc,
+                     std::shared_ptr<const svckit::auth::Hs256> jwt);
+
+}  // namespace bugtracker::bugs

@@ -1,0 +1,92 @@
+#include "queued_email.hpp"
+
+#include <chrono>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "svckit/runner.hpp"
+#include "svckit/sd/registry.hpp"
+#include "svckit/sd/retry.hpp"
+#include "svckit/transport/grpc/client.hpp"
+
+namespace bugtracker {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+EmailSender::EmailSender(SendEmail send, svckit::BlockingPool& pool, std::shared_ptr<EmailQueue> queue,
+                         svckit::log::Logger log)
+    : send_(std::move(send)), pool_(pool), queue_(std::move(queue)), log_(std::move(log)) {}
+
+boost::asio::awaitable<bool> EmailSender::send(const svckit::Context& ctx, QueuedEmail e) {
+  pb::SendEmailRequest req;
+  req.set_email(e.email);
+  req.set_content(e.content);
+  svckit::Context call = ctx;
+  call.set_timeout(std::chrono::seconds(2));
+  auto r = co_await send_(call, req);
+  try {
+    if (r.ok()) {
+      co_await svckit::run_blocking(pool_, [&] { queue_->email_sent(e.id); });
+      log_.info("email sent", {{"queue_id", e.id}, {"message_id", r->id()}, {"request_id", ctx.request_id()}});
+      co_return true;
+    }
+    co_await svckit::run_blocking(pool_, [&] { queue_->email_retry(e.id, e.attempts + 1, now_ms() + retry_backoff_ms(e.attempts)); });
+  } catch (const std::exception& ex) {
+    log_.error("cannot update the email queue", {{"queue_id", e.id}, {"error", ex.what()}});
+  }
+  log_.warn("email not sent yet; queued for retry",
+            {{"queue_id", e.id}, {"attempts", e.attempts + 1}, {"error", r.status().message()}});
+  co_return false;
+}
+
+boost::asio::awaitable<int> EmailSender::deliver_due() {
+  std::vector<QueuedEmail> due;
+  try {
+    due = co_await svckit::run_blocking(pool_, [&] { return queue_->due_emails(now_ms(), 100); });
+  } catch (const std::exception& e) {
+    log_.error("cannot read the email queue", {{"error", e.what()}});
+    co_return 0;
+  }
+  int sent = 0;
+  for (auto& e : due) {
+    svckit::Context ctx;
+    ctx.set_request_id(svckit::new_request_id());
+    if (co_await send(ctx, std::move(e))) ++sent;
+  }
+  co_return sent;
+}
+
+void EmailSender::run_in_background(std::shared_ptr<EmailSender> self, svckit::Runner& runner) {
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  auto ex = runner.io().context(0).get_executor();
+  runner.on_started([self, stop, ex] {
+    boost::asio::co_spawn(ex, [self, stop, ex]() -> boost::asio::awaitable<void> {
+      boost::asio::steady_timer t(ex);
+      while (!*stop) {
+        t.expires_after(std::chrono::seconds(1));
+        co_await t.async_wait(boost::asio::use_awaitable);
+        if (!*stop) co_await self->deliver_due();
+      }
+    }, boost::asio::detached);
+  });
+  runner.on_shutdown([stop] { *stop = true; });
+}
+
+SendEmail notificator_client(svckit::sd::Registry& registry, const std::string& service, const std::string& balancer,
+                             svckit::Runner& runner) {
+  auto instances = svckit::sd::Endpointer<pb::SendEmailRequest, pb::SendEmailReply>::create(
+      registry.instancer(service),
+      [](const svckit::sd::Instance& i) -> svckit::Result<SendEmail> {
+        return svckit::grpc::client_endpoint<pb::SendEmailRequest, pb::SendEmailReply>(
+            svckit::grpc::make_channel(i.address), "/pb.Notificator/SendEmail");
+      },
+      svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor());
+  return svckit::sd::balanced(instances, {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)});
+}
+
+}  // namespace bugtracker

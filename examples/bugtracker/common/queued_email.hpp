@@ -1,0 +1,85 @@
+// Emails a service has promised to send (a user's welcome, a bug's assignment notice).
+//
+// Each one is stored in the service's own database, in the same transaction as the change that caused it,
+// then sent at once through notificator (discovered in the registry, balanced, retried on another
+// instance). When no notificator answers, the change still succeeds and the email stays queued: a
+// background loop retries it with backoff until a notificator accepts it. Nothing is lost when every
+// notificator is down, and the user never sees notificator's failure.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "notificator.pb.h"
+#include "svckit/blocking.hpp"
+#include "svckit/endpoint.hpp"
+#include "svckit/log.hpp"
+
+namespace svckit {
+class Runner;
+namespace sd {
+class Registry;
+}
+}  // namespace svckit
+
+namespace bugtracker {
+
+using SendEmail = svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply>;
+
+struct QueuedEmail {
+  std::int64_t id = 0;  // the queue's key (the store decides what it is)
+  std::string email;
+  std::string content;
+  int attempts = 0;
+};
+
+/// A queued email becomes due this long after it was queued: it is sent inline first, and the background
+/// loop must not race that attempt.
+inline constexpr std::int64_t kInlineSendGraceMs = 5000;
+
+/// Backoff before attempt `attempts + 1`: 0.5 s doubling, capped at a minute.
+inline std::int64_t retry_backoff_ms(int attempts) { return std::min<std::int64_t>(60000, 500LL << std::min(attempts, 7)); }
+
+std::int64_t now_ms();
+
+/// What a store offers for its queue. Calls block; every member may be called from any thread.
+class EmailQueue {
+ public:
+  virtual ~EmailQueue() = default;
+  /// Queued emails whose next attempt is due, oldest first.
+  virtual std::vector<QueuedEmail> due_emails(std::int64_t now_ms, int limit) = 0;
+  virtual void email_sent(std::int64_t id) = 0;
+  virtual void email_retry(std::int64_t id, int attempts, std::int64_t next_attempt_ms) = 0;
+};
+
+/// Sends queued emails through notificator and keeps the queue up to date.
+class EmailSender {
+ public:
+  EmailSender(SendEmail send, svckit::BlockingPool& pool, std::shared_ptr<EmailQueue> queue, svckit::log::Logger log);
+
+  /// One attempt now; on success the email leaves the queue, otherwise its next attempt is scheduled.
+  boost::asio::awaitable<bool> send(const svckit::Context& ctx, QueuedEmail e);
+  /// One pass over the due emails; returns how many were sent.
+  boost::asio::awaitable<int> deliver_due();
+  /// Runs deliver_due() every second on the runner's first io thread from start-up until shutdown.
+  static void run_in_background(std::shared_ptr<EmailSender> self, svckit::Runner& runner);
+
+ private:
+  SendEmail send_;
+  svckit::BlockingPool& pool_;
+  std::shared_ptr<EmailQueue> queue_;
+  svckit::log::Logger log_;
+};
+
+/// The notificator client every service uses: each instance registered under `service` in the registry,
+/// one gRPC channel per instance, `balancer` over them, up to 3 attempts on different instances.
+SendEmail notificator_client(svckit::sd::Registry& registry, const std::string& service, const std::string& balancer,
+                             svckit::Runner& runner);
+
+}  // namespace bugtracker

@@ -1,0 +1,130 @@
+// Test support: the bug tracker on loopback — a real etcd, and notificator, users and bugs as real
+// processes that register there. Every service binds port 0; the fixture reads the bound ports from the
+// service's own "listening" log lines, so two tests never fight over a port and a restarted service may
+// come back on another port (clients find it through etcd).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "support/etcd.hpp"
+#include "support/http_call.hpp"
+#include "support/process.hpp"
+#include "support/run.hpp"
+
+namespace svckit::test {
+
+inline const std::string kTrackerSecret = "tracker-test-secret-0123456789abcdef";
+
+class TrackerTest : public ::testing::Test {
+ protected:
+  struct Service {
+    std::unique_ptr<Process> proc;
+    std::string log_path;
+    unsigned short http = 0;  // users, bugs: the API; notificator: the debug listener (/outbox)
+    unsigned short grpc = 0;  // notificator
+  };
+
+  void SetUp() override {
+    char tmpl[] = "/tmp/svckit-tracker-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override {
+    services_.clear();
+    std::filesystem::remove_all(dir_);
+  }
+
+  /// A notificator registered in etcd (outbox in DIR/NAME.db).
+  Service& start_notificator(const std::string& name) {
+    return start(name, {NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store",
+                        "sqlite:" + dir_ + "/" + name + ".db"});
+  }
+  /// users or bugs (binary USERS_BIN / BUGS_BIN) registered in etcd; store defaults to sqlite:DIR/NAME.db
+  /// (two instances given the same sqlite path share one database).
+  Service& start_api(const std::string& name, const char* binary, std::string store = "") {
+    if (store.empty()) store = "sqlite:" + dir_ + "/" + name + ".db";
+    return start(name, {binary, "--http-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store", store,
+                        "--jwt-secret", kTrackerSecret});
+  }
+  /// SIGTERM (graceful: deregister, drain) and start again with the same flags; waits until registered.
+  void restart(const std::string& name) {
+    auto& s = services_.at(name);
+    EXPECT_EQ(s.proc->signal(SIGTERM), 0) << name << " did not exit cleanly: " << s.proc->log();
+    auto from = log_size(s.log_path);
+    s.proc->start();
+    await_started(name, s, from);
+  }
+  /// SIGKILL and start again; waits until registered.
+  void kill_and_restart(const std::string& name) {
+    auto& s = services_.at(name);
+    s.proc->signal(SIGKILL);
+    auto from = log_size(s.log_path);
+    s.proc->start();
+    await_started(name, s, from);
+  }
+  Service& service(const std::string& name) { return services_.at(name); }
+
+  HttpReply call(const std::string& name, const std::string& method, const std::string& path,
+                 const std::string& body = "", const std::string& token = "") {
+    return http_call(services_.at(name).http, method, path, body,
+                     token.empty() ? "" : "Authorization: Bearer " + token + "\r\n");
+  }
+  /// How many messages to `email` notificator `name` holds in its outbox.
+  int outbox_count(const std::string& name, const std::string& email) {
+    auto body = http_call(services_.at(name).http, "GET", "/outbox?limit=10000").body;
+    int n = 0;
+    const std::string needle = "\"email\":\"" + email + "\"";
+    for (auto pos = body.find(needle); pos != std::string::npos; pos = body.find(needle, pos + 1)) ++n;
+    return n;
+  }
+  /// A string field of a JSON body (enough for tokens and ids in these tests).
+  static std::string field(const std::string& body, const std::string& key) {
+    std::smatch m;
+    if (std::regex_search(body, m, std::regex("\"" + key + "\":\"?([^\",}]*)"))) return m[1];
+    return {};
+  }
+
+  EtcdCluster etcd_{1};
+  std::string dir_;
+  std::map<std::string, Service> services_;
+
+ private:
+  Service& start(const std::string& name, std::vector<std::string> argv) {
+    argv.insert(argv.end(), {"--registry", etcd_.url()});
+    auto& s = services_[name];
+    s.log_path = dir_ + "/" + name + ".log";
+    auto from = log_size(s.log_path);
+    s.proc = std::make_unique<Process>(std::move(argv), s.log_path);
+    await_started(name, s, from);
+    return s;
+  }
+  static std::size_t log_size(const std::string& path) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(path, ec);
+    return ec ? 0 : n;
+  }
+  static std::string log_since(const std::string& path, std::size_t from) {
+    std::ifstream in(path);
+    in.seekg(static_cast<std::streamoff>(from));
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  // Waits for "registered" (every server is listening by then) and reads the bound ports.
+  void await_started(const std::string& name, Service& s, std::size_t from) {
+    ASSERT_TRUE(wait_until([&] { return log_since(s.log_path, from).find("msg=registered") != std::string::npos; },
+                           std::chrono::seconds(15)))
+        << name << " did not register: " << s.proc->log();
+    auto log = log_since(s.log_path, from);
+    std::smatch m;
+    if (std::regex_search(log, m, std::regex(R"re(server="http [0-9.]+:([0-9]+)")re"))) s.http = static_cast<unsigned short>(std::stoi(m[1]));
+    if (std::regex_search(log, m, std::regex(R"re(server="grpc [0-9.]+:([0-9]+)")re"))) s.grpc = static_cast<unsigned short>(std::stoi(m[1]));
+  }
+};
+
+}  // namespace svckit::test
