@@ -1,10 +1,12 @@
 # The README's front door. Both targets install what is missing (Debian packages), then build.
-#   make demo   — build and run the example service with a client walking through it (ONCE=1: exit after)
+#   make demo   — build and run the bug tracker (local etcd, 2 notificators, users, bugs) through a short
+#                 scenario, then keep it running until Ctrl-C (ONCE=1: exit after the walkthrough)
+#   make demo-stringsvc — the toolkit's example service and its client, discovered through etcd
 #   make test   — build and run every test: unit, integration, end to end, install, and the ASan+UBSan suite
 #   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
 #   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
 JOBS ?= $(shell nproc)
-.PHONY: deps build build-asan test test-fast test-asan demo bench bench-sd clean
+.PHONY: deps build build-asan test test-fast test-asan demo demo-stringsvc bench bench-sd clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -28,6 +30,9 @@ test: test-fast test-asan
 
 demo: build
 	bash scripts/demo.sh
+
+demo-stringsvc: build
+	bash scripts/stringsvc-demo.sh
 
 bench: build
 	bash bench/run.sh

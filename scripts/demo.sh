@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
-# The demo: starts a local etcd and two instances of the example service (stringsvc) on free loopback
-# ports, walks a client through one over both transports, then discovers both through etcd and shows one
-# leaving the registry on SIGTERM. Prints each request and response. Keeps running until Ctrl-C unless ONCE=1.
+# The main job: the bug tracker on this machine. Starts a local etcd (temp data dir, free ports), two
+# notificator instances, users and bugs, all registered in etcd; walks through a short scenario (create a
+# user, log in, file a bug, assign it, list bugs), printing each request and response, which notificator
+# instance served each email, and what the registry holds. Keeps running until Ctrl-C unless ONCE=1.
+#
+# users listens on 127.0.0.1:8100 and bugs on 127.0.0.1:8200 (the README's curl commands use them) when
+# those ports are free, on free ports otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=build/bin
+bin=${SVCKIT_BIN:-build/bin}  # SVCKIT_BIN: another build (the e2e test runs the demo from its own)
 work=$(mktemp -d)
-pid=
-pid2=
+pids=()
 etcd_pid=
 stop() {
-  for p in $pid $pid2; do
-    kill -TERM "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  [ -n "$pid" ] && echo "stringsvc stopped"
-  if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; fi
+  trap - EXIT
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ ${#pids[@]} -gt 0 ] && echo "services stopped"
+  if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; echo "etcd stopped"; fi
   rm -rf "$work"
 }
 trap stop EXIT
 trap 'exit 0' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port_or_free() { if /usr/bin/python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',$1))" 2>/dev/null; then echo "$1"; else free_port; fi; }
+# Waits until a service logged that it registered, then prints the port of its first "kind" listener.
+wait_registered() {  # log kind
+  for _ in $(seq 1 150); do grep -q 'msg=registered' "$1" && break; sleep 0.1; done
+  grep -q 'msg=registered' "$1" || { echo "error: a service did not start; its log:" >&2; cat "$1" >&2; exit 1; }
+  sed -n "s/.*server=\"$2 [0-9.]*:\([0-9]*\)\".*/\1/p" "$1" | head -1
+}
+
 etcd_port=$(free_port)
 registry="etcd://127.0.0.1:$etcd_port"
 etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
@@ -29,44 +39,68 @@ etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" 
   --logger zap --log-level error > "$work/etcd.log" 2>&1 &
 etcd_pid=$!
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
-echo "etcd is serving on 127.0.0.1:$etcd_port (pid $etcd_pid)"
+echo "etcd is serving on 127.0.0.1:$etcd_port (pid $etcd_pid, data in $work/etcd)"
 
-"$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --registry "$registry" \
-  > "$work/log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do grep -q 'server="grpc' "$work/log" && break; sleep 0.1; done
-http=$(sed -n 's/.*server="http \([0-9.:]*\)".*/\1/p' "$work/log")
-grpc=$(sed -n 's/.*server="grpc \([0-9.:]*\)".*/\1/p' "$work/log")
-echo "stringsvc is serving HTTP/JSON on $http and gRPC on $grpc (pid $pid)"
+# users and bugs check tokens with the same HS256 secret.
+export SVCKIT_JWT_SECRET="${SVCKIT_JWT_SECRET:-$(openssl rand -hex 32)}"
+declare -A debug_port
+for n in notificator1 notificator2; do
+  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "sqlite:$work/$n.db" \
+    --registry "$registry" > "$work/$n.log" 2>&1 &
+  pids+=($!)
+  debug_port[$n]=$(wait_registered "$work/$n.log" http)
+  echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox"
+done
+users_addr="127.0.0.1:$(port_or_free 8100)"
+"$bin/users" --http-addr "$users_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/users.db" --registry "$registry" \
+  > "$work/users.log" 2>&1 &
+pids+=($!)
+users="http://127.0.0.1:$(wait_registered "$work/users.log" http)"
+bugs_addr="127.0.0.1:$(port_or_free 8200)"
+"$bin/bugs" --http-addr "$bugs_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/bugs.db" --registry "$registry" \
+  > "$work/bugs.log" 2>&1 &
+pids+=($!)
+bugs="http://127.0.0.1:$(wait_registered "$work/bugs.log" http)"
+echo "users is serving on $users, bugs on $bugs"
 echo
 
-show() { echo "\$ $*"; "$@" || true; echo; }
-show curl -sS -X POST "http://$http/uppercase" -d '{"s":"hello, svckit"}'
-show curl -sS -X POST "http://$http/count" -d '{"s":"hello"}'
-show curl -sS -X POST "http://$http/uppercase" -d '{"s":""}'
-show curl -sS -X POST "http://$http/uppercase" -d '{"s":"x","extra":1}'
-show "$bin/stringsvc-client" --transport grpc --addr "$grpc" uppercase "over grpc"
-show "$bin/stringsvc-client" --transport grpc --addr "$grpc" count "four"
-show "$bin/stringsvc-client" --transport grpc --addr "$grpc" uppercase ""
-
-echo "--- discovery: a second instance registers; the client finds both in etcd and balances over them ---"
-"$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --registry "$registry" \
-  > "$work/log2" 2>&1 &
-pid2=$!
-for _ in $(seq 1 100); do grep -q 'msg=registered' "$work/log2" && break; sleep 0.1; done
+# Prints a command as it can be pasted (quoted where needed; the token as $TOKEN), runs it, prints its output.
+show() {
+  local line='$' a
+  for a in "$@"; do
+    if [[ $a == *"Bearer "* ]]; then line+=' "Authorization: Bearer $TOKEN"'; continue; fi
+    if [[ $a =~ [^A-Za-z0-9_./:=@,-] ]]; then line+=" '$a'"; else line+=" $a"; fi
+  done
+  echo "$line"
+  "$@" || true
+  echo; echo
+}
+echo "--- what the registry holds ---"
 show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
-show "$bin/stringsvc-client" --registry "$registry" uppercase "found in etcd"
-show "$bin/stringsvc-client" --registry "$registry" --balancer round_robin count "balanced"
-echo "\$ kill -TERM $pid2    # deregisters first, then drains"
-kill -TERM "$pid2"; wait "$pid2" 2>/dev/null || true; pid2=
-show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/ --keys-only
-echo "--- the first instance's log ---"
-cat "$work/log"
-echo "--- the second instance's log ---"
-cat "$work/log2"
+echo "--- create users (each gets a welcome email through a notificator found in etcd) ---"
+show curl -sS -X POST "$users/users" -d '{"email":"ann@example.com","password":"correct horse"}'
+show curl -sS -X POST "$users/create" -d '{"email":"bob@example.com"}'
+show curl -sS -X POST "$users/create" -d '{"email":"not-an-email"}'
+echo "--- log in ---"
+show curl -sS -X POST "$users/login" -d '{"email":"ann@example.com","password":"correct horse"}'
+TOKEN=$(curl -sS -X POST "$users/login" -d '{"email":"ann@example.com","password":"correct horse"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+echo "--- file a bug (needs the token), assign it (Bob gets an email), list bugs ---"
+show curl -sS -X POST "$bugs/create" -d '{"bug":"the login page is blank"}'
+show curl -sS -X POST "$bugs/create" -H "Authorization: Bearer $TOKEN" -d '{"bug":"the login page is blank"}'
+show curl -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer $TOKEN" -d '{"assignee":"bob@example.com","status":"in_progress"}'
+show curl -sS "$bugs/bugs?status=in_progress&limit=10"
+echo "--- which notificator instance served each email (no --smtp-url here, so they wait in the outboxes) ---"
+for n in notificator1 notificator2; do
+  curl -sS "http://127.0.0.1:${debug_port[$n]}/outbox" | /usr/bin/python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["messages"]:
+    print("  %s: %-18s %-8s %s" % (sys.argv[1], m["email"], m["state"], m["content"][:60]))' "$n"
+done
+echo
+echo "--- the services log every call (method, duration, outcome; never a body) ---"
+tail -n 3 "$work/users.log" "$work/bugs.log"
 
 if [ "${ONCE:-0}" = 1 ]; then exit 0; fi
 echo
-echo "Still running; try the commands above. Ctrl-C stops it."
-tail -n0 -f "$work/log" &
-wait "$pid"
+echo "Still running; paste the README's curl commands (users: $users, bugs: $bugs). Ctrl-C stops everything."
+while sleep 3600; do :; done
