@@ -12,8 +12,10 @@ bin=${SVCKIT_BIN:-build/bin}  # SVCKIT_BIN: another build (the e2e test runs the
 work=$(mktemp -d)
 pids=()
 etcd_pid=
+sleeper=
 stop() {
   trap - EXIT
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   [ ${#pids[@]} -gt 0 ] && echo "services stopped"
@@ -103,4 +105,7 @@ tail -n 3 "$work/users.log" "$work/bugs.log"
 if [ "${ONCE:-0}" = 1 ]; then exit 0; fi
 echo
 echo "Still running; paste the README's curl commands (users: $users, bugs: $bugs). Ctrl-C stops everything."
-while sleep 3600; do :; done
+# Wait in the background so that a signal to this script (not only Ctrl-C to the terminal) stops at once.
+sleep infinity &
+sleeper=$!
+wait "$sleeper"
