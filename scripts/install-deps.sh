@@ -18,7 +18,7 @@ packages=(
   # go-kit interop test: a Go program with the official Go etcd client (tests/interop/gokit_etcdv3)
   golang-go golang-etcd-server-dev
   # bug tracker
-  libsqlite3-dev libsodium-dev uuid-dev libcurl4-openssl-dev python3-aiosmtpd
+  libsqlite3-dev libsodium-dev libcurl4-openssl-dev python3-aiosmtpd
 )
 
 missing=()

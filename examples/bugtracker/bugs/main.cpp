@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../common/store_url.hpp"
 #include "svckit/address.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   }
 
   svckit::Runner runner(opts);
-  svckit::BlockingPool db_pool(2);
+  svckit::BlockingPool db_pool(bugtracker::store_threads(store));
   // Assignment emails go through notificator (discovered, balanced, retried); unsent ones stay queued.
   auto emails = std::make_shared<bugtracker::EmailSender>(
       bugtracker::notificator_client(*registry, notificator, balancer, runner), db_pool, bugs, svckit::log::Logger("bugs"));

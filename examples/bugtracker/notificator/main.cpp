@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "smtp_sender.hpp"
+#include "../common/store_url.hpp"
 #include "svckit/address.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   svckit::Runner runner(opts);
-  svckit::BlockingPool db_pool(2);
+  svckit::BlockingPool db_pool(bugtracker::store_threads(store));
   std::unique_ptr<nt::SmtpSender> sender;
   if (!smtp.url.empty()) sender = std::make_unique<nt::SmtpSender>(outbox, smtp);
   auto svc = std::make_shared<nt::NotificatorService>(outbox, db_pool, [s = sender.get()] {

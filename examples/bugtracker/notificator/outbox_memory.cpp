@@ -1,6 +1,6 @@
 // memory: — the outbox in a map; nothing survives the process (tests, benchmarks).
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 #include <mutex>
 
 #include "outbox.hpp"
@@ -55,7 +55,7 @@ class MemoryOutbox final : public Outbox {
   }
   std::mutex mu_;
   std::vector<std::string> order_;
-  std::map<std::string, OutboxMessage> by_id_;
+  std::unordered_map<std::string, OutboxMessage> by_id_;
 };
 
 }  // namespace

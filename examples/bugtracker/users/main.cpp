@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../common/store_url.hpp"
 #include "svckit/address.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   }
 
   svckit::Runner runner(opts);
-  svckit::BlockingPool db_pool(2);
+  svckit::BlockingPool db_pool(bugtracker::store_threads(store));
   // Welcomes go through notificator (discovered, balanced, retried); unsent ones stay queued in the store.
   auto emails = std::make_shared<bugtracker::EmailSender>(
       bugtracker::notificator_client(*registry, notificator, balancer, runner), db_pool, users, svckit::log::Logger("users"));

@@ -33,7 +33,8 @@ class UsersService {
 
  private:
   std::shared_ptr<UserStore> store_;
-  svckit::BlockingPool& pool_;
+  svckit::BlockingPool& pool_;    // store calls
+  svckit::BlockingPool hash_pool_{2};  // Argon2id hashing and verification (CPU-bound)
   std::shared_ptr<EmailSender> emails_;
   std::shared_ptr<const svckit::auth::Hs256> jwt_;
   svckit::log::Logger log_{"users"};
