@@ -5,8 +5,9 @@
 #   make test   — build and run every test: unit, integration, end to end, install, and the ASan+UBSan suite
 #   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
 #   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
+#   make bench-tracker — the bug tracker's POST /create end to end, memory: and SQLite (bench/RESULTS.md)
 JOBS ?= $(shell nproc)
-.PHONY: deps build build-asan test test-fast test-asan demo demo-stringsvc bench bench-sd clean
+.PHONY: deps build build-asan test test-fast test-asan demo demo-stringsvc bench bench-sd bench-tracker clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -39,6 +40,9 @@ bench: build
 
 bench-sd: build
 	bash bench/run_sd.sh
+
+bench-tracker: build
+	bash bench/run_tracker.sh
 
 clean:
 	rm -rf build build-asan

@@ -57,9 +57,9 @@ class MemoryBugStore final : public BugStore {
     }
     return out;
   }
-  void email_sent(std::int64_t id) override {
+  void emails_sent(const std::vector<std::int64_t>& ids) override {
     std::lock_guard lock(mu_);
-    queue_.erase(id);
+    for (auto id : ids) queue_.erase(id);
   }
   void email_retry(std::int64_t id, int attempts, std::int64_t next_ms) override {
     std::lock_guard lock(mu_);

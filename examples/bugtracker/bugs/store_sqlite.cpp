@@ -116,9 +116,11 @@ class SqliteBugStore final : public BugStore {
     while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), static_cast<int>(s.integer(3))});
     return out;
   }
-  void email_sent(std::int64_t id) override {
+  void emails_sent(const std::vector<std::int64_t>& ids) override {
     std::lock_guard lock(mu_);
-    db_.prepare("DELETE FROM email_queue WHERE id = ?").bind(1, id).run();
+    in_transaction(db_, [&] {
+      for (auto id : ids) db_.prepare("DELETE FROM email_queue WHERE id = ?").bind(1, id).run();
+    });
   }
   void email_retry(std::int64_t id, int attempts, std::int64_t next_ms) override {
     std::lock_guard lock(mu_);

@@ -31,7 +31,10 @@ boost::asio::awaitable<bool> EmailSender::send(const svckit::Context& ctx, Queue
   auto r = co_await send_(call, req);
   try {
     if (r.ok()) {
-      co_await svckit::run_blocking(pool_, [&] { queue_->email_sent(e.id); });
+      {
+        std::lock_guard lock(sent_mu_);
+        sent_.push_back(e.id);
+      }
       log_.info("email sent", {{"queue_id", e.id}, {"message_id", r->id()}, {"request_id", ctx.request_id()}});
       co_return true;
     }
@@ -44,10 +47,29 @@ boost::asio::awaitable<bool> EmailSender::send(const svckit::Context& ctx, Queue
   co_return false;
 }
 
+void EmailSender::flush_sent() {
+  std::vector<std::int64_t> ids;
+  {
+    std::lock_guard lock(sent_mu_);
+    ids.swap(sent_);
+  }
+  if (ids.empty()) return;
+  try {
+    queue_->emails_sent(ids);
+  } catch (const std::exception& e) {
+    log_.error("cannot remove sent emails from the queue", {{"error", e.what()}, {"count", static_cast<std::int64_t>(ids.size())}});
+    std::lock_guard lock(sent_mu_);
+    sent_.insert(sent_.end(), ids.begin(), ids.end());
+  }
+}
+
 boost::asio::awaitable<int> EmailSender::deliver_due() {
   std::vector<QueuedEmail> due;
   try {
-    due = co_await svckit::run_blocking(pool_, [&] { return queue_->due_emails(now_ms(), 100); });
+    due = co_await svckit::run_blocking(pool_, [&] {
+      flush_sent();
+      return queue_->due_emails(now_ms(), 100);
+    });
   } catch (const std::exception& e) {
     log_.error("cannot read the email queue", {{"error", e.what()}});
     co_return 0;
@@ -74,7 +96,10 @@ void EmailSender::run_in_background(std::shared_ptr<EmailSender> self, svckit::R
       }
     }, boost::asio::detached);
   });
-  runner.on_shutdown([stop] { *stop = true; });
+  runner.on_shutdown([self, stop] {
+    *stop = true;
+    self->flush_sent();
+  });
 }
 
 SendEmail notificator_client(svckit::sd::Registry& registry, const std::string& service, const std::string& balancer,

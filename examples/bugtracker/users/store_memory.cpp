@@ -43,9 +43,9 @@ class MemoryUserStore final : public UserStore {
     }
     return out;
   }
-  void email_sent(std::int64_t user_id) override {
+  void emails_sent(const std::vector<std::int64_t>& user_ids) override {
     std::lock_guard lock(mu_);
-    pending_.erase(user_id);
+    for (auto id : user_ids) pending_.erase(id);
   }
   void email_retry(std::int64_t user_id, int attempts, std::int64_t next_ms) override {
     std::lock_guard lock(mu_);

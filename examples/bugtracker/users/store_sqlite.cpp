@@ -75,9 +75,11 @@ class SqliteUserStore final : public UserStore {
     while (s.step()) out.push_back({s.integer(0), s.text(1), welcome_text(s.text(1)), static_cast<int>(s.integer(2))});
     return out;
   }
-  void email_sent(std::int64_t user_id) override {
+  void emails_sent(const std::vector<std::int64_t>& user_ids) override {
     std::lock_guard lock(mu_);
-    db_.prepare("DELETE FROM pending_welcomes WHERE user_id = ?").bind(1, user_id).run();
+    in_transaction(db_, [&] {
+      for (auto id : user_ids) db_.prepare("DELETE FROM pending_welcomes WHERE user_id = ?").bind(1, id).run();
+    });
   }
   void email_retry(std::int64_t user_id, int attempts, std::int64_t next_ms) override {
     std::lock_guard lock(mu_);

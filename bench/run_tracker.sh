@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The bug tracker's POST /create benchmark (issue 4), end to end: wrk → users (HTTP) → notificator found in
+# etcd (gRPC, p2c, retry) — every process on this machine. Run once with memory: storage and once with the
+# default SQLite storage, in the same invocation; appends the figures to bench/RESULTS.md
+# (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=build/bin
+secs=${SECONDS_PER_RUN:-10}
+work=$(mktemp -d)
+pids=()
+etcd_pid=
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Services log at warn (no per-call lines during the measurement), so registration is read from etcd.
+wait_registered() {  # SERVICE LOG
+  for _ in $(seq 1 150); do
+    [ -n "$(etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix "/services/$1/" --keys-only)" ] && return 0
+    sleep 0.1
+  done
+  cat "$2" >&2; exit 1
+}
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+
+etcd_port=$(free_port)
+registry="etcd://127.0.0.1:$etcd_port"
+etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
+  --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
+  --log-level error > "$work/etcd.log" 2>&1 &
+etcd_pid=$!
+for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
+export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
+
+# run STORE_KIND → "req/s p50 p99 errors users_us_per_req notificator_us_per_req"
+run() {
+  local kind=$1 nstore ustore
+  if [ "$kind" = memory ]; then nstore=memory:; ustore=memory:; else nstore="sqlite:$work/n-$RANDOM.db"; ustore="sqlite:$work/u-$RANDOM.db"; fi
+  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
+    --log-level warn > "$work/n.log" 2>&1 &
+  local n=$!; pids+=("$n")
+  wait_registered notificator "$work/n.log"
+  local port; port=$(free_port)
+  "$bin/users" --http-addr "127.0.0.1:$port" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
+    --log-level warn > "$work/u.log" 2>&1 &
+  local u=$!; pids+=("$u")
+  wait_registered users "$work/u.log"
+  # Warm up (connections, the balancer's view of notificator), then measure.
+  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:$port/create" > /dev/null
+  local u0 n0 out; u0=$(cpu_ticks "$u"); n0=$(cpu_ticks "$n")
+  out=$(EMAIL_PREFIX=run wrk -t2 -c32 -d"${secs}s" --latency --timeout 5s -s bench/post_create_user.lua "http://127.0.0.1:$port/create")
+  local u1 n1; u1=$(cpu_ticks "$u"); n1=$(cpu_ticks "$n")
+  kill "$u" "$n"; wait "$u" "$n" 2>/dev/null || true
+  # Deregistered before the next run starts (SIGTERM revokes the lease).
+  for _ in $(seq 1 50); do
+    [ -z "$(etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/ --keys-only)" ] && break
+    sleep 0.1
+  done
+  local total rps p50 p99 errs tick_us
+  total=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errs=$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")
+  tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+  echo "$rps $p50 $p99 $errs $(( (u1 - u0) * tick_us / total )) $(( (n1 - n0) * tick_us / total ))"
+}
+
+machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem/ {print $2}') GiB"
+report=$(mktemp)
+say() { echo "$*" | tee -a "$report"; }
+say "### $(date -u +%Y-%m-%dT%H:%MZ) — bug tracker POST /create — $machine"
+say ""
+say "wrk -t2 -c32 -d${secs}s → users → notificator (discovered in etcd, p2c, retry), all on this machine:"
+read -r mrps mp50 mp99 merr mu mn < <(run memory)
+say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors; CPU per request: users $mu µs, notificator $mn µs (goal ≥ 15,000 req/s, p99 ≤ 5 ms)"
+read -r srps sp50 sp99 serr su sn < <(run sqlite)
+say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CPU per request: users $su µs, notificator $sn µs"
+say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
+say ""
+say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
+say ""
+cat "$report" >> bench/RESULTS.md
