@@ -3,6 +3,8 @@
 // small statement). Errors throw SqliteError (message says what failed).
 // Durability: WAL with synchronous=NORMAL survives a crash of the process (SIGKILL); every acknowledged
 // write is in the WAL when the statement returns. (synchronous=FULL would also survive power loss.)
+// Checkpoints: automatic ones are off; a background thread with its own connection runs a PASSIVE
+// checkpoint every 0.5 s, so commits never wait for the checkpoint's fsync.
 // Thread-safety: none; the stores serialise use with a mutex and call it from a BlockingPool.
 #pragma once
 
