@@ -42,7 +42,8 @@ TEST(GoKitInterop, SvckitDiscoversGoKitInstancesAndSeesThemLeave) {
   auto registry = sd::Registry::open(etcd.url());
   auto instancer = registry->instancer("users");
   char tmpl[] = "/tmp/svckit-gokit-XXXXXX";
-  std::string log = std::string(mkdtemp(tmpl)) + "/gokit.log";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string log = dir + "/gokit.log";
   pid_t pid = svckit::test::spawn_process({GOKIT_ETCDV3, "register", etcd.endpoints()[0], "/services/users/", "10.3.0.1:9000", "5"}, log);
   ASSERT_TRUE(svckit::test::wait_until([&] { return instancer->size() == 1; }, 15s)) << svckit::test::EtcdCluster::tail(log);
   auto seen = instancer->instances().at(0);
@@ -56,6 +57,8 @@ TEST(GoKitInterop, SvckitDiscoversGoKitInstancesAndSeesThemLeave) {
   EXPECT_LT(std::chrono::steady_clock::now() - left, 4s) << "seen as a deletion, not as the 5 s lease running out";
   waitpid(pid, nullptr, 0);
   EXPECT_NE(svckit::test::EtcdCluster::tail(log).find("deregistered"), std::string::npos);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace
