@@ -2,7 +2,8 @@
 # The bug tracker's POST /create benchmark (issue 4), end to end: wrk → users (HTTP) → notificator found in
 # etcd (gRPC, p2c, retry) — every process on this machine. Run once with memory: storage and once with the
 # default SQLite storage, in the same invocation; appends the figures to bench/RESULTS.md
-# (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) run.
+# (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) run; for experiments, NOTIFICATOR_ARGS and
+# USERS_ARGS add flags to the services and RECORD=0 leaves bench/RESULTS.md alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
@@ -43,12 +44,12 @@ run() {
   local kind=$1 nstore ustore
   if [ "$kind" = memory ]; then nstore=memory:; ustore=memory:; else nstore="sqlite:$work/n-$RANDOM.db"; ustore="sqlite:$work/u-$RANDOM.db"; fi
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
-    --log-level warn > "$work/n.log" 2>&1 &
+    --log-level warn ${NOTIFICATOR_ARGS:-} > "$work/n.log" 2>&1 &
   local n=$!; pids+=("$n")
   wait_registered notificator "$work/n.log"
   local port; port=$(free_port)
   "$bin/users" --http-addr "127.0.0.1:$port" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
-    --log-level warn > "$work/u.log" 2>&1 &
+    --log-level warn ${USERS_ARGS:-} > "$work/u.log" 2>&1 &
   local u=$!; pids+=("$u")
   wait_registered users "$work/u.log"
   # Warm up (connections, the balancer's view of notificator), then measure.
@@ -86,4 +87,4 @@ say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
 say ""
 say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
 say ""
-cat "$report" >> bench/RESULTS.md
+[ "${RECORD:-1}" = 0 ] || cat "$report" >> bench/RESULTS.md

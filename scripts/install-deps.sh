@@ -11,6 +11,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcli11-dev libspdlog-dev libfmt-dev libssl-dev
+  # the allocator service executables link (cmake/SvckitAllocator.cmake)
+  libgoogle-perftools-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev wrk curl python3 openssl
   # discovery

@@ -1,5 +1,9 @@
 #include "svckit/io_pool.hpp"
 
+#include <pthread.h>
+
+#include <string>
+
 namespace svckit {
 
 IoPool::IoPool(std::size_t threads) {
@@ -24,7 +28,10 @@ void IoPool::start() {
   if (!threads_.empty()) return;
   for (auto& ctx : contexts_) {
     ctx->restart();  // in case the pool was stopped before
-    threads_.emplace_back([c = ctx.get()] { c->run(); });
+    threads_.emplace_back([c = ctx.get(), name = "io-" + std::to_string(threads_.size())] {
+      pthread_setname_np(pthread_self(), name.c_str());  // visible in top -H, perf and gdb
+      c->run();
+    });
   }
 }
 

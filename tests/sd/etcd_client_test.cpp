@@ -148,7 +148,12 @@ TEST_F(EtcdClientTest, WatchOnCompactedRevisionEndsWithOutOfRange) {
 }
 
 TEST(EtcdClient, UnreachableEtcdGivesUnavailableWithinTheRequestTimeout) {
-  auto client = Client::create({.endpoints = {"127.0.0.1:" + std::to_string(svckit::test::free_port())},
+  // A port bound but not listening refuses connections, and no test running in parallel can take it.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket held(io);
+  held.open(boost::asio::ip::tcp::v4());
+  held.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+  auto client = Client::create({.endpoints = {"127.0.0.1:" + std::to_string(held.local_endpoint().port())},
                                 .request_timeout = 300ms});
   auto r = run_sync(client->get("/x"));
   ASSERT_FALSE(r.ok());

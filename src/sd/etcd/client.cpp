@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -220,7 +222,10 @@ void Client::Impl::close() {
 std::shared_ptr<Client> Client::create(Options options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   auto* raw = impl.get();
-  raw->thread = std::thread([raw] { raw->io.run(); });
+  raw->thread = std::thread([raw] {
+    pthread_setname_np(pthread_self(), "etcd-client");
+    raw->io.run();
+  });
   return std::shared_ptr<Client>(new Client(std::move(impl)));
 }
 

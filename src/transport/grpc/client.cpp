@@ -1,5 +1,7 @@
 #include "svckit/transport/grpc/client.hpp"
 
+#include <pthread.h>
+
 #include <thread>
 
 #include <boost/asio/async_result.hpp>
@@ -32,6 +34,7 @@ class ClientQueue {
   ClientQueue() {
     detail::init_runtime();
     thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "grpc-client");
       void* tag = nullptr;
       bool ok = false;
       while (cq_.Next(&tag, &ok)) static_cast<detail::Tag*>(tag)->done(ok);

@@ -1,5 +1,7 @@
 #include "svckit/transport/grpc/server.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <shared_mutex>
 #include <cassert>
@@ -17,6 +19,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
+#include "cq_worker.hpp"
 #include "runtime.hpp"
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
@@ -65,6 +68,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::vector<Method> methods;  // index = the method's index in service
   std::unique_ptr<::grpc::Server> server;
   std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues;
+  std::vector<std::unique_ptr<detail::CqWorker>> workers;  // one per queue, same index
   std::vector<std::thread> pollers;
   std::uint16_t port = 0;
   // Held shared while a handler hands its reply to gRPC, unique while the queues are shut down: no
@@ -73,7 +77,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   bool closed = false;
   log::Logger log{"grpc"};
 
-  void request_call(::grpc::ServerCompletionQueue* cq, int method);
+  void request_call(std::size_t queue, int method);
 };
 
 namespace {
@@ -93,13 +97,15 @@ struct HandlerState {
 };
 
 // One RPC, from the request for a new call until gRPC has reported both the end of Finish and the call's
-// completion (AsyncNotifyWhenDone). Deletes itself then. Both tags arrive on the call's queue thread.
+// completion (AsyncNotifyWhenDone). Deletes itself then. Both tags arrive on the call's queue thread, and
+// the handler runs there too (see cq_worker.hpp).
 class Call final : public detail::Tag {
  public:
-  Call(std::shared_ptr<Server::State> st, ::grpc::ServerCompletionQueue* cq, int method)
-      : st_(std::move(st)), cq_(cq), method_(method) {
+  Call(std::shared_ptr<Server::State> st, std::size_t queue, int method)
+      : st_(std::move(st)), queue_(queue), method_(method) {
     ctx_.AsyncNotifyWhenDone(&done_tag_);
-    st_->service.request(method_, &ctx_, &request_, &responder_, cq_, this);
+    auto* cq = st_->queues[queue_].get();
+    st_->service.request(method_, &ctx_, &request_, &responder_, cq, this);
   }
 
   void done(bool ok) override {
@@ -113,7 +119,7 @@ class Call final : public detail::Tag {
     }
     {
       std::shared_lock lock(st_->closing_mu);
-      if (!st_->closed) new Call(st_, cq_, method_);
+      if (!st_->closed) new Call(st_, queue_, method_);
     }
     dispatch();
   }
@@ -129,7 +135,7 @@ class Call final : public detail::Tag {
 
   void on_call_done() {
     if (ctx_.IsCancelled() && handler_) {
-      asio::post(*handler_io_, [h = handler_] {
+      asio::post(executor(), [h = handler_] {
         if (h->finished) return;
         h->ctx.cancel();
         h->cancel.emit(asio::cancellation_type::terminal);
@@ -154,10 +160,9 @@ class Call final : public detail::Tag {
       c.add_metadata(std::string(key), std::string(v.data(), v.size()));
     }
     if (c.request_id().empty()) c.set_request_id(new_request_id());
-    handler_io_ = &st_->io.next();
     // The completion handler keeps the state (and so the cancellation signal the coroutine's slot points
     // at) alive until the spawned coroutine has fully unwound.
-    asio::co_spawn(*handler_io_, run(handler_),
+    asio::co_spawn(executor(), run(handler_),
                    asio::bind_cancellation_slot(handler_->cancel.slot(), [keep = handler_](std::exception_ptr) {}));
   }
 
@@ -186,8 +191,10 @@ class Call final : public detail::Tag {
     else responder_.FinishWithError(to_grpc(reply.status), this);
   }
 
+  detail::CqExecutor executor() const { return detail::CqExecutor(st_->workers[queue_].get()); }
+
   std::shared_ptr<Server::State> st_;
-  ::grpc::ServerCompletionQueue* cq_;
+  std::size_t queue_;
   int method_;
   ::grpc::ServerContext ctx_;
   ::grpc::ByteBuffer request_;
@@ -196,13 +203,12 @@ class Call final : public detail::Tag {
   DoneTag done_tag_{this};
   std::atomic<int> pending_tags_{2};  // Finish and NotifyWhenDone (the closed path releases from an io thread)
   std::shared_ptr<HandlerState> handler_;
-  asio::io_context* handler_io_ = nullptr;
 };
 
 }  // namespace
 
-void Server::State::request_call(::grpc::ServerCompletionQueue* cq, int method) {
-  new Call(shared_from_this(), cq, method);
+void Server::State::request_call(std::size_t queue, int method) {
+  new Call(shared_from_this(), queue, method);
 }
 
 Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(io)) {
@@ -244,13 +250,14 @@ void Server::start() {
   st.server = builder.BuildAndStart();
   if (!st.server || bound == 0) throw std::runtime_error("grpc: cannot listen on " + st.opts.address);
   st.port = static_cast<std::uint16_t>(bound);
-  for (auto& q : st.queues) {
+  for (std::size_t q = 0; q < st.queues.size(); ++q)
+    st.workers.push_back(std::make_unique<detail::CqWorker>(st.queues[q].get(), st.io.context(q % st.io.size())));
+  for (std::size_t q = 0; q < st.queues.size(); ++q) {
     for (int m = 0; m < static_cast<int>(st.methods.size()); ++m)
-      for (int i = 0; i < kPendingCallsPerMethod; ++i) st.request_call(q.get(), m);
-    st.pollers.emplace_back([cq = q.get()] {
-      void* tag = nullptr;
-      bool ok = false;
-      while (cq->Next(&tag, &ok)) static_cast<detail::Tag*>(tag)->done(ok);
+      for (int i = 0; i < kPendingCallsPerMethod; ++i) st.request_call(q, m);
+    st.pollers.emplace_back([w = st.workers[q].get(), name = "grpc-cq-" + std::to_string(q)] {
+      pthread_setname_np(pthread_self(), name.c_str());
+      w->run();
     });
   }
 }
@@ -266,6 +273,7 @@ void Server::shutdown(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(st.closing_mu);
     st.closed = true;
   }
+  for (auto& w : st.workers) w->close();  // handlers still running finish on the io pool
   for (auto& q : st.queues) q->Shutdown();
   for (auto& t : st.pollers) t.join();
   st.pollers.clear();

@@ -7,8 +7,10 @@
 // Built on gRPC's asynchronous (CompletionQueue) API. Each method is registered with gRPC by its full name
 // as a "raw" unary method: the request bytes arrive with the call, no generated service class is needed,
 // and gRPC itself answers UNIMPLEMENTED for unknown names. A small number of poller threads (cq_threads)
-// receive calls and hand each to a coroutine on the io pool, so an endpoint that waits on something
-// downstream holds no thread. Requests that do not parse get INVALID_ARGUMENT.
+// receive calls and run each endpoint as a coroutine on the receiving thread: no thread hop for endpoints
+// that complete at once, and an endpoint that waits on something downstream holds no thread (it resumes
+// on that poller). Timers and sockets it creates use the io pool. Requests that do not parse get
+// INVALID_ARGUMENT.
 // Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
 #pragma once
 
@@ -28,7 +30,7 @@ namespace svckit::grpc {
 
 struct ServerOptions {
   std::string address = "127.0.0.1:8081";  // host:port; port 0 picks a free one (see port())
-  int cq_threads = 1;                       // completion-queue poller threads
+  int cq_threads = 1;                       // completion-queue poller threads; endpoints run on them
   int max_message_bytes = 4 << 20;
 };
 
