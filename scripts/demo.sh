@@ -50,7 +50,7 @@ for n in notificator1 notificator2; do
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "sqlite:$work/$n.db" \
     --registry "$registry" > "$work/$n.log" 2>&1 &
   pids+=($!)
-  debug_port[$n]=$(wait_registered "$work/$n.log" http)
+  debug_port[$n]=$(wait_registered "$work/$n.log" debug)
   echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox"
 done
 users_addr="127.0.0.1:$(port_or_free 8100)"
@@ -64,6 +64,9 @@ bugs_addr="127.0.0.1:$(port_or_free 8200)"
 pids+=($!)
 bugs="http://127.0.0.1:$(wait_registered "$work/bugs.log" http)"
 echo "users is serving on $users, bugs on $bugs"
+echo "Prometheus metrics: users http://127.0.0.1:$(wait_registered "$work/users.log" debug)/metrics," \
+  "bugs http://127.0.0.1:$(wait_registered "$work/bugs.log" debug)/metrics," \
+  "notificators $(for n in "${!debug_port[@]}"; do printf 'http://127.0.0.1:%s/metrics ' "${debug_port[$n]}"; done)"
 echo
 
 # Prints a command as it can be pasted (quoted where needed; the token as $TOKEN), runs it, prints its output.

@@ -21,6 +21,8 @@ packages=(
   golang-go golang-etcd-server-dev
   # bug tracker
   libsqlite3-dev libsodium-dev libcurl4-openssl-dev python3-aiosmtpd
+  # observability tests: a real Prometheus scrapes a service
+  prometheus
 )
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include "svckit/middleware.hpp"
 #include "svckit/middleware/logging.hpp"
+#include "svckit/middleware/metrics.hpp"
 
 namespace stringsvc {
 
@@ -19,14 +20,14 @@ Endpoints make_server_endpoints(std::shared_ptr<StringService> svc) {
         reply.set_v(std::move(*v));
         co_return reply;
       },
-      svckit::middleware::Logging{log, "uppercase"});
+      svckit::middleware::Metrics{"stringsvc", "uppercase"}, svckit::middleware::Logging{log, "uppercase"});
   e.count = svckit::chain<CountRequest, CountReply>(
       [svc](const Context& ctx, const CountRequest& req) -> boost::asio::awaitable<Result<CountReply>> {
         CountReply reply;
         reply.set_v(svc->count(ctx, req.s()));
         co_return reply;
       },
-      svckit::middleware::Logging{log, "count"});
+      svckit::middleware::Metrics{"stringsvc", "count"}, svckit::middleware::Logging{log, "count"});
   return e;
 }
 

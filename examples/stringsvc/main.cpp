@@ -6,6 +6,7 @@
 #include "endpoints.hpp"
 #include "service.hpp"
 #include "svckit/address.hpp"
+#include "svckit/debug.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
 #include "svckit/transport/grpc/server.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
 
   runner.add(http);
   runner.add(grpc);
+  svckit::serve_debug(runner);  // GET /metrics (Prometheus), GET /healthz on --debug-addr
   // With --registry: registered as "stringsvc" (its gRPC address) once listening, deregistered first on SIGTERM.
   try {
     svckit::sd::announce(runner, "stringsvc", [&] {

@@ -26,7 +26,8 @@ class TrackerTest : public ::testing::Test {
   struct Service {
     std::unique_ptr<Process> proc;
     std::string log_path;
-    unsigned short http = 0;  // users, bugs: the API; notificator: the debug listener (/outbox)
+    unsigned short http = 0;   // users, bugs: the API
+    unsigned short debug = 0;  // the debug listener (/metrics; notificator's /outbox)
     unsigned short grpc = 0;  // notificator
   };
 
@@ -76,7 +77,7 @@ class TrackerTest : public ::testing::Test {
   }
   /// How many messages to `email` notificator `name` holds in its outbox.
   int outbox_count(const std::string& name, const std::string& email) {
-    auto body = http_call(services_.at(name).http, "GET", "/outbox?limit=10000").body;
+    auto body = http_call(services_.at(name).debug, "GET", "/outbox?limit=10000").body;
     int n = 0;
     const std::string needle = "\"email\":\"" + email + "\"";
     for (auto pos = body.find(needle); pos != std::string::npos; pos = body.find(needle, pos + 1)) ++n;
@@ -124,6 +125,7 @@ class TrackerTest : public ::testing::Test {
     std::smatch m;
     if (std::regex_search(log, m, std::regex(R"re(server="http [0-9.]+:([0-9]+)")re"))) s.http = static_cast<unsigned short>(std::stoi(m[1]));
     if (std::regex_search(log, m, std::regex(R"re(server="grpc [0-9.]+:([0-9]+)")re"))) s.grpc = static_cast<unsigned short>(std::stoi(m[1]));
+    if (std::regex_search(log, m, std::regex(R"re(server="debug [0-9.]+:([0-9]+)")re"))) s.debug = static_cast<unsigned short>(std::stoi(m[1]));
   }
 };
 

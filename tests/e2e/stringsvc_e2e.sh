@@ -22,17 +22,18 @@ grep -q 'bad address.*nonsense' "$work/badaddr" || fail "no message naming the b
 
 # Serve on free ports; read them back from the log as it is written (read -t: a deadline, no polling).
 mkfifo "$work/out"
-"$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 > "$work/out" 2>&1 &
+"$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 > "$work/out" 2>&1 &
 pid=$!
 exec 3<"$work/out"
 while IFS= read -r -t 10 line <&3; do
   echo "$line" >> "$work/log"
-  case "$line" in *'server="grpc'*) break ;; esac
+  case "$line" in *'server="debug'*) break ;; esac
 done
 cat <&3 >> "$work/log" &  # keep draining the service's output
 http=$(sed -n 's/.*server="http \([0-9.:]*\)".*/\1/p' "$work/log")
 grpc=$(sed -n 's/.*server="grpc \([0-9.:]*\)".*/\1/p' "$work/log")
-[ -n "$http" ] && [ -n "$grpc" ] || fail "server did not report its addresses"
+debug=$(sed -n 's/.*server="debug \([0-9.:]*\)".*/\1/p' "$work/log")
+[ -n "$http" ] && [ -n "$grpc" ] && [ -n "$debug" ] || fail "server did not report its addresses"
 
 out=$(curl -sS -X POST "http://$http/uppercase" -d '{"s":"hello"}')
 [ "$out" = '{"v":"HELLO"}' ] || fail "HTTP uppercase returned $out"
@@ -40,6 +41,13 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://$http/uppercase" 
 [ "$code" = 400 ] || fail "empty string gave HTTP $code"
 [ "$("$bin/stringsvc-client" --transport grpc --addr "$grpc" uppercase grpc)" = GRPC ] || fail "gRPC uppercase"
 [ "$("$bin/stringsvc-client" --transport http --addr "$http" count four)" = 4 ] || fail "HTTP count via client"
+
+# The debug listener counts what was served: two good uppercases (HTTP, gRPC), one refused, one count.
+metrics=$(curl -sS "http://$debug/metrics")
+grep -qx 'svckit_requests_total{service="stringsvc",method="uppercase",code="OK"} 2' <<<"$metrics" || fail "uppercase OK count: $metrics"
+grep -qx 'svckit_requests_total{service="stringsvc",method="uppercase",code="INVALID_ARGUMENT"} 1' <<<"$metrics" || fail "uppercase refused count"
+grep -qx 'svckit_requests_total{service="stringsvc",method="count",code="OK"} 1' <<<"$metrics" || fail "count OK count"
+[ "$(curl -sS "http://$debug/healthz")" = '{"status":"ok"}' ] || fail "debug /healthz"
 
 # SIGTERM: clean exit 0 within the drain deadline.
 kill -TERM "$pid"

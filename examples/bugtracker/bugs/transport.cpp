@@ -5,6 +5,7 @@
 #include "svckit/codec/json.hpp"
 #include "svckit/middleware.hpp"
 #include "svckit/middleware/logging.hpp"
+#include "svckit/middleware/metrics.hpp"
 #include "svckit/transport/http/serve.hpp"
 
 namespace bugtracker::bugs {
@@ -61,9 +62,11 @@ void to_json(boost::json::object& o, const BugPage& p) {
 
 namespace {
 
+// Every endpoint is counted and timed (/metrics on the debug listener) and logged.
 template <class Req, class Resp>
 svckit::Endpoint<Req, Resp> logged(const char* name, svckit::Endpoint<Req, Resp> e) {
-  return svckit::chain<Req, Resp>(std::move(e), svckit::middleware::Logging{svckit::log::Logger("bugs"), name});
+  return svckit::chain<Req, Resp>(std::move(e), svckit::middleware::Metrics{"bugs", name},
+                                  svckit::middleware::Logging{svckit::log::Logger("bugs"), name});
 }
 
 Result<std::int64_t> positive_int(std::string_view s, const char* what) {

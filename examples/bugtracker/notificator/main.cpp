@@ -7,6 +7,7 @@
 #include "smtp_sender.hpp"
 #include "../common/store_url.hpp"
 #include "svckit/address.hpp"
+#include "svckit/debug.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
 #include "svckit/transport/grpc/server.hpp"
@@ -50,10 +51,8 @@ int main(int argc, char** argv) {
   nt::add_grpc_methods(*grpc, nt::make_send_email_endpoint(svc));
   svckit::http::Router debug_routes;
   nt::add_debug_routes(debug_routes, outbox, db_pool);
-  auto debug = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.debug_addr},
-                                                      std::move(debug_routes));
   runner.add(grpc);
-  runner.add(debug);
+  svckit::serve_debug(runner, std::move(debug_routes));  // /metrics, /healthz, /outbox
   try {
     svckit::sd::announce(runner, "notificator", [&] {
       return svckit::split_host_port(opts.grpc_addr).first + ":" + std::to_string(grpc->port());

@@ -6,6 +6,7 @@
 
 #include "svckit/middleware.hpp"
 #include "svckit/middleware/logging.hpp"
+#include "svckit/middleware/metrics.hpp"
 #include "svckit/transport/http/message.hpp"
 
 namespace bugtracker::notificator {
@@ -22,6 +23,7 @@ svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpo
         reply.set_id(std::move(*id));
         co_return reply;
       },
+      svckit::middleware::Metrics{"notificator", "SendEmail"},
       svckit::middleware::Logging{svckit::log::Logger("notificator"), "SendEmail"});
 }
 
@@ -46,9 +48,6 @@ void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outb
                                 {"attempts", m.attempts}, {"created_ms", m.created_ms}, {"last_error", m.last_error}});
                co_return svckit::http::json_response(200, boost::json::serialize(boost::json::object{{"messages", arr}}));
              });
-  router.add(svckit::http::Verb::get, "/healthz", [](svckit::http::Request&) -> boost::asio::awaitable<svckit::http::Response> {
-    co_return svckit::http::json_response(200, R"({"status":"ok"})");
-  });
 }
 
 }  // namespace bugtracker::notificator

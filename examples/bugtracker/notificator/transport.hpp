@@ -19,7 +19,7 @@ svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpo
 
 void add_grpc_methods(svckit::grpc::Server& server, svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> send_email);
 
-/// GET /outbox?limit=N (the newest messages and their delivery state), GET /healthz.
+/// GET /outbox?limit=N (the newest messages and their delivery state); svckit::serve_debug adds /metrics, /healthz.
 void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outbox, svckit::BlockingPool& pool);
 
 }  // namespace bugtracker::notificator

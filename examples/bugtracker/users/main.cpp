@@ -6,6 +6,7 @@
 
 #include "../common/store_url.hpp"
 #include "svckit/address.hpp"
+#include "svckit/debug.hpp"
 #include "svckit/runner.hpp"
 #include "svckit/sd/announce.hpp"
 #include "svckit/sd/registry.hpp"
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr},
                                                      std::move(router));
   runner.add(http);
+  svckit::serve_debug(runner);  // /metrics, /healthz on --debug-addr
   try {
     svckit::sd::announce(runner, "users", [&] {
       return svckit::split_host_port(opts.http_addr).first + ":" + std::to_string(http->port());

@@ -5,6 +5,7 @@
 #include "svckit/codec/json.hpp"
 #include "svckit/middleware.hpp"
 #include "svckit/middleware/logging.hpp"
+#include "svckit/middleware/metrics.hpp"
 #include "svckit/transport/http/serve.hpp"
 
 namespace bugtracker::users {
@@ -52,9 +53,11 @@ namespace {
 
 UserView view(const User& u) { return {u.id, u.email, u.created_ms}; }
 
+// Every endpoint is counted and timed (/metrics on the debug listener) and logged.
 template <class Req, class Resp>
 svckit::Endpoint<Req, Resp> logged(const char* name, svckit::Endpoint<Req, Resp> e) {
-  return svckit::chain<Req, Resp>(std::move(e), svckit::middleware::Logging{svckit::log::Logger("users"), name});
+  return svckit::chain<Req, Resp>(std::move(e), svckit::middleware::Metrics{"users", name},
+                                  svckit::middleware::Logging{svckit::log::Logger("users"), name});
 }
 
 }  // namespace

@@ -243,7 +243,7 @@ std::size_t Server::connections() const { return state_->connections.load(); }
 
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return "http " + host + ":" + std::to_string(state_->port);
+  return state_->opts.name + " " + host + ":" + std::to_string(state_->port);
 }
 
 void Server::start() {

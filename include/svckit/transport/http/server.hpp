@@ -26,6 +26,7 @@ struct ServerOptions {
   std::size_t header_limit = 8 << 10;      // bytes
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds write_timeout{30000};
+  std::string name = "http";  // how the server describes itself in logs: "<name> host:port"
 };
 
 class Server : public svckit::Server {

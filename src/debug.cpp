@@ -1,0 +1,26 @@
+#include "svckit/debug.hpp"
+
+namespace svckit {
+
+void add_debug_routes(http::Router& router, metrics::Registry& registry) {
+  router.add(http::Verb::get, "/metrics", [&registry](http::Request&) -> boost::asio::awaitable<http::Response> {
+    http::Response res{http::beast_http::status::ok, 11};
+    res.set(http::beast_http::field::content_type, metrics::kExpositionContentType);
+    res.body() = registry.expose();
+    res.prepare_payload();
+    co_return res;
+  });
+  router.add(http::Verb::get, "/healthz", [](http::Request&) -> boost::asio::awaitable<http::Response> {
+    co_return http::json_response(200, R"({"status":"ok"})");
+  });
+}
+
+std::shared_ptr<http::Server> serve_debug(Runner& runner, http::Router extra) {
+  add_debug_routes(extra);
+  auto server = std::make_shared<http::Server>(runner.io(), http::ServerOptions{.address = runner.options().debug_addr, .name = "debug"},
+                                               std::move(extra));
+  runner.add(server);
+  return server;
+}
+
+}  // namespace svckit
