@@ -1,5 +1,7 @@
 #include "svckit/debug.hpp"
 
+#include <boost/json.hpp>
+
 namespace svckit {
 
 void add_debug_routes(http::Router& router, metrics::Registry& registry) {
@@ -17,6 +19,14 @@ void add_debug_routes(http::Router& router, metrics::Registry& registry) {
 
 std::shared_ptr<http::Server> serve_debug(Runner& runner, http::Router extra) {
   add_debug_routes(extra);
+  extra.add(http::Verb::get, "/readyz", [&health = runner.health()](http::Request&) -> boost::asio::awaitable<http::Response> {
+    auto r = health.report();
+    boost::json::array failing;
+    for (auto& f : r.failing) failing.emplace_back(f);
+    boost::json::object body{{"status", r.ready ? "ready" : "not ready"}};
+    if (!r.ready) body["failing"] = std::move(failing);
+    co_return http::json_response(r.ready ? 200 : 503, boost::json::serialize(body));
+  });
   auto server = std::make_shared<http::Server>(runner.io(), http::ServerOptions{.address = runner.options().debug_addr, .name = "debug"},
                                                std::move(extra));
   runner.add(server);

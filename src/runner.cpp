@@ -15,6 +15,11 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o) {
          "--shutdown-timeout-ms", [&o](int ms) { o.shutdown_timeout = std::chrono::milliseconds(ms); },
          "how long in-flight requests may run after SIGTERM")
       ->default_str(std::to_string(o.shutdown_timeout.count()));
+  app.add_option_function<int>(
+         "--drain-delay-ms", [&o](int ms) { o.drain_delay = std::chrono::milliseconds(ms); },
+         "after SIGTERM, how long to keep listening while reporting NOT_SERVING (for health-polling balancers)")
+      ->check(CLI::Range(0, 600000))
+      ->default_str(std::to_string(o.drain_delay.count()));
   app.add_option("--log-level", o.log_level, "debug|info|warn|error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -32,6 +37,7 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o) {
 }
 
 Runner::Runner(RunnerOptions opts) : opts_(std::move(opts)), io_(opts_.threads) {
+  health_.add_check("listening", [this] { return listening_.load(); });
   log::configure(log::parse_level(opts_.log_level).value_or(log::Level::Info),
                  log::parse_format(opts_.log_format).value_or(log::Format::Logfmt));
 }
@@ -74,6 +80,7 @@ int Runner::run() {
       ++started;
       log_.info("listening", {{"server", s->describe()}});
     }
+    listening_ = true;
     for (auto& hook : started_hooks_) hook();
   } catch (const std::exception& e) {
     log_.error("start failed", {{"error", e.what()}});
@@ -81,12 +88,29 @@ int Runner::run() {
     shutdown();
   }
 
+  // Readiness: polled (checks are cheap) and pushed to the servers when it changes.
+  bool serving = false;
+  auto push_readiness = [&] {
+    const bool now = health_.report().ready;
+    if (now == serving) return;
+    serving = now;
+    for (std::size_t i = 0; i < started; ++i) servers_[i]->set_serving(now);
+    log_.info(now ? "ready" : "not ready");
+  };
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return stop_requested_; });
+    while (!stop_requested_) {
+      lock.unlock();
+      push_readiness();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_requested_; });
+    }
   }
 
+  health_.set_draining();
+  push_readiness();
   for (auto it = hooks_.rbegin(); it != hooks_.rend(); ++it) (*it)();
+  if (rc == 0) std::this_thread::sleep_for(opts_.drain_delay);  // the configured grace for health pollers
   const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown_timeout;
   for (std::size_t i = 0; i < started; ++i) servers_[i]->shutdown(deadline);
   log_.info("stopped");

@@ -1,7 +1,7 @@
 // svckit/debug.hpp — the debug listener every service runs on --debug-addr: metrics and health.
 //
 //   svckit::Runner runner(opts);
-//   svckit::serve_debug(runner);                 // GET /metrics, GET /healthz on opts.debug_addr
+//   svckit::serve_debug(runner);                 // GET /metrics, /healthz, /readyz on opts.debug_addr
 //   svckit::serve_debug(runner, std::move(extra)); // plus routes of the service's own (e.g. GET /outbox)
 //
 // /metrics serves the process-wide metrics registry in Prometheus's text format; point a Prometheus scrape
@@ -21,7 +21,8 @@ namespace svckit {
 /// Adds GET /metrics (registry in the Prometheus text format) and GET /healthz ({"status":"ok"}).
 void add_debug_routes(http::Router& router, metrics::Registry& registry = metrics::default_registry());
 
-/// Starts an HTTP server on runner.options().debug_addr with the debug routes and `extra`, and adds it to
+/// Starts an HTTP server on runner.options().debug_addr with the debug routes, GET /readyz (200
+/// {"status":"ready"}, or 503 {"status":"not ready","failing":[…]} from runner.health()) and `extra`, and adds it to
 /// the runner (it starts and drains with the service). Returns it, e.g. for port() when the address ends in :0.
 std::shared_ptr<http::Server> serve_debug(Runner& runner, http::Router extra = {});
 

@@ -9,13 +9,17 @@
 //   runner.add(http);
 //   return runner.run();                            // returns 0 after SIGINT/SIGTERM and a clean drain
 //
-// Start order: io threads, servers (each listening), then the on_started hooks (registration).
-// Shutdown order on SIGINT/SIGTERM (or shutdown()): 1) the on_shutdown hooks, in reverse order of
-// registration (deregistration from the registry goes here, so callers stop picking us first); 2) every
-// server stops accepting and drains its in-flight requests until --shutdown-timeout; 3) the io threads stop.
+// Start order: io threads, servers (each listening), then the on_started hooks (registration). From then on
+// readiness (health()) is re-evaluated every 250 ms and pushed to the servers (set_serving) when it changes.
+// Shutdown order on SIGINT/SIGTERM (or shutdown()): 1) readiness turns NOT_SERVING (/readyz 503, gRPC
+// health NOT_SERVING); 2) the on_shutdown hooks, in reverse order of registration (deregistration from the
+// registry goes here, so callers stop picking us first); 3) after --drain-delay-ms (default 0: for load
+// balancers that poll health rather than watch the registry), every server stops accepting and drains its
+// in-flight requests until --shutdown-timeout; 4) the io threads stop.
 // Thread-safety: configure (add, on_shutdown) before run(); shutdown() may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -24,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "svckit/health.hpp"
 #include "svckit/io_pool.hpp"
 #include "svckit/log.hpp"
 #include "svckit/server.hpp"
@@ -40,6 +45,7 @@ struct RunnerOptions {
   std::string debug_addr = "127.0.0.1:8082";
   std::size_t threads = 0;  // 0: one per core
   std::chrono::milliseconds shutdown_timeout{10000};
+  std::chrono::milliseconds drain_delay{0};  // NOT_SERVING → listeners close
   std::string log_level = "info";
   std::string log_format = "logfmt";
   // Service discovery (used by svckit::sd::announce; empty registry: not registered anywhere)
@@ -59,6 +65,8 @@ class Runner {
   IoPool& io() { return io_; }
   const RunnerOptions& options() const { return opts_; }
   const log::Logger& logger() const { return log_; }
+  /// Readiness checks; "listening" is built in. See health.hpp.
+  Health& health() { return health_; }
 
   void add(std::shared_ptr<Server> server);
   /// Runs once every server listens (e.g. registration, so nobody is sent to us before we can answer).
@@ -77,6 +85,8 @@ class Runner {
   RunnerOptions opts_;
   log::Logger log_{"runner"};
   IoPool io_;
+  Health health_;
+  std::atomic<bool> listening_{false};
   std::vector<std::shared_ptr<Server>> servers_;
   std::vector<std::function<void()>> hooks_;
   std::vector<std::function<void()>> started_hooks_;

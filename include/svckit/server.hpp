@@ -16,6 +16,9 @@ class Server {
   virtual void shutdown(std::chrono::steady_clock::time_point deadline) = 0;
   /// "http 127.0.0.1:8080", for logs.
   virtual std::string describe() const = 0;
+  /// The runner reports readiness changes (see health.hpp); a server with a health protocol of its own
+  /// (gRPC's grpc.health.v1) answers accordingly. Called from the runner's thread.
+  virtual void set_serving(bool /*serving*/) {}
 };
 
 }  // namespace svckit

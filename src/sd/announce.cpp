@@ -1,5 +1,6 @@
 #include "svckit/sd/announce.hpp"
 
+#include <mutex>
 #include <stdexcept>
 
 #include "svckit/address.hpp"
@@ -14,9 +15,14 @@ void announce(Runner& runner, std::string service, std::function<std::string()> 
   if (!opts.advertise.empty()) {
     (void)split_host_port(opts.advertise);  // throws on a malformed address
   }
-  // A registrar created once the address is known; shared by the two hooks.
-  auto registrar = std::make_shared<std::unique_ptr<Registrar>>();
-  runner.on_started([&runner, registry, registrar, service, listen_address = std::move(listen_address),
+  // A registrar created once the address is known; shared by the hooks (runner thread) and the readiness
+  // check (also called from /readyz on an io thread), hence the lock.
+  struct Shared {
+    std::mutex mu;
+    std::unique_ptr<Registrar> registrar;
+  };
+  auto shared = std::make_shared<Shared>();
+  runner.on_started([&runner, registry, shared, service, listen_address = std::move(listen_address),
                      metadata = std::move(metadata)]() mutable {
     const auto& o = runner.options();
     std::string address = o.advertise.empty() ? listen_address() : o.advertise;
@@ -24,15 +30,26 @@ void announce(Runner& runner, std::string service, std::function<std::string()> 
     if (host == "0.0.0.0" || host == "::" || host.empty())
       throw std::invalid_argument("listening on " + address + ": pass --advertise host:port so others can dial us");
     metadata.address = address;
-    *registrar = registry->registrar(service, std::move(metadata), o.register_ttl);
-    (*registrar)->register_instance();
+    auto r = registry->registrar(service, std::move(metadata), o.register_ttl);
+    r->register_instance();
+    std::lock_guard lock(shared->mu);
+    shared->registrar = std::move(r);
   });
-  runner.on_shutdown([registrar, &runner] {
-    if (!*registrar) return;
-    auto s = (*registrar)->deregister(std::min<std::chrono::milliseconds>(runner.options().shutdown_timeout,
-                                                                          std::chrono::milliseconds(3000)));
+  // Not ready until the registry holds our entry (and again whenever the registrar loses it).
+  runner.health().add_check("registered", [shared] {
+    std::lock_guard lock(shared->mu);
+    return shared->registrar && shared->registrar->registered();
+  });
+  runner.on_shutdown([shared, &runner] {
+    std::unique_ptr<Registrar> r;
+    {
+      std::lock_guard lock(shared->mu);
+      r = std::move(shared->registrar);
+    }
+    if (!r) return;
+    auto s = r->deregister(std::min<std::chrono::milliseconds>(runner.options().shutdown_timeout,
+                                                               std::chrono::milliseconds(3000)));
     if (!s.ok()) runner.logger().warn("deregistration failed; the lease will expire", {{"error", s.message()}});
-    registrar->reset();
   });
 }
 

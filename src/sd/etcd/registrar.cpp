@@ -56,8 +56,11 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
   bool ever_registered = false;
   while (!st->stopping) {
     auto lease = co_await st->client->grant(st->ttl);
-    Result<std::int64_t> put = lease.ok() ? co_await st->client->put(st->key, st->value, lease->id)
-                                          : Result<std::int64_t>(lease.status());
+    // No co_await inside a conditional expression: GCC 12 destroys the other branch's temporary twice
+    // (a double free when etcd cannot be reached; Health.NotReadyWhileTheRegistryCannotBeReached).
+    Result<std::int64_t> put;
+    if (lease.ok()) put = co_await st->client->put(st->key, st->value, lease->id);
+    else put = lease.status();
     if (!put.ok()) {
       if (lease.ok()) (void)co_await st->client->revoke(lease->id);
       if (!failing) st->log.warn("cannot register; retrying with backoff", {{"key", st->key}, {"error", put.status().message()}});

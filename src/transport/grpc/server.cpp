@@ -18,6 +18,7 @@
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/health_check_service_interface.h>
 
 #include "cq_worker.hpp"
 #include "runtime.hpp"
@@ -232,6 +233,11 @@ void Server::add_raw(std::string full_method, RawHandler handler) {
 
 std::uint16_t Server::port() const { return state_->port; }
 
+void Server::set_serving(bool serving) {
+  if (!state_->server) return;
+  if (auto* health = state_->server->GetHealthCheckService()) health->SetServingStatus(serving);
+}
+
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
   return "grpc " + host + ":" + std::to_string(state_->port);
@@ -240,6 +246,8 @@ std::string Server::describe() const {
 void Server::start() {
   auto& st = *state_;
   auto [host, port] = split_host_port(st.opts.address);
+  // gRPC's own grpc.health.v1.Health (Check and Watch), driven by the runner's readiness (set_serving).
+  ::grpc::EnableDefaultHealthCheckService(true);
   ::grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(host + ":" + std::to_string(port), ::grpc::InsecureServerCredentials(), &bound);
@@ -250,6 +258,14 @@ void Server::start() {
   st.server = builder.BuildAndStart();
   if (!st.server || bound == 0) throw std::runtime_error("grpc: cannot listen on " + st.opts.address);
   st.port = static_cast<std::uint16_t>(bound);
+  // Health answers for the whole server ("") and for each service by name; NOT_SERVING until ready.
+  if (auto* health = st.server->GetHealthCheckService()) {
+    health->SetServingStatus("", false);
+    for (const auto& m : st.methods) {
+      const auto& name = *m.name;  // "/pkg.Service/Method"
+      health->SetServingStatus(name.substr(1, name.rfind('/') - 1), false);
+    }
+  }
   for (std::size_t q = 0; q < st.queues.size(); ++q)
     st.workers.push_back(std::make_unique<detail::CqWorker>(st.queues[q].get(), st.io.context(q % st.io.size())));
   for (std::size_t q = 0; q < st.queues.size(); ++q) {
