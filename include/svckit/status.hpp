@@ -5,6 +5,7 @@
 // http_status_of / status_code_from_http). Status is a plain value type: copyable, thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -52,11 +53,20 @@ class [[nodiscard]] Status {
   /// "INVALID_ARGUMENT: email is required"
   std::string to_string() const;
 
+  /// A hint for the caller: try again no sooner than this (rate limits, shed load). Travels as the HTTP
+  /// Retry-After header (whole seconds, rounded up) and gRPC's grpc-retry-pushback-ms trailer.
+  Status& with_retry_after(std::chrono::milliseconds after) {
+    retry_after_ = after;
+    return *this;
+  }
+  std::optional<std::chrono::milliseconds> retry_after() const { return retry_after_; }
+
   friend bool operator==(const Status&, const Status&) = default;
 
  private:
   StatusCode code_ = StatusCode::Ok;
   std::string message_;
+  std::optional<std::chrono::milliseconds> retry_after_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Status& s);

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <charconv>
 #include <thread>
 
 #include <boost/asio/async_result.hpp>
@@ -48,6 +49,16 @@ class ClientQueue {
   std::thread thread_;
 };
 
+// The server's pushback (grpc-retry-pushback-ms trailer) in milliseconds, or -1.
+std::int64_t pushback_ms(const ::grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("grpc-retry-pushback-ms");
+  if (it == trailers.end()) return -1;
+  std::int64_t ms = -1;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms);
+  return ec == std::errc() && p == it->second.data() + it->second.size() && ms >= 0 ? ms : -1;
+}
+
 // Everything one call needs, alive until gRPC reports the call finished.
 struct UnaryCallBase : detail::Tag {
   ::grpc::ClientContext context;
@@ -69,8 +80,9 @@ struct UnaryCall final : UnaryCallBase {
     auto ex = asio::get_associated_executor(handler);
     // The work guard travels with the completion and is released on the caller's thread: released here,
     // it could outlive an io_context the caller destroys as soon as the handler has run.
-    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work)]() mutable {
-      std::move(h)(std::move(st), std::move(r));
+    const std::int64_t pushback = status.ok() ? -1 : pushback_ms(context);
+    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work), pushback]() mutable {
+      std::move(h)(std::move(st), std::move(r), pushback);
     });
   }
 };
@@ -90,8 +102,8 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
                                                        const std::string& full_method, const Context& ctx,
                                                        ::grpc::ByteBuffer request, ClientOptions opts) {
   if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before calling " + full_method);
-  auto [status, reply] = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                       void(::grpc::Status, ::grpc::ByteBuffer)>(
+  auto [status, reply, pushback] = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                                 void(::grpc::Status, ::grpc::ByteBuffer, std::int64_t)>(
       [&](auto handler) {
         auto call = std::make_unique<UnaryCall<decltype(handler)>>(std::move(handler));
         call->context.set_deadline(to_system(ctx.deadline().value_or(Context::Clock::now() + opts.timeout)));
@@ -105,7 +117,11 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
         raw->reader->Finish(&raw->reply, &raw->status, raw);
       },
       asio::use_awaitable);
-  if (!status.ok()) co_return from_grpc(status);
+  if (!status.ok()) {
+    Status s = from_grpc(status);
+    if (pushback >= 0) s.with_retry_after(std::chrono::milliseconds(pushback));
+    co_return s;
+  }
   co_return std::move(reply);
 }
 

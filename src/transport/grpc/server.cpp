@@ -24,6 +24,7 @@
 #include "runtime.hpp"
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
+#include "svckit/metrics/registry.hpp"
 #include "svckit/transport/grpc/status.hpp"
 
 namespace svckit::grpc {
@@ -33,6 +34,8 @@ namespace asio = boost::asio;
 // Calls requested in advance per method and completion queue, so a burst of new calls does not wait for
 // re-arming.
 constexpr int kPendingCallsPerMethod = 16;
+// The trailer gRPC defines for server pushback: the client should wait this many milliseconds.
+constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
 
 // Methods are registered with gRPC by name as "raw" asynchronous unary methods: the request arrives as
 // bytes together with the call (no separate Read, unlike the generic API), and gRPC itself answers
@@ -76,6 +79,11 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   // operation is ever started on a queue that is shutting down.
   std::shared_mutex closing_mu;
   bool closed = false;
+  std::atomic<std::size_t> in_flight{0};  // calls received and not yet finished
+  metrics::Counter& shed = metrics::default_registry()
+                               .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
+                                        {"transport"})
+                               .with({"grpc"});
   log::Logger log{"grpc"};
 
   void request_call(std::size_t queue, int method);
@@ -121,6 +129,16 @@ class Call final : public detail::Tag {
     {
       std::shared_lock lock(st_->closing_mu);
       if (!st_->closed) new Call(st_, queue_, method_);
+    }
+    // Admission control: beyond max_in_flight, shed at once rather than queue without bound.
+    const auto limit = static_cast<std::size_t>(st_->opts.max_in_flight);
+    if (st_->in_flight.fetch_add(1, std::memory_order_relaxed) >= limit && limit > 0) {
+      st_->shed.inc();
+      RawReply shed{Status(StatusCode::Unavailable, "server overloaded: " + std::to_string(limit) + " calls in flight")
+                        .with_retry_after(std::chrono::milliseconds(1000)),
+                    {}};
+      finish(shed);
+      return;
     }
     dispatch();
   }
@@ -181,6 +199,7 @@ class Call final : public detail::Tag {
   }
 
   void finish(const RawReply& reply) {
+    st_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     std::shared_lock lock(st_->closing_mu);
     if (st_->closed) {  // too late: the queue is gone and Shutdown cancelled the call; no Finish tag will come
       lock.unlock();
@@ -188,8 +207,12 @@ class Call final : public detail::Tag {
       return;
     }
     finishing_ = true;
-    if (reply.status.ok()) responder_.Finish(reply.payload, ::grpc::Status::OK, this);
-    else responder_.FinishWithError(to_grpc(reply.status), this);
+    if (reply.status.ok()) {
+      responder_.Finish(reply.payload, ::grpc::Status::OK, this);
+      return;
+    }
+    if (auto after = reply.status.retry_after()) ctx_.AddTrailingMetadata(kPushbackTrailer, std::to_string(after->count()));
+    responder_.FinishWithError(to_grpc(reply.status), this);
   }
 
   detail::CqExecutor executor() const { return detail::CqExecutor(st_->workers[queue_].get()); }
@@ -232,6 +255,8 @@ void Server::add_raw(std::string full_method, RawHandler handler) {
 }
 
 std::uint16_t Server::port() const { return state_->port; }
+
+std::size_t Server::in_flight() const { return state_->in_flight.load(); }
 
 void Server::set_serving(bool serving) {
   if (!state_->server) return;

@@ -1,5 +1,7 @@
 #include "svckit/transport/http/client.hpp"
 
+#include <charconv>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -129,10 +131,18 @@ asio::awaitable<Result<Response>> Client::request(const Context& ctx, Verb verb,
 }
 
 Status status_of(const Response& res) {
-  if (auto s = json::parse_error_body(res.body())) return *s;
   auto code = status_code_from_http(static_cast<int>(res.result_int()));
   if (code == StatusCode::Ok) return {};
-  return Status(code, "HTTP " + std::to_string(res.result_int()));
+  Status s = json::parse_error_body(res.body()).value_or(Status(code, "HTTP " + std::to_string(res.result_int())));
+  // Retry-After in seconds (the HTTP-date form is not used by svckit servers and is ignored).
+  auto it = res.find(beast_http::field::retry_after);
+  if (it != res.end()) {
+    std::int64_t secs = 0;
+    auto v = it->value();
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
+    if (ec == std::errc() && p == v.data() + v.size() && secs >= 0) s.with_retry_after(std::chrono::seconds(secs));
+  }
+  return s;
 }
 
 }  // namespace svckit::http

@@ -1,5 +1,7 @@
 #include "svckit/transport/http/message.hpp"
 
+#include <algorithm>
+
 #include "svckit/codec/json.hpp"
 
 namespace svckit::http {
@@ -58,7 +60,12 @@ Response json_response(unsigned status, std::string body) {
 }
 
 Response error_response(const Status& s) {
-  return json_response(static_cast<unsigned>(http_status_of(s.code())), json::error_body(s));
+  auto res = json_response(static_cast<unsigned>(http_status_of(s.code())), json::error_body(s));
+  if (auto after = s.retry_after()) {
+    const auto secs = std::max<std::int64_t>(1, (after->count() + 999) / 1000);  // whole seconds, rounded up
+    res.set(beast_http::field::retry_after, std::to_string(secs));
+  }
+  return res;
 }
 
 }  // namespace svckit::http

@@ -22,6 +22,7 @@
 
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
+#include "svckit/metrics/registry.hpp"
 
 namespace svckit::http {
 
@@ -63,6 +64,10 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::vector<Lane> lanes;
   std::uint16_t port = 0;
   std::atomic<std::size_t> in_flight{0};
+  metrics::Counter& shed = metrics::default_registry()
+                               .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
+                                        {"transport"})
+                               .with({"http"});
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> draining{false};
   std::mutex mu;
@@ -191,10 +196,18 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       }
 
       conn.busy = true;
-      in_flight.fetch_add(1);
       Request req{parser.release(), {}, Context{}};
-      conn.stream.expires_never();  // the handler's own deadline governs from here
-      Response res = co_await dispatch(req);
+      Response res;
+      if (in_flight.fetch_add(1) >= opts.max_in_flight && opts.max_in_flight > 0) {
+        shed.inc();  // admission control: shed now rather than queue without bound
+        req.ctx.set_request_id(new_request_id());
+        res = error_response(Status(StatusCode::Unavailable,
+                                    "server overloaded: " + std::to_string(opts.max_in_flight) + " requests in flight")
+                                 .with_retry_after(std::chrono::seconds(1)));
+      } else {
+        conn.stream.expires_never();  // the handler's own deadline governs from here
+        res = co_await dispatch(req);
+      }
       in_flight.fetch_sub(1);
 
       const bool keep = req.msg.keep_alive() && !draining;

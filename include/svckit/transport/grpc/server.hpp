@@ -32,6 +32,9 @@ struct ServerOptions {
   std::string address = "127.0.0.1:8081";  // host:port; port 0 picks a free one (see port())
   int cq_threads = 1;                       // completion-queue poller threads; endpoints run on them
   int max_message_bytes = 4 << 20;
+  // Admission control: calls beyond this many in flight are refused at once with UNAVAILABLE and a
+  // pushback of 1 s (counted in svckit_requests_shed_total{transport="grpc"}); 0 = no limit.
+  int max_in_flight = 10000;
 };
 
 /// What a method handler produces: a status, and the serialised reply when OK.
@@ -67,6 +70,8 @@ class Server : public svckit::Server {
   /// and for each service it has methods of; NOT_SERVING until the runner reports it ready.
   void set_serving(bool serving) override;
   std::uint16_t port() const;
+  /// Calls received and not yet answered.
+  std::size_t in_flight() const;
 
   struct State;  // server.cpp
 

@@ -27,6 +27,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds write_timeout{30000};
   std::string name = "http";  // how the server describes itself in logs: "<name> host:port"
+  // Admission control: requests beyond this many in flight are answered 503 with Retry-After: 1 at once,
+  // without running a handler (counted in svckit_requests_shed_total{transport="http"}); 0 = no limit.
+  std::size_t max_in_flight = 10000;
 };
 
 class Server : public svckit::Server {

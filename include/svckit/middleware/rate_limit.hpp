@@ -1,0 +1,52 @@
+// svckit/middleware/rate_limit.hpp — a token bucket per endpoint: bursts up to `burst`, `per_second` sustained.
+//
+//   auto ep = svckit::chain(raw, svckit::middleware::Metrics{"users", "create"},
+//                                svckit::middleware::RateLimit{.per_second = 500, .burst = 100});
+//
+// A call that finds the bucket empty is refused at once with RESOURCE_EXHAUSTED — HTTP 429 — carrying
+// when a token will be there again (Status::retry_after → Retry-After / grpc-retry-pushback-ms). It never
+// waits: queueing would only move the overload into latency. One bucket is shared by every call of the
+// wrapped endpoint, whichever transport and thread it comes from.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "svckit/endpoint.hpp"
+
+namespace svckit::middleware {
+
+class TokenBucket {
+ public:
+  using Clock = std::chrono::steady_clock;
+  /// Starts full. per_second > 0, burst >= 1.
+  TokenBucket(double per_second, double burst);
+  /// Takes a token if there is one; otherwise returns false and sets *wait to when one will be there.
+  bool take(Clock::time_point now, Clock::duration* wait);
+
+ private:
+  std::mutex mu_;
+  double per_second_, burst_, tokens_;
+  Clock::time_point last_;
+};
+
+struct RateLimit {
+  double per_second = 100;
+  double burst = 100;
+
+  template <class Req, class Resp>
+  Endpoint<Req, Resp> operator()(Endpoint<Req, Resp> next) const {
+    auto bucket = std::make_shared<TokenBucket>(per_second, burst);
+    return [bucket, next = std::move(next)](const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
+      TokenBucket::Clock::duration wait{};
+      if (!bucket->take(TokenBucket::Clock::now(), &wait)) co_return rate_limited(wait);
+      co_return co_await next(ctx, req);
+    };
+  }
+
+  /// The refusal: RESOURCE_EXHAUSTED with the wait as retry_after (at least 1 ms).
+  static Status rate_limited(TokenBucket::Clock::duration wait);
+};
+
+}  // namespace svckit::middleware
