@@ -47,10 +47,13 @@ class TrackerTest : public ::testing::Test {
   }
   /// users or bugs (binary USERS_BIN / BUGS_BIN) registered in etcd; store defaults to sqlite:DIR/NAME.db
   /// (two instances given the same sqlite path share one database).
-  Service& start_api(const std::string& name, const char* binary, std::string store = "") {
+  Service& start_api(const std::string& name, const char* binary, std::string store = "",
+                     const std::vector<std::string>& extra_flags = {}) {
     if (store.empty()) store = "sqlite:" + dir_ + "/" + name + ".db";
-    return start(name, {binary, "--http-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store", store,
-                        "--jwt-secret", kTrackerSecret});
+    std::vector<std::string> argv{binary, "--http-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store", store,
+                                  "--jwt-secret", kTrackerSecret};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    return start(name, argv);
   }
   /// SIGTERM (graceful: deregister, drain) and start again with the same flags; waits until registered.
   void restart(const std::string& name) {
@@ -70,6 +73,8 @@ class TrackerTest : public ::testing::Test {
   }
   Service& service(const std::string& name) { return services_.at(name); }
 
+  /// GET /metrics on the service's debug listener.
+  std::string metrics(const std::string& name) { return http_call(services_.at(name).debug, "GET", "/metrics").body; }
   HttpReply call(const std::string& name, const std::string& method, const std::string& path,
                  const std::string& body = "", const std::string& token = "") {
     return http_call(services_.at(name).http, method, path, body,

@@ -50,6 +50,20 @@ TEST_F(UsersTest, BadInputGetsClearErrors) {
   EXPECT_EQ(post("/create", std::string(2 * 1024 * 1024, 'x')).status, 413);
 }
 
+TEST_F(UsersTest, RateLimitRefusesBeyondTheBurstAndMetricsCountEachOutcome) {
+  start_notificator("n1");
+  start_api("users", USERS_BIN, "", {"--rate-limit", "0.05"});  // a burst of 1, then one per 20 s
+  ASSERT_EQ(post("/create", R"({"email":"ann@example.com"})").status, 201);
+  auto refused = post("/create", R"({"email":"bob@example.com"})");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_NE(refused.body.find("RESOURCE_EXHAUSTED"), std::string::npos) << refused.body;
+  EXPECT_EQ(call("users", "GET", "/users/2").status, 404) << "a refused create changes nothing";
+  auto m = metrics("users");
+  EXPECT_NE(m.find(R"(svckit_requests_total{service="users",method="create",code="OK"} 1)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(svckit_requests_total{service="users",method="create",code="RESOURCE_EXHAUSTED"} 1)"),
+            std::string::npos) << m;
+}
+
 TEST_F(UsersTest, LoginGivesATokenBugsCanVerify) {
   start_notificator("n1");
   start_users();

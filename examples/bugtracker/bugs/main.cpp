@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   std::string balancer = "p2c";
   CLI::App app{"bugs: filing, listing and assigning bugs (svckit bug tracker)"};
   svckit::add_runner_flags(app, opts);
+  bugtracker::EndpointLimits limits;
+  bugtracker::add_limit_flags(app, limits);
   app.add_option("--store", store, "storage: sqlite:PATH or memory:")->capture_default_str();
   app.add_option("--jwt-secret", jwt_secret, "HS256 secret shared with users, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
   app.add_option("--notificator", notificator, "service name of the notificator in the registry")->capture_default_str();
@@ -55,7 +57,7 @@ int main(int argc, char** argv) {
   auto svc = std::make_shared<bg::BugsService>(bugs, db_pool, emails);
 
   svckit::http::Router router;
-  bg::add_http_routes(router, svc, jwt);
+  bg::add_http_routes(router, svc, jwt, limits);
   auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr},
                                                      std::move(router));
   runner.add(http);

@@ -4,8 +4,7 @@
 
 #include "svckit/codec/json.hpp"
 #include "svckit/middleware.hpp"
-#include "svckit/middleware/logging.hpp"
-#include "svckit/middleware/metrics.hpp"
+#include "middleware.hpp"
 #include "svckit/transport/http/serve.hpp"
 
 namespace bugtracker::bugs {
@@ -62,12 +61,6 @@ void to_json(boost::json::object& o, const BugPage& p) {
 
 namespace {
 
-// Every endpoint is counted and timed (/metrics on the debug listener) and logged.
-template <class Req, class Resp>
-svckit::Endpoint<Req, Resp> logged(const char* name, svckit::Endpoint<Req, Resp> e) {
-  return svckit::chain<Req, Resp>(std::move(e), svckit::middleware::Metrics{"bugs", name},
-                                  svckit::middleware::Logging{svckit::log::Logger("bugs"), name});
-}
 
 Result<std::int64_t> positive_int(std::string_view s, const char* what) {
   std::int64_t v = 0;
@@ -100,28 +93,28 @@ Result<ListRequest> decode_list(const svckit::http::Request& r) {
 }  // namespace
 
 void add_http_routes(svckit::http::Router& router, std::shared_ptr<BugsService> svc,
-                     std::shared_ptr<const svckit::auth::Hs256> jwt) {
+                     std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointLimits& limits) {
   // The caller, from the Authorization header: UNAUTHENTICATED (401) without a valid token.
   auto caller = [jwt](const Context& ctx) { return svckit::auth::bearer(*jwt, ctx.metadata("authorization")); };
 
-  auto file = logged<FileRequest, Bug>(
-      "file_bug", [svc, caller](const Context& ctx, const FileRequest& r) -> boost::asio::awaitable<Result<Bug>> {
+  auto file = instrumented<FileRequest, Bug>(
+      "bugs", limits, "file_bug", [svc, caller](const Context& ctx, const FileRequest& r) -> boost::asio::awaitable<Result<Bug>> {
         auto who = caller(ctx);
         if (!who.ok()) co_return who.status();
         co_return co_await svc->file(ctx, *who, r.bug);
       });
-  auto change = logged<ChangeRequest, Bug>(
-      "change_bug", [svc, caller](const Context& ctx, const ChangeRequest& r) -> boost::asio::awaitable<Result<Bug>> {
+  auto change = instrumented<ChangeRequest, Bug>(
+      "bugs", limits, "change_bug", [svc, caller](const Context& ctx, const ChangeRequest& r) -> boost::asio::awaitable<Result<Bug>> {
         auto who = caller(ctx);
         if (!who.ok()) co_return who.status();
         co_return co_await svc->change(ctx, *who, r.id, r.patch);
       });
-  auto get = logged<GetRequest, Bug>(
-      "get_bug", [svc](const Context& ctx, const GetRequest& r) -> boost::asio::awaitable<Result<Bug>> {
+  auto get = instrumented<GetRequest, Bug>(
+      "bugs", limits, "get_bug", [svc](const Context& ctx, const GetRequest& r) -> boost::asio::awaitable<Result<Bug>> {
         co_return co_await svc->get(ctx, r.id);
       });
-  auto list = logged<ListRequest, BugPage>(
-      "list_bugs", [svc](const Context& ctx, const ListRequest& r) -> boost::asio::awaitable<Result<BugPage>> {
+  auto list = instrumented<ListRequest, BugPage>(
+      "bugs", limits, "list_bugs", [svc](const Context& ctx, const ListRequest& r) -> boost::asio::awaitable<Result<BugPage>> {
         co_return co_await svc->list(ctx, r.query);
       });
 

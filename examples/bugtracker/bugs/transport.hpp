@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "middleware.hpp"
 #include "service.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "svckit/transport/http/router.hpp"
@@ -12,7 +13,8 @@ namespace bugtracker::bugs {
 /// POST /create {"bug"} (classic) → 201, GET /bugs?limit=&after=&status=&assignee= → {"bugs":[…],"next_after"},
 /// GET /bugs/{id}, PATCH /bugs/{id} {"status"?,"assignee"?}, GET /healthz. Writes need
 /// "Authorization: Bearer <token from users>" (401 without or with a bad token).
+/// Every route runs behind bugtracker::instrumented (metrics, logging, the --rate-limit).
 void add_http_routes(svckit::http::Router& router, std::shared_ptr<BugsService> svc,
-                     std::shared_ptr<const svckit::auth::Hs256> jwt);
+                     std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointLimits& limits);
 
 }  // namespace bugtracker::bugs

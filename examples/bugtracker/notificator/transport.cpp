@@ -5,8 +5,7 @@
 #include <boost/json.hpp>
 
 #include "svckit/middleware.hpp"
-#include "svckit/middleware/logging.hpp"
-#include "svckit/middleware/metrics.hpp"
+#include "middleware.hpp"
 #include "svckit/transport/http/message.hpp"
 
 namespace bugtracker::notificator {
@@ -14,17 +13,16 @@ namespace bugtracker::notificator {
 using svckit::Context;
 using svckit::Result;
 
-svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc) {
-  return svckit::chain<pb::SendEmailRequest, pb::SendEmailReply>(
-      [svc](const Context& ctx, const pb::SendEmailRequest& req) -> boost::asio::awaitable<Result<pb::SendEmailReply>> {
+svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc,
+                                                                                     const EndpointLimits& limits) {
+  return instrumented<pb::SendEmailRequest, pb::SendEmailReply>(
+      "notificator", limits, "SendEmail", [svc](const Context& ctx, const pb::SendEmailRequest& req) -> boost::asio::awaitable<Result<pb::SendEmailReply>> {
         auto id = co_await svc->send_email(ctx, req.email(), req.content());
         if (!id.ok()) co_return id.status();
         pb::SendEmailReply reply;
         reply.set_id(std::move(*id));
         co_return reply;
-      },
-      svckit::middleware::Metrics{"notificator", "SendEmail"},
-      svckit::middleware::Logging{svckit::log::Logger("notificator"), "SendEmail"});
+      });
 }
 
 void add_grpc_methods(svckit::grpc::Server& server, svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> send_email) {

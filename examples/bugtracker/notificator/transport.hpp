@@ -5,6 +5,7 @@
 
 #include "notificator.pb.h"
 #include "outbox.hpp"
+#include "middleware.hpp"
 #include "service.hpp"
 #include "svckit/endpoint.hpp"
 #include "svckit/transport/grpc/server.hpp"
@@ -15,7 +16,9 @@ namespace bugtracker::notificator {
 inline constexpr const char* kSendEmailMethod = "/pb.Notificator/SendEmail";
 
 /// The SendEmail endpoint over the service, with logging middleware.
-svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc);
+/// SendEmail behind bugtracker::instrumented (metrics, logging, the --rate-limit).
+svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc,
+                                                                                     const EndpointLimits& limits);
 
 void add_grpc_methods(svckit::grpc::Server& server, svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> send_email);
 

@@ -4,8 +4,7 @@
 
 #include "svckit/codec/json.hpp"
 #include "svckit/middleware.hpp"
-#include "svckit/middleware/logging.hpp"
-#include "svckit/middleware/metrics.hpp"
+#include "middleware.hpp"
 #include "svckit/transport/http/serve.hpp"
 
 namespace bugtracker::users {
@@ -53,36 +52,30 @@ namespace {
 
 UserView view(const User& u) { return {u.id, u.email, u.created_ms}; }
 
-// Every endpoint is counted and timed (/metrics on the debug listener) and logged.
-template <class Req, class Resp>
-svckit::Endpoint<Req, Resp> logged(const char* name, svckit::Endpoint<Req, Resp> e) {
-  return svckit::chain<Req, Resp>(std::move(e), svckit::middleware::Metrics{"users", name},
-                                  svckit::middleware::Logging{svckit::log::Logger("users"), name});
-}
 
 }  // namespace
 
-void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc) {
-  auto create = logged<CreateRequest, UserView>(
-      "create", [svc](const Context& ctx, const CreateRequest& r) -> boost::asio::awaitable<Result<UserView>> {
+void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointLimits& limits) {
+  auto create = instrumented<CreateRequest, UserView>(
+      "users", limits, "create", [svc](const Context& ctx, const CreateRequest& r) -> boost::asio::awaitable<Result<UserView>> {
         auto u = co_await svc->create(ctx, r.email, "");
         if (!u.ok()) co_return u.status();
         co_return view(*u);
       });
-  auto create_account = logged<AccountRequest, UserView>(
-      "create_user", [svc](const Context& ctx, const AccountRequest& r) -> boost::asio::awaitable<Result<UserView>> {
+  auto create_account = instrumented<AccountRequest, UserView>(
+      "users", limits, "create_user", [svc](const Context& ctx, const AccountRequest& r) -> boost::asio::awaitable<Result<UserView>> {
         auto u = co_await svc->create(ctx, r.email, r.password);
         if (!u.ok()) co_return u.status();
         co_return view(*u);
       });
-  auto get = logged<GetRequest, UserView>(
-      "get_user", [svc](const Context& ctx, const GetRequest& r) -> boost::asio::awaitable<Result<UserView>> {
+  auto get = instrumented<GetRequest, UserView>(
+      "users", limits, "get_user", [svc](const Context& ctx, const GetRequest& r) -> boost::asio::awaitable<Result<UserView>> {
         auto u = co_await svc->get(ctx, r.id);
         if (!u.ok()) co_return u.status();
         co_return view(*u);
       });
-  auto login = logged<AccountRequest, TokenView>(
-      "login", [svc](const Context& ctx, const AccountRequest& r) -> boost::asio::awaitable<Result<TokenView>> {
+  auto login = instrumented<AccountRequest, TokenView>(
+      "users", limits, "login", [svc](const Context& ctx, const AccountRequest& r) -> boost::asio::awaitable<Result<TokenView>> {
         auto t = co_await svc->login(ctx, r.email, r.password);
         if (!t.ok()) co_return t.status();
         co_return TokenView{*t};

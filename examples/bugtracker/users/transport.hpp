@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "middleware.hpp"
 #include "service.hpp"
 #include "svckit/transport/http/router.hpp"
 
@@ -10,6 +11,7 @@ namespace bugtracker::users {
 
 /// POST /create {"email"} (classic), POST /users {"email","password"}, GET /users/{id},
 /// POST /login {"email","password"} → {"token"}, GET /healthz.
-void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc);
+/// Every route runs behind bugtracker::instrumented (metrics, logging, the --rate-limit).
+void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointLimits& limits);
 
 }  // namespace bugtracker::users
