@@ -39,17 +39,17 @@ etcd_pid=$!
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
 export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
 
-# run STORE_KIND → "req/s p50 p99 errors users_us_per_req notificator_us_per_req"
+# run STORE_KIND [FLAGS for both services] → "req/s p50 p99 errors users_us_per_req notificator_us_per_req"
 run() {
-  local kind=$1 nstore ustore
+  local kind=$1 extra=${2:-} nstore ustore
   if [ "$kind" = memory ]; then nstore=memory:; ustore=memory:; else nstore="sqlite:$work/n-$RANDOM.db"; ustore="sqlite:$work/u-$RANDOM.db"; fi
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
-    --log-level warn ${NOTIFICATOR_ARGS:-} > "$work/n.log" 2>&1 &
+    --log-level warn $extra ${NOTIFICATOR_ARGS:-} > "$work/n.log" 2>&1 &
   local n=$!; pids+=("$n")
   wait_registered notificator "$work/n.log"
   local port; port=$(free_port)
   "$bin/users" --http-addr "127.0.0.1:$port" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
-    --log-level warn ${USERS_ARGS:-} > "$work/u.log" 2>&1 &
+    --log-level warn $extra ${USERS_ARGS:-} > "$work/u.log" 2>&1 &
   local u=$!; pids+=("$u")
   wait_registered users "$work/u.log"
   # Warm up (connections, the balancer's view of notificator), then measure.
@@ -84,6 +84,10 @@ say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors;
 read -r srps sp50 sp99 serr su sn < <(run sqlite)
 say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CPU per request: users $su µs, notificator $sn µs"
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
+# Issue 5: what the endpoint middleware (metrics, logging, rate limit) costs on this path.
+read -r brps bp50 bp99 berr bu bn < <(run memory --bare-endpoints)
+say "- memory:, endpoints without middleware (--bare-endpoints): $brps req/s, p50 $bp50, p99 $bp99, $berr errors;" \
+    "CPU per request: users $bu µs, notificator $bn µs → **middleware costs $(( 100 - 100 * mrps / brps ))%** of throughput (goal ≤ 10%)"
 say ""
 say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
 say ""

@@ -13,6 +13,7 @@
 #include "support/run.hpp"
 #include "svckit/debug.hpp"
 #include "svckit/sd/announce.hpp"
+#include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/client.hpp"
 #include "transport.hpp"
@@ -76,6 +77,7 @@ class Service {
     return {r->result_int(), r->body()};
   }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
+  std::uint16_t grpc_port() const { return grpc_->port(); }
 
  private:
   std::unique_ptr<svckit::Runner> runner_;
@@ -150,8 +152,38 @@ TEST(Health, DrainReportsNotServingWhileStillListening) {
   auto [status, body] = s.readyz();
   EXPECT_EQ(status, 503u);
   EXPECT_EQ(body, R"({"status":"not ready","failing":["draining"]})");
-  watch_ctx.TryCancel();
+  // When the listeners close, the server ends the stream cleanly (it does not hold up the drain).
+  EXPECT_FALSE(watch->Read(&next));
+  EXPECT_TRUE(watch->Finish().ok());
   stopper.join();
+}
+
+TEST(Health, WatchOfAnUnknownServiceSaysSoAndACancelledWatchIsReleased) {
+  Service s;
+  s.start();
+  grpc::ClientContext ctx;
+  HealthCheckRequest req;
+  req.set_service("no.such.Service");
+  auto watch = Health::NewStub(s.channel())->Watch(&ctx, req);
+  HealthCheckResponse r;
+  ASSERT_TRUE(watch->Read(&r));
+  EXPECT_EQ(r.status(), HealthCheckResponse::SERVICE_UNKNOWN);
+  ctx.TryCancel();  // the client goes away; the server must let go of the stream (ASan checks for leaks)
+  EXPECT_FALSE(watch->Read(&r));
+  s.stop();
+}
+
+TEST(Health, CheckRefusesBytesThatAreNotAHealthCheckRequest) {
+  Service s;
+  s.start();
+  svckit::grpc::ClientOptions opts;
+  const char junk[] = {0x0a, 0x7f, 'x'};  // field 1 claims 127 bytes, 1 follows
+  grpc::Slice slice(junk, sizeof junk);
+  auto r = svckit::test::run_sync(svckit::grpc::unary_call(
+      svckit::grpc::make_channel("127.0.0.1:" + std::to_string(s.grpc_port())), "/grpc.health.v1.Health/Check",
+      svckit::Context{}, grpc::ByteBuffer(&slice, 1), opts));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), svckit::StatusCode::InvalidArgument);
 }
 
 }  // namespace

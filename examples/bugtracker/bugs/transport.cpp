@@ -93,7 +93,7 @@ Result<ListRequest> decode_list(const svckit::http::Request& r) {
 }  // namespace
 
 void add_http_routes(svckit::http::Router& router, std::shared_ptr<BugsService> svc,
-                     std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointLimits& limits) {
+                     std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointOptions& limits) {
   // The caller, from the Authorization header: UNAUTHENTICATED (401) without a valid token.
   auto caller = [jwt](const Context& ctx) { return svckit::auth::bearer(*jwt, ctx.metadata("authorization")); };
 

@@ -15,6 +15,6 @@ namespace bugtracker::bugs {
 /// "Authorization: Bearer <token from users>" (401 without or with a bad token).
 /// Every route runs behind bugtracker::instrumented (metrics, logging, the --rate-limit).
 void add_http_routes(svckit::http::Router& router, std::shared_ptr<BugsService> svc,
-                     std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointLimits& limits);
+                     std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointOptions& limits);
 
 }  // namespace bugtracker::bugs

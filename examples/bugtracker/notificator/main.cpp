@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   nt::SmtpOptions smtp;
   CLI::App app{"notificator: stores emails in an outbox and delivers them over SMTP (svckit bug tracker)"};
   svckit::add_runner_flags(app, opts);
-  bugtracker::EndpointLimits limits;
-  bugtracker::add_limit_flags(app, limits);
+  bugtracker::EndpointOptions limits;
+  bugtracker::add_endpoint_flags(app, limits);
   app.add_option("--store", store, "outbox storage: sqlite:PATH or memory:")->capture_default_str();
   app.add_option("--smtp-url", smtp.url, "deliver through this SMTP server, e.g. smtp://127.0.0.1:2525 (default: keep in the outbox)");
   app.add_option("--smtp-from", smtp.from, "sender address")->capture_default_str();

@@ -14,7 +14,7 @@ using svckit::Context;
 using svckit::Result;
 
 svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc,
-                                                                                     const EndpointLimits& limits) {
+                                                                                     const EndpointOptions& limits) {
   return instrumented<pb::SendEmailRequest, pb::SendEmailReply>(
       "notificator", limits, "SendEmail", [svc](const Context& ctx, const pb::SendEmailRequest& req) -> boost::asio::awaitable<Result<pb::SendEmailReply>> {
         auto id = co_await svc->send_email(ctx, req.email(), req.content());

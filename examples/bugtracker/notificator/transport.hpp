@@ -18,7 +18,7 @@ inline constexpr const char* kSendEmailMethod = "/pb.Notificator/SendEmail";
 /// The SendEmail endpoint over the service, with logging middleware.
 /// SendEmail behind bugtracker::instrumented (metrics, logging, the --rate-limit).
 svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc,
-                                                                                     const EndpointLimits& limits);
+                                                                                     const EndpointOptions& limits);
 
 void add_grpc_methods(svckit::grpc::Server& server, svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> send_email);
 

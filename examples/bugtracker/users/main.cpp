@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
   std::string balancer = "p2c";
   CLI::App app{"users: accounts, login tokens, welcome emails (svckit bug tracker)"};
   svckit::add_runner_flags(app, opts);
-  bugtracker::EndpointLimits limits;
-  bugtracker::add_limit_flags(app, limits);
+  bugtracker::EndpointOptions limits;
+  bugtracker::add_endpoint_flags(app, limits);
   app.add_option("--store", store, "storage: sqlite:PATH or memory:")->capture_default_str();
   app.add_option("--jwt-secret", jwt_secret, "HS256 secret, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
   app.add_option("--notificator", notificator, "service name of the notificator in the registry")->capture_default_str();

@@ -55,7 +55,7 @@ UserView view(const User& u) { return {u.id, u.email, u.created_ms}; }
 
 }  // namespace
 
-void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointLimits& limits) {
+void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointOptions& limits) {
   auto create = instrumented<CreateRequest, UserView>(
       "users", limits, "create", [svc](const Context& ctx, const CreateRequest& r) -> boost::asio::awaitable<Result<UserView>> {
         auto u = co_await svc->create(ctx, r.email, "");

@@ -12,6 +12,6 @@ namespace bugtracker::users {
 /// POST /create {"email"} (classic), POST /users {"email","password"}, GET /users/{id},
 /// POST /login {"email","password"} → {"token"}, GET /healthz.
 /// Every route runs behind bugtracker::instrumented (metrics, logging, the --rate-limit).
-void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointLimits& limits);
+void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointOptions& limits);
 
 }  // namespace bugtracker::users

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <set>
 #include <shared_mutex>
 #include <cassert>
 #include <thread>
@@ -15,12 +16,13 @@
 #include <boost/asio/post.hpp>
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/impl/service_type.h>
+#include <grpcpp/support/async_stream.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include "cq_worker.hpp"
+#include "health.hpp"
 #include "runtime.hpp"
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
@@ -42,8 +44,9 @@ constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
 // UNIMPLEMENTED for names that are not registered.
 class RawService final : public ::grpc::Service {
  public:
-  int add(const char* full_method) {
-    AddMethod(new ::grpc::internal::RpcServiceMethod(full_method, ::grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+  int add(const char* full_method,
+          ::grpc::internal::RpcMethod::RpcType type = ::grpc::internal::RpcMethod::NORMAL_RPC) {
+    AddMethod(new ::grpc::internal::RpcServiceMethod(full_method, type, nullptr));
     const int index = count_++;
     MarkMethodRaw(index);
     return index;
@@ -53,6 +56,10 @@ class RawService final : public ::grpc::Service {
                void* tag) {
     RequestAsyncUnary(index, ctx, request, responder, cq, cq, tag);
   }
+  void request_stream(int index, ::grpc::ServerContext* ctx, ::grpc::ByteBuffer* request,
+                      ::grpc::ServerAsyncWriter<::grpc::ByteBuffer>* writer, ::grpc::ServerCompletionQueue* cq, void* tag) {
+    RequestAsyncServerStreaming(index, ctx, request, writer, cq, cq, tag);
+  }
 
  private:
   int count_ = 0;
@@ -60,8 +67,14 @@ class RawService final : public ::grpc::Service {
 
 struct Method {
   std::unique_ptr<std::string> name;  // gRPC keeps a pointer to the characters
-  RawHandler handler;
+  RawHandler handler;                  // empty for the health Watch stream
 };
+
+namespace {
+class WatchCall;
+}  // namespace
+constexpr const char* kHealthCheck = "/grpc.health.v1.Health/Check";
+constexpr const char* kHealthWatch = "/grpc.health.v1.Health/Watch";
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
   explicit State(IoPool& pool) : io(pool) {}
@@ -85,8 +98,16 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
                                         {"transport"})
                                .with({"grpc"});
   log::Logger log{"grpc"};
+  // grpc.health.v1 (health.hpp): the status, the Watch method's index, and the open Watch streams per
+  // queue (each set touched only by that queue's poller thread).
+  detail::HealthStatus health;
+  int watch_method = -1;
+  std::vector<std::set<WatchCall*>> watchers;
 
   void request_call(std::size_t queue, int method);
+  void request_watch(std::size_t queue);
+  /// On queue's poller thread: every Watch stream there writes the current status, or ends if `end`.
+  void update_watchers(std::size_t queue, bool end);
 };
 
 namespace {
@@ -229,7 +250,126 @@ class Call final : public detail::Tag {
   std::shared_ptr<HandlerState> handler_;
 };
 
+// One grpc.health.v1 Watch stream: writes the status when it starts and whenever it changes, until the
+// client goes away or the server shuts down. Lives on its queue's poller thread; deletes itself once gRPC
+// holds none of its tags.
+class WatchCall final : public detail::Tag {
+ public:
+  WatchCall(std::shared_ptr<Server::State> st, std::size_t queue) : st_(std::move(st)), queue_(queue) {
+    ctx_.AsyncNotifyWhenDone(&done_tag_);
+    st_->service.request_stream(st_->watch_method, &ctx_, &request_, &writer_, st_->queues[queue_].get(), this);
+  }
+
+  void done(bool ok) override {  // the call arrived (or the server is shutting down: ok false)
+    if (!ok) {
+      delete this;  // never started: no done tag will come
+      return;
+    }
+    {
+      std::shared_lock lock(st_->closing_mu);
+      if (!st_->closed) new WatchCall(st_, queue_);
+    }
+    auto name = detail::health_wire::parse_request(request_);
+    if (!name) {
+      finish(::grpc::Status(::grpc::StatusCode::INVALID_ARGUMENT, "not a grpc.health.v1.HealthCheckRequest"));
+      return;
+    }
+    name_ = std::move(*name);
+    st_->watchers[queue_].insert(this);
+    changed();
+  }
+
+  /// The status may have changed: write it (after the write in progress, if any).
+  void changed() {
+    if (finishing_) return;
+    if (writing_) {
+      rewrite_ = true;
+      return;
+    }
+    const auto status = st_->health.get(name_);
+    if (status == last_) return;  // Watch sends changes only
+    last_ = status;
+    writing_ = true;
+    writer_.Write(detail::health_wire::response(status), &write_tag_);
+  }
+
+  void finish(::grpc::Status status) {
+    if (finishing_) return;
+    finishing_ = true;
+    final_ = std::move(status);
+    if (!writing_) start_finish();  // else once the write completes
+  }
+
+ private:
+  struct Step final : detail::Tag {
+    WatchCall* call;
+    void (WatchCall::*on)(bool);
+    Step(WatchCall* c, void (WatchCall::*f)(bool)) : call(c), on(f) {}
+    void done(bool ok) override { (call->*on)(ok); }
+  };
+
+  void on_written(bool ok) {
+    writing_ = false;
+    if (!ok) {  // the client went away; the done tag follows
+      if (finishing_ && !finish_started_) start_finish();
+      maybe_delete();
+      return;
+    }
+    if (finishing_) {
+      start_finish();
+      return;
+    }
+    if (rewrite_) {
+      rewrite_ = false;
+      changed();
+    }
+  }
+  void start_finish() {
+    finish_started_ = true;
+    finish_pending_ = true;
+    writer_.Finish(final_, &finish_tag_);
+  }
+  void on_finished(bool) {
+    finish_pending_ = false;
+    maybe_delete();
+  }
+  void on_call_done(bool) {
+    call_done_ = true;
+    st_->watchers[queue_].erase(this);
+    finishing_ = true;  // nothing more to write
+    maybe_delete();
+  }
+  void maybe_delete() {
+    if (call_done_ && !writing_ && !finish_pending_) delete this;
+  }
+
+  std::shared_ptr<Server::State> st_;
+  std::size_t queue_;
+  ::grpc::ServerContext ctx_;
+  ::grpc::ByteBuffer request_;
+  ::grpc::ServerAsyncWriter<::grpc::ByteBuffer> writer_{&ctx_};
+  std::string name_;
+  int last_ = -1;
+  bool writing_ = false, rewrite_ = false, finishing_ = false, finish_started_ = false, finish_pending_ = false,
+       call_done_ = false;
+  ::grpc::Status final_;
+  Step write_tag_{this, &WatchCall::on_written};
+  Step finish_tag_{this, &WatchCall::on_finished};
+  Step done_tag_{this, &WatchCall::on_call_done};
+};
+
 }  // namespace
+
+void Server::State::request_watch(std::size_t queue) { new WatchCall(shared_from_this(), queue); }
+
+void Server::State::update_watchers(std::size_t queue, bool end) {
+  // Copied: finishing a stream may remove it from the set.
+  std::vector<WatchCall*> calls(watchers[queue].begin(), watchers[queue].end());
+  for (auto* w : calls) {
+    if (end) w->finish(::grpc::Status::OK);
+    else w->changed();
+  }
+}
 
 void Server::State::request_call(std::size_t queue, int method) {
   new Call(shared_from_this(), queue, method);
@@ -259,8 +399,13 @@ std::uint16_t Server::port() const { return state_->port; }
 std::size_t Server::in_flight() const { return state_->in_flight.load(); }
 
 void Server::set_serving(bool serving) {
-  if (!state_->server) return;
-  if (auto* health = state_->server->GetHealthCheckService()) health->SetServingStatus(serving);
+  auto& st = *state_;
+  if (!st.server) return;
+  st.health.set_all(serving);
+  std::shared_lock lock(st.closing_mu);
+  if (st.closed) return;
+  for (std::size_t q = 0; q < st.workers.size(); ++q)
+    st.workers[q]->post([s = state_, q] { s->update_watchers(q, false); });
 }
 
 std::string Server::describe() const {
@@ -271,8 +416,20 @@ std::string Server::describe() const {
 void Server::start() {
   auto& st = *state_;
   auto [host, port] = split_host_port(st.opts.address);
-  // gRPC's own grpc.health.v1.Health (Check and Watch), driven by the runner's readiness (set_serving).
-  ::grpc::EnableDefaultHealthCheckService(true);
+  // grpc.health.v1.Health (health.hpp): Check as a unary method like any other, Watch as a stream.
+  std::vector<std::string> services{""};
+  for (const auto& m : st.methods) services.push_back(m.name->substr(1, m.name->rfind('/') - 1));  // "/pkg.Svc/M"
+  for (const auto& name : services) st.health.declare(name);
+  add_raw(kHealthCheck, [state = state_.get()](const Context&, const ::grpc::ByteBuffer& in) -> asio::awaitable<RawReply> {
+    auto name = detail::health_wire::parse_request(in);
+    if (!name) co_return RawReply{invalid_argument("not a grpc.health.v1.HealthCheckRequest"), {}};
+    const auto status = state->health.get(*name);
+    if (status == detail::health_wire::kServiceUnknown) co_return RawReply{not_found("unknown service: " + *name), {}};
+    co_return RawReply{Status(), detail::health_wire::response(status)};
+  });
+  st.watch_method = st.service.add(kHealthWatch, ::grpc::internal::RpcMethod::SERVER_STREAMING);
+  st.methods.push_back(Method{std::make_unique<std::string>(kHealthWatch), nullptr});
+
   ::grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(host + ":" + std::to_string(port), ::grpc::InsecureServerCredentials(), &bound);
@@ -283,19 +440,14 @@ void Server::start() {
   st.server = builder.BuildAndStart();
   if (!st.server || bound == 0) throw std::runtime_error("grpc: cannot listen on " + st.opts.address);
   st.port = static_cast<std::uint16_t>(bound);
-  // Health answers for the whole server ("") and for each service by name; NOT_SERVING until ready.
-  if (auto* health = st.server->GetHealthCheckService()) {
-    health->SetServingStatus("", false);
-    for (const auto& m : st.methods) {
-      const auto& name = *m.name;  // "/pkg.Service/Method"
-      health->SetServingStatus(name.substr(1, name.rfind('/') - 1), false);
-    }
-  }
+  st.watchers.resize(st.queues.size());
   for (std::size_t q = 0; q < st.queues.size(); ++q)
     st.workers.push_back(std::make_unique<detail::CqWorker>(st.queues[q].get(), st.io.context(q % st.io.size())));
   for (std::size_t q = 0; q < st.queues.size(); ++q) {
     for (int m = 0; m < static_cast<int>(st.methods.size()); ++m)
-      for (int i = 0; i < kPendingCallsPerMethod; ++i) st.request_call(q, m);
+      if (m != st.watch_method)
+        for (int i = 0; i < kPendingCallsPerMethod; ++i) st.request_call(q, m);
+    st.request_watch(q);
     st.pollers.emplace_back([w = st.workers[q].get(), name = "grpc-cq-" + std::to_string(q)] {
       pthread_setname_np(pthread_self(), name.c_str());
       w->run();
@@ -306,6 +458,10 @@ void Server::start() {
 void Server::shutdown(std::chrono::steady_clock::time_point deadline) {
   auto& st = *state_;
   if (!st.server) return;
+  // Health Watch streams are told NOT_SERVING and end, so that Shutdown does not wait for them.
+  st.health.set_all(false);
+  for (std::size_t q = 0; q < st.workers.size(); ++q)
+    st.workers[q]->post([s = state_, q] { s->update_watchers(q, true); });
   // Shutdown stops accepting, waits for in-flight calls until the deadline, then cancels the rest.
   auto left = deadline - std::chrono::steady_clock::now();
   st.server->Shutdown(std::chrono::system_clock::now() +
