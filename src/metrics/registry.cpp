@@ -10,28 +10,37 @@ namespace svckit::metrics {
 // Histogram ---------------------------------------------------------------------------------------------
 
 Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
-  for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
-}
+    : bounds_(std::move(bounds)),
+      lines_per_stripe_((bounds_.size() + 1 + 7) / 8),
+      lines_(new Line[lines_per_stripe_ * detail::kStripes]) {}
 
 void Histogram::observe(double v) {
   const auto i = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
-  counts_[i].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(v, std::memory_order_relaxed);
+  const auto stripe = detail::this_thread_stripe();
+  count(stripe, i).fetch_add(1, std::memory_order_relaxed);
+  sums_[stripe].v.fetch_add(v, std::memory_order_relaxed);
 }
 
 Histogram::Snapshot Histogram::snapshot() const {
   Snapshot s;
   s.bounds = bounds_;
   std::uint64_t total = 0;
-  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    total += counts_[i].load(std::memory_order_relaxed);
+  for (std::size_t b = 0; b <= bounds_.size(); ++b) {
+    for (std::size_t stripe = 0; stripe < detail::kStripes; ++stripe) total += count(stripe, b);
     s.cumulative.push_back(total);
   }
   s.count = total;
-  s.sum = sum_.load(std::memory_order_relaxed);
+  s.sum = detail::sum(sums_);
   return s;
 }
+
+namespace detail {
+std::size_t this_thread_stripe() {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  return stripe;
+}
+}  // namespace detail
 
 std::vector<double> default_latency_buckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};

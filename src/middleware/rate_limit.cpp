@@ -1,27 +1,37 @@
 #include "svckit/middleware/rate_limit.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace svckit::middleware {
 
-TokenBucket::TokenBucket(double per_second, double burst)
-    : per_second_(per_second), burst_(burst), tokens_(burst), last_(Clock::now()) {
+namespace {
+std::int64_t checked_interval(double per_second, double burst) {
   if (!(per_second > 0) || !(burst >= 1)) throw std::invalid_argument("rate limit needs per_second > 0 and burst >= 1");
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_second));
 }
+std::int64_t ns(TokenBucket::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+}  // namespace
 
-bool TokenBucket::take(Clock::time_point now, Clock::duration* wait) {
-  std::lock_guard lock(mu_);
-  if (now > last_) {
-    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * per_second_);
-    last_ = now;
+TokenBucket::TokenBucket(double per_second, double burst)
+    : interval_ns_(checked_interval(per_second, burst)),
+      tolerance_ns_(static_cast<std::int64_t>((burst - 1) * static_cast<double>(interval_ns_))),
+      full_at_(std::numeric_limits<std::int64_t>::min()) {}
+
+bool TokenBucket::take(Clock::time_point now_tp, Clock::duration* wait) {
+  const std::int64_t now = ns(now_tp);
+  std::int64_t full_at = full_at_.load(std::memory_order_relaxed);
+  for (;;) {
+    const std::int64_t base = std::max(full_at, now);  // a bucket full in the past is just full
+    if (base - now > tolerance_ns_) {                   // drawing one more would exceed the burst
+      if (wait) *wait = std::chrono::nanoseconds(base - now - tolerance_ns_);
+      return false;
+    }
+    if (full_at_.compare_exchange_weak(full_at, base + interval_ns_, std::memory_order_relaxed)) return true;
   }
-  if (tokens_ >= 1) {
-    tokens_ -= 1;
-    return true;
-  }
-  if (wait) *wait = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((1 - tokens_) / per_second_));
-  return false;
 }
 
 Status RateLimit::rate_limited(TokenBucket::Clock::duration wait) {

@@ -13,6 +13,7 @@
 // Thread-safety: everything may be used from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
@@ -26,26 +27,46 @@ namespace svckit::metrics {
 
 using LabelValues = std::vector<std::string>;
 
+namespace detail {
+// Updates are spread over a few cache lines, one per thread (round robin), so io threads counting the same
+// metric do not fight over one line; reads add the stripes up.
+inline constexpr std::size_t kStripes = 8;
+std::size_t this_thread_stripe();
+struct alignas(64) Cell {
+  std::atomic<double> v{0};
+};
+using Cells = std::array<Cell, kStripes>;
+inline double sum(const Cells& cells) {
+  double total = 0;
+  for (const auto& c : cells) total += c.v.load(std::memory_order_relaxed);
+  return total;
+}
+}  // namespace detail
+
 /// Only goes up (requests served, bytes sent).
 class Counter {
  public:
-  void inc(double by = 1) { value_.fetch_add(by, std::memory_order_relaxed); }
-  double value() const { return value_.load(std::memory_order_relaxed); }
+  void inc(double by = 1) { cells_[detail::this_thread_stripe()].v.fetch_add(by, std::memory_order_relaxed); }
+  double value() const { return detail::sum(cells_); }
 
  private:
-  std::atomic<double> value_{0};
+  detail::Cells cells_;
 };
 
-/// Goes up and down (requests in flight, queue length).
+/// Goes up and down (requests in flight, queue length). Use either set() (a sampled value) or inc()/dec()
+/// (a running count) on one gauge: a set() racing an inc() on another thread may lose the inc().
 class Gauge {
  public:
-  void set(double v) { value_.store(v, std::memory_order_relaxed); }
-  void inc(double by = 1) { value_.fetch_add(by, std::memory_order_relaxed); }
-  void dec(double by = 1) { value_.fetch_sub(by, std::memory_order_relaxed); }
-  double value() const { return value_.load(std::memory_order_relaxed); }
+  void set(double v) {
+    for (std::size_t i = 1; i < detail::kStripes; ++i) cells_[i].v.store(0, std::memory_order_relaxed);
+    cells_[0].v.store(v, std::memory_order_relaxed);
+  }
+  void inc(double by = 1) { cells_[detail::this_thread_stripe()].v.fetch_add(by, std::memory_order_relaxed); }
+  void dec(double by = 1) { inc(-by); }
+  double value() const { return detail::sum(cells_); }
 
  private:
-  std::atomic<double> value_{0};
+  detail::Cells cells_;
 };
 
 /// Counts observations into buckets by upper bound (latencies in seconds, sizes in bytes).
@@ -64,9 +85,20 @@ class Histogram {
   Snapshot snapshot() const;
 
  private:
+  // Per stripe, a count per bucket (bounds_.size() + 1, the last is +Inf) packed into whole cache lines.
+  struct alignas(64) Line {
+    std::atomic<std::uint64_t> c[8] = {};
+  };
+  std::atomic<std::uint64_t>& count(std::size_t stripe, std::size_t bucket) {
+    return lines_[stripe * lines_per_stripe_ + bucket / 8].c[bucket % 8];
+  }
+  std::uint64_t count(std::size_t stripe, std::size_t bucket) const {
+    return lines_[stripe * lines_per_stripe_ + bucket / 8].c[bucket % 8].load(std::memory_order_relaxed);
+  }
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // bounds_.size() + 1 (+Inf)
-  std::atomic<double> sum_{0};
+  std::size_t lines_per_stripe_;
+  std::unique_ptr<Line[]> lines_;
+  detail::Cells sums_;
 };
 
 /// Latency buckets in seconds, 0.5 ms to 10 s.

@@ -11,12 +11,15 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
+#include <atomic>
+#include <cstdint>
 
 #include "svckit/endpoint.hpp"
 
 namespace svckit::middleware {
 
+/// A token bucket kept as one atomic number (the "generic cell rate algorithm"): the time at which the
+/// bucket would be full again. No lock, so io threads sharing a limit never wait for each other.
 class TokenBucket {
  public:
   using Clock = std::chrono::steady_clock;
@@ -26,9 +29,9 @@ class TokenBucket {
   bool take(Clock::time_point now, Clock::duration* wait);
 
  private:
-  std::mutex mu_;
-  double per_second_, burst_, tokens_;
-  Clock::time_point last_;
+  std::int64_t interval_ns_;   // time one token takes to come back
+  std::int64_t tolerance_ns_;  // (burst - 1) intervals: how far ahead of now the bucket may be drawn
+  std::atomic<std::int64_t> full_at_;  // ns since the clock's epoch: when every token is back
 };
 
 struct RateLimit {
