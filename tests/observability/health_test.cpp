@@ -10,6 +10,7 @@
 #include "endpoints.hpp"
 #include "health.grpc.pb.h"
 #include "service.hpp"
+#include "support/http_request.hpp"
 #include "support/run.hpp"
 #include "svckit/debug.hpp"
 #include "svckit/sd/announce.hpp"
@@ -71,8 +72,7 @@ class Service {
   }
   // GET /readyz: {status code, body}.
   std::pair<unsigned, std::string> readyz() {
-    svckit::http::Client client("127.0.0.1", debug_->port());
-    auto r = svckit::test::run_sync(client.request(svckit::Context{}, svckit::http::Verb::get, "/readyz"));
+    auto r = svckit::test::http_request(debug_->port(), svckit::http::Verb::get, "/readyz");
     if (!r.ok()) return {0, r.status().message()};
     return {r->result_int(), r->body()};
   }
@@ -179,9 +179,11 @@ TEST(Health, CheckRefusesBytesThatAreNotAHealthCheckRequest) {
   svckit::grpc::ClientOptions opts;
   const char junk[] = {0x0a, 0x7f, 'x'};  // field 1 claims 127 bytes, 1 follows
   grpc::Slice slice(junk, sizeof junk);
-  auto r = svckit::test::run_sync(svckit::grpc::unary_call(
-      svckit::grpc::make_channel("127.0.0.1:" + std::to_string(s.grpc_port())), "/grpc.health.v1.Health/Check",
-      svckit::Context{}, grpc::ByteBuffer(&slice, 1), opts));
+  // Named: the coroutine keeps references to its arguments.
+  const auto channel = svckit::grpc::make_channel("127.0.0.1:" + std::to_string(s.grpc_port()));
+  const std::string method = "/grpc.health.v1.Health/Check";
+  const svckit::Context ctx;
+  auto r = svckit::test::run_sync(svckit::grpc::unary_call(channel, method, ctx, grpc::ByteBuffer(&slice, 1), opts));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), svckit::StatusCode::InvalidArgument);
 }

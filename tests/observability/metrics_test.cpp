@@ -8,6 +8,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "support/http_request.hpp"
 #include "svckit/debug.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "svckit/middleware.hpp"
@@ -129,13 +130,8 @@ TEST(DebugListener, ServesMetricsAndHealthOverHttp) {
   std::thread t([&] { (void)runner.run(); });
   listening.get_future().wait();
 
-  svckit::http::Client client("127.0.0.1", debug->port());
-  using Reply = svckit::Result<svckit::http::Response>;
-  auto [metrics, health] = run_sync([&]() -> boost::asio::awaitable<std::pair<Reply, Reply>> {
-    auto m = co_await client.request(svckit::Context{}, svckit::http::Verb::get, "/metrics");
-    auto h = co_await client.request(svckit::Context{}, svckit::http::Verb::get, "/healthz");
-    co_return std::pair{std::move(m), std::move(h)};
-  }());
+  auto metrics = svckit::test::http_request(debug->port(), svckit::http::Verb::get, "/metrics");
+  auto health = svckit::test::http_request(debug->port(), svckit::http::Verb::get, "/healthz");
   runner.shutdown();
   t.join();
 

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "stringsvc.pb.h"
+#include "support/http_request.hpp"
 #include "support/run.hpp"
 #include "svckit/codec/proto_json.hpp"
 #include "svckit/middleware.hpp"
@@ -116,16 +117,14 @@ class Overload : public ::testing::Test {
     grpc_client_ = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
         svckit::grpc::make_channel("127.0.0.1:" + std::to_string(grpc_->port())), "/test.Echo/Echo");
   }
-  // A fresh client per call: run_sync's io_context dies after the call, and pooled connections must not
-  // outlive theirs (see http/client.hpp).
   svckit::Result<svckit::http::Response> post() {
-    svckit::http::Client c("127.0.0.1", http_->port());
-    return svckit::test::run_sync(c.request(svckit::Context{}, svckit::http::Verb::post, "/echo", R"({"s":"x"})"));
+    return svckit::test::http_request(http_->port(), svckit::http::Verb::post, "/echo", R"({"s":"x"})");
   }
   svckit::Result<UppercaseReply> call_grpc() {
     UppercaseRequest req;
     req.set_s("x");
-    return svckit::test::run_sync(grpc_client_(svckit::Context{}, req));
+    const svckit::Context ctx;  // the coroutine keeps references to its arguments
+    return svckit::test::run_sync(grpc_client_(ctx, req));
   }
 
   svckit::IoPool io_{2};
