@@ -288,6 +288,8 @@ class WatchCall final : public detail::Tag {
     }
     const auto status = st_->health.get(name_);
     if (status == last_) return;  // Watch sends changes only
+    std::shared_lock lock(st_->closing_mu);
+    if (st_->closed) return;  // no operation on a queue that is shutting down (see Server::State)
     last_ = status;
     writing_ = true;
     writer_.Write(detail::health_wire::response(status), &write_tag_);
@@ -326,6 +328,8 @@ class WatchCall final : public detail::Tag {
   }
   void start_finish() {
     finish_started_ = true;
+    std::shared_lock lock(st_->closing_mu);
+    if (st_->closed) return;  // Shutdown cancels the call; its done tag still comes
     finish_pending_ = true;
     writer_.Finish(final_, &finish_tag_);
   }
