@@ -12,4 +12,5 @@ cmake -S "$consumer" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix
 cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
 out=$("$work/build/consumer")
 [ "$out" = "consumer: HELLO 200" ] || { echo "unexpected output: $out"; exit 1; }
+ldd "$work/build/consumer" | grep -q tcmalloc || { echo "svckit_link_allocator did not link tcmalloc"; exit 1; }
 echo "install test: ok"
