@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
+#include "svckit/metrics/registry.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/etcd/instancer.hpp"
@@ -134,7 +135,13 @@ TEST_F(EtcdRegistryTest, KeyDeletedByHandIsPutBack) {
   EXPECT_TRUE(wait_until([&] { return view.size() == 1; }));
 }
 
+// The value of a counter in the process-wide metrics registry (what /metrics serves).
+double counter(const std::string& name, std::vector<std::string> labels, const svckit::metrics::LabelValues& values) {
+  return svckit::metrics::default_registry().counter(name, "", std::move(labels)).with(values).value();
+}
+
 TEST_F(EtcdRegistryTest, RevokedLeaseIsReplacedByANewOne) {
+  const double regrants_before = counter("svckit_registry_lease_regrants_total", {"key"}, {"/services/users/10.0.0.5:80"});
   etcd::Registrar r(client, instance("10.0.0.5:80"), 5s);
   r.register_instance();
   ASSERT_TRUE(wait_until([&] { return r.registered(); }));
@@ -144,9 +151,14 @@ TEST_F(EtcdRegistryTest, RevokedLeaseIsReplacedByANewOne) {
   auto kv = run_sync(client->get("/services/users/10.0.0.5:80"));
   ASSERT_EQ(kv->kvs.size(), 1u);
   EXPECT_EQ(kv->kvs[0].lease, r.lease());
+  EXPECT_EQ(counter("svckit_registry_lease_regrants_total", {"key"}, {"/services/users/10.0.0.5:80"}), regrants_before + 1);
 }
 
 TEST_F(EtcdRegistryTest, MalformedValuesAreSkippedAndValidOnesKept) {
+  auto events = [](const char* type) {
+    return counter("svckit_registry_watch_events_total", {"prefix", "type"}, {"/services/users/", type});
+  };
+  const double malformed_before = events("malformed"), put_before = events("put");
   ASSERT_TRUE(run_sync(client->put("/services/users/good:1", "10.0.0.6:80")).ok());
   ASSERT_TRUE(run_sync(client->put("/services/users/bad-initial", "not an address")).ok());
   auto instancer = etcd::Instancer::create(client, "/services/users/");
@@ -161,6 +173,9 @@ TEST_F(EtcdRegistryTest, MalformedValuesAreSkippedAndValidOnesKept) {
   ASSERT_TRUE(run_sync(client->put("/services/users/good:1", "garbage")).ok());
   EXPECT_TRUE(wait_until([&] { return view.size() == 1; }));
   EXPECT_TRUE(view.status().ok());
+  // Seen through the watch (the two initial values came with the first read, not as events).
+  EXPECT_EQ(events("malformed"), malformed_before + 5);
+  EXPECT_EQ(events("put"), put_before + 1);
 }
 
 TEST_F(EtcdRegistryTest, SlowSubscriberDoesNotHoldBackOthers) {

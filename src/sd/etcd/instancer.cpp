@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client_impl.hpp"
+#include "svckit/metrics/registry.hpp"
 
 namespace svckit::sd::etcd {
 
@@ -92,8 +93,25 @@ void Instancer::load(const GetResult& r) {
   });
 }
 
+namespace {
+// Registry traffic is rare next to requests: the children are looked up per event.
+void count_event(const std::string& prefix, const char* type) {
+  static auto& events = metrics::default_registry().counter(
+      "svckit_registry_watch_events_total", "Registry changes seen by watchers, by prefix and type (put, delete, malformed).",
+      {"prefix", "type"});
+  events.with({prefix, type}).inc();
+}
+void count_watch_error(const std::string& prefix) {
+  static auto& errors = metrics::default_registry().counter(
+      "svckit_registry_watch_errors_total", "Registry watches broken (etcd unreachable, compaction, cancel), by prefix.",
+      {"prefix"});
+  errors.with({prefix}).inc();
+}
+}  // namespace
+
 void Instancer::on_watch(const WatchUpdate& u) {
   if (!u.status.ok()) {
+    count_watch_error(prefix_);
     set_status(u.status);
     if (u.status.code() == StatusCode::Unavailable) return;  // the watch resumes by itself
     // The watch is over (history compacted, or etcd cancelled it): read the prefix again and diff.
@@ -106,10 +124,12 @@ void Instancer::on_watch(const WatchUpdate& u) {
   changes.reserve(u.events.size());
   for (const auto& e : u.events) {
     if (e.type == WatchEvent::Type::Delete) {
+      count_event(prefix_, "delete");
       changes.push_back({e.kv.key, std::nullopt});
       continue;
     }
     auto inst = parse_instance(e.kv.key, e.kv.value);
+    count_event(prefix_, inst.ok() ? "put" : "malformed");
     if (!inst.ok()) {  // garbage replaces whatever was there: that instance is no longer usable
       log_.warn("skipping malformed registry value", {{"key", e.kv.key}, {"error", inst.status().message()}});
       changes.push_back({e.kv.key, std::nullopt});

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client_impl.hpp"
+#include "svckit/metrics/registry.hpp"
 
 namespace svckit::sd::etcd {
 
@@ -108,6 +109,10 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
     st->is_registered = false;
     if (st->stopping) break;
     st->log.warn("lease lost; registering again", {{"key", st->key}, {"lease", lease->id}});
+    static auto& regrants = metrics::default_registry().counter(
+        "svckit_registry_lease_regrants_total", "Registrations that lost their lease (or key) and registered again, by key.",
+        {"key"});
+    regrants.with({st->key}).inc();
     st->lease = 0;
     if (!co_await st->pause(backoff.next())) break;
   }
