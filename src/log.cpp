@@ -1,5 +1,7 @@
 #include "svckit/log.hpp"
 
+#include "svckit/context.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -139,8 +141,22 @@ Level min_level() { return config().level.load(std::memory_order_relaxed); }
 
 Logger Logger::with(std::initializer_list<Field> fields) const {
   Logger out = *this;
-  // Rendered once, as JSON values: a JSON string literal is also a valid quoted logfmt value.
-  for (const auto& f : fields) out.bound_.emplace_back(std::string(f.key), render(f.value, Format::Json));
+  // Rendered once per format, so bound fields cost nothing per line and read like the others.
+  for (const auto& f : fields) out.bind(f.key, f.value);
+  return out;
+}
+
+void Logger::bind(std::string_view key, const Field::Value& value) {
+  bound_.push_back({std::string(key), render(value, Format::Json), render(value, Format::Logfmt)});
+}
+
+Logger Logger::for_request(const Context& ctx) const {
+  Logger out = *this;
+  out.bind("request_id", std::string_view(ctx.request_id()));
+  if (ctx.span().valid()) {
+    const std::string trace_id = trace::trace_id_hex(ctx.span());
+    out.bind("trace_id", std::string_view(trace_id));
+  }
   return out;
 }
 
@@ -160,9 +176,7 @@ void Logger::log(Level level, std::string_view msg, std::initializer_list<Field>
   }
   append_pair(line, "logger", render(std::string_view(name_), f), f);
   append_pair(line, "msg", render(msg, f), f);
-  for (const auto& [k, json_value] : bound_) {
-    append_pair(line, k, json_value, f);
-  }
+  for (const auto& b : bound_) append_pair(line, b.key, f == Format::Json ? b.json : b.logfmt, f);
   for (const auto& field : fields) append_pair(line, field.key, render(field.value, f), f);
   if (f == Format::Json) line += '}';
   line += '\n';

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "svckit/trace/zipkin.hpp"
+
 namespace svckit {
 
 void add_runner_flags(CLI::App& app, RunnerOptions& o) {
@@ -34,12 +36,21 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o) {
          "registration lease TTL in seconds (kept alive; expires if the process dies)")
       ->check(CLI::Range(1, 3600))
       ->default_str(std::to_string(o.register_ttl.count()));
+  app.add_option("--zipkin-url", o.zipkin_url, "export spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans")
+      ->check([](const std::string& url) { return trace::zipkin_url_error(url); });
+  app.add_option("--trace-sample-rate", o.trace_sample_rate, "share of new traces recorded (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
 }
 
 Runner::Runner(RunnerOptions opts) : opts_(std::move(opts)), io_(opts_.threads) {
   health_.add_check("listening", [this] { return listening_.load(); });
   log::configure(log::parse_level(opts_.log_level).value_or(log::Level::Info),
                  log::parse_format(opts_.log_format).value_or(log::Format::Logfmt));
+  if (!opts_.zipkin_url.empty()) {
+    zipkin_ = std::make_shared<trace::ZipkinExporter>(opts_.zipkin_url);
+    trace::set_exporter(zipkin_, {.service_name = opts_.service, .sample_rate = opts_.trace_sample_rate});
+  }
 }
 
 Runner::~Runner() {
@@ -113,6 +124,10 @@ int Runner::run() {
   if (rc == 0) std::this_thread::sleep_for(opts_.drain_delay);  // the configured grace for health pollers
   const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown_timeout;
   for (std::size_t i = 0; i < started; ++i) servers_[i]->shutdown(deadline);
+  if (zipkin_) {
+    trace::set_exporter(nullptr);
+    zipkin_->flush(std::chrono::seconds(2));
+  }
   log_.info("stopped");
 
   signals.cancel();

@@ -15,6 +15,7 @@
 
 int main(int argc, char** argv) {
   svckit::RunnerOptions opts;
+  opts.service = "stringsvc";
   CLI::App app{"stringsvc: uppercases and counts strings over HTTP/JSON and gRPC (an svckit example)"};
   svckit::add_runner_flags(app, opts);
   CLI11_PARSE(app, argc, argv);

@@ -1,4 +1,4 @@
-// svckit/context.hpp — what travels with one request: deadline, cancellation, metadata, request id.
+// svckit/context.hpp — what travels with one request: deadline, cancellation, metadata, request id, trace.
 //
 // Transports fill a Context from the wire (HTTP headers, gRPC metadata and deadline) and clients write it
 // back out, so deadlines and request ids cross process boundaries. A Context is a value: middleware that
@@ -15,6 +15,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "svckit/trace/span_context.hpp"
 
 namespace svckit {
 
@@ -46,6 +48,12 @@ class Context {
   void cancel() const { cancelled_->store(true, std::memory_order_relaxed); }
   bool cancelled() const { return cancelled_->load(std::memory_order_relaxed); }
 
+  // Trace ---------------------------------------------------------------------------------------------
+  /// The span this request runs in (set by the server transport from `traceparent`); client calls made
+  /// with this Context become its children. Not valid outside a traced request.
+  const trace::SpanContext& span() const { return span_; }
+  void set_span(const trace::SpanContext& s) { span_ = s; }
+
   // Request id and metadata ------------------------------------------------------------------------
   const std::string& request_id() const { return request_id_; }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
@@ -66,6 +74,7 @@ class Context {
   std::optional<Clock::time_point> deadline_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::string request_id_;
+  trace::SpanContext span_;
   Metadata metadata_;
 };
 

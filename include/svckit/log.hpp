@@ -18,6 +18,10 @@
 #include <variant>
 #include <vector>
 
+namespace svckit {
+class Context;
+}
+
 namespace svckit::log {
 
 enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
@@ -55,6 +59,9 @@ class Logger {
 
   /// A logger whose every line also carries these fields.
   Logger with(std::initializer_list<Field> fields) const;
+  /// A logger for one request: every line carries its request_id and trace_id, so the lines of one
+  /// request can be found across services (`log.for_request(ctx).info("bug changed", {{"id", id}})`).
+  Logger for_request(const Context& ctx) const;
 
   bool enabled(Level l) const { return l >= min_level(); }
   void log(Level level, std::string_view msg, std::initializer_list<Field> fields = {}) const;
@@ -65,7 +72,11 @@ class Logger {
 
  private:
   std::string name_;
-  std::vector<std::pair<std::string, std::string>> bound_;  // pre-rendered bound fields
+  struct Bound {
+    std::string key, json, logfmt;  // the value pre-rendered in both formats
+  };
+  void bind(std::string_view key, const Field::Value& value);
+  std::vector<Bound> bound_;
 };
 
 }  // namespace svckit::log

@@ -15,7 +15,8 @@
 // health NOT_SERVING); 2) the on_shutdown hooks, in reverse order of registration (deregistration from the
 // registry goes here, so callers stop picking us first); 3) after --drain-delay-ms (default 0: for load
 // balancers that poll health rather than watch the registry), every server stops accepting and drains its
-// in-flight requests until --shutdown-timeout; 4) the io threads stop.
+// in-flight requests until --shutdown-timeout; 4) spans still queued go to the collector (--zipkin-url);
+// 5) the io threads stop.
 // Thread-safety: configure (add, on_shutdown) before run(); shutdown() may be called from any thread.
 #pragma once
 
@@ -36,10 +37,14 @@
 namespace CLI {
 class App;
 }
+namespace svckit::trace {
+class Exporter;
+}
 
 namespace svckit {
 
 struct RunnerOptions {
+  std::string service = "svckit";  // the service's name in traces (Zipkin serviceName)
   std::string http_addr = "127.0.0.1:8080";
   std::string grpc_addr = "127.0.0.1:8081";
   std::string debug_addr = "127.0.0.1:8082";
@@ -52,6 +57,9 @@ struct RunnerOptions {
   std::string registry;   // e.g. etcd://127.0.0.1:2379,10.0.0.2:2379
   std::string advertise;  // host:port to register when listening on 0.0.0.0 (default: the listen address)
   std::chrono::seconds register_ttl{10};
+  // Tracing (svckit/trace): spans are always propagated; they are recorded only with a collector.
+  std::string zipkin_url;         // e.g. http://127.0.0.1:9411/api/v2/spans; empty: record no spans
+  double trace_sample_rate = 1.0;  // share of new traces recorded (callers' sampled flag is followed)
 };
 
 /// Adds the common flags every svckit service has to a CLI11 app.
@@ -84,6 +92,7 @@ class Runner {
  private:
   RunnerOptions opts_;
   log::Logger log_{"runner"};
+  std::shared_ptr<trace::Exporter> zipkin_;  // set with --zipkin-url
   IoPool io_;
   Health health_;
   std::atomic<bool> listening_{false};

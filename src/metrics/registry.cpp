@@ -212,8 +212,9 @@ std::string Registry::expose() const {
 }
 
 Registry& default_registry() {
-  static Registry r;
-  return r;
+  // Never destroyed: background threads (exporters, gRPC) may still count while the process exits.
+  static Registry* r = new Registry;
+  return *r;
 }
 
 }  // namespace svckit::metrics

@@ -18,6 +18,7 @@ namespace bg = bugtracker::bugs;
 
 int main(int argc, char** argv) {
   svckit::RunnerOptions opts;
+  opts.service = "bugs";
   opts.http_addr = "127.0.0.1:8200";
   opts.grpc_addr = "127.0.0.1:0";  // unused: bugs is HTTP only
   opts.debug_addr = "127.0.0.1:9200";

@@ -102,7 +102,8 @@ boost::asio::awaitable<svckit::Result<Bug>> BugsService::change(const svckit::Co
     }
   });
   if (!changed.ok()) co_return changed.status();
-  log_.info("bug changed", {{"bug_id", id}, {"status", changed->bug.status}, {"request_id", ctx.request_id()}});
+  if (log_.enabled(svckit::log::Level::Info))
+    log_.for_request(ctx).info("bug changed", {{"bug_id", id}, {"status", changed->bug.status}});
   // Best effort now; if no notificator takes it, the queued email is retried in the background.
   if (changed->notify) (void)co_await emails_->send(ctx, *changed->notify);
   co_return changed->bug;

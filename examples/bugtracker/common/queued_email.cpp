@@ -35,14 +35,15 @@ boost::asio::awaitable<bool> EmailSender::send(const svckit::Context& ctx, Queue
         std::lock_guard lock(sent_mu_);
         sent_.push_back(e.id);
       }
-      log_.info("email sent", {{"queue_id", e.id}, {"message_id", r->id()}, {"request_id", ctx.request_id()}});
+      if (log_.enabled(svckit::log::Level::Info))
+        log_.for_request(ctx).info("email sent", {{"queue_id", e.id}, {"message_id", r->id()}});
       co_return true;
     }
     co_await svckit::run_blocking(pool_, [&] { queue_->email_retry(e.id, e.attempts + 1, now_ms() + retry_backoff_ms(e.attempts)); });
   } catch (const std::exception& ex) {
-    log_.error("cannot update the email queue", {{"queue_id", e.id}, {"error", ex.what()}});
+    log_.for_request(ctx).error("cannot update the email queue", {{"queue_id", e.id}, {"error", ex.what()}});
   }
-  log_.warn("email not sent yet; queued for retry",
+  log_.for_request(ctx).warn("email not sent yet; queued for retry",
             {{"queue_id", e.id}, {"attempts", e.attempts + 1}, {"error", r.status().message()}});
   co_return false;
 }

@@ -18,6 +18,7 @@ namespace nt = bugtracker::notificator;
 
 int main(int argc, char** argv) {
   svckit::RunnerOptions opts;
+  opts.service = "notificator";
   opts.grpc_addr = "127.0.0.1:8300";  // notificator's own defaults (--http-addr is unused: gRPC only)
   opts.debug_addr = "127.0.0.1:9300";
   std::string store = "sqlite:notificator.db";

@@ -17,6 +17,7 @@ namespace us = bugtracker::users;
 
 int main(int argc, char** argv) {
   svckit::RunnerOptions opts;
+  opts.service = "users";
   opts.http_addr = "127.0.0.1:8100";
   opts.grpc_addr = "127.0.0.1:0";  // unused: users is HTTP only
   opts.debug_addr = "127.0.0.1:9100";

@@ -154,7 +154,7 @@ struct Codec {
   static std::string encode(const T& v) {
     boost::json::object o;
     to_json(o, v);
-    return serialize(o);
+    return svckit::json::serialize(o);
   }
 };
 

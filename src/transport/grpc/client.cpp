@@ -13,6 +13,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "runtime.hpp"
+#include "svckit/trace/span.hpp"
 #include "svckit/transport/grpc/status.hpp"
 
 namespace svckit::grpc {
@@ -65,6 +66,7 @@ struct UnaryCallBase : detail::Tag {
   ::grpc::ByteBuffer reply;
   ::grpc::Status status;
   std::unique_ptr<::grpc::GenericClientAsyncResponseReader> reader;
+  bool want_peer = false;  // a recording span wants the peer's address
 };
 
 // Completes on the gRPC queue thread and resumes the caller on the caller's own executor.
@@ -81,9 +83,9 @@ struct UnaryCall final : UnaryCallBase {
     // The work guard travels with the completion and is released on the caller's thread: released here,
     // it could outlive an io_context the caller destroys as soon as the handler has run.
     const std::int64_t pushback = status.ok() ? -1 : pushback_ms(context);
-    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work), pushback]() mutable {
-      std::move(h)(std::move(st), std::move(r), pushback);
-    });
+    std::string peer = want_peer ? context.peer() : std::string();
+    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work), pushback,
+                    p = std::move(peer)]() mutable { std::move(h)(std::move(st), std::move(r), pushback, std::move(p)); });
   }
 };
 
@@ -102,12 +104,19 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
                                                        const std::string& full_method, const Context& ctx,
                                                        ::grpc::ByteBuffer request, ClientOptions opts) {
   if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before calling " + full_method);
-  auto [status, reply, pushback] = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                                 void(::grpc::Status, ::grpc::ByteBuffer, std::int64_t)>(
+  // A CLIENT span per call, child of the caller's span; its id travels in traceparent.
+  auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
+  auto [status, reply, pushback, peer] =
+      co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                    void(::grpc::Status, ::grpc::ByteBuffer, std::int64_t, std::string)>(
       [&](auto handler) {
         auto call = std::make_unique<UnaryCall<decltype(handler)>>(std::move(handler));
+        call->want_peer = span.recording();
         call->context.set_deadline(to_system(ctx.deadline().value_or(Context::Clock::now() + opts.timeout)));
         if (!ctx.request_id().empty()) call->context.AddMetadata("x-request-id", ctx.request_id());
+        call->context.AddMetadata(std::string(trace::kTraceparentHeader), trace::format_traceparent(span.context()));
+        if (auto state = ctx.metadata(trace::kTracestateHeader); !state.empty())
+          call->context.AddMetadata(std::string(trace::kTracestateHeader), std::string(state));
         for (const auto& [k, v] : opts.metadata) call->context.AddMetadata(k, v);
         ::grpc::GenericStub stub(channel);
         auto* cq = ClientQueue::instance().cq();
@@ -117,10 +126,20 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
         raw->reader->Finish(&raw->reply, &raw->status, raw);
       },
       asio::use_awaitable);
-  if (!status.ok()) {
-    Status s = from_grpc(status);
-    if (pushback >= 0) s.with_retry_after(std::chrono::milliseconds(pushback));
-    co_return s;
+  Status result = status.ok() ? Status() : from_grpc(status);
+  if (span.recording()) {
+    // gRPC spells the peer "ipv4:127.0.0.1:50051" or "ipv6:[::1]:50051".
+    std::string_view p = peer;
+    if (auto colon = p.find(':'); colon != std::string_view::npos && (p.starts_with("ipv4") || p.starts_with("ipv6")))
+      p.remove_prefix(colon + 1);
+    span.set_remote(p);
+    span.tag("rpc.system", "grpc");
+    span.tag("grpc.status_code", std::to_string(static_cast<int>(status.error_code())));
+    span.end(result);
+  }
+  if (!result.ok()) {
+    if (pushback >= 0) result.with_retry_after(std::chrono::milliseconds(pushback));
+    co_return result;
   }
   co_return std::move(reply);
 }

@@ -27,6 +27,7 @@
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "svckit/trace/span.hpp"
 #include "svckit/transport/grpc/status.hpp"
 
 namespace svckit::grpc {
@@ -68,6 +69,7 @@ class RawService final : public ::grpc::Service {
 struct Method {
   std::unique_ptr<std::string> name;  // gRPC keeps a pointer to the characters
   RawHandler handler;                  // empty for the health Watch stream
+  bool traced = true;                  // a SERVER span per call (not for health checks: pollers would flood traces)
 };
 
 namespace {
@@ -122,6 +124,7 @@ std::optional<Context::Clock::time_point> to_steady(std::chrono::system_clock::t
 // only on the handler's io thread once the handler has started.
 struct HandlerState {
   Context ctx;
+  trace::Span span;
   asio::cancellation_signal cancel;
   bool finished = false;
 };
@@ -192,14 +195,27 @@ class Call final : public detail::Tag {
     handler_ = std::make_shared<HandlerState>();
     Context& c = handler_->ctx;
     if (auto d = to_steady(ctx_.deadline())) c.set_deadline(*d);
+    std::string_view traceparent;
     for (const auto& [k, v] : ctx_.client_metadata()) {
       std::string_view key(k.data(), k.size());
       // gRPC's own headers (grpc-*, user-agent) describe the transport, not the request.
       if (key.starts_with("grpc-") || key == "user-agent") continue;
       if (key == "x-request-id") c.set_request_id(std::string(v.data(), v.size()));
+      if (key == trace::kTraceparentHeader) traceparent = std::string_view(v.data(), v.size());  // lives with ctx_
       c.add_metadata(std::string(key), std::string(v.data(), v.size()));
     }
     if (c.request_id().empty()) c.set_request_id(new_request_id());
+    const Method& m = st_->methods[static_cast<std::size_t>(method_)];
+    if (m.traced) {
+      handler_->span = trace::Span::server(std::string_view(*m.name).substr(1), traceparent);  // "pkg.Svc/Method"
+      c.set_span(handler_->span.context());
+      if (handler_->span.recording()) {
+        handler_->span.tag("rpc.system", "grpc");
+        std::string peer = ctx_.peer();  // "ipv4:127.0.0.1:54321"
+        if (auto colon = peer.find(':'); colon != std::string::npos) peer.erase(0, colon + 1);
+        handler_->span.set_remote(peer);
+      }
+    }
     // The completion handler keeps the state (and so the cancellation signal the coroutine's slot points
     // at) alive until the spawned coroutine has fully unwound.
     asio::co_spawn(executor(), run(handler_),
@@ -212,8 +228,17 @@ class Call final : public detail::Tag {
     try {
       reply = co_await m.handler(h->ctx, request_);
     } catch (const std::exception& e) {
-      st_->log.error("handler threw", {{"method", *m.name}, {"error", e.what()}});
+      char trace_id[32];
+      trace::write_trace_id_hex(h->ctx.span(), trace_id);
+      st_->log.error("handler threw", {{"method", *m.name},
+                                       {"error", e.what()},
+                                       {"request_id", h->ctx.request_id()},
+                                       {"trace_id", std::string_view(trace_id, 32)}});
       reply.status = internal_error("internal error");
+    }
+    if (h->span.recording()) {
+      h->span.tag("grpc.status_code", std::to_string(static_cast<int>(to_grpc(reply.status).error_code())));
+      h->span.end(reply.status);
     }
     h->finished = true;
     finish(reply);
@@ -431,6 +456,7 @@ void Server::start() {
     if (status == detail::health_wire::kServiceUnknown) co_return RawReply{not_found("unknown service: " + *name), {}};
     co_return RawReply{Status(), detail::health_wire::response(status)};
   });
+  st.methods.back().traced = false;
   st.watch_method = st.service.add(kHealthWatch, ::grpc::internal::RpcMethod::SERVER_STREAMING);
   st.methods.push_back(Method{std::make_unique<std::string>(kHealthWatch), nullptr});
 

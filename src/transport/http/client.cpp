@@ -11,6 +11,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "svckit/trace/span.hpp"
+
 namespace svckit::http {
 
 namespace asio = boost::asio;
@@ -68,6 +70,25 @@ bool stale_connection_error(const boost::system::error_code& ec) {
 }  // namespace
 
 asio::awaitable<Result<Response>> Client::send(const Context& ctx, Request req) {
+  // A CLIENT span per call, child of the caller's span; its id travels in traceparent.
+  auto span = trace::Span::client(req.method_string(), ctx.span());
+  req.set(trace::kTraceparentHeader, trace::format_traceparent(span.context()));
+  if (auto state = ctx.metadata(trace::kTracestateHeader); !state.empty()) req.set(trace::kTracestateHeader, state);
+  if (!span.recording()) co_return co_await exchange(ctx, std::move(req));
+  span.set_remote(address());
+  span.tag("http.method", req.method_string());
+  span.tag("http.path", req.target());
+  auto r = co_await exchange(ctx, std::move(req));
+  if (r.ok()) {
+    span.tag("http.status_code", std::to_string(r->result_int()));
+    span.end(status_of(*r));
+  } else {
+    span.end(r.status());
+  }
+  co_return r;
+}
+
+asio::awaitable<Result<Response>> Client::exchange(const Context& ctx, Request req) {
   auto ex = co_await asio::this_coro::executor;
   const auto deadline = ctx.deadline().value_or(Context::Clock::now() + opts_.timeout);
   req.set(beast_http::field::host, host_);

@@ -36,7 +36,7 @@ bool same_shape(const std::vector<std::string>& a, const std::vector<std::string
 Router& Router::add(Verb method, std::string_view pattern, Handler handler) {
   if (pattern.empty() || pattern.front() != '/')
     throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
-  Route r{method, {}, std::move(handler)};
+  Route r{method, {}, std::move(handler), std::string(beast_http::to_string(method)) + " " + std::string(pattern)};
   bool has_params = false;
   for (auto seg : split_path(pattern)) {
     if (seg.find_first_of("{}") != std::string_view::npos && !is_param(seg))
@@ -78,6 +78,7 @@ Router::Match Router::match(Verb method, std::string_view path,
     for (auto idx : it->second) {
       if (routes_[idx].method == method) {
         m.handler = &routes_[idx].handler;
+        m.route = &routes_[idx].name;
         m.status = 200;
         return m;
       }
@@ -103,6 +104,7 @@ Router::Match Router::match(Verb method, std::string_view path,
       if (is_param(r.segments[i]))
         params.emplace_back(r.segments[i].substr(1, r.segments[i].size() - 2), std::string(segs[i]));
     m.handler = &r.handler;
+    m.route = &r.name;
     m.status = 200;
     m.allow.clear();
     return m;

@@ -23,6 +23,7 @@
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "svckit/trace/span.hpp"
 
 namespace svckit::http {
 
@@ -116,9 +117,11 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     }
   }
 
-  // Turns headers into the Context (request id, deadline, metadata) and dispatches to the route.
+  // Turns headers into the Context (request id, deadline, trace, metadata) and dispatches to the route,
+  // inside a SERVER span named after the route.
   asio::awaitable<Response> dispatch(Request& req) {
     std::string key;
+    std::string_view traceparent;
     for (const auto& f : req.msg) {
       lower_into(key, std::string_view(f.name_string().data(), f.name_string().size()));
       std::string_view value(f.value().data(), f.value().size());
@@ -129,12 +132,29 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         auto [p, err] = std::from_chars(value.data(), value.data() + value.size(), ms);
         if (err == std::errc() && p == value.data() + value.size() && ms >= 0)
           req.ctx.set_timeout(std::chrono::milliseconds(ms));
+      } else if (key == trace::kTraceparentHeader) {
+        traceparent = value;  // points into req.msg, which outlives this call
       }
       if (!is_framing_header(key)) req.ctx.add_metadata(key, std::string(value));
     }
     if (req.ctx.request_id().empty()) req.ctx.set_request_id(new_request_id());
 
     auto m = router.match(req.msg.method(), req.path(), req.params);
+    auto span = trace::Span::server(m.route ? std::string_view(*m.route) : std::string_view(req.msg.method_string()),
+                                    traceparent);
+    req.ctx.set_span(span.context());
+    Response res = co_await route(req, m);
+    if (span.recording()) {
+      span.tag("http.method", req.msg.method_string());
+      span.tag("http.path", req.path());
+      span.tag("http.status_code", std::to_string(res.result_int()));
+      auto code = status_code_from_http(static_cast<int>(res.result_int()));
+      span.end(code == StatusCode::Ok ? Status() : Status(code, "HTTP " + std::to_string(res.result_int())));
+    }
+    co_return res;
+  }
+
+  asio::awaitable<Response> route(Request& req, const Router::Match& m) {
     if (!m.handler) {
       std::string what = std::string(req.msg.method_string()) + " " + std::string(req.path());
       if (m.status == 405) {
@@ -148,7 +168,12 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     try {
       co_return co_await (*m.handler)(req);
     } catch (const std::exception& e) {
-      log.error("handler threw", {{"path", req.path()}, {"error", e.what()}, {"request_id", req.ctx.request_id()}});
+      char trace_id[32];
+      trace::write_trace_id_hex(req.ctx.span(), trace_id);
+      log.error("handler threw", {{"path", req.path()},
+                                  {"error", e.what()},
+                                  {"request_id", req.ctx.request_id()},
+                                  {"trace_id", std::string_view(trace_id, 32)}});
     }
     co_return error_response(internal_error("internal error"));
   }

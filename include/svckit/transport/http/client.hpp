@@ -5,7 +5,8 @@
 //
 // One Client talks to one host:port and keeps idle connections for reuse (never a new connection per
 // request once warm). The Context's deadline bounds connect + write + read and is sent on as x-timeout-ms;
-// its request id is sent as x-request-id. Failures map onto Status: refused/reset → UNAVAILABLE, deadline →
+// its request id is sent as x-request-id; each call is a CLIENT span (svckit/trace/span.hpp) whose id is
+// sent as traceparent. Failures map onto Status: refused/reset → UNAVAILABLE, deadline →
 // DEADLINE_EXCEEDED. A request that fails on a reused connection the server had closed is retried once on a
 // fresh one.
 // Thread-safety: a Client may be shared by coroutines on any threads; connections are preferably reused on
@@ -59,6 +60,8 @@ class Client {
   struct Pool;  // client.cpp
 
  private:
+  // One request/response on a pooled connection (send() wraps it in a span).
+  boost::asio::awaitable<Result<Response>> exchange(const Context& ctx, Request req);
   std::string host_;
   std::uint16_t port_;
   ClientOptions opts_;

@@ -30,6 +30,7 @@ class Router {
     const Handler* handler = nullptr;  // null: see status
     unsigned status = 200;             // 404 or 405 when handler is null
     std::string allow;                 // for 405: the methods the path accepts
+    const std::string* route = nullptr;  // the matched route, "POST /users/{id}" (span and metric names)
   };
   /// Finds the handler for method and path, filling params.
   Match match(Verb method, std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const;
@@ -39,6 +40,7 @@ class Router {
     Verb method;
     std::vector<std::string> segments;  // "{x}" marks a parameter
     Handler handler;
+    std::string name;  // "POST /users/{id}"
   };
   // Literal paths are found by hash; patterns with parameters are tried in order.
   std::unordered_map<std::string, std::vector<std::size_t>> literal_;

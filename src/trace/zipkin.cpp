@@ -1,0 +1,290 @@
+#include "svckit/trace/zipkin.hpp"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "svckit/address.hpp"
+#include "svckit/log.hpp"
+#include "svckit/metrics/registry.hpp"
+#include "svckit/transport/http/client.hpp"
+
+namespace svckit::trace {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void append_escaped(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+// Zipkin's remoteEndpoint: ipv4 or ipv6 plus port; a host name is given as the peer's serviceName.
+void append_endpoint(std::string& out, std::string_view address) {
+  std::pair<std::string, std::uint16_t> hp;
+  try {
+    hp = split_host_port(address);
+  } catch (const std::invalid_argument&) {
+    out += "{}";
+    return;
+  }
+  const auto& host = hp.first;
+  const bool v6 = host.find(':') != std::string::npos;
+  const bool v4 = !v6 && host.find_first_not_of("0123456789.") == std::string::npos;
+  out += '{';
+  out += v6 ? "\"ipv6\":" : v4 ? "\"ipv4\":" : "\"serviceName\":";
+  append_escaped(out, host);
+  out += ",\"port\":" + std::to_string(hp.second) + "}";
+}
+
+struct Url {
+  std::string host;
+  std::uint16_t port = 9411;
+  std::string path = "/api/v2/spans";
+};
+
+Url parse_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme))
+    throw std::invalid_argument("zipkin url must start with http:// (got \"" + std::string(url) + "\")");
+  auto rest = url.substr(kScheme.size());
+  Url u;
+  auto slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    u.path = std::string(rest.substr(slash));
+    rest = rest.substr(0, slash);
+  }
+  if (rest.empty()) throw std::invalid_argument("zipkin url has no host: \"" + std::string(url) + "\"");
+  const bool has_port = rest.back() != ']' && rest.find(':') != std::string_view::npos &&
+                        (rest.front() == '[' || rest.find(':') == rest.rfind(':'));
+  if (has_port) {
+    auto [h, p] = split_host_port(rest);
+    u.host = h;
+    u.port = p;
+  } else {
+    u.host = std::string(rest.front() == '[' ? rest.substr(1, rest.size() - 2) : rest);
+  }
+  return u;
+}
+
+}  // namespace
+
+std::string zipkin_url_error(std::string_view url) {
+  try {
+    parse_url(url);
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+}
+
+std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view service) {
+  std::string out;
+  out.reserve(spans.size() * 320);
+  out += '[';
+  char id[32];
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const auto& s = spans[i];
+    if (i) out += ',';
+    out += "{\"traceId\":\"";
+    write_trace_id_hex(s.context, id);
+    out.append(id, 32);
+    out += "\",\"id\":\"";
+    write_span_id_hex(s.context.span_id, id);
+    out.append(id, 16);
+    out += '"';
+    if (s.parent_id != 0) {
+      out += ",\"parentId\":\"";
+      write_span_id_hex(s.parent_id, id);
+      out.append(id, 16);
+      out += '"';
+    }
+    out += s.kind == SpanKind::Server ? ",\"kind\":\"SERVER\",\"name\":" : ",\"kind\":\"CLIENT\",\"name\":";
+    append_escaped(out, s.name);
+    out += ",\"timestamp\":" + std::to_string(s.start_us) + ",\"duration\":" + std::to_string(s.duration_us);
+    out += ",\"localEndpoint\":{\"serviceName\":";
+    append_escaped(out, service);
+    out += '}';
+    if (!s.remote.empty()) {
+      out += ",\"remoteEndpoint\":";
+      append_endpoint(out, s.remote);
+    }
+    if (!s.tags.empty()) {
+      out += ",\"tags\":{";
+      for (std::size_t t = 0; t < s.tags.size(); ++t) {
+        if (t) out += ',';
+        append_escaped(out, s.tags[t].first);
+        out += ':';
+        append_escaped(out, s.tags[t].second);
+      }
+      out += '}';
+    }
+    out += '}';
+  }
+  out += ']';
+  return out;
+}
+
+struct ZipkinExporter::Impl {
+  Url url;
+  ZipkinOptions opts;
+  log::Logger log{"zipkin"};
+
+  std::mutex mu;
+  std::condition_variable wake;     // the sender: a batch is full, a flush was asked for, or stop
+  std::condition_variable drained;  // flush(): the queue is empty and nothing is being sent
+  std::vector<SpanData> queue;
+  bool sending = false;
+  bool stop = false;
+  bool flush_asked = false;
+  bool collector_failing = false;  // log once per outage, not once per batch
+
+  std::atomic<std::uint64_t> exported_total{0};
+  std::atomic<std::uint64_t> dropped_total{0};
+  metrics::Counter& exported_metric = metrics::default_registry()
+                                          .counter("svckit_trace_spans_exported_total", "Spans a Zipkin collector accepted.")
+                                          .with({});
+  metrics::Family<metrics::Counter>& dropped_metric = metrics::default_registry().counter(
+      "svckit_trace_spans_dropped_total", "Spans dropped before export: queue full or collector unreachable.", {"reason"});
+  metrics::Counter& dropped_full = dropped_metric.with({"queue_full"});
+  metrics::Counter& dropped_failed = dropped_metric.with({"export_failed"});
+
+  std::thread thread;
+
+  void run() {
+    pthread_setname_np(pthread_self(), "zipkin");
+    asio::io_context io;
+    http::Client client(url.host, url.port, {.timeout = opts.timeout, .max_idle = 1});
+    std::unique_lock lock(mu);
+    for (;;) {
+      wake.wait_for(lock, opts.flush_interval, [&] { return stop || flush_asked || queue.size() >= opts.max_batch; });
+      if (queue.empty() || (stop && collector_failing)) {
+        // Stopping while the collector is down: do not hold up shutdown by a timeout per batch.
+        if (!queue.empty()) {
+          dropped_total.fetch_add(queue.size());
+          dropped_failed.inc(static_cast<double>(queue.size()));
+          queue.clear();
+        }
+        flush_asked = false;
+        drained.notify_all();
+        if (stop) return;
+        continue;
+      }
+      std::vector<SpanData> batch;
+      if (queue.size() <= opts.max_batch) {
+        batch.swap(queue);
+      } else {
+        batch.assign(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.begin() + opts.max_batch));
+        queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(opts.max_batch));
+      }
+      sending = true;
+      lock.unlock();
+      post(io, client, batch);
+      lock.lock();
+      sending = false;
+    }
+  }
+
+  // Sends one batch; blocks this (the exporter's own) thread until it is accepted, refused or timed out.
+  void post(asio::io_context& io, http::Client& client, const std::vector<SpanData>& batch) {
+    std::string body = to_zipkin_json(batch, tracer_options().service_name);
+    Status result;
+    // An unsampled parent: the exporter's own HTTP call must not produce spans to export.
+    Context ctx;
+    ctx.set_span(new_trace(false));
+    ctx.set_timeout(opts.timeout);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto res = co_await client.request(ctx, http::Verb::post, url.path, std::move(body));
+          result = res.ok() ? http::status_of(*res) : res.status();
+        },
+        asio::detached);
+    io.run();
+    io.restart();
+    if (result.ok()) {
+      exported_total.fetch_add(batch.size());
+      exported_metric.inc(static_cast<double>(batch.size()));
+      if (collector_failing) log.info("zipkin collector reachable again", {{"url", url.host}});
+      collector_failing = false;
+      return;
+    }
+    dropped_total.fetch_add(batch.size());
+    dropped_failed.inc(static_cast<double>(batch.size()));
+    if (!collector_failing)
+      log.warn("cannot export spans; dropping them until the collector answers",
+               {{"collector", url.host + ":" + std::to_string(url.port)}, {"error", result.message()},
+                {"spans", static_cast<std::int64_t>(batch.size())}});
+    collector_failing = true;
+  }
+};
+
+ZipkinExporter::ZipkinExporter(std::string_view url, ZipkinOptions opts) : impl_(std::make_shared<Impl>()) {
+  impl_->url = parse_url(url);
+  impl_->opts = opts;
+  impl_->queue.reserve(opts.max_batch);
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+ZipkinExporter::~ZipkinExporter() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->wake.notify_one();
+  impl_->thread.join();
+}
+
+void ZipkinExporter::export_span(SpanData&& span) {
+  std::unique_lock lock(impl_->mu);
+  if (impl_->queue.size() >= impl_->opts.max_queue || impl_->stop) {
+    lock.unlock();
+    impl_->dropped_total.fetch_add(1, std::memory_order_relaxed);
+    impl_->dropped_full.inc();
+    return;
+  }
+  impl_->queue.push_back(std::move(span));
+  const bool full = impl_->queue.size() == impl_->opts.max_batch;
+  lock.unlock();
+  if (full) impl_->wake.notify_one();
+}
+
+void ZipkinExporter::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mu);
+  impl_->flush_asked = true;
+  impl_->wake.notify_one();
+  impl_->drained.wait_for(lock, timeout, [&] { return impl_->queue.empty() && !impl_->sending; });
+}
+
+std::uint64_t ZipkinExporter::exported() const { return impl_->exported_total.load(); }
+std::uint64_t ZipkinExporter::dropped() const { return impl_->dropped_total.load(); }
+
+}  // namespace svckit::trace
