@@ -41,9 +41,11 @@ class TrackerTest : public ::testing::Test {
   }
 
   /// A notificator registered in etcd (outbox in DIR/NAME.db).
-  Service& start_notificator(const std::string& name) {
-    return start(name, {NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store",
-                        "sqlite:" + dir_ + "/" + name + ".db"});
+  Service& start_notificator(const std::string& name, const std::vector<std::string>& extra_flags = {}) {
+    std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store",
+                                  "sqlite:" + dir_ + "/" + name + ".db"};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    return start(name, argv);
   }
   /// users or bugs (binary USERS_BIN / BUGS_BIN) registered in etcd; store defaults to sqlite:DIR/NAME.db
   /// (two instances given the same sqlite path share one database).
@@ -72,6 +74,8 @@ class TrackerTest : public ::testing::Test {
     await_started(name, s, from);
   }
   Service& service(const std::string& name) { return services_.at(name); }
+  /// Everything the service has logged so far.
+  std::string log_of(const std::string& name) { return log_since(services_.at(name).log_path, 0); }
 
   /// GET /metrics on the service's debug listener.
   std::string metrics(const std::string& name) { return http_call(services_.at(name).debug, "GET", "/metrics").body; }

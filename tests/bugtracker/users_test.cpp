@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "support/zipkin_collector.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "tracker.hpp"
 
@@ -29,6 +30,34 @@ TEST_F(UsersTest, CreateSendsAWelcomeThroughADiscoveredNotificator) {
   auto got = call("users", "GET", "/users/1");
   EXPECT_EQ(got.status, 200);
   EXPECT_NE(got.body.find("ann@example.com"), std::string::npos);
+}
+
+TEST_F(UsersTest, OneTraceSpansUsersAndNotificatorWithCorrectParents) {
+  svckit::test::ZipkinCollector collector;
+  start_notificator("n1", {"--zipkin-url", collector.url()});
+  start_api("users", USERS_BIN, "", {"--zipkin-url", collector.url()});
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto r = svckit::test::http_call(service("users").http, "POST", "/create", R"({"email":"ann@example.com"})",
+                                   "traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01\r\n");
+  ASSERT_EQ(r.status, 201) << r.body;
+  // Each service sends its spans within half a second (the exporter's flush interval).
+  ASSERT_TRUE(wait_until([&] { return collector.trace(trace_id).size() >= 3; }, 10s))
+      << collector.trace(trace_id).size() << " spans";
+  auto spans = collector.trace(trace_id);
+  auto users = svckit::test::find_span(spans, "SERVER", "POST /create");
+  auto call = svckit::test::find_span(spans, "CLIENT", "pb.Notificator/SendEmail");
+  auto notificator = svckit::test::find_span(spans, "SERVER", "pb.Notificator/SendEmail");
+  ASSERT_TRUE(users && call && notificator) << boost::json::serialize(boost::json::value_from(spans));
+  using svckit::test::str;
+  EXPECT_EQ(str(*users, "parentId"), "00f067aa0ba902b7");  // the caller's span, from the traceparent we sent
+  EXPECT_EQ(str(*call, "parentId"), str(*users, "id"));
+  EXPECT_EQ(str(*notificator, "parentId"), str(*call, "id"));
+  EXPECT_EQ(users->at("localEndpoint").at("serviceName"), "users");
+  EXPECT_EQ(call->at("localEndpoint").at("serviceName"), "users");
+  EXPECT_EQ(notificator->at("localEndpoint").at("serviceName"), "notificator");
+  EXPECT_EQ(call->at("remoteEndpoint").at("port").as_int64(), service("n1").grpc);
+  // The request's log lines in users carry the trace id too.
+  EXPECT_NE(log_of("users").find("trace_id=" + trace_id), std::string::npos) << log_of("users");
 }
 
 TEST_F(UsersTest, BadInputGetsClearErrors) {

@@ -34,6 +34,24 @@ TEST(Runner, FlagsHaveDefaultsAndHelp) {
   EXPECT_THROW(bad.parse(3, const_cast<char**>(argv2)), CLI::ValidationError);
 }
 
+TEST(Runner, TracingFlagsAreValidated) {
+  for (auto [flag, value] : {std::pair{"--zipkin-url", "https://zipkin:9411"}, std::pair{"--zipkin-url", "zipkin:9411"},
+                             std::pair{"--trace-sample-rate", "1.5"}, std::pair{"--trace-sample-rate", "-0.1"}}) {
+    CLI::App app{"t"};
+    RunnerOptions o;
+    add_runner_flags(app, o);
+    const char* argv[] = {"t", flag, value};
+    EXPECT_THROW(app.parse(3, const_cast<char**>(argv)), CLI::ValidationError) << flag << " " << value;
+  }
+  CLI::App app{"t"};
+  RunnerOptions o;
+  add_runner_flags(app, o);
+  const char* argv[] = {"t", "--zipkin-url", "http://127.0.0.1:9411/api/v2/spans", "--trace-sample-rate", "0.25"};
+  app.parse(5, const_cast<char**>(argv));
+  EXPECT_EQ(o.zipkin_url, "http://127.0.0.1:9411/api/v2/spans");
+  EXPECT_EQ(o.trace_sample_rate, 0.25);
+}
+
 TEST(Runner, ShutdownRunsHooksFirstThenDrains) {
   RunnerOptions opts;
   opts.threads = 2;
