@@ -50,10 +50,10 @@ int main(int argc, char** argv) {
       auto lb = svckit::sd::make_balancer(balancer);
       upper = svckit::sd::Endpointer<stringsvc::UppercaseRequest, stringsvc::UppercaseReply>::create(
           instancer, [](const svckit::sd::Instance& i) { return svckit::Result(stringsvc::make_grpc_client(i.address).uppercase); },
-          lb, io.get_executor());
+          lb, io.get_executor(), {.service = "stringsvc"});
       count = svckit::sd::Endpointer<stringsvc::CountRequest, stringsvc::CountReply>::create(
           instancer, [](const svckit::sd::Instance& i) { return svckit::Result(stringsvc::make_grpc_client(i.address).count); },
-          lb, io.get_executor());
+          lb, io.get_executor(), {.service = "stringsvc"});
     } catch (const std::invalid_argument& ex) {
       std::cerr << "error: " << ex.what() << "\n";
       return 2;

@@ -12,15 +12,46 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "svckit/address.hpp"
+#include "svckit/metrics/registry.hpp"
 
 namespace svckit::sd {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
+namespace {
+
+// The client-side metrics every Endpointer shares (label service= tells them apart).
+struct ClientMetrics {
+  metrics::Family<metrics::Counter>& calls = metrics::default_registry().counter(
+      "svckit_client_requests_total", "Calls made to each instance, by outcome.", {"service", "instance", "code"});
+  metrics::Family<metrics::Counter>& retries =
+      metrics::default_registry().counter("svckit_client_retries_total", "Retries made after a failed attempt.", {"service"});
+  metrics::Family<metrics::Counter>& ejections = metrics::default_registry().counter(
+      "svckit_balancer_ejections_total",
+      "Instances taken out of balancing: unreachable (a failed connection) or breaker (circuit breaker opened).",
+      {"service", "reason"});
+};
+
+ClientMetrics& client_metrics() {
+  static ClientMetrics m;
+  return m;
+}
+
+std::string service_label(const std::string& service) { return service.empty() ? "unnamed" : service; }
+
+}  // namespace
+
 EndpointerBase::EndpointerBase(std::shared_ptr<Instancer> instancer, std::shared_ptr<Balancer> balancer,
                                asio::any_io_executor ex, EndpointerOptions opts)
-    : instancer_(std::move(instancer)), balancer_(std::move(balancer)), strand_(asio::make_strand(ex)), opts_(opts) {}
+    : instancer_(std::move(instancer)),
+      balancer_(std::move(balancer)),
+      retries_(client_metrics().retries.with({service_label(opts.service)})),
+      unreachable_ejections_(client_metrics().ejections.with({service_label(opts.service), "unreachable"})),
+      strand_(asio::make_strand(ex)),
+      opts_(std::move(opts)) {}
+
+void EndpointerBase::count_retry() { retries_.inc(); }
 
 EndpointerBase::~EndpointerBase() = default;
 
@@ -55,6 +86,11 @@ void EndpointerBase::on_update(const InstanceUpdate& u) {
       changed = true;
       continue;
     }
+    auto& m = client_metrics();
+    const std::string service = service_label(opts_.service);
+    (*target)->breaker().configure(opts_.breaker);
+    (*target)->set_counters({service, &m.calls, &m.calls.with({service, inst.address, "OK"}),
+                             &m.ejections.with({service, "breaker"})});
     by_key_[inst.key] = std::move(*target);  // a changed value gets a fresh endpoint
     changed = true;
   }
@@ -114,6 +150,7 @@ asio::awaitable<bool> can_connect(std::string address, std::chrono::milliseconds
 
 void EndpointerBase::report_failure(Target& t) {
   if (!t.mark_down()) return;  // already out and being probed
+  unreachable_ejections_.inc();
   std::shared_ptr<Target> target;
   for (const auto& candidate : targets()->targets)
     if (candidate.get() == &t) target = candidate;

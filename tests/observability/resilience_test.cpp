@@ -1,5 +1,6 @@
-// Overload behaviour: the token-bucket rate limiter (429 / RESOURCE_EXHAUSTED with a retry hint) and
-// admission control (503 / UNAVAILABLE beyond max_in_flight), over real HTTP and gRPC servers on loopback.
+// Overload behaviour: the token-bucket rate limiter (429 / RESOURCE_EXHAUSTED with a retry hint),
+// admission control (503 / UNAVAILABLE beyond max_in_flight) and the client-side adaptive circuit breaker,
+// over real HTTP and gRPC servers on loopback.
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -16,7 +17,12 @@
 #include "support/run.hpp"
 #include "svckit/codec/proto_json.hpp"
 #include "svckit/middleware.hpp"
+#include "svckit/metrics/registry.hpp"
 #include "svckit/middleware/rate_limit.hpp"
+#include "svckit/sd/breaker.hpp"
+#include "svckit/sd/endpointer.hpp"
+#include "svckit/sd/retry.hpp"
+#include "svckit/sd/static_instancer.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/client.hpp"
@@ -217,6 +223,124 @@ TEST_F(Overload, GrpcServerShedsBeyondMaxInFlightWithUnavailable) {
   t.join();
   EXPECT_TRUE(first_ok);
   EXPECT_TRUE(call_grpc().ok());
+}
+
+using svckit::sd::AdaptiveBreaker;
+using State = AdaptiveBreaker::State;
+
+TEST(AdaptiveBreaker, StateTransitionsUnderAScriptedLoad) {
+  AdaptiveBreaker b({.k = 2, .window = 10s, .open_at = 0.9, .open_for = 1s});
+  auto t = AdaptiveBreaker::Clock::time_point{} + 1000s;
+  // Healthy: 100 accepted calls.
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(b.record(true, t));
+  EXPECT_EQ(b.state(t), State::Closed);
+  EXPECT_EQ(b.reject_probability(), 0);
+  // Half the calls failing is within K = 2 (plus the protection of 5): nothing is refused yet.
+  for (int i = 0; i < 100; ++i) b.record(false, t);
+  EXPECT_EQ(b.state(t), State::Closed);
+  // More failures: requests exceed 2 × accepts, and refusal starts, proportionally.
+  for (int i = 0; i < 100; ++i) b.record(false, t);
+  EXPECT_EQ(b.state(t), State::Throttling);
+  EXPECT_NEAR(b.reject_probability(), 95.0 / 301, 1e-9);  // (300 − 2·100 − 5) / (300 + 1)
+  // Failing on: the probability reaches open_at, and the breaker opens exactly once.
+  int opened = 0;
+  for (int i = 0; i < 2000; ++i) opened += b.record(false, t) ? 1 : 0;
+  EXPECT_EQ(opened, 1);
+  EXPECT_EQ(b.state(t), State::Open);
+  EXPECT_TRUE(b.open(t + 999ms));
+  // After open_for it is back in balancing, still throttled by the failures in its window...
+  EXPECT_EQ(b.state(t + 1001ms), State::Throttling);
+  int refused = 0;
+  for (int i = 0; i < 1000; ++i) refused += b.allow(t + 1001ms) ? 0 : 1;
+  EXPECT_GT(refused, 850);
+  // ...until the window has passed: then successes close it.
+  const auto later = t + 11s;
+  b.record(true, later);
+  EXPECT_EQ(b.state(later), State::Closed);
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(b.allow(later));
+}
+
+TEST(AdaptiveBreaker, OnlyOverloadAndServerFaultsCountAgainstAnInstance) {
+  using svckit::StatusCode;
+  for (auto c : {StatusCode::Ok, StatusCode::InvalidArgument, StatusCode::NotFound, StatusCode::AlreadyExists,
+                 StatusCode::PermissionDenied, StatusCode::Unauthenticated})
+    EXPECT_TRUE(svckit::sd::accepted(c)) << svckit::to_string(c);
+  for (auto c : {StatusCode::Unavailable, StatusCode::ResourceExhausted, StatusCode::DeadlineExceeded,
+                 StatusCode::Internal, StatusCode::Unknown})
+    EXPECT_FALSE(svckit::sd::accepted(c)) << svckit::to_string(c);
+}
+
+double client_metric(const std::string& name, const svckit::metrics::LabelValues& labels) {
+  auto names = name == "svckit_client_requests_total" ? std::vector<std::string>{"service", "instance", "code"}
+               : name == "svckit_balancer_ejections_total" ? std::vector<std::string>{"service", "reason"}
+                                                           : std::vector<std::string>{"service"};
+  return svckit::metrics::default_registry().counter(name, "", names).with(labels).value();
+}
+
+TEST(AdaptiveBreaker, AnOverloadedInstanceLeavesBalancingAndComesBackWhenItRecovers) {
+  svckit::IoPool io{2};
+  // Two real gRPC servers; "bad" answers RESOURCE_EXHAUSTED (its rate limit) until it is healthy again.
+  std::atomic<bool> healthy{false};
+  auto good = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
+  good->add("/test.Echo/Echo", echo());
+  auto bad = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
+  bad->add("/test.Echo/Echo", Endpoint([&healthy](const svckit::Context&, const UppercaseRequest& r)
+                                           -> asio::awaitable<svckit::Result<UppercaseReply>> {
+             if (!healthy) co_return svckit::Status(svckit::StatusCode::ResourceExhausted, "rate limited");
+             UppercaseReply out;
+             out.set_v(r.s());
+             co_return out;
+           }));
+  good->start();
+  bad->start();
+  io.start();
+  const std::string good_addr = "127.0.0.1:" + std::to_string(good->port());
+  const std::string bad_addr = "127.0.0.1:" + std::to_string(bad->port());
+  auto endpointer = svckit::sd::Endpointer<UppercaseRequest, UppercaseReply>::create(
+      svckit::sd::StaticInstancer::create(std::vector<std::string>{good_addr, bad_addr}),
+      [](const svckit::sd::Instance& inst) -> svckit::Result<Endpoint> {
+        return svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(svckit::grpc::make_channel(inst.address),
+                                                                               "/test.Echo/Echo");
+      },
+      svckit::sd::make_balancer("round_robin"), io.context(0).get_executor(),
+      {.service = "breaker-test", .breaker = {.window = 500ms, .open_for = 100ms}});
+  auto call = svckit::sd::balanced(endpointer, {.max_attempts = 1});
+  auto once = [&] {
+    UppercaseRequest req;
+    req.set_s("x");
+    const svckit::Context ctx;
+    return svckit::test::run_on(io.context(0).get_executor(), call(ctx, req));
+  };
+  const auto bad_calls = [&] {
+    return client_metric("svckit_client_requests_total", {"breaker-test", bad_addr, "RESOURCE_EXHAUSTED"}) +
+           client_metric("svckit_client_requests_total", {"breaker-test", bad_addr, "OK"});
+  };
+
+  int ok = 0;
+  for (int i = 0; i < 300; ++i) ok += once().ok() ? 1 : 0;
+  // Round robin alone would send it 150 calls; the breaker stops that after a handful.
+  EXPECT_LT(bad_calls(), 40);
+  EXPECT_EQ(ok, 300 - static_cast<int>(bad_calls()));
+  EXPECT_EQ(client_metric("svckit_client_requests_total", {"breaker-test", good_addr, "OK"}), ok);
+  EXPECT_GE(client_metric("svckit_balancer_ejections_total", {"breaker-test", "breaker"}), 1);
+
+  // It recovers: as its failures leave the window, traffic returns to it — gradually, since refused calls
+  // count as requests (bounded: at most 200,000 calls or 20 s).
+  healthy = true;
+  const double before = client_metric("svckit_client_requests_total", {"breaker-test", bad_addr, "OK"});
+  int sent = 0;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (int i = 0; i < 50 && sent < 200000; ++i, ++sent) (void)once();
+        return client_metric("svckit_client_requests_total", {"breaker-test", bad_addr, "OK"}) - before >= 50;
+      },
+      20s))
+      << sent << " calls sent";
+  endpointer.reset();
+  good->shutdown(std::chrono::steady_clock::now() + 2s);
+  bad->shutdown(std::chrono::steady_clock::now() + 2s);
+  io.stop();
+  io.join();
 }
 
 }  // namespace

@@ -358,9 +358,17 @@ TEST_F(Tracing, EachRetryThroughTheBalancerIsItsOwnClientSpan) {
         return svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(svckit::grpc::make_channel(inst.address),
                                                                                "/test.Echo/Echo");
       },
-      svckit::sd::make_balancer("round_robin"), io_.context(0).get_executor());
+      svckit::sd::make_balancer("round_robin"), io_.context(0).get_executor(), {.service = "trace-retry"});
   const auto port = start_front(svckit::sd::balanced(endpointer, {.max_attempts = 3}));
   io_.start();
+
+  auto& reg = svckit::metrics::default_registry();
+  auto& retries = reg.counter("svckit_client_retries_total", "", {"service"}).with({"trace-retry"});
+  auto& ejections = reg.counter("svckit_balancer_ejections_total", "", {"service", "reason"}).with({"trace-retry", "unreachable"});
+  auto& calls = reg.counter("svckit_client_requests_total", "", {"service", "instance", "code"});
+  const double retries0 = retries.value(), ejections0 = ejections.value();
+  const double unavailable0 = calls.with({"trace-retry", backend, "UNAVAILABLE"}).value();
+  const double ok0 = calls.with({"trace-retry", backend, "OK"}).value();
 
   post_front(port, kW3cExample);
   auto spans = wait_for_trace("4bf92f3577b34da6a3ce929d0e0e4736", 5);
@@ -381,6 +389,11 @@ TEST_F(Tracing, EachRetryThroughTheBalancerIsItsOwnClientSpan) {
     EXPECT_TRUE(std::any_of(served.begin(), served.end(), [&](const auto& s) { return str(s, "parentId") == str(a, "id"); }));
   }
   EXPECT_EQ(failed, 1);  // the first attempt: UNAVAILABLE
+  // The client metrics saw the same: one retry, one ejection (UNAVAILABLE), a call of each outcome.
+  EXPECT_EQ(retries.value() - retries0, 1);
+  EXPECT_EQ(ejections.value() - ejections0, 1);
+  EXPECT_EQ(calls.with({"trace-retry", backend, "UNAVAILABLE"}).value() - unavailable0, 1);
+  EXPECT_EQ(calls.with({"trace-retry", backend, "OK"}).value() - ok0, 1);
 }
 
 TEST_F(Tracing, EveryLogLineOfTheRequestCarriesItsTraceId) {

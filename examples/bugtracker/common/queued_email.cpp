@@ -111,7 +111,7 @@ SendEmail notificator_client(svckit::sd::Registry& registry, const std::string& 
         return svckit::grpc::client_endpoint<pb::SendEmailRequest, pb::SendEmailReply>(
             svckit::grpc::make_channel(i.address), "/pb.Notificator/SendEmail");
       },
-      svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor());
+      svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor(), {.service = service});
   return svckit::sd::balanced(instances, {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)});
 }
 

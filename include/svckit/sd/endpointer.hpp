@@ -38,9 +38,11 @@
 namespace svckit::sd {
 
 struct EndpointerOptions {
+  std::string service;  // the service's name in client metrics (label service=); empty: "unnamed"
   std::chrono::milliseconds probe_initial{50};  // first probe of a target marked down
   std::chrono::milliseconds probe_max{2000};    // probes back off up to this interval
   std::chrono::milliseconds probe_timeout{1000};
+  BreakerOptions breaker;  // each target's circuit breaker (breaker.hpp)
 };
 
 /// The type-independent part: instance bookkeeping, publication, health probes.
@@ -56,6 +58,8 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
 
   /// A call to t could not reach it: out of rotation now, probed back in.
   void report_failure(Target& t);
+  /// Counts a retry (svckit_client_retries_total{service}); called by svckit::sd::balanced.
+  void count_retry();
 
   /// True once the instancer's first set has arrived (before that, "no targets" means "not known yet").
   bool initialized() const { return initialized_.load(std::memory_order_acquire); }
@@ -76,6 +80,8 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
 
   std::shared_ptr<Instancer> instancer_;
   std::shared_ptr<Balancer> balancer_;
+  metrics::Counter& retries_;
+  metrics::Counter& unreachable_ejections_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   EndpointerOptions opts_;
   log::Logger log_{"endpointer"};

@@ -10,7 +10,11 @@
 // retried: Unavailable (connection refused or reset, instance going away) and an attempt's own timeout.
 // Unavailable also takes the target out of rotation (see Endpointer::report_failure). Between attempts
 // the wait is exponential with full jitter. A RetryBudget caps retries to a fraction of calls, so a
-// struggling service is not buried under retries (go-kit's lb.Retry has no such cap).
+// struggling service is not buried under retries (go-kit's lb.Retry has no such cap). Every target has
+// a circuit breaker (breaker.hpp) fed by each attempt's outcome: a call it refuses goes to another
+// instance, and an open breaker keeps its instance out of balancing. Counted per EndpointerOptions::service:
+// svckit_client_requests_total{service,instance,code}, svckit_client_retries_total{service} and
+// svckit_balancer_ejections_total{service,reason}.
 // Thread-safety: the returned endpoint may be called concurrently from any thread; the budget is shared.
 #pragma once
 
@@ -82,6 +86,7 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
           last = Status(last.code(), last.message() + " (retry budget exhausted)");
           break;
         }
+        endpointer->count_retry();
         auto pause = detail::jittered_backoff(attempt - 1, opts.backoff_initial, opts.backoff_max);
         if (Context::Clock::now() + pause >= deadline) break;
         boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, pause);
@@ -92,10 +97,25 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
         co_await endpointer->wait_initialized(deadline);
         set = endpointer->targets();
       }
-      auto* target = static_cast<Target_*>(endpointer->balancer().pick(*set, pick));
+      // The balancer's pick, unless its circuit breaker refuses the call: then another instance, at no
+      // cost to the retry budget (the refused instance is overloaded, not this call).
+      Target_* target = nullptr;
+      const Target* refused = nullptr;
+      for (std::size_t tries = 0; tries <= set->targets.size(); ++tries) {
+        auto* t = static_cast<Target_*>(endpointer->balancer().pick(*set, pick));
+        if (!t || t->breaker().allow()) {
+          target = t;
+          break;
+        }
+        refused = t;
+        pick.avoid = t;
+      }
       if (!target) {
-        last = unavailable("no instances available" +
-                           (endpointer->registry_status().ok() ? std::string() : ": " + endpointer->registry_status().message()));
+        if (refused)
+          last = unavailable("circuit breaker open for " + refused->instance().address);
+        else
+          last = unavailable("no instances available" +
+                             (endpointer->registry_status().ok() ? std::string() : ": " + endpointer->registry_status().message()));
         continue;
       }
       Context attempt_ctx = call_ctx;
@@ -103,7 +123,7 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
       auto started = std::chrono::steady_clock::now();
       target->call_started();
       auto r = co_await target->endpoint(attempt_ctx, req);
-      target->call_finished(std::chrono::steady_clock::now() - started);
+      target->call_finished(std::chrono::steady_clock::now() - started, r.ok() ? StatusCode::Ok : r.status().code());
       if (r.ok()) co_return r;
       last = r.status();
       bool attempt_timed_out = last.code() == StatusCode::DeadlineExceeded && Context::Clock::now() < deadline;

@@ -9,7 +9,7 @@
 
 namespace svckit::sd::balancers {
 
-inline bool usable(const Target* t, const PickOptions& o) { return t != o.avoid && !t->down(); }
+inline bool usable(const Target* t, const PickOptions& o) { return t != o.avoid && t->usable(); }
 
 /// The first usable target from `start` on; else the avoided one if it is up; else the one at start.
 inline Target* scan_from(const TargetSet& set, std::size_t start, const PickOptions& o) {
@@ -21,7 +21,7 @@ inline Target* scan_from(const TargetSet& set, std::size_t start, const PickOpti
     if (usable(t, o)) return t;
   }
   for (const auto& t : set.targets)
-    if (!t->down()) return t.get();  // only the avoided one is up
+    if (t->usable()) return t.get();  // only the avoided one is usable
   return set.targets[start].get();
 }
 
