@@ -84,10 +84,25 @@ say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors;
 read -r srps sp50 sp99 serr su sn < <(run sqlite)
 say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CPU per request: users $su µs, notificator $sn µs"
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
-# Issue 5: what the endpoint middleware (metrics, logging, rate limit) costs on this path.
+# Issue 5: what everything costs on this path — endpoint middleware (metrics, logging, rate limit) plus
+# tracing with every span exported to a collector (zipkin_sink, a counting stand-in) — against none.
+zport=$(free_port)
+"$bin/zipkin_sink" --http-addr "127.0.0.1:$zport" --debug-addr 127.0.0.1:0 > "$work/z.log" 2>&1 &
+zpid=$!; pids+=("$zpid")
+z0=$(cpu_ticks "$zpid")
+read -r trps tp50 tp99 terr tu tn < <(run memory "--zipkin-url http://127.0.0.1:$zport/api/v2/spans")
+zcpu=$(( ($(cpu_ticks "$zpid") - z0) * 1000 / $(getconf CLK_TCK) ))
+read -r srps10 sp5010 sp9910 serr10 su10 sn10 < <(run memory "--zipkin-url http://127.0.0.1:$zport/api/v2/spans --trace-sample-rate 0.1")
+kill "$zpid"; wait "$zpid" 2>/dev/null || true
+spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2)
 read -r brps bp50 bp99 berr bu bn < <(run memory --bare-endpoints)
-say "- memory:, endpoints without middleware (--bare-endpoints): $brps req/s, p50 $bp50, p99 $bp99, $berr errors;" \
-    "CPU per request: users $bu µs, notificator $bn µs → **middleware costs $(( 100 - 100 * mrps / brps ))%** of throughput (goal ≤ 10%)"
+say "- memory:, all middleware + tracing, every span exported to a collector on loopback (the collector, on the same 2 cores," \
+    "used $zcpu ms of CPU): $trps req/s, p50 $tp50, p99 $tp99, $terr errors; CPU per request: users $tu µs, notificator $tn µs"
+say "- memory:, all middleware + tracing with --trace-sample-rate 0.1: $srps10 req/s, p50 $sp5010, p99 $sp9910, $serr10 errors;" \
+    "CPU per request: users $su10 µs, notificator $sn10 µs ($spans spans received over both tracing runs)"
+say "- memory:, endpoints without middleware and no tracing (--bare-endpoints): $brps req/s, p50 $bp50, p99 $bp99, $berr errors;" \
+    "CPU per request: users $bu µs, notificator $bn µs → **middleware costs $(( 100 - 100 * mrps / brps ))%** without tracing," \
+    "**$(( 100 - 100 * trps / brps ))% with every span exported**, $(( 100 - 100 * srps10 / brps ))% with 10% of traces sampled (goal ≤ 10%)"
 say ""
 say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
 say ""

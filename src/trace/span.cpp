@@ -54,6 +54,7 @@ Span::Span(SpanKind kind, std::string_view name, const SpanContext& ctx, std::ui
   data_->parent_id = parent_id;
   data_->kind = kind;
   data_->name.assign(name);
+  data_->tags.reserve(4);  // what the transports add: one allocation, not one per tag
   data_->start_us = epoch_us();
 }
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -63,6 +64,13 @@ void append_endpoint(std::string& out, std::string_view address) {
   out += v6 ? "\"ipv6\":" : v4 ? "\"ipv4\":" : "\"serviceName\":";
   append_escaped(out, host);
   out += ",\"port\":" + std::to_string(hp.second) + "}";
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, end);
 }
 
 struct Url {
@@ -129,7 +137,10 @@ std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view 
     }
     out += s.kind == SpanKind::Server ? ",\"kind\":\"SERVER\",\"name\":" : ",\"kind\":\"CLIENT\",\"name\":";
     append_escaped(out, s.name);
-    out += ",\"timestamp\":" + std::to_string(s.start_us) + ",\"duration\":" + std::to_string(s.duration_us);
+    out += ",\"timestamp\":";
+    append_int(out, s.start_us);
+    out += ",\"duration\":";
+    append_int(out, s.duration_us);
     out += ",\"localEndpoint\":{\"serviceName\":";
     append_escaped(out, service);
     out += '}';
