@@ -1,5 +1,6 @@
 #include "svckit/log.hpp"
 
+#include "svckit/codec/json.hpp"
 #include "svckit/context.hpp"
 
 #include <atomic>
@@ -40,33 +41,13 @@ bool needs_quotes(std::string_view s) {
   return false;
 }
 
-void append_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 void append_string(std::string& out, std::string_view s, Format f) {
   if (f == Format::Logfmt && !needs_quotes(s)) {
     out += s;
     return;
   }
   out += '"';
-  append_escaped(out, s);
+  json::append_escaped(out, s);
   out += '"';
 }
 
@@ -91,7 +72,7 @@ std::string render(const Field::Value& v, Format f) {
 void append_pair(std::string& line, std::string_view key, std::string_view rendered, Format f) {
   if (f == Format::Json) {
     line += ",\"";
-    append_escaped(line, key);
+    json::append_escaped(line, key);
     line += "\":";
   } else {
     line += ' ';

@@ -1,5 +1,7 @@
 #include "svckit/codec/json.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 
 #include <boost/json/parse.hpp>
@@ -17,6 +19,26 @@ Result<boost::json::object> parse_object(std::string_view text) {
 }
 
 std::string serialize(const boost::json::object& o) { return boost::json::serialize(o); }
+
+void append_escaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+}
 
 Status ObjectReader::finish() const {
   if (!error_.ok()) return error_;

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "svckit/address.hpp"
+#include "svckit/codec/json.hpp"
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "svckit/transport/http/client.hpp"
@@ -26,25 +27,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-void append_escaped(std::string& out, std::string_view s) {
+// A JSON string literal: quotes around the escaped content.
+void append_quoted(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
+  json::append_escaped(out, s);
   out += '"';
 }
 
@@ -62,7 +48,7 @@ void append_endpoint(std::string& out, std::string_view address) {
   const bool v4 = !v6 && host.find_first_not_of("0123456789.") == std::string::npos;
   out += '{';
   out += v6 ? "\"ipv6\":" : v4 ? "\"ipv4\":" : "\"serviceName\":";
-  append_escaped(out, host);
+  append_quoted(out, host);
   out += ",\"port\":" + std::to_string(hp.second) + "}";
 }
 
@@ -136,13 +122,13 @@ std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view 
       out += '"';
     }
     out += s.kind == SpanKind::Server ? ",\"kind\":\"SERVER\",\"name\":" : ",\"kind\":\"CLIENT\",\"name\":";
-    append_escaped(out, s.name);
+    append_quoted(out, s.name);
     out += ",\"timestamp\":";
     append_int(out, s.start_us);
     out += ",\"duration\":";
     append_int(out, s.duration_us);
     out += ",\"localEndpoint\":{\"serviceName\":";
-    append_escaped(out, service);
+    append_quoted(out, service);
     out += '}';
     if (!s.remote.empty()) {
       out += ",\"remoteEndpoint\":";
@@ -152,9 +138,9 @@ std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view 
       out += ",\"tags\":{";
       for (std::size_t t = 0; t < s.tags.size(); ++t) {
         if (t) out += ',';
-        append_escaped(out, s.tags[t].first);
+        append_quoted(out, s.tags[t].first);
         out += ':';
-        append_escaped(out, s.tags[t].second);
+        append_quoted(out, s.tags[t].second);
       }
       out += '}';
     }

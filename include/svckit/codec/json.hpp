@@ -31,6 +31,9 @@ namespace svckit::json {
 /// Parses text into a JSON object; INVALID_ARGUMENT for malformed JSON or a non-object.
 Result<boost::json::object> parse_object(std::string_view text);
 std::string serialize(const boost::json::object& o);
+/// Appends `s` to `out` as the content of a JSON string (escaped; no surrounding quotes), for code that
+/// writes JSON by hand on a hot path (log lines, span batches).
+void append_escaped(std::string& out, std::string_view s);
 
 class ObjectReader {
  public:
