@@ -10,6 +10,8 @@ packages=(
   # core, transports
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  # the CLI and its protoc plugin (protoc-gen-svckit); python3-yaml checks the generated compose file
+  libprotoc-dev python3-yaml
   libcli11-dev libspdlog-dev libfmt-dev libssl-dev
   # the allocator service executables link (cmake/SvckitAllocator.cmake)
   libgoogle-perftools-dev

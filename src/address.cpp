@@ -21,4 +21,10 @@ std::pair<std::string, std::uint16_t> split_host_port(std::string_view address) 
   return {std::string(host), static_cast<std::uint16_t>(value)};
 }
 
+std::string join_host_port(std::string_view host, std::uint16_t port) {
+  std::string h(host);
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  return h + ":" + std::to_string(port);
+}
+
 }  // namespace svckit

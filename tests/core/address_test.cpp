@@ -23,3 +23,11 @@ TEST(Address, RejectsMalformedWithClearMessage) {
     }
   }
 }
+
+TEST(Address, JoinsHostAndPortBracketingIPv6) {
+  EXPECT_EQ(svckit::join_host_port("127.0.0.1", 8080), "127.0.0.1:8080");
+  EXPECT_EQ(svckit::join_host_port("::1", 8080), "[::1]:8080");
+  // A listen flag with port 0 becomes the address to register once the real port is known.
+  EXPECT_EQ(svckit::bound_address("[::1]:0", 40001), "[::1]:40001");
+  EXPECT_EQ(svckit::bound_address("127.0.0.1:0", 40001), "127.0.0.1:40001");
+}

@@ -314,6 +314,16 @@ asio::awaitable<Status> Client::revoke(std::int64_t lease) {
   co_return Status{};
 }
 
+asio::awaitable<Result<std::int64_t>> Client::time_to_live(std::int64_t lease) {
+  pb::LeaseTimeToLiveRequest req;
+  req.set_id(lease);
+  auto r = co_await impl_->call<pb::LeaseTimeToLiveResponse>("/etcdserverpb.Lease/LeaseTimeToLive", req);
+  if (!r.ok()) co_return r.status();
+  // etcd answers an unknown lease with TTL -1 rather than an error.
+  if (r->ttl() < 0) co_return Status(StatusCode::NotFound, "lease " + std::to_string(lease) + " not found");
+  co_return r->ttl();
+}
+
 asio::awaitable<Status> Client::compact(std::int64_t revision) {
   pb::CompactionRequest req;
   req.set_revision(revision);

@@ -102,6 +102,8 @@ class Client {
   boost::asio::awaitable<Result<Lease>> grant(std::chrono::seconds ttl);
   /// Revokes a lease; its keys disappear. Revoking an unknown lease is not an error.
   boost::asio::awaitable<Status> revoke(std::int64_t lease);
+  /// Seconds the lease has left (etcd's LeaseTimeToLive); NotFound once it expired or was revoked.
+  boost::asio::awaitable<Result<std::int64_t>> time_to_live(std::int64_t lease);
   boost::asio::awaitable<Status> compact(std::int64_t revision);
 
   /// Keeps a lease alive on the shared keepalive stream (a refresh every ttl/3) until forget_lease().

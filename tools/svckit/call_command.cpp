@@ -1,0 +1,220 @@
+// svckit call SERVICE/Method '{json}': like grpcurl, but it finds the service in the registry, balances
+// over its instances and retries elsewhere, through the same sd::Endpointer services use.
+#include <future>
+#include <memory>
+#include <ostream>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <google/protobuf/compiler/importer.h>
+#include <google/protobuf/dynamic_message.h>
+
+#include "protoc-gen-svckit/names.hpp"
+#include "registry_commands.hpp"
+#include "svckit/address.hpp"
+#include "svckit/codec/proto_json.hpp"
+#include "svckit/sd/endpointer.hpp"
+#include "svckit/sd/registry.hpp"
+#include "svckit/sd/retry.hpp"
+#include "svckit/transport/grpc/client.hpp"
+#include "svckit/transport/http/client.hpp"
+#include "tool_support.hpp"
+
+namespace svckit::cli {
+
+namespace asio = boost::asio;
+namespace pb = google::protobuf;
+using JsonEndpoint = Endpoint<std::string, std::string>;
+
+namespace {
+
+/// protoc-style messages ("file.proto:3:7: error") collected for one error line.
+class ProtoErrors : public pb::compiler::MultiFileErrorCollector {
+ public:
+  void AddError(const std::string& file, int line, int column, const std::string& message) override {
+    text += "\n  " + file + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+  }
+  std::string text;
+};
+
+/// The method a call names, found in the given .proto files.
+struct MethodRef {
+  const pb::MethodDescriptor* method = nullptr;
+  std::string error;
+};
+
+MethodRef find_method(const std::vector<const pb::FileDescriptor*>& files, const std::string& service,
+                      const std::string& method) {
+  std::vector<const pb::ServiceDescriptor*> all;
+  for (auto* f : files)
+    for (int i = 0; i < f->service_count(); ++i) all.push_back(f->service(i));
+  const pb::ServiceDescriptor* svc = nullptr;
+  for (auto* s : all)
+    if (s->name() == service || s->full_name() == service || gen::registry_name(s) == service) svc = s;
+  if (!svc && all.size() == 1) svc = all[0];  // one service in the files: the registry name may differ
+  if (!svc) {
+    std::string names;
+    for (auto* s : all) names += (names.empty() ? "" : ", ") + s->full_name();
+    return {nullptr, "service '" + service + "' is not in the given .proto files (they define: " +
+                         (names.empty() ? "no services" : names) + ")"};
+  }
+  for (int i = 0; i < svc->method_count(); ++i) {
+    auto* m = svc->method(i);
+    if (m->name() == method || gen::snake_case(m->name()) == method || gen::kebab_case(m->name()) == method) {
+      if (m->client_streaming() || m->server_streaming())
+        return {nullptr, m->full_name() + " is a streaming method; svckit call makes unary calls only"};
+      return {m, ""};
+    }
+  }
+  std::string names;
+  for (int i = 0; i < svc->method_count(); ++i) names += (i ? ", " : "") + svc->method(i)->name();
+  return {nullptr, "method '" + method + "' is not in service " + svc->full_name() + " (it has: " +
+                       (names.empty() ? "no methods" : names) + ")"};
+}
+
+/// Over gRPC: JSON → the request message (via the descriptor) → bytes → reply message → JSON.
+JsonEndpoint grpc_json_endpoint(const std::string& address, const pb::MethodDescriptor* m,
+                                std::shared_ptr<pb::DynamicMessageFactory> factory) {
+  auto channel = grpc::make_channel(address);
+  std::string full = "/" + m->service()->full_name() + "/" + m->name();
+  return [channel, full, m, factory](const Context& ctx, const std::string& json) -> asio::awaitable<Result<std::string>> {
+    std::unique_ptr<pb::Message> req(factory->GetPrototype(m->input_type())->New());
+    if (auto s = json::proto_from_json(json, *req); !s.ok()) co_return s;
+    auto bytes = co_await grpc::unary_call(channel, full, ctx, grpc::serialize_message(*req));
+    if (!bytes.ok()) co_return bytes.status();
+    std::unique_ptr<pb::Message> reply(factory->GetPrototype(m->output_type())->New());
+    if (auto s = grpc::parse_message(*bytes, *reply); !s.ok())
+      co_return Status(StatusCode::Internal, "reply is not a " + m->output_type()->full_name() + ": " + s.message());
+    co_return json::proto_to_json(*reply);
+  };
+}
+
+/// Over HTTP: POST /<method-in-kebab-case> with the JSON as is (svckit's generated route).
+JsonEndpoint http_json_endpoint(const std::string& address, std::string path) {
+  auto [host, port] = split_host_port(address);
+  auto client = std::make_shared<http::Client>(host, port);
+  return [client, path](const Context& ctx, const std::string& json) -> asio::awaitable<Result<std::string>> {
+    auto res = co_await client->request(ctx, http::Verb::post, path, json);
+    if (!res.ok()) co_return res.status();
+    if (res->result_int() / 100 != 2) co_return http::status_of(*res);
+    co_return std::string(res->body());
+  };
+}
+
+/// Waits until the instancer has published its first set (or the deadline): the registry's answer.
+asio::awaitable<Status> wait_first_set(sd::Instancer& instancer, std::chrono::milliseconds limit) {
+  auto ex = co_await asio::this_coro::executor;
+  auto got = std::make_shared<std::optional<Status>>();
+  auto timer = std::make_shared<asio::steady_timer>(ex, limit);
+  auto sub = instancer.subscribe(ex, [got, timer](const sd::InstanceUpdate& u) {
+    if (*got) return;
+    *got = u.status;
+    timer->cancel();  // the callback runs on ex, like this coroutine: no race
+  });
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!*got) co_return unavailable("no answer from the registry in " + std::to_string(limit.count()) + " ms");
+  co_return **got;
+}
+
+}  // namespace
+
+int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream& out, std::ostream& err) {
+  auto slash = call.target.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == call.target.size()) {
+    err << "error: name the method as SERVICE/Method (e.g. notificator/SendEmail), not '" << call.target << "'\n";
+    return 2;
+  }
+  std::string service = call.target.substr(0, slash), method = call.target.substr(slash + 1);
+
+  // Descriptors from the .proto files, when given (required for gRPC).
+  pb::compiler::DiskSourceTree tree;
+  ProtoErrors proto_errors;
+  pb::compiler::Importer importer(&tree, &proto_errors);
+  std::vector<const pb::FileDescriptor*> files;
+  for (const auto& dir : call.import_paths) tree.MapPath("", dir);
+  for (const auto& path : call.protos) {
+    auto dir = path.find('/') == std::string::npos ? std::string(".") : path.substr(0, path.rfind('/'));
+    auto name = path.substr(path.rfind('/') + 1);
+    if (call.import_paths.empty()) tree.MapPath("", dir);
+    const auto* f = importer.Import(call.import_paths.empty() ? name : path);
+    if (!f) {
+      err << "error: cannot load " << path << ":" << proto_errors.text << "\n";
+      return 2;
+    }
+    files.push_back(f);
+  }
+  const pb::MethodDescriptor* m = nullptr;
+  if (!files.empty()) {
+    auto ref = find_method(files, service, method);
+    if (!ref.method) {
+      err << "error: " << ref.error << "\n";
+      return 2;
+    }
+    m = ref.method;
+    // Check the request against its type before touching the network.
+    pb::DynamicMessageFactory check_factory;
+    std::unique_ptr<pb::Message> req(check_factory.GetPrototype(m->input_type())->New());
+    if (auto s = json::proto_from_json(call.json, *req); !s.ok()) {
+      err << "error: the request does not match " << m->input_type()->full_name() << ": " << s.message() << "\n";
+      return 2;
+    }
+  } else if (call.transport == "grpc") {
+    err << "error: a gRPC call needs the service's .proto to encode the request: give --proto FILE\n";
+    return 2;
+  }
+
+  std::shared_ptr<sd::Registry> registry;
+  try {
+    registry = sd::Registry::open(flags.url);
+  } catch (const std::invalid_argument& e) {
+    err << "error: " << e.what() << "\n";
+    return 2;
+  }
+  auto instancer = registry->instancer(service);
+  auto factory = std::make_shared<pb::DynamicMessageFactory>();
+  std::string http_path = "/" + gen::kebab_case(m ? m->name() : method);
+  bool missing_proto = false;
+
+  return run_until_done([&]() -> asio::awaitable<int> {
+    auto first = co_await wait_first_set(*instancer, flags.timeout);
+    if (!first.ok()) {
+      err << "error: registry " << flags.url << " unreachable: " << first.message() << "\n";
+      co_return 1;
+    }
+    if (instancer->size() == 0) {
+      err << "error: service '" << service << "' has no instances in " << flags.url << "\n";
+      co_return 1;
+    }
+    auto ex = co_await asio::this_coro::executor;
+    auto endpointer = sd::Endpointer<std::string, std::string>::create(
+        instancer,
+        [&](const sd::Instance& i) -> Result<JsonEndpoint> {
+          std::string transport = call.transport == "auto" ? (i.transport.empty() ? "grpc" : i.transport) : call.transport;
+          if (transport == "http") return http_json_endpoint(i.address, http_path);
+          if (!m) {
+            missing_proto = true;
+            return Status(StatusCode::FailedPrecondition, i.address + " serves gRPC: give --proto FILE");
+          }
+          return grpc_json_endpoint(i.address, m, factory);
+        },
+        sd::make_balancer(call.balancer), ex, {.service = service});
+    auto endpoint = sd::balanced(endpointer, {.timeout = call.timeout});
+    Context ctx;
+    ctx.set_request_id(new_request_id());
+    ctx.set_timeout(call.timeout);
+    auto reply = co_await endpoint(ctx, call.json);
+    if (missing_proto) {
+      err << "error: " << service << " instances serve gRPC: give --proto FILE to encode the request\n";
+      co_return 2;
+    }
+    if (!reply.ok()) {
+      err << "error: " << reply.status() << "\n";
+      co_return 1;
+    }
+    out << *reply << "\n";
+    co_return 0;
+  }());
+}
+
+}  // namespace svckit::cli
