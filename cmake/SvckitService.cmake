@@ -1,4 +1,4 @@
-# svckit_service_library(TARGET PROTO file.proto [TRANSPORT grpc|http|both] [DMW] [TEST test_target])
+# svckit_service_library(TARGET PROTO file.proto [TRANSPORT grpc|http|both] [DMW] [TEST test_target] [GRPC_STUBS])
 #
 # Generates a service's bindings from its .proto on every build (protoc + protoc-gen-svckit; see
 # docs/generator.md) and builds them, with the protobuf messages, into the static library TARGET:
@@ -6,13 +6,14 @@
 #   <name>.svckit.h    service interface, endpoints, HTTP/gRPC server bindings, clients (protoc-gen-svckit)
 # DMW wraps every endpoint in the default logging and metrics middleware. TEST also builds the generated
 # GoogleTest suite into the executable test_target (it needs make_service(): link your service into it).
+# GRPC_STUBS also generates grpc_cpp_plugin's classic stubs (<name>.grpc.pb.h), for code that wants them.
 #
 #   find_package(svckit CONFIG REQUIRED)
 #   svckit_service_library(greeter_api PROTO proto/greeter.proto TRANSPORT both DMW TEST greeter_api_test)
 #   add_executable(greeter main.cpp service.cpp)
 #   target_link_libraries(greeter PRIVATE greeter_api)
 function(svckit_service_library target)
-  cmake_parse_arguments(ARG "DMW" "PROTO;TRANSPORT;TEST" "" ${ARGN})
+  cmake_parse_arguments(ARG "DMW;GRPC_STUBS" "PROTO;TRANSPORT;TEST" "" ${ARGN})
   if(NOT ARG_PROTO)
     message(FATAL_ERROR "svckit_service_library(${target}): PROTO file.proto is required")
   endif()
@@ -46,14 +47,22 @@ function(svckit_service_library target)
     string(APPEND params ",test")
     list(APPEND gen ${out}/${name}.svckit_test.cc)
   endif()
+  set(stub_args)
+  set(stub_srcs)
+  if(ARG_GRPC_STUBS)
+    find_program(SVCKIT_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+    set(stub_srcs ${out}/${name}.grpc.pb.cc)
+    list(APPEND gen ${out}/${name}.grpc.pb.cc ${out}/${name}.grpc.pb.h)
+    set(stub_args --grpc_out=${out} --plugin=protoc-gen-grpc=${SVCKIT_GRPC_CPP_PLUGIN})
+  endif()
   add_custom_command(
     OUTPUT ${gen}
     COMMAND protobuf::protoc --cpp_out=${out} --plugin=protoc-gen-svckit=${plugin} --svckit_out=${params}:${out}
-            -I ${dir} ${abs}
+            ${stub_args} -I ${dir} ${abs}
     DEPENDS ${abs} ${plugin_dep} protobuf::protoc
     COMMENT "protoc-gen-svckit ${name}.proto (${params})"
     VERBATIM)
-  add_library(${target} STATIC ${out}/${name}.pb.cc ${out}/${name}.svckit.cc)
+  add_library(${target} STATIC ${out}/${name}.pb.cc ${out}/${name}.svckit.cc ${stub_srcs})
   target_include_directories(${target} PUBLIC ${out})
   target_link_libraries(${target} PUBLIC svckit::svckit protobuf::libprotobuf)
   if(ARG_TEST)

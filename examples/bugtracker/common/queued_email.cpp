@@ -10,7 +10,7 @@
 #include "svckit/runner.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/sd/retry.hpp"
-#include "svckit/transport/grpc/client.hpp"
+#include "notificator.svckit.h"
 
 namespace bugtracker {
 
@@ -103,16 +103,18 @@ void EmailSender::run_in_background(std::shared_ptr<EmailSender> self, svckit::R
   });
 }
 
-SendEmail notificator_client(svckit::sd::Registry& registry, const std::string& service, const std::string& balancer,
-                             svckit::Runner& runner) {
-  auto instances = svckit::sd::Endpointer<pb::SendEmailRequest, pb::SendEmailReply>::create(
-      registry.instancer(service),
-      [](const svckit::sd::Instance& i) -> svckit::Result<SendEmail> {
-        return svckit::grpc::client_endpoint<pb::SendEmailRequest, pb::SendEmailReply>(
-            svckit::grpc::make_channel(i.address), "/pb.Notificator/SendEmail");
-      },
-      svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor(), {.service = service});
-  return svckit::sd::balanced(instances, {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)});
+SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
+                             const std::string& balancer, svckit::Runner& runner) {
+  // The generated registry client (notificator.svckit.h): one gRPC channel per instance, balanced, retried.
+  auto client = std::make_shared<pb::notificator::Client>(
+      std::move(registry), runner.io().context(0).get_executor(),
+      pb::notificator::ClientOptions{
+          .service = service,
+          .balancer = balancer,
+          .retry = {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)}});
+  return [client](const svckit::Context& ctx, const pb::SendEmailRequest& request) {
+    return client->send_email(ctx, request);
+  };
 }
 
 }  // namespace bugtracker

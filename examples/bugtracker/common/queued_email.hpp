@@ -90,7 +90,7 @@ class EmailSender {
 
 /// The notificator client every service uses: each instance registered under `service` in the registry,
 /// one gRPC channel per instance, `balancer` over them, up to 3 attempts on different instances.
-SendEmail notificator_client(svckit::sd::Registry& registry, const std::string& service, const std::string& balancer,
-                             svckit::Runner& runner);
+SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
+                             const std::string& balancer, svckit::Runner& runner);
 
 }  // namespace bugtracker

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "middleware.hpp"
+#include "service.hpp"
 #include "smtp_sender.hpp"
 #include "../common/store_url.hpp"
 #include "svckit/address.hpp"
@@ -51,15 +53,17 @@ int main(int argc, char** argv) {
   });
 
   auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
-  nt::add_grpc_methods(*grpc, nt::make_send_email_endpoint(svc, limits));
+  // The generated bindings (notificator.svckit.h), SendEmail behind the tracker's middleware.
+  auto endpoints = pb::notificator::make_endpoints(svc);
+  endpoints.send_email = bugtracker::instrumented("notificator", limits, "SendEmail", std::move(endpoints.send_email));
+  pb::notificator::add_grpc_methods(*grpc, endpoints);
   svckit::http::Router debug_routes;
   nt::add_debug_routes(debug_routes, outbox, db_pool);
   runner.add(grpc);
   svckit::serve_debug(runner, std::move(debug_routes));  // /metrics, /healthz, /outbox
   try {
-    svckit::sd::announce(runner, "notificator", [&] {
-      return svckit::split_host_port(opts.grpc_addr).first + ":" + std::to_string(grpc->port());
-    });
+    svckit::sd::announce(runner, pb::notificator::kServiceName,
+                         [&] { return svckit::bound_address(opts.grpc_addr, grpc->port()); });
   } catch (const std::invalid_argument& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

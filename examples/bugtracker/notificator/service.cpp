@@ -18,16 +18,15 @@ NotificatorService::NotificatorService(std::shared_ptr<Outbox> outbox, svckit::B
                                        std::function<void()> stored)
     : outbox_(std::move(outbox)), pool_(pool), stored_(std::move(stored)) {}
 
-boost::asio::awaitable<svckit::Result<std::string>> NotificatorService::send_email(const svckit::Context& ctx,
-                                                                                  std::string email,
-                                                                                  std::string content) {
-  if (auto why = email_problem(email); !why.empty()) co_return svckit::invalid_argument(why);
-  if (content.empty()) co_return svckit::invalid_argument("content is required");
-  if (content.size() > kMaxContent) co_return svckit::invalid_argument("content is longer than 64 KiB");
+boost::asio::awaitable<svckit::Result<pb::SendEmailReply>> NotificatorService::send_email(
+    const svckit::Context& ctx, const pb::SendEmailRequest& request) {
+  if (auto why = email_problem(request.email()); !why.empty()) co_return svckit::invalid_argument(why);
+  if (request.content().empty()) co_return svckit::invalid_argument("content is required");
+  if (request.content().size() > kMaxContent) co_return svckit::invalid_argument("content is longer than 64 KiB");
   OutboxMessage m;
   m.id = new_uuid();
-  m.email = std::move(email);
-  m.content = std::move(content);
+  m.email = request.email();
+  m.content = request.content();
   m.created_ms = m.next_attempt_ms = now_ms();
   auto stored = co_await svckit::run_blocking(pool_, [&]() -> svckit::Status {
     try {
@@ -42,7 +41,9 @@ boost::asio::awaitable<svckit::Result<std::string>> NotificatorService::send_ema
     co_return stored;
   }
   if (stored_) stored_();
-  co_return m.id;
+  pb::SendEmailReply reply;
+  reply.set_id(std::move(m.id));
+  co_return reply;
 }
 
 }  // namespace bugtracker::notificator

@@ -4,30 +4,9 @@
 
 #include <boost/json.hpp>
 
-#include "svckit/middleware.hpp"
-#include "middleware.hpp"
 #include "svckit/transport/http/message.hpp"
 
 namespace bugtracker::notificator {
-
-using svckit::Context;
-using svckit::Result;
-
-svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> make_send_email_endpoint(std::shared_ptr<NotificatorService> svc,
-                                                                                     const EndpointOptions& limits) {
-  return instrumented<pb::SendEmailRequest, pb::SendEmailReply>(
-      "notificator", limits, "SendEmail", [svc](const Context& ctx, const pb::SendEmailRequest& req) -> boost::asio::awaitable<Result<pb::SendEmailReply>> {
-        auto id = co_await svc->send_email(ctx, req.email(), req.content());
-        if (!id.ok()) co_return id.status();
-        pb::SendEmailReply reply;
-        reply.set_id(std::move(*id));
-        co_return reply;
-      });
-}
-
-void add_grpc_methods(svckit::grpc::Server& server, svckit::Endpoint<pb::SendEmailRequest, pb::SendEmailReply> send_email) {
-  server.add(kSendEmailMethod, std::move(send_email));
-}
 
 void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outbox, svckit::BlockingPool& pool) {
   router.add(svckit::http::Verb::get, "/outbox",
