@@ -118,6 +118,19 @@ out=$("$svckit" call greeter/SayHello '{"name":"ann"}' --proto "$svc/proto/greet
 out=$("$svckit" call greeter/say_hello '{"name":"bo"}' --proto "$svc/proto/greeter.proto" --registry "$SVCKIT_REGISTRY")
 [ "$out" = '{"message":"hello bo"}' ] || fail "call by snake_case name printed: $out"
 
+# An instance registered (by hand, with etcdctl) as HTTP in the JSON form: called over HTTP/JSON, no .proto
+# needed. A value that does not parse is listed by ls with the reason, not hidden and not fatal.
+http_addr=$(sed -n 's/.*server="http \([0-9.:]*\)".*/\1/p' "$work/svc.log")
+[ -n "$http_addr" ] || fail "no HTTP address in the service log"
+etcdctl() { ETCDCTL_API=3 command etcdctl --endpoints "127.0.0.1:$cport" "$@" > /dev/null; }
+etcdctl put "/services/greeter_http/$http_addr" "{\"addr\":\"$http_addr\",\"transport\":\"http\"}"
+out=$("$svckit" call greeter_http/SayHello '{"name":"cy"}') || fail "HTTP call failed: $out"
+[ "$out" = '{"message":"hello cy"}' ] || fail "HTTP call printed: $out"
+etcdctl put /services/broken/x '{"adr":1}'
+"$svckit" ls > "$work/ls.log" 2>&1 || fail "ls with a bad value: $(cat "$work/ls.log")"
+grep -Eq '^broken +\? +- +invalid value' "$work/ls.log" || fail "ls did not flag the bad value: $(cat "$work/ls.log")"
+grep -Eq '^greeter_http +127\.0\.0\.1:[0-9]+ +- +transport=http' "$work/ls.log" || fail "ls: $(cat "$work/ls.log")"
+
 # Clear errors: the service's own refusal, unknown method, JSON not matching the type, unknown service,
 # no .proto for gRPC, registry unreachable.
 expect_fail 1 "INVALID_ARGUMENT" "$svckit" call greeter/SayHello '{"name":""}' --proto "$svc/proto/greeter.proto"
