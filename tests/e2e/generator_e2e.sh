@@ -179,5 +179,10 @@ assert "--registry=etcd://etcd1:2379,etcd2:2379,etcd3:2379" in g["command"], g
 host_ports = [p.split(":")[0] for s in services.values() for p in s.get("ports", [])]
 assert len(host_ports) == len(set(host_ports)), host_ports
 EOF
+# 9. The registry goes away: watch says so (and keeps the last known set) instead of going quiet.
+kill "$etcd_pid"
+wait "$etcd_pid" 2>/dev/null || true
+etcd_pid=
+wait_for 30 grep -q "error    " "$work/watch.log" || fail "watch did not report the registry outage"
 kill "$watch_pid" 2>/dev/null || true
 echo "generator e2e: ok"
