@@ -136,6 +136,7 @@ int watch_instances(const RegistryFlags& flags, const std::string& service, int 
   std::map<std::string, sd::Instance> known;  // by key: a removal only names the key
   int changes = 0;
   bool healthy = true;
+  bool listed = false;  // the first set is printed as "present", later ones as changes
   auto instancer = registry->instancer(service);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](auto ec, int) {
@@ -147,7 +148,8 @@ int watch_instances(const RegistryFlags& flags, const std::string& service, int 
     out << std::endl;  // a line at a time, for people and pipes alike
   };
   auto sub = instancer->subscribe(io.get_executor(), [&](const sd::InstanceUpdate& u) {
-    bool first = changes == 0 && known.empty() && healthy && u.reset;
+    const bool first = !listed;
+    listed = true;
     if (u.reset) {
       for (auto& [key, inst] : known)
         if (std::none_of(u.upserts.begin(), u.upserts.end(), [&](const sd::Instance& i) { return i.key == key; })) {
