@@ -70,6 +70,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
                                         {"transport"})
                                .with({"http"});
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> accepting{0};  // accept loops not yet ended (each holds the state alive)
   std::atomic<bool> draining{false};
   std::mutex mu;
   std::condition_variable idle_cv;
@@ -101,6 +102,18 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
   asio::awaitable<void> accept_loop(Lane& lane) {
     auto self = shared_from_this();
+    // shutdown() waits for every loop to end: a loop left suspended when the threads stop would keep the
+    // state — and the routes' handlers with their clients' sockets — alive until the io_contexts are
+    // destroyed, and those sockets would then be closed on a destroyed context.
+    struct Ended {
+      State& st;
+      ~Ended() {
+        if (st.accepting.fetch_sub(1) == 1) {
+          std::lock_guard lock(st.mu);
+          st.idle_cv.notify_all();
+        }
+      }
+    } ended{*this};
     for (;;) {
       auto [ec, sock] = co_await lane.acceptor->async_accept(use_nothrow);
       if (ec) {
@@ -300,6 +313,7 @@ void Server::start() {
     lane.acceptor = std::move(acc);
   }
   state_->port = ep.port();
+  state_->accepting = state_->lanes.size();
   for (auto& lane : state_->lanes) asio::co_spawn(*lane.io, state_->accept_loop(lane), asio::detached);
 }
 
@@ -316,7 +330,8 @@ void Server::shutdown(std::chrono::steady_clock::time_point deadline) {
       if (!c->busy) c->stream.socket().cancel(ignored);
   });
   std::unique_lock lock(st->mu);
-  if (!st->idle_cv.wait_until(lock, deadline, [&] { return st->connections.load() == 0; })) {
+  if (!st->idle_cv.wait_until(lock, deadline,
+                              [&] { return st->connections.load() == 0 && st->accepting.load() == 0; })) {
     lock.unlock();
     st->log.warn("drain deadline reached; closing connections", {{"in_flight", st->in_flight.load()}});
     st->on_each_lane(std::chrono::steady_clock::now() + std::chrono::seconds(1), [](Lane& lane) {
