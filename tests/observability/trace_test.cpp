@@ -199,6 +199,9 @@ class Tracing : public ::testing::Test {
     trace::set_exporter(nullptr);
     for (auto& s : http_) s->shutdown(std::chrono::steady_clock::now() + 2s);
     if (grpc_) grpc_->shutdown(std::chrono::steady_clock::now() + 2s);
+    // Deliver this test's last spans while its collector still listens: left queued, they would fail to
+    // export later and count in the next test's drop metrics (when tests share a process).
+    zipkin_->flush(2s);
     io_.stop();
     io_.join();
     svckit::log::configure(svckit::log::Level::Info, svckit::log::Format::Logfmt);
