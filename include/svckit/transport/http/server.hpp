@@ -38,6 +38,9 @@ class Server : public svckit::Server {
   ~Server() override;
 
   void start() override;
+  /// Stops accepting and lets in-flight requests finish; returns once every connection is closed and the
+  /// accept loops have ended (connections still open at `deadline` are closed then). Call it while the
+  /// IoPool's threads run: the loops end on them, releasing the routes' handlers before the pool goes.
   void shutdown(std::chrono::steady_clock::time_point deadline) override;
   std::string describe() const override;
 
