@@ -21,15 +21,7 @@ fail() {
   done
   exit 1
 }
-# wait_for SECONDS COMMAND…: retries the command until it succeeds or the deadline passes.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.2
-  done
-}
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/lib.sh"
 # expect_fail WANT_RC WANT_TEXT COMMAND…: the command fails with that exit code and says WANT_TEXT.
 expect_fail() {
   local want_rc=$1 want=$2; shift 2

@@ -19,15 +19,7 @@ fail() {
   echo "--- prometheus log" >&2; tail -20 "$work/prom.log" >&2 || true
   exit 1
 }
-# wait_for SECONDS COMMAND…: retries the command until it succeeds or the deadline passes.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.2
-  done
-}
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/lib.sh"
 
 "$bin/stringsvc" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --log-level info \
   > "$work/svc.log" 2>&1 &

@@ -164,13 +164,8 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
     return 2;
   }
 
-  std::shared_ptr<sd::Registry> registry;
-  try {
-    registry = sd::Registry::open(flags.url);
-  } catch (const std::invalid_argument& e) {
-    err << "error: " << e.what() << "\n";
-    return 2;
-  }
+  auto registry = open_registry(flags.url, err);
+  if (!registry) return 2;
   auto instancer = registry->instancer(service);
   auto factory = std::make_shared<pb::DynamicMessageFactory>();
   std::string http_path = "/" + gen::kebab_case(m ? m->name() : method);

@@ -23,6 +23,15 @@ namespace svckit::cli {
 
 namespace asio = boost::asio;
 
+std::shared_ptr<sd::Registry> open_registry(const std::string& url, std::ostream& err) {
+  try {
+    return sd::Registry::open(url);
+  } catch (const std::invalid_argument& e) {
+    err << "error: " << e.what() << "\n";
+    return nullptr;
+  }
+}
+
 std::string describe_metadata(const sd::Instance& i) {
   std::string out;
   auto add = [&](const std::string& k, const std::string& v) {
@@ -125,13 +134,8 @@ int list_instances(const RegistryFlags& flags, const std::string& service, std::
 
 int watch_instances(const RegistryFlags& flags, const std::string& service, int max_changes, std::ostream& out,
                     std::ostream& err) {
-  std::shared_ptr<sd::Registry> registry;
-  try {
-    registry = sd::Registry::open(flags.url);
-  } catch (const std::invalid_argument& e) {
-    err << "error: " << e.what() << "\n";
-    return 2;
-  }
+  auto registry = open_registry(flags.url, err);
+  if (!registry) return 2;
   asio::io_context io;
   std::map<std::string, sd::Instance> known;  // by key: a removal only names the key
   int changes = 0;

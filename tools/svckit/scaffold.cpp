@@ -1,10 +1,11 @@
 // svckit new service / generate service / generate docker.
 #include "scaffold.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
-#include <sstream>
+#include <utility>
 #include <vector>
 
 #include <google/protobuf/compiler/importer.h>
@@ -49,16 +50,18 @@ std::string check_name(const std::string& name) {
   return "";
 }
 
-std::string render(std::string text, const std::string& name) {
-  auto replace_all = [&](const std::string& from, const std::string& to) {
+/// Replaces every {{placeholder}} of the list in text.
+std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [from, to] : values)
     for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
-  };
+  return text;
+}
+
+/// A template for the service `name`: {{name}}, {{Name}} (PascalCase), {{NAME}} (upper case).
+std::string render(const std::string& text, const std::string& name) {
   std::string macro;
   for (char c : name) macro += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  replace_all("{{Name}}", pascal_case(name));
-  replace_all("{{NAME}}", macro);
-  replace_all("{{name}}", name);
-  return text;
+  return fill(text, {{"{{Name}}", pascal_case(name)}, {"{{NAME}}", macro}, {"{{name}}", name}});
 }
 
 bool write_file(const fs::path& path, const std::string& text, std::ostream& err) {
@@ -204,19 +207,18 @@ int generate_docker(const std::string& module, std::ostream& out, std::ostream& 
   }
   std::sort(services.begin(), services.end());
   std::string compose = templates::kComposeHeader;
+  // etcd members on host ports 2379, 22379, 32379 (etcd's own convention for local clusters).
+  for (int i = 1; i <= 3; ++i)
+    compose += fill(templates::kComposeEtcd, {{"{{i}}", std::to_string(i)},
+                                              {"{{client_port}}", std::to_string(i == 1 ? 2379 : i * 10000 + 2379)}});
   int index = 0;
   for (const auto& name : services) {
     if (!write_file(fs::path(module) / name / "Dockerfile", render(templates::kDockerfile, name), err)) return 1;
     // Host ports: 8000 + 10·i for HTTP, +1 gRPC, +2 debug, so services do not collide.
     int base = 8000 + 10 * index++;
-    std::string svc = render(templates::kComposeService, name);
-    auto put = [&](const std::string& key, int port) {
-      for (std::size_t at = 0; (at = svc.find(key, at)) != std::string::npos;) svc.replace(at, key.size(), std::to_string(port));
-    };
-    put("{{http_port}}", base);
-    put("{{grpc_port}}", base + 1);
-    put("{{debug_port}}", base + 2);
-    compose += svc;
+    compose += fill(render(templates::kComposeService, name), {{"{{http_port}}", std::to_string(base)},
+                                                                {"{{grpc_port}}", std::to_string(base + 1)},
+                                                                {"{{debug_port}}", std::to_string(base + 2)}});
   }
   if (!write_file(fs::path(module) / "docker-compose.yml", compose, err)) return 1;
   out << "wrote " << (fs::path(module) / "docker-compose.yml").string() << " (etcd1-3";

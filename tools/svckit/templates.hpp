@@ -180,51 +180,24 @@ ENTRYPOINT ["/usr/local/bin/{{name}}", "--http-addr", "0.0.0.0:8080", "--grpc-ad
 inline constexpr const char* kComposeHeader = R"(# Written by `svckit generate docker`: a 3-member etcd cluster and every service, registered in it.
 # Not exercised on svckit's CI machine (no Docker engine there); its structure is checked by a test.
 services:
-  etcd1: &etcd
+)";
+
+/// One etcd member; {{i}} is 1, 2 or 3, {{client_port}} its host port.
+inline constexpr const char* kComposeEtcd = R"(  etcd{{i}}:
     image: quay.io/coreos/etcd:v3.4.27
     command:
       - etcd
-      - --name=etcd1
+      - --name=etcd{{i}}
       - --data-dir=/etcd-data
       - --listen-client-urls=http://0.0.0.0:2379
-      - --advertise-client-urls=http://etcd1:2379
+      - --advertise-client-urls=http://etcd{{i}}:2379
       - --listen-peer-urls=http://0.0.0.0:2380
-      - --initial-advertise-peer-urls=http://etcd1:2380
+      - --initial-advertise-peer-urls=http://etcd{{i}}:2380
       - --initial-cluster=etcd1=http://etcd1:2380,etcd2=http://etcd2:2380,etcd3=http://etcd3:2380
       - --initial-cluster-state=new
       - --initial-cluster-token=svckit
     ports:
-      - "2379:2379"
-  etcd2:
-    <<: *etcd
-    command:
-      - etcd
-      - --name=etcd2
-      - --data-dir=/etcd-data
-      - --listen-client-urls=http://0.0.0.0:2379
-      - --advertise-client-urls=http://etcd2:2379
-      - --listen-peer-urls=http://0.0.0.0:2380
-      - --initial-advertise-peer-urls=http://etcd2:2380
-      - --initial-cluster=etcd1=http://etcd1:2380,etcd2=http://etcd2:2380,etcd3=http://etcd3:2380
-      - --initial-cluster-state=new
-      - --initial-cluster-token=svckit
-    ports:
-      - "22379:2379"
-  etcd3:
-    <<: *etcd
-    command:
-      - etcd
-      - --name=etcd3
-      - --data-dir=/etcd-data
-      - --listen-client-urls=http://0.0.0.0:2379
-      - --advertise-client-urls=http://etcd3:2379
-      - --listen-peer-urls=http://0.0.0.0:2380
-      - --initial-advertise-peer-urls=http://etcd3:2380
-      - --initial-cluster=etcd1=http://etcd1:2380,etcd2=http://etcd2:2380,etcd3=http://etcd3:2380
-      - --initial-cluster-state=new
-      - --initial-cluster-token=svckit
-    ports:
-      - "32379:2379"
+      - "{{client_port}}:2379"
 )";
 
 inline constexpr const char* kComposeService = R"(  {{name}}:

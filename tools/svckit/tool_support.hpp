@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <iosfwd>
+#include <memory>
 #include <string>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +12,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "svckit/sd/instance.hpp"
+#include "svckit/sd/registry.hpp"
 
 namespace svckit::cli {
 
@@ -32,6 +35,9 @@ inline std::string timestamp() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+/// Opens the registry a URL names; on a malformed URL says why on `err` and returns null.
+std::shared_ptr<sd::Registry> open_registry(const std::string& url, std::ostream& err);
 
 /// "transport=grpc zone=eu-1": an instance's metadata, empty when it has none.
 std::string describe_metadata(const sd::Instance& i);

@@ -1,0 +1,14 @@
+# Shared helpers of the end-to-end scripts (sourced).
+
+# wait_for SECONDS COMMAND…: retries the command until it succeeds or the deadline passes. The 0.2 s pause
+# is the polling interval, not a timing assumption.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
