@@ -1,7 +1,7 @@
 // svckit call SERVICE/Method '{json}': like grpcurl, but it finds the service in the registry, balances
 // over its instances and retries elsewhere, through the same sd::Endpointer services use.
-#include <future>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include <boost/asio/as_tuple.hpp>
