@@ -82,6 +82,11 @@ class HttpFixture : public ::testing::Test {
                  if (ec) ++sleepers_cancelled;
                  co_return s;
                }));
+    router.add(Verb::get, "/big/{mib}", [](http::Request& req) -> boost::asio::awaitable<http::Response> {
+      http::Response res;  // a body larger than the socket buffers: a client that does not read stalls the write
+      res.body().assign(std::stoul(std::string(req.param("mib"))) << 20, 'x');
+      co_return res;
+    });
     router.add(Verb::post, "/throw", [](http::Request&) -> boost::asio::awaitable<http::Response> {
       throw std::runtime_error("boom");
       co_return http::Response{};

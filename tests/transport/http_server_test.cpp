@@ -155,6 +155,26 @@ TEST_F(HttpServerLimits, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(closed_by_server(s));
 }
 
+// A client that stops reading its response is dropped after write_timeout, even though the read before it
+// ran under the much longer read_timeout (the connection's watchdog re-arms for the earlier deadline).
+class HttpServerWriteTimeout : public HttpFixture {
+ protected:
+  void SetUp() override { start({.write_timeout = std::chrono::milliseconds(300)}); }  // read_timeout stays 30 s
+};
+
+TEST_F(HttpServerWriteTimeout, ClientThatStopsReadingIsDroppedAfterWriteTimeout) {
+  auto s = connect();
+  send(s, "GET /big/64 HTTP/1.1\r\nHost: t\r\n\r\n");
+  char head[64];
+  s.read_some(boost::asio::buffer(head));  // the answer has begun; the rest of its 64 MiB is never read
+  ASSERT_EQ(server->connections(), 1u);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (server->connections() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(server->connections(), 0u);
+  EXPECT_EQ(roundtrip(post("/echo", R"({"name":"a"})")).result_int(), 200u);  // and the server keeps serving
+}
+
 TEST_F(HttpServer, ClientDisconnectMidRequestLeavesServerHealthy) {
   for (int i = 0; i < 20; ++i) {
     auto s = connect();

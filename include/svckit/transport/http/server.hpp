@@ -3,7 +3,8 @@
 // One acceptor per io thread (SO_REUSEPORT), so a connection lives on one thread from accept to close.
 // Keep-alive is supported; pipelined requests are answered in order (a request is read only after the
 // previous response was written). Limits: body_limit (413), header_limit (431), read_timeout for the whole
-// of one request including waiting for it (slow or idle clients are disconnected). Bad requests never reach
+// of one request including waiting for it (slow or idle clients are disconnected), write_timeout for writing
+// one response (a client that stops reading is disconnected). Bad requests never reach
 // handlers: malformed HTTP gets 400, unknown routes 404, wrong methods 405.
 //
 // Thread-safety: configure the router before start(); start()/shutdown() from one controlling thread.
