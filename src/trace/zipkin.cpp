@@ -34,6 +34,13 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, end);
+}
+
 // Zipkin's remoteEndpoint: ipv4 or ipv6 plus port; a host name is given as the peer's serviceName.
 void append_endpoint(std::string& out, std::string_view address) {
   std::pair<std::string, std::uint16_t> hp;
@@ -47,16 +54,11 @@ void append_endpoint(std::string& out, std::string_view address) {
   const bool v6 = host.find(':') != std::string::npos;
   const bool v4 = !v6 && host.find_first_not_of("0123456789.") == std::string::npos;
   out += '{';
-  out += v6 ? "\"ipv6\":" : v4 ? "\"ipv4\":" : "\"serviceName\":";
+  out += v6 ? std::string_view("\"ipv6\":") : v4 ? std::string_view("\"ipv4\":") : std::string_view("\"serviceName\":");
   append_quoted(out, host);
-  out += ",\"port\":" + std::to_string(hp.second) + "}";
-}
-
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;
-  out.append(buf, end);
+  out += std::string_view(",\"port\":");
+  append_int(out, hp.second);
+  out += '}';
 }
 
 struct Url {
@@ -101,41 +103,44 @@ std::string zipkin_url_error(std::string_view url) {
 }
 
 std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view service) {
+  using namespace std::string_view_literals;  // literals with their length: no strlen per append
   std::string out;
-  out.reserve(spans.size() * 320);
+  out.reserve(spans.size() * 512);  // a span with the transports' tags is ~400 bytes: no regrowth
+  // The same for every span of the batch: escaped once.
+  std::string local = ",\"localEndpoint\":{\"serviceName\":";
+  append_quoted(local, service);
+  local += '}';
   out += '[';
   char id[32];
   for (std::size_t i = 0; i < spans.size(); ++i) {
     const auto& s = spans[i];
     if (i) out += ',';
-    out += "{\"traceId\":\"";
+    out += "{\"traceId\":\""sv;
     write_trace_id_hex(s.context, id);
     out.append(id, 32);
-    out += "\",\"id\":\"";
+    out += "\",\"id\":\""sv;
     write_span_id_hex(s.context.span_id, id);
     out.append(id, 16);
     out += '"';
     if (s.parent_id != 0) {
-      out += ",\"parentId\":\"";
+      out += ",\"parentId\":\""sv;
       write_span_id_hex(s.parent_id, id);
       out.append(id, 16);
       out += '"';
     }
-    out += s.kind == SpanKind::Server ? ",\"kind\":\"SERVER\",\"name\":" : ",\"kind\":\"CLIENT\",\"name\":";
+    out += s.kind == SpanKind::Server ? ",\"kind\":\"SERVER\",\"name\":"sv : ",\"kind\":\"CLIENT\",\"name\":"sv;
     append_quoted(out, s.name);
-    out += ",\"timestamp\":";
+    out += ",\"timestamp\":"sv;
     append_int(out, s.start_us);
-    out += ",\"duration\":";
+    out += ",\"duration\":"sv;
     append_int(out, s.duration_us);
-    out += ",\"localEndpoint\":{\"serviceName\":";
-    append_quoted(out, service);
-    out += '}';
+    out += local;
     if (!s.remote.empty()) {
-      out += ",\"remoteEndpoint\":";
+      out += ",\"remoteEndpoint\":"sv;
       append_endpoint(out, s.remote);
     }
     if (!s.tags.empty()) {
-      out += ",\"tags\":{";
+      out += ",\"tags\":{"sv;
       for (std::size_t t = 0; t < s.tags.size(); ++t) {
         if (t) out += ',';
         append_quoted(out, s.tags[t].first);
@@ -198,6 +203,7 @@ struct ZipkinExporter::Impl {
       std::vector<SpanData> batch;
       if (queue.size() <= opts.max_batch) {
         batch.swap(queue);
+        queue.reserve(opts.max_batch);  // spans queued while this batch is sent never wait on a regrowth
       } else {
         batch.assign(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.begin() + opts.max_batch));
         queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(opts.max_batch));

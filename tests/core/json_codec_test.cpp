@@ -111,3 +111,14 @@ TEST(JsonCodec, ProtobufMessages) {
   reply.set_v(7);
   EXPECT_EQ(json::Codec<stringsvc::pb::CountReply>::encode(reply), R"({"v":"7"})");  // int64 is a string in proto3 JSON
 }
+
+TEST(JsonCodec, AppendEscapedEscapesQuotesBackslashesAndControlCharacters) {
+  std::string out = "[";
+  json::append_escaped(out, std::string_view("plain \"q\" back\\slash\nnl\ttab\r\x01\x1f end", 34));
+  EXPECT_EQ(out, R"([plain \"q\" back\\slash\nnl\ttab\r\u0001\u001f end)");
+  out.clear();
+  json::append_escaped(out, "");
+  EXPECT_EQ(out, "");
+  json::append_escaped(out, "ünïcode passes through");
+  EXPECT_EQ(out, "ünïcode passes through");
+}
