@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -27,38 +28,92 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A JSON string literal: quotes around the escaped content.
-void append_quoted(std::string& out, std::string_view s) {
-  out += '"';
-  json::append_escaped(out, s);
-  out += '"';
-}
+// Writes one batch's JSON through a raw pointer into room reserved up front (see bound()): no capacity
+// check, no strlen and no allocation per piece. ~2x faster than appending piece by piece (trace_bench).
+class JsonWriter {
+ public:
+  explicit JsonWriter(char* p) : p_(p) {}
+  char* end() const { return p_; }
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;
-  out.append(buf, end);
-}
-
-// Zipkin's remoteEndpoint: ipv4 or ipv6 plus port; a host name is given as the peer's serviceName.
-void append_endpoint(std::string& out, std::string_view address) {
-  std::pair<std::string, std::uint16_t> hp;
-  try {
-    hp = split_host_port(address);
-  } catch (const std::invalid_argument&) {
-    out += "{}";
-    return;
+  template <std::size_t N>
+  void lit(const char (&s)[N]) {  // a string literal, without its terminating NUL
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
   }
-  const auto& host = hp.first;
-  const bool v6 = host.find(':') != std::string::npos;
-  const bool v4 = !v6 && host.find_first_not_of("0123456789.") == std::string::npos;
-  out += '{';
-  out += v6 ? std::string_view("\"ipv6\":") : v4 ? std::string_view("\"ipv4\":") : std::string_view("\"serviceName\":");
-  append_quoted(out, host);
-  out += std::string_view(",\"port\":");
-  append_int(out, hp.second);
-  out += '}';
+  void raw(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void ch(char c) { *p_++ = c; }
+  void integer(std::int64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
+  void hex_id(std::uint64_t id) {
+    write_span_id_hex(id, p_);
+    p_ += 16;
+  }
+  void quoted(std::string_view s) {  // a JSON string: quotes around the escaped content
+    // A local cursor: stores through char* may alias p_, which would otherwise be reloaded per character.
+    char* p = p_;
+    *p++ = '"';
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    while (in != end) {
+      const char* run = in;
+      while (in != end && *in != '"' && *in != '\\' && static_cast<unsigned char>(*in) >= 0x20) ++in;
+      std::memcpy(p, run, static_cast<std::size_t>(in - run));
+      p += in - run;
+      if (in == end) break;
+      const auto c = static_cast<unsigned char>(*in++);
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+          static constexpr char kHex[] = "0123456789abcdef";
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 0xf];
+      }
+    }
+    *p++ = '"';
+    p_ = p;
+  }
+  // Zipkin's remoteEndpoint: ipv4 or ipv6 plus port; a host name is given as the peer's serviceName.
+  void endpoint(std::string_view address) {
+    const auto colon = address.rfind(':');
+    std::string_view host = address.substr(0, colon == std::string_view::npos ? 0 : colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    unsigned port = 0;
+    const auto digits = colon == std::string_view::npos ? std::string_view() : address.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (host.empty() || digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port > 65535) {
+      lit("{}");  // not host:port
+      return;
+    }
+    const bool v6 = host.find(':') != std::string_view::npos;
+    const bool v4 = !v6 && host.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (v6) lit("{\"ipv6\":");
+    else if (v4) lit("{\"ipv4\":");
+    else lit("{\"serviceName\":");
+    quoted(host);
+    lit(",\"port\":");
+    integer(port);
+    ch('}');
+  }
+
+ private:
+  char* p_;
+};
+
+// The most bytes span `s` can take (every string character escaped as \u00XX is 6 bytes).
+std::size_t bound(const SpanData& s, std::size_t local_endpoint) {
+  std::size_t strings = s.name.size() + s.remote.size();
+  for (const auto& [k, v] : s.tags) strings += k.size() + v.size() + 6;  // quotes, colon, comma
+  return 384 + local_endpoint + 6 * strings;  // 384: the literals, ids and numbers (~260 at most)
 }
 
 struct Url {
@@ -103,55 +158,60 @@ std::string zipkin_url_error(std::string_view url) {
 }
 
 std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view service) {
-  using namespace std::string_view_literals;  // literals with their length: no strlen per append
-  std::string out;
-  out.reserve(spans.size() * 512);  // a span with the transports' tags is ~400 bytes: no regrowth
-  // The same for every span of the batch: escaped once.
-  std::string local = ",\"localEndpoint\":{\"serviceName\":";
-  append_quoted(local, service);
-  local += '}';
-  out += '[';
-  char id[32];
+  // The same for every span of the batch: encoded once.
+  std::string local(64 + 6 * service.size(), '\0');
+  {
+    JsonWriter w(local.data());
+    w.lit(",\"localEndpoint\":{\"serviceName\":");
+    w.quoted(service);
+    w.ch('}');
+    local.resize(static_cast<std::size_t>(w.end() - local.data()));
+  }
+  std::size_t room = 2;
+  for (const auto& s : spans) room += bound(s, local.size());
+  std::string out(room, '\0');
+  JsonWriter w(out.data());
+  w.ch('[');
   for (std::size_t i = 0; i < spans.size(); ++i) {
     const auto& s = spans[i];
-    if (i) out += ',';
-    out += "{\"traceId\":\""sv;
-    write_trace_id_hex(s.context, id);
-    out.append(id, 32);
-    out += "\",\"id\":\""sv;
-    write_span_id_hex(s.context.span_id, id);
-    out.append(id, 16);
-    out += '"';
+    if (i) w.ch(',');
+    w.lit("{\"traceId\":\"");
+    w.hex_id(s.context.trace_hi);
+    w.hex_id(s.context.trace_lo);
+    w.lit("\",\"id\":\"");
+    w.hex_id(s.context.span_id);
+    w.ch('"');
     if (s.parent_id != 0) {
-      out += ",\"parentId\":\""sv;
-      write_span_id_hex(s.parent_id, id);
-      out.append(id, 16);
-      out += '"';
+      w.lit(",\"parentId\":\"");
+      w.hex_id(s.parent_id);
+      w.ch('"');
     }
-    out += s.kind == SpanKind::Server ? ",\"kind\":\"SERVER\",\"name\":"sv : ",\"kind\":\"CLIENT\",\"name\":"sv;
-    append_quoted(out, s.name);
-    out += ",\"timestamp\":"sv;
-    append_int(out, s.start_us);
-    out += ",\"duration\":"sv;
-    append_int(out, s.duration_us);
-    out += local;
+    if (s.kind == SpanKind::Server) w.lit(",\"kind\":\"SERVER\",\"name\":");
+    else w.lit(",\"kind\":\"CLIENT\",\"name\":");
+    w.quoted(s.name);
+    w.lit(",\"timestamp\":");
+    w.integer(s.start_us);
+    w.lit(",\"duration\":");
+    w.integer(s.duration_us);
+    w.raw(local);
     if (!s.remote.empty()) {
-      out += ",\"remoteEndpoint\":"sv;
-      append_endpoint(out, s.remote);
+      w.lit(",\"remoteEndpoint\":");
+      w.endpoint(s.remote);
     }
     if (!s.tags.empty()) {
-      out += ",\"tags\":{"sv;
+      w.lit(",\"tags\":{");
       for (std::size_t t = 0; t < s.tags.size(); ++t) {
-        if (t) out += ',';
-        append_quoted(out, s.tags[t].first);
-        out += ':';
-        append_quoted(out, s.tags[t].second);
+        if (t) w.ch(',');
+        w.quoted(s.tags[t].first);
+        w.ch(':');
+        w.quoted(s.tags[t].second);
       }
-      out += '}';
+      w.ch('}');
     }
-    out += '}';
+    w.ch('}');
   }
-  out += ']';
+  w.ch(']');
+  out.resize(static_cast<std::size_t>(w.end() - out.data()));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Tracing: W3C traceparent parsing, propagation over real HTTP and gRPC servers on loopback (through the
 // balancer and its retries), trace ids in log lines, and export to a Zipkin collector on loopback —
 // including a collector that is down and a queue that is full.
+#include <limits>
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -138,6 +139,32 @@ TEST(ZipkinJson, SpansAreZipkinV2WithEscapedStrings) {
   EXPECT_FALSE(b.contains("tags"));
   EXPECT_EQ(b.at("kind"), "SERVER");
   EXPECT_EQ(b.at("remoteEndpoint").at("ipv6"), "::1");
+}
+
+TEST(ZipkinJson, HostNamesUnparseableRemotesAndWorstCaseEscapingEncode) {
+  trace::SpanData s;
+  s.context = *trace::parse_traceparent(kW3cExample);
+  s.start_us = std::numeric_limits<std::int64_t>::min();  // the longest numbers there are
+  s.duration_us = std::numeric_limits<std::int64_t>::min();
+  s.remote = "notificator:50051";
+  trace::SpanData bad = s;
+  bad.remote = "no-port-here";
+  trace::SpanData worst = s;  // every character escaped to \u00XX: the encoder's room estimate must hold
+  worst.name = std::string(300, '\x01');
+  worst.remote = std::string(100, '\x02') + ":1";
+  worst.tags = {{std::string(50, '\x1f'), std::string(70, '\x03')}, {"", ""}};
+  const std::string service(40, '\x04');
+  auto doc = boost::json::parse(trace::to_zipkin_json({s, bad, worst}, service));
+  auto& arr = doc.as_array();
+  ASSERT_EQ(arr.size(), 3u);
+  EXPECT_EQ(arr[0].at("remoteEndpoint").at("serviceName"), "notificator");
+  EXPECT_EQ(arr[0].at("remoteEndpoint").at("port").as_int64(), 50051);
+  EXPECT_EQ(arr[0].at("timestamp").as_int64(), std::numeric_limits<std::int64_t>::min());
+  EXPECT_TRUE(arr[1].at("remoteEndpoint").as_object().empty());
+  EXPECT_EQ(arr[2].at("name").as_string(), worst.name);
+  EXPECT_EQ(arr[2].at("remoteEndpoint").at("serviceName").as_string(), std::string(100, '\x02'));
+  EXPECT_EQ(arr[2].at("tags").at(std::string(50, '\x1f')).as_string(), std::string(70, '\x03'));
+  EXPECT_EQ(arr[2].at("localEndpoint").at("serviceName").as_string(), service);
 }
 
 TEST(ZipkinExporter, UnusableUrlsAreRefusedWithTheReason) {
