@@ -9,8 +9,7 @@ namespace svckit {
 IoPool::IoPool(std::size_t threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t i = 0; i < threads; ++i) {
-    // concurrency hint 1: each context is run by exactly one thread, so asio can skip internal locking.
-    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    contexts_.push_back(std::make_unique<Context>());
     guards_.emplace_back(contexts_.back()->get_executor());
   }
 }
@@ -34,6 +33,13 @@ IoPool::~IoPool() {
     }
     if (ran == 0) break;
   }
+  // Then shut every context down before destroying any. Shutting one down destroys its pending handlers,
+  // and a handler can own an object of another context (a coroutine on lane 0 holding a socket of lane 1)
+  // whose destructor calls into that context's services. Destroyed one by one, as the vector would, a
+  // context could already be gone by then; shut down but not yet destroyed, its services still answer.
+  for (auto& ctx : contexts_) ctx->shut_down();
+  guards_.clear();  // they refer to the contexts
+  contexts_.clear();
 }
 
 boost::asio::io_context& IoPool::next() {

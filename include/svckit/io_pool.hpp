@@ -37,8 +37,14 @@ class IoPool {
   void join();
 
  private:
+  // An io_context whose services can be shut down before it is destroyed (see ~IoPool).
+  class Context : public boost::asio::io_context {
+   public:
+    Context() : boost::asio::io_context(1) {}  // hint 1: run by exactly one thread, asio skips locking
+    void shut_down() { shutdown(); }
+  };
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
-  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<std::unique_ptr<Context>> contexts_;
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_{0};
