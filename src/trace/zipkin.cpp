@@ -157,58 +157,94 @@ std::string zipkin_url_error(std::string_view url) {
   }
 }
 
-std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view service) {
-  // The same for every span of the batch: encoded once.
+namespace {
+
+// `,"localEndpoint":{"serviceName":"..."}` — the same for every span of a process.
+std::string local_endpoint_json(std::string_view service) {
   std::string local(64 + 6 * service.size(), '\0');
-  {
-    JsonWriter w(local.data());
-    w.lit(",\"localEndpoint\":{\"serviceName\":");
-    w.quoted(service);
-    w.ch('}');
-    local.resize(static_cast<std::size_t>(w.end() - local.data()));
+  JsonWriter w(local.data());
+  w.lit(",\"localEndpoint\":{\"serviceName\":");
+  w.quoted(service);
+  w.ch('}');
+  local.resize(static_cast<std::size_t>(w.end() - local.data()));
+  return local;
+}
+
+// One span as a Zipkin v2 JSON object; `w` has room for bound(s, local.size()) bytes.
+void write_span(JsonWriter& w, const SpanData& s, std::string_view local) {
+  w.lit("{\"traceId\":\"");
+  w.hex_id(s.context.trace_hi);
+  w.hex_id(s.context.trace_lo);
+  w.lit("\",\"id\":\"");
+  w.hex_id(s.context.span_id);
+  w.ch('"');
+  if (s.parent_id != 0) {
+    w.lit(",\"parentId\":\"");
+    w.hex_id(s.parent_id);
+    w.ch('"');
   }
+  if (s.kind == SpanKind::Server) w.lit(",\"kind\":\"SERVER\",\"name\":");
+  else w.lit(",\"kind\":\"CLIENT\",\"name\":");
+  w.quoted(s.name);
+  w.lit(",\"timestamp\":");
+  w.integer(s.start_us);
+  w.lit(",\"duration\":");
+  w.integer(s.duration_us);
+  w.raw(local);
+  if (!s.remote.empty()) {
+    w.lit(",\"remoteEndpoint\":");
+    w.endpoint(s.remote);
+  }
+  if (!s.tags.empty()) {
+    w.lit(",\"tags\":{");
+    for (std::size_t t = 0; t < s.tags.size(); ++t) {
+      if (t) w.ch(',');
+      w.quoted(s.tags[t].first);
+      w.ch(':');
+      w.quoted(s.tags[t].second);
+    }
+    w.ch('}');
+  }
+  w.ch('}');
+}
+
+// One span's JSON object in a string of its own size (encoded in a per-thread scratch buffer first).
+std::string span_json(const SpanData& s, std::string_view local) {
+  thread_local std::string scratch;
+  const std::size_t room = bound(s, local.size());
+  if (scratch.size() < room) scratch.resize(room);
+  JsonWriter w(scratch.data());
+  write_span(w, s, local);
+  return std::string(scratch.data(), static_cast<std::size_t>(w.end() - scratch.data()));
+}
+
+// `[a,b,c]` from JSON objects.
+std::string json_array(const std::vector<std::string>& objects) {
+  std::size_t size = 2 + objects.size();
+  for (const auto& o : objects) size += o.size();
+  std::string out;
+  out.reserve(size);
+  out += '[';
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    if (i) out += ',';
+    out += objects[i];
+  }
+  out += ']';
+  return out;
+}
+
+}  // namespace
+
+std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view service) {
+  const std::string local = local_endpoint_json(service);
   std::size_t room = 2;
   for (const auto& s : spans) room += bound(s, local.size());
   std::string out(room, '\0');
   JsonWriter w(out.data());
   w.ch('[');
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    const auto& s = spans[i];
     if (i) w.ch(',');
-    w.lit("{\"traceId\":\"");
-    w.hex_id(s.context.trace_hi);
-    w.hex_id(s.context.trace_lo);
-    w.lit("\",\"id\":\"");
-    w.hex_id(s.context.span_id);
-    w.ch('"');
-    if (s.parent_id != 0) {
-      w.lit(",\"parentId\":\"");
-      w.hex_id(s.parent_id);
-      w.ch('"');
-    }
-    if (s.kind == SpanKind::Server) w.lit(",\"kind\":\"SERVER\",\"name\":");
-    else w.lit(",\"kind\":\"CLIENT\",\"name\":");
-    w.quoted(s.name);
-    w.lit(",\"timestamp\":");
-    w.integer(s.start_us);
-    w.lit(",\"duration\":");
-    w.integer(s.duration_us);
-    w.raw(local);
-    if (!s.remote.empty()) {
-      w.lit(",\"remoteEndpoint\":");
-      w.endpoint(s.remote);
-    }
-    if (!s.tags.empty()) {
-      w.lit(",\"tags\":{");
-      for (std::size_t t = 0; t < s.tags.size(); ++t) {
-        if (t) w.ch(',');
-        w.quoted(s.tags[t].first);
-        w.ch(':');
-        w.quoted(s.tags[t].second);
-      }
-      w.ch('}');
-    }
-    w.ch('}');
+    write_span(w, spans[i], local);
   }
   w.ch(']');
   out.resize(static_cast<std::size_t>(w.end() - out.data()));
@@ -223,7 +259,7 @@ struct ZipkinExporter::Impl {
   std::mutex mu;
   std::condition_variable wake;     // the sender: a batch is full, a flush was asked for, or stop
   std::condition_variable drained;  // flush(): the queue is empty and nothing is being sent
-  std::vector<SpanData> queue;
+  std::vector<std::string> queue;  // spans already encoded as JSON objects
   bool sending = false;
   bool stop = false;
   bool flush_asked = false;
@@ -260,7 +296,7 @@ struct ZipkinExporter::Impl {
         if (stop) return;
         continue;
       }
-      std::vector<SpanData> batch;
+      std::vector<std::string> batch;
       if (queue.size() <= opts.max_batch) {
         batch.swap(queue);
         queue.reserve(opts.max_batch);  // spans queued while this batch is sent never wait on a regrowth
@@ -277,8 +313,8 @@ struct ZipkinExporter::Impl {
   }
 
   // Sends one batch; blocks this (the exporter's own) thread until it is accepted, refused or timed out.
-  void post(asio::io_context& io, http::Client& client, const std::vector<SpanData>& batch) {
-    std::string body = to_zipkin_json(batch, tracer_options().service_name);
+  void post(asio::io_context& io, http::Client& client, const std::vector<std::string>& batch) {
+    std::string body = json_array(batch);
     Status result;
     // An unsampled parent: the exporter's own HTTP call must not produce spans to export.
     Context ctx;
@@ -327,6 +363,16 @@ ZipkinExporter::~ZipkinExporter() {
 }
 
 void ZipkinExporter::export_span(SpanData&& span) {
+  // Encoded here, on the request's thread, while the span is still in this core's cache: later, on the
+  // exporter's thread, the same work cost about twice as much, and the queue holds one block per span
+  // instead of a SpanData with its strings and tags.
+  thread_local const TracerOptions* seen = nullptr;  // installed options are never freed: a stable key
+  thread_local std::string local;
+  if (const auto& o = tracer_options(); &o != seen) {
+    local = local_endpoint_json(o.service_name);
+    seen = &o;
+  }
+  std::string json = span_json(span, local);
   std::unique_lock lock(impl_->mu);
   if (impl_->queue.size() >= impl_->opts.max_queue || impl_->stop) {
     lock.unlock();
@@ -334,7 +380,7 @@ void ZipkinExporter::export_span(SpanData&& span) {
     impl_->dropped_full.inc();
     return;
   }
-  impl_->queue.push_back(std::move(span));
+  impl_->queue.push_back(std::move(json));
   const bool full = impl_->queue.size() == impl_->opts.max_batch;
   lock.unlock();
   if (full) impl_->wake.notify_one();

@@ -3,9 +3,9 @@
 //   auto zipkin = std::make_shared<svckit::trace::ZipkinExporter>("http://127.0.0.1:9411/api/v2/spans");
 //   svckit::trace::set_exporter(zipkin, {.service_name = "users"});
 //
-// Off the request path: export_span() only appends to a bounded in-memory queue (a short mutex, never a
-// wait); one background thread posts the queue in batches every flush_interval, or as soon as a batch
-// fills. When the queue is full, new spans are dropped, not waited for; when the collector is down or
+// Off the request path: export_span() encodes the span to JSON (~0.3 µs, while it is still in the
+// request thread's cache) and appends it to a bounded in-memory queue (a short mutex, never a wait); one
+// background thread posts the queue in batches every flush_interval, or as soon as a batch fills. When the queue is full, new spans are dropped, not waited for; when the collector is down or
 // slow (timeout), the batch is dropped. Both are counted in svckit_trace_spans_dropped_total{reason},
 // so tracing trouble never slows or fails a request. Exported spans: svckit_trace_spans_exported_total.
 // The URL is plain http://host[:port][/path]; the port defaults to 9411 and the path to /api/v2/spans.
