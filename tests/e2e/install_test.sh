@@ -12,5 +12,7 @@ cmake -S "$consumer" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix
 cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
 out=$("$work/build/consumer")
 [ "$out" = "consumer: HELLO 200" ] || { echo "unexpected output: $out"; exit 1; }
-ldd "$work/build/consumer" | grep -q tcmalloc || { echo "svckit_link_allocator did not link tcmalloc"; exit 1; }
+# Not `ldd | grep -q` under pipefail: grep -q exits at the first match, and ldd then fails writing the rest.
+libs=$(ldd "$work/build/consumer")
+grep -q tcmalloc <<<"$libs" || { echo "svckit_link_allocator did not link tcmalloc"; exit 1; }
 echo "install test: ok"
