@@ -1,5 +1,6 @@
-// What one span costs: recording it on the request path (open, the transports' tags, end, hand-off to the
-// exporter) and encoding it to Zipkin v2 JSON on the exporter's thread. Run: build/bin/trace_bench
+// What one span costs: recording it (open, the transports' tags, end, hand-off to an exporter that keeps
+// it) and encoding it to Zipkin v2 JSON (ZipkinExporter does that at hand-off, on the request's thread).
+// Run: build/bin/trace_bench
 #include <benchmark/benchmark.h>
 
 #include <vector>

@@ -17,7 +17,6 @@
 #include <boost/asio/io_context.hpp>
 
 #include "svckit/address.hpp"
-#include "svckit/codec/json.hpp"
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "svckit/transport/http/client.hpp"
@@ -28,8 +27,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Writes one batch's JSON through a raw pointer into room reserved up front (see bound()): no capacity
-// check, no strlen and no allocation per piece. ~2x faster than appending piece by piece (trace_bench).
+// Writes JSON through a raw pointer into room reserved up front (see bound()): no capacity check, no
+// strlen and no allocation per piece — ~1.6x faster than appending to a std::string (trace_bench).
 class JsonWriter {
  public:
   explicit JsonWriter(char* p) : p_(p) {}
