@@ -1,11 +1,11 @@
 #include "svckit/codec/json.hpp"
 
-#include <cstdio>
-
 #include <algorithm>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "json_escape.hpp"
 
 namespace svckit::json {
 
@@ -20,32 +20,11 @@ Result<boost::json::object> parse_object(std::string_view text) {
 
 std::string serialize(const boost::json::object& o) { return boost::json::serialize(o); }
 
-namespace {
-constexpr bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
-}  // namespace
-
 void append_escaped(std::string& out, std::string_view s) {
-  // Most strings need no escaping at all: copy runs of plain characters in one append each.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (!needs_escape(c)) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        out += buf;
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
+  const std::size_t old = out.size();
+  out.resize(old + 6 * s.size());  // the most escaping can take
+  char* end = detail::write_escaped(out.data() + old, s);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 Status ObjectReader::finish() const {

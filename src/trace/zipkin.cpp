@@ -16,6 +16,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "../codec/json_escape.hpp"
 #include "svckit/address.hpp"
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
@@ -50,36 +51,9 @@ class JsonWriter {
     p_ += 16;
   }
   void quoted(std::string_view s) {  // a JSON string: quotes around the escaped content
-    // A local cursor: stores through char* may alias p_, which would otherwise be reloaded per character.
-    char* p = p_;
-    *p++ = '"';
-    const char* in = s.data();
-    const char* const end = in + s.size();
-    while (in != end) {
-      const char* run = in;
-      while (in != end && *in != '"' && *in != '\\' && static_cast<unsigned char>(*in) >= 0x20) ++in;
-      std::memcpy(p, run, static_cast<std::size_t>(in - run));
-      p += in - run;
-      if (in == end) break;
-      const auto c = static_cast<unsigned char>(*in++);
-      *p++ = '\\';
-      switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default:
-          static constexpr char kHex[] = "0123456789abcdef";
-          *p++ = 'u';
-          *p++ = '0';
-          *p++ = '0';
-          *p++ = kHex[c >> 4];
-          *p++ = kHex[c & 0xf];
-      }
-    }
-    *p++ = '"';
-    p_ = p;
+    *p_++ = '"';
+    p_ = json::detail::write_escaped(p_, s);
+    *p_++ = '"';
   }
   // Zipkin's remoteEndpoint: ipv4 or ipv6 plus port; a host name is given as the peer's serviceName.
   void endpoint(std::string_view address) {
