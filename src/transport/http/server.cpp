@@ -234,7 +234,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     lane.connections.insert(&conn);
     beast::flat_buffer buffer;
     bool linger = false;  // we refused a request: drain what the client still sends before closing
-    bool watching = false;
+    // Posted: it first runs once the first read below has set its deadline.
+    asio::co_spawn(*lane.io, watch(conn_ptr, opts.read_timeout), asio::detached);
 
     for (;;) {
       if (draining) break;
@@ -242,10 +243,6 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
       parser.body_limit(opts.body_limit);
       conn.expires_after(opts.read_timeout);
-      if (!watching) {  // started with the first read so it sees that read's deadline
-        asio::co_spawn(*lane.io, watch(conn_ptr, opts.read_timeout), asio::detached);
-        watching = true;
-      }
       auto [rec, n] = co_await beast_http::async_read(conn.socket, buffer, parser, use_nothrow);
       (void)n;
       if (rec) {
