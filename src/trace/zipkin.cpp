@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -181,31 +183,6 @@ void write_span(JsonWriter& w, const SpanData& s, std::string_view local) {
   w.ch('}');
 }
 
-// One span's JSON object in a string of its own size (encoded in a per-thread scratch buffer first).
-std::string span_json(const SpanData& s, std::string_view local) {
-  thread_local std::string scratch;
-  const std::size_t room = bound(s, local.size());
-  if (scratch.size() < room) scratch.resize(room);
-  JsonWriter w(scratch.data());
-  write_span(w, s, local);
-  return std::string(scratch.data(), static_cast<std::size_t>(w.end() - scratch.data()));
-}
-
-// `[a,b,c]` from JSON objects.
-std::string json_array(const std::vector<std::string>& objects) {
-  std::size_t size = 2 + objects.size();
-  for (const auto& o : objects) size += o.size();
-  std::string out;
-  out.reserve(size);
-  out += '[';
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    if (i) out += ',';
-    out += objects[i];
-  }
-  out += ']';
-  return out;
-}
-
 }  // namespace
 
 std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view service) {
@@ -229,10 +206,20 @@ struct ZipkinExporter::Impl {
   ZipkinOptions opts;
   log::Logger log{"zipkin"};
 
+  // Spans wait already encoded, in the POST bodies they will be sent in: `open` is the batch being filled
+  // ("[" and objects separated by ","; the "]" is added when it is sent), `full` the batches that reached
+  // max_batch. Appending one span is one memcpy under the lock, no allocation per span.
+  struct Batch {
+    std::string body;
+    std::size_t spans = 0;
+  };
   std::mutex mu;
   std::condition_variable wake;     // the sender: a batch is full, a flush was asked for, or stop
-  std::condition_variable drained;  // flush(): the queue is empty and nothing is being sent
-  std::vector<std::string> queue;  // spans already encoded as JSON objects
+  std::condition_variable drained;  // flush(): nothing is queued and nothing is being sent
+  Batch open;
+  std::deque<Batch> full;
+  std::size_t queued = 0;           // spans in `open` and `full`: bounded by max_queue
+  std::size_t last_batch_bytes = 0;  // a new batch reserves about this much, so it rarely regrows
   bool sending = false;
   bool stop = false;
   bool flush_asked = false;
@@ -250,44 +237,74 @@ struct ZipkinExporter::Impl {
 
   std::thread thread;
 
+  // Appends one encoded span; false when the queue is full or the exporter is stopping. Called under mu.
+  bool push(std::string_view json) {
+    if (queued >= opts.max_queue || stop) return false;
+    if (open.spans == 0) {
+      open.body.reserve(std::max(last_batch_bytes + last_batch_bytes / 8, json.size() + 2));
+      open.body += '[';
+    } else {
+      open.body += ',';
+    }
+    open.body += json;
+    ++open.spans;
+    ++queued;
+    if (open.spans >= opts.max_batch) {
+      last_batch_bytes = open.body.size();
+      full.push_back(std::move(open));
+      open = Batch{};
+      wake.notify_one();
+    }
+    return true;
+  }
+
+  // The next batch to send: the oldest full one, else the one being filled. Called under mu.
+  Batch take() {
+    Batch b;
+    if (!full.empty()) {
+      b = std::move(full.front());
+      full.pop_front();
+    } else {
+      if (open.spans > 0) last_batch_bytes = open.body.size();
+      b = std::exchange(open, Batch{});
+    }
+    queued -= b.spans;
+    return b;
+  }
+
   void run() {
     pthread_setname_np(pthread_self(), "zipkin");
     asio::io_context io;
     http::Client client(url.host, url.port, {.timeout = opts.timeout, .max_idle = 1});
     std::unique_lock lock(mu);
     for (;;) {
-      wake.wait_for(lock, opts.flush_interval, [&] { return stop || flush_asked || queue.size() >= opts.max_batch; });
-      if (queue.empty() || (stop && collector_failing)) {
+      wake.wait_for(lock, opts.flush_interval, [&] { return stop || flush_asked || !full.empty(); });
+      if (queued == 0 || (stop && collector_failing)) {
         // Stopping while the collector is down: do not hold up shutdown by a timeout per batch.
-        if (!queue.empty()) {
-          dropped_total.fetch_add(queue.size());
-          dropped_failed.inc(static_cast<double>(queue.size()));
-          queue.clear();
+        if (queued > 0) {
+          dropped_total.fetch_add(queued);
+          dropped_failed.inc(static_cast<double>(queued));
+          full.clear();
+          open = Batch{};
+          queued = 0;
         }
         flush_asked = false;
         drained.notify_all();
         if (stop) return;
         continue;
       }
-      std::vector<std::string> batch;
-      if (queue.size() <= opts.max_batch) {
-        batch.swap(queue);
-        queue.reserve(opts.max_batch);  // spans queued while this batch is sent never wait on a regrowth
-      } else {
-        batch.assign(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.begin() + opts.max_batch));
-        queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(opts.max_batch));
-      }
+      Batch batch = take();
       sending = true;
       lock.unlock();
-      post(io, client, batch);
+      batch.body += ']';
+      post(io, client, std::move(batch.body), batch.spans);
       lock.lock();
       sending = false;
     }
   }
 
   // Sends one batch; blocks this (the exporter's own) thread until it is accepted, refused or timed out.
-  void post(asio::io_context& io, http::Client& client, const std::vector<std::string>& batch) {
-    std::string body = json_array(batch);
+  void post(asio::io_context& io, http::Client& client, std::string body, std::size_t spans) {
     Status result;
     // An unsampled parent: the exporter's own HTTP call must not produce spans to export.
     Context ctx;
@@ -303,18 +320,18 @@ struct ZipkinExporter::Impl {
     io.run();
     io.restart();
     if (result.ok()) {
-      exported_total.fetch_add(batch.size());
-      exported_metric.inc(static_cast<double>(batch.size()));
+      exported_total.fetch_add(spans);
+      exported_metric.inc(static_cast<double>(spans));
       if (collector_failing) log.info("zipkin collector reachable again", {{"url", url.host}});
       collector_failing = false;
       return;
     }
-    dropped_total.fetch_add(batch.size());
-    dropped_failed.inc(static_cast<double>(batch.size()));
+    dropped_total.fetch_add(spans);
+    dropped_failed.inc(static_cast<double>(spans));
     if (!collector_failing)
       log.warn("cannot export spans; dropping them until the collector answers",
                {{"collector", url.host + ":" + std::to_string(url.port)}, {"error", result.message()},
-                {"spans", static_cast<std::int64_t>(batch.size())}});
+                {"spans", static_cast<std::int64_t>(spans)}});
     collector_failing = true;
   }
 };
@@ -322,7 +339,6 @@ struct ZipkinExporter::Impl {
 ZipkinExporter::ZipkinExporter(std::string_view url, ZipkinOptions opts) : impl_(std::make_shared<Impl>()) {
   impl_->url = parse_url(url);
   impl_->opts = opts;
-  impl_->queue.reserve(opts.max_batch);
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -336,34 +352,33 @@ ZipkinExporter::~ZipkinExporter() {
 }
 
 void ZipkinExporter::export_span(SpanData&& span) {
-  // Encoded here, on the request's thread, while the span is still in this core's cache: later, on the
-  // exporter's thread, the same work cost about twice as much, and the queue holds one block per span
-  // instead of a SpanData with its strings and tags.
+  // Encoded here, on the request's thread, while the span is still in this core's cache (on the
+  // exporter's thread the same work cost about twice as much), into a per-thread scratch buffer; the lock
+  // is held only to copy the result into the batch being filled.
   thread_local const TracerOptions* seen = nullptr;  // installed options are never freed: a stable key
   thread_local std::string local;
+  thread_local std::string scratch;
   if (const auto& o = tracer_options(); &o != seen) {
     local = local_endpoint_json(o.service_name);
     seen = &o;
   }
-  std::string json = span_json(span, local);
+  const std::size_t room = bound(span, local.size());
+  if (scratch.size() < room) scratch.resize(room);
+  JsonWriter w(scratch.data());
+  write_span(w, span, local);
+  const std::string_view json(scratch.data(), static_cast<std::size_t>(w.end() - scratch.data()));
   std::unique_lock lock(impl_->mu);
-  if (impl_->queue.size() >= impl_->opts.max_queue || impl_->stop) {
-    lock.unlock();
-    impl_->dropped_total.fetch_add(1, std::memory_order_relaxed);
-    impl_->dropped_full.inc();
-    return;
-  }
-  impl_->queue.push_back(std::move(json));
-  const bool full = impl_->queue.size() == impl_->opts.max_batch;
+  if (impl_->push(json)) return;
   lock.unlock();
-  if (full) impl_->wake.notify_one();
+  impl_->dropped_total.fetch_add(1, std::memory_order_relaxed);
+  impl_->dropped_full.inc();
 }
 
 void ZipkinExporter::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mu);
   impl_->flush_asked = true;
   impl_->wake.notify_one();
-  impl_->drained.wait_for(lock, timeout, [&] { return impl_->queue.empty() && !impl_->sending; });
+  impl_->drained.wait_for(lock, timeout, [&] { return impl_->queued == 0 && !impl_->sending; });
 }
 
 std::uint64_t ZipkinExporter::exported() const { return impl_->exported_total.load(); }

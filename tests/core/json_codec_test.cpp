@@ -1,5 +1,9 @@
 #include "svckit/codec/json.hpp"
 
+#include <cstdio>
+#include <initializer_list>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "stringsvc.pb.h"
@@ -121,4 +125,36 @@ TEST(JsonCodec, AppendEscapedEscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(out, "");
   json::append_escaped(out, "ünïcode passes through");
   EXPECT_EQ(out, "ünïcode passes through");
+}
+
+// Every character that needs escaping, at every position of strings longer and shorter than the 8 bytes
+// append_escaped checks at a time, against a character-by-character reference.
+TEST(JsonCodec, AppendEscapedFindsSpecialCharactersAtEveryPosition) {
+  auto reference = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else out += static_cast<char>(c);
+    }
+    return out;
+  };
+  for (std::size_t len : {1u, 7u, 8u, 9u, 16u, 23u}) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int c : std::initializer_list<int>{'"', '\\', 0x00, 0x01, '\n', 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff}) {
+        std::string in(len, 'a');
+        in[pos] = static_cast<char>(c);
+        std::string out;
+        json::append_escaped(out, in);
+        EXPECT_EQ(out, reference(in)) << "byte " << c << " at " << pos << " of " << len;
+      }
+    }
+  }
 }

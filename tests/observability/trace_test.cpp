@@ -1,8 +1,9 @@
 // Tracing: W3C traceparent parsing, propagation over real HTTP and gRPC servers on loopback (through the
 // balancer and its retries), trace ids in log lines, and export to a Zipkin collector on loopback —
 // including a collector that is down and a queue that is full.
-#include <limits>
 #include <atomic>
+#include <cstdio>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -75,6 +76,35 @@ TEST(Traceparent, MalformedValuesAreRejected) {
            "0-4bf92f3577b34da6a3ce929d0e0e47361-00f067aa0ba902b7-01",       // shifted fields
        })
     EXPECT_FALSE(trace::parse_traceparent(bad)) << bad;
+}
+
+TEST(Traceparent, EveryNonHexByteIsRejectedInEveryField) {
+  // Positions in the version, trace id (both halves), parent id and flags fields.
+  for (std::size_t pos : {0u, 3u, 18u, 19u, 34u, 36u, 51u, 53u, 54u}) {
+    for (int c = 0; c < 256; ++c) {
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) continue;
+      std::string bad(kW3cExample);
+      bad[pos] = static_cast<char>(c);
+      EXPECT_FALSE(trace::parse_traceparent(bad)) << "byte " << c << " at " << pos;
+    }
+  }
+}
+
+TEST(Traceparent, IdsAreWrittenAsLowerCaseHexAndReadBack) {
+  std::vector<std::uint64_t> ids = {1, 0xa, 0x0123456789abcdefULL, 0xfedcba9876543210ULL, 0x8000000000000000ULL,
+                                    std::numeric_limits<std::uint64_t>::max()};
+  for (int i = 0; i < 1000; ++i) ids.push_back(trace::new_span_id());
+  for (std::uint64_t id : ids) {
+    char expected[17];
+    std::snprintf(expected, sizeof expected, "%016llx", static_cast<unsigned long long>(id));
+    EXPECT_EQ(trace::span_id_hex(id), expected);
+    trace::SpanContext sc{.trace_hi = id, .trace_lo = ~id | 1, .span_id = id, .sampled = true};
+    auto back = trace::parse_traceparent(trace::format_traceparent(sc));
+    ASSERT_TRUE(back) << trace::format_traceparent(sc);
+    EXPECT_EQ(back->trace_hi, sc.trace_hi);
+    EXPECT_EQ(back->trace_lo, sc.trace_lo);
+    EXPECT_EQ(back->span_id, sc.span_id);
+  }
 }
 
 TEST(Traceparent, LaterVersionsAreReadByTheirPrefix) {

@@ -41,15 +41,23 @@ struct RateLimit {
   template <class Req, class Resp>
   Endpoint<Req, Resp> operator()(Endpoint<Req, Resp> next) const {
     auto bucket = std::make_shared<TokenBucket>(per_second, burst);
+    // Not a coroutine itself: an admitted call returns next's awaitable as is, so the limit adds no
+    // coroutine frame (an allocation and two resumptions) to every call; only a refusal makes one.
     return [bucket, next = std::move(next)](const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
       TokenBucket::Clock::duration wait{};
-      if (!bucket->take(TokenBucket::Clock::now(), &wait)) co_return rate_limited(wait);
-      co_return co_await next(ctx, req);
+      if (!bucket->take(TokenBucket::Clock::now(), &wait)) return refuse<Resp>(rate_limited(wait));
+      return next(ctx, req);
     };
   }
 
   /// The refusal: RESOURCE_EXHAUSTED with the wait as retry_after (at least 1 ms).
   static Status rate_limited(TokenBucket::Clock::duration wait);
+
+ private:
+  template <class Resp>
+  static boost::asio::awaitable<Result<Resp>> refuse(Status status) {
+    co_return status;
+  }
 };
 
 }  // namespace svckit::middleware
