@@ -2,8 +2,10 @@
 # The bug tracker's POST /create benchmark (issue 4), end to end: wrk → users (HTTP) → notificator found in
 # etcd (gRPC, p2c, retry) — every process on this machine. Run once with memory: storage and once with the
 # default SQLite storage, in the same invocation; appends the figures to bench/RESULTS.md
-# (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) run; for experiments, NOTIFICATOR_ARGS and
-# USERS_ARGS add flags to the services and RECORD=0 leaves bench/RESULTS.md alone.
+# (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) storage run; the middleware/tracing
+# comparison takes ROUNDS (default 10) turns of SECONDS_PER_TURN (default 3) per configuration. For
+# experiments, NOTIFICATOR_ARGS and USERS_ARGS add flags to the services and RECORD=0 leaves
+# bench/RESULTS.md alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
@@ -39,7 +41,8 @@ etcd_pid=$!
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
 export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
 
-# run STORE_KIND [FLAGS for both services] → "req/s p50 p99 errors users_us_per_req notificator_us_per_req"
+# run STORE_KIND [FLAGS for both services]
+#   → "req/s p50 p99 errors users_us_per_req notificator_us_per_req requests users_ticks notificator_ticks"
 run() {
   local kind=$1 extra=${2:-} nstore ustore
   if [ "$kind" = memory ]; then nstore=memory:; ustore=memory:; else nstore="sqlite:$work/n-$RANDOM.db"; ustore="sqlite:$work/u-$RANDOM.db"; fi
@@ -70,7 +73,7 @@ run() {
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errs=$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")
   tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
-  echo "$rps $p50 $p99 $errs $(( (u1 - u0) * tick_us / total )) $(( (n1 - n0) * tick_us / total ))"
+  echo "$rps $p50 $p99 $errs $(( (u1 - u0) * tick_us / total )) $(( (n1 - n0) * tick_us / total )) $total $((u1 - u0)) $((n1 - n0))"
 }
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem/ {print $2}') GiB"
@@ -86,23 +89,79 @@ say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CP
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
 # Issue 5: what everything costs on this path — endpoint middleware (metrics, logging, rate limit) plus
 # tracing with every span exported to a collector (zipkin_sink, a counting stand-in) — against none.
+# This shared machine's speed swings by a third within seconds, so the four configurations run side by
+# side — each its own etcd, notificator and users, idle while another is measured — and the load moves
+# between them every SECONDS_PER_TURN seconds, ROUNDS times; each figure sums its turns.
 zport=$(free_port)
 "$bin/zipkin_sink" --http-addr "127.0.0.1:$zport" --debug-addr 127.0.0.1:0 > "$work/z.log" 2>&1 &
 zpid=$!; pids+=("$zpid")
-z0=$(cpu_ticks "$zpid")
-read -r trps tp50 tp99 terr tu tn < <(run memory "--zipkin-url http://127.0.0.1:$zport/api/v2/spans")
-zcpu=$(( ($(cpu_ticks "$zpid") - z0) * 1000 / $(getconf CLK_TCK) ))
-read -r srps10 sp5010 sp9910 serr10 su10 sn10 < <(run memory "--zipkin-url http://127.0.0.1:$zport/api/v2/spans --trace-sample-rate 0.1")
+zipkin="--zipkin-url http://127.0.0.1:$zport/api/v2/spans"
+configs=(bare middleware traced sampled)
+declare -A flags=([bare]=--bare-endpoints [middleware]="" [traced]="$zipkin" [sampled]="$zipkin --trace-sample-rate 0.1")
+declare -A uport=() upid=() npid=() reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
+for cfg in "${configs[@]}"; do reqs[$cfg]=0; uticks[$cfg]=0; nticks[$cfg]=0; errs[$cfg]=0; worst_us[$cfg]=0; done
+# One stack: its own etcd (so each users balances over its own notificator only), notificator, users.
+start_stack() {  # CFG
+  local cfg=$1 ep dir=$work/$1; ep=$(free_port); mkdir -p "$dir"
+  etcd --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:$ep" --advertise-client-urls "http://127.0.0.1:$ep" \
+    --listen-peer-urls "http://127.0.0.1:$(free_port)" --log-level error > "$dir/etcd.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$ep/health" | grep -q true && break; sleep 0.1; done
+  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store memory: --registry "etcd://127.0.0.1:$ep" \
+    --log-level warn ${flags[$cfg]} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
+  npid[$cfg]=$!; pids+=($!)
+  uport[$cfg]=$(free_port)
+  "$bin/users" --http-addr "127.0.0.1:${uport[$cfg]}" --debug-addr 127.0.0.1:0 --store memory: \
+    --registry "etcd://127.0.0.1:$ep" --log-level warn ${flags[$cfg]} ${USERS_ARGS:-} > "$dir/u.log" 2>&1 &
+  upid[$cfg]=$!; pids+=($!)
+  for svc in notificator users; do
+    for _ in $(seq 1 150); do
+      [ -n "$(etcdctl --endpoints "127.0.0.1:$ep" get --prefix "/services/$svc/" --keys-only)" ] && break
+      sleep 0.1
+    done
+  done
+  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$cfg]}/create" > /dev/null
+}
+for cfg in "${configs[@]}"; do start_stack "$cfg"; done
+turn=${SECONDS_PER_TURN:-3}
+rounds=${ROUNDS:-10}
+ztraced=0
+for round in $(seq 1 "$rounds"); do
+  for k in 0 1 2 3; do
+    cfg=${configs[$(( (round + k) % 4 ))]}  # each round starts with the next configuration
+    z0=$(cpu_ticks "$zpid"); u0=$(cpu_ticks "${upid[$cfg]}"); n0=$(cpu_ticks "${npid[$cfg]}")
+    out=$(EMAIL_PREFIX="r$round" wrk -t2 -c32 -d"${turn}s" --latency --timeout 5s -s bench/post_create_user.lua \
+          "http://127.0.0.1:${uport[$cfg]}/create")
+    uticks[$cfg]=$(( ${uticks[$cfg]} + $(cpu_ticks "${upid[$cfg]}") - u0 ))
+    nticks[$cfg]=$(( ${nticks[$cfg]} + $(cpu_ticks "${npid[$cfg]}") - n0 ))
+    [ "$cfg" != traced ] || ztraced=$(( ztraced + $(cpu_ticks "$zpid") - z0 ))
+    reqs[$cfg]=$(( ${reqs[$cfg]} + $(awk '/requests in/ {print $1}' <<<"$out") ))
+    errs[$cfg]=$(( ${errs[$cfg]} + $(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out") ))
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    # The worst p99 of the turns, compared in microseconds (wrk prints us, ms or s).
+    us=$(awk -v v="$p99" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v !~ /us$/) n *= 1000000; printf "%d", n }')
+    if [ "$us" -gt "${worst_us[$cfg]}" ]; then worst_us[$cfg]=$us; worst99[$cfg]=$p99; fi
+    echo "round $round $cfg: $(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out") req/s, p99 $p99" >&2
+  done
+done
 kill "$zpid"; wait "$zpid" 2>/dev/null || true
 spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2)
-read -r brps bp50 bp99 berr bu bn < <(run memory --bare-endpoints)
-say "- memory:, all middleware + tracing, every span exported to a collector on loopback (the collector, on the same 2 cores," \
-    "used $zcpu ms of CPU): $trps req/s, p50 $tp50, p99 $tp99, $terr errors; CPU per request: users $tu µs, notificator $tn µs"
-say "- memory:, all middleware + tracing with --trace-sample-rate 0.1: $srps10 req/s, p50 $sp5010, p99 $sp9910, $serr10 errors;" \
-    "CPU per request: users $su10 µs, notificator $sn10 µs ($spans spans received over both tracing runs)"
-say "- memory:, endpoints without middleware and no tracing (--bare-endpoints): $brps req/s, p50 $bp50, p99 $bp99, $berr errors;" \
-    "CPU per request: users $bu µs, notificator $bn µs → **middleware costs $(( 100 - 100 * mrps / brps ))%** without tracing," \
-    "**$(( 100 - 100 * trps / brps ))% with every span exported**, $(( 100 - 100 * srps10 / brps ))% with 10% of traces sampled (goal ≤ 10%)"
+tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µs, notificator V µs"
+  echo "$(( ${reqs[$1]} / (rounds * turn) )) req/s, worst p99 of its turns ${worst99[$1]}, ${errs[$1]} errors;" \
+       "CPU per request: users $(( ${uticks[$1]} * tick_us / ${reqs[$1]} )) µs, notificator $(( ${nticks[$1]} * tick_us / ${reqs[$1]} )) µs"
+}
+cost() { echo $(( 100 - 100 * ${reqs[$1]} / ${reqs[bare]} )); }  # throughput lost against bare, %
+say ""
+say "Middleware and tracing, memory: storage, the four configurations side by side, the load moved between them" \
+    "every ${turn}s for $rounds rounds (each figure sums its $rounds turns):"
+say "- endpoints without middleware, no tracing (--bare-endpoints): $(line bare)"
+say "- all middleware (metrics, logging, rate limit), no exporter: $(line middleware)"
+say "- all middleware + every span exported to a collector on loopback (the collector, on the same 2 cores," \
+    "used $(( ztraced * 1000 / $(getconf CLK_TCK) )) ms of CPU in those turns): $(line traced)"
+say "- all middleware + --trace-sample-rate 0.1: $(line sampled) ($spans spans received)"
+say "- against none: **middleware costs $(cost middleware)%** without tracing, **$(cost traced)% with every span exported**," \
+    "$(cost sampled)% with 10% of traces sampled (goal ≤ 10%)"
 say ""
 say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
 say ""

@@ -27,6 +27,30 @@ bool sample_new_trace(const Installed& in) {
   return static_cast<double>(new_span_id() >> 11) * 0x1.0p-53 < in.opts.sample_rate;
 }
 
+// Finished SpanData objects are kept per thread (a few dozen at most) and reused, with their tag vector's
+// capacity: a recorded span then allocates only for strings longer than the small-string buffer.
+constexpr std::size_t kSpareSpans = 32;
+thread_local std::vector<std::unique_ptr<SpanData>> t_spare;
+
+std::unique_ptr<SpanData> new_span_data() {
+  if (t_spare.empty()) {
+    auto d = std::make_unique<SpanData>();
+    d->tags.reserve(6);  // what the transports add, with an error's two: one allocation, not one per tag
+    return d;
+  }
+  auto d = std::move(t_spare.back());
+  t_spare.pop_back();
+  return d;
+}
+
+void recycle(std::unique_ptr<SpanData> d) {
+  if (t_spare.size() >= kSpareSpans) return;
+  d->name.clear();
+  d->remote.clear();
+  d->tags.clear();
+  t_spare.push_back(std::move(d));
+}
+
 std::int64_t epoch_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -49,12 +73,11 @@ Span::Span(SpanKind kind, std::string_view name, const SpanContext& ctx, std::ui
     : ctx_(ctx), parent_id_(parent_id) {
   if (!ctx.sampled || exporter() == nullptr) return;
   started_ = std::chrono::steady_clock::now();
-  data_ = std::make_unique<SpanData>();
+  data_ = new_span_data();
   data_->context = ctx;
   data_->parent_id = parent_id;
   data_->kind = kind;
   data_->name.assign(name);
-  data_->tags.reserve(4);  // what the transports add: one allocation, not one per tag
   data_->start_us = epoch_us();
 }
 
@@ -94,7 +117,8 @@ void Span::end(const Status& status) {
     data_->tags.emplace_back("error", status.message().empty() ? std::string(to_string(status.code())) : status.message());
   }
   auto data = std::move(data_);
-  if (auto* ex = exporter()) ex->export_span(std::move(*data));
+  if (auto* ex = exporter()) ex->export_span(std::move(*data));  // the exporter may take its strings
+  recycle(std::move(data));
 }
 
 }  // namespace svckit::trace
