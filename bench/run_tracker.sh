@@ -3,7 +3,7 @@
 # etcd (gRPC, p2c, retry) — every process on this machine. Run once with memory: storage and once with the
 # default SQLite storage, in the same invocation; appends the figures to bench/RESULTS.md
 # (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) storage run; the middleware/tracing
-# comparison takes ROUNDS (default 10) turns of SECONDS_PER_TURN (default 3) per configuration. For
+# comparison takes ROUNDS (default 8) turns of SECONDS_PER_TURN (default 3) per configuration. For
 # experiments, NOTIFICATOR_ARGS and USERS_ARGS add flags to the services and RECORD=0 leaves
 # bench/RESULTS.md alone.
 set -euo pipefail
@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 bin=build/bin
 secs=${SECONDS_PER_RUN:-10}
 work=$(mktemp -d)
-pids=()
-etcd_pid=
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null || true
+  # Only this shell's children that are still running: a process already waited for is not a job any
+  # more, so a PID the system has since reused is never signalled.
+  local live; live=$(jobs -p)
+  [ -z "$live" ] || kill $live 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -48,12 +48,12 @@ run() {
   if [ "$kind" = memory ]; then nstore=memory:; ustore=memory:; else nstore="sqlite:$work/n-$RANDOM.db"; ustore="sqlite:$work/u-$RANDOM.db"; fi
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
     --log-level warn $extra ${NOTIFICATOR_ARGS:-} > "$work/n.log" 2>&1 &
-  local n=$!; pids+=("$n")
+  local n=$!
   wait_registered notificator "$work/n.log"
   local port; port=$(free_port)
   "$bin/users" --http-addr "127.0.0.1:$port" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
     --log-level warn $extra ${USERS_ARGS:-} > "$work/u.log" 2>&1 &
-  local u=$!; pids+=("$u")
+  local u=$!
   wait_registered users "$work/u.log"
   # Warm up (connections, the balancer's view of notificator), then measure.
   EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:$port/create" > /dev/null
@@ -89,31 +89,40 @@ say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CP
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
 # Issue 5: what everything costs on this path — endpoint middleware (metrics, logging, rate limit) plus
 # tracing with every span exported to a collector (zipkin_sink, a counting stand-in) — against none.
-# This shared machine's speed swings by a third within seconds, so the four configurations run side by
-# side — each its own etcd, notificator and users, idle while another is measured — and the load moves
-# between them every SECONDS_PER_TURN seconds, ROUNDS times; each figure sums its turns.
+# This shared machine's speed swings by a third within seconds, and two identical processes can differ
+# by several percent for their whole life, so: every round starts fresh processes for every
+# configuration side by side (each stack its own etcd, notificator and users, idle while another is
+# measured), the load moves between them every SECONDS_PER_TURN seconds, each round in a new order, and
+# each figure sums its ROUNDS turns. "bare2" is a second, identical no-middleware stack: how far it lands
+# from "bare" is the noise left in the figures.
 zport=$(free_port)
 "$bin/zipkin_sink" --http-addr "127.0.0.1:$zport" --debug-addr 127.0.0.1:0 > "$work/z.log" 2>&1 &
-zpid=$!; pids+=("$zpid")
+zpid=$!
 zipkin="--zipkin-url http://127.0.0.1:$zport/api/v2/spans"
-configs=(bare middleware traced sampled)
-declare -A flags=([bare]=--bare-endpoints [middleware]="" [traced]="$zipkin" [sampled]="$zipkin --trace-sample-rate 0.1")
-declare -A uport=() upid=() npid=() reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
+configs=(bare bare2 middleware traced sampled)
+declare -A flags=([bare]=--bare-endpoints [bare2]=--bare-endpoints [middleware]="" [traced]="$zipkin"
+                  [sampled]="$zipkin --trace-sample-rate 0.1")
+declare -A etcd_port=() uport=() upid=() npid=() reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
 for cfg in "${configs[@]}"; do reqs[$cfg]=0; uticks[$cfg]=0; nticks[$cfg]=0; errs[$cfg]=0; worst_us[$cfg]=0; done
-# One stack: its own etcd (so each users balances over its own notificator only), notificator, users.
-start_stack() {  # CFG
-  local cfg=$1 ep dir=$work/$1; ep=$(free_port); mkdir -p "$dir"
-  etcd --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:$ep" --advertise-client-urls "http://127.0.0.1:$ep" \
-    --listen-peer-urls "http://127.0.0.1:$(free_port)" --log-level error > "$dir/etcd.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$ep/health" | grep -q true && break; sleep 0.1; done
+# Each configuration has its own etcd, so each users balances over its own notificator only.
+for cfg in "${configs[@]}"; do
+  etcd_port[$cfg]=$(free_port); mkdir -p "$work/$cfg"
+  etcd --data-dir "$work/$cfg/etcd" --listen-client-urls "http://127.0.0.1:${etcd_port[$cfg]}" \
+    --advertise-client-urls "http://127.0.0.1:${etcd_port[$cfg]}" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
+    --log-level error > "$work/$cfg/etcd.log" 2>&1 &
+done
+for cfg in "${configs[@]}"; do
+  for _ in $(seq 1 100); do curl -s "http://127.0.0.1:${etcd_port[$cfg]}/health" | grep -q true && break; sleep 0.1; done
+done
+start_stack() {  # CFG: notificator and users, registered and warmed up
+  local cfg=$1 ep=${etcd_port[$1]} dir=$work/$1
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store memory: --registry "etcd://127.0.0.1:$ep" \
     --log-level warn ${flags[$cfg]} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
-  npid[$cfg]=$!; pids+=($!)
+  npid[$cfg]=$!
   uport[$cfg]=$(free_port)
   "$bin/users" --http-addr "127.0.0.1:${uport[$cfg]}" --debug-addr 127.0.0.1:0 --store memory: \
     --registry "etcd://127.0.0.1:$ep" --log-level warn ${flags[$cfg]} ${USERS_ARGS:-} > "$dir/u.log" 2>&1 &
-  upid[$cfg]=$!; pids+=($!)
+  upid[$cfg]=$!
   for svc in notificator users; do
     for _ in $(seq 1 150); do
       [ -n "$(etcdctl --endpoints "127.0.0.1:$ep" get --prefix "/services/$svc/" --keys-only)" ] && break
@@ -122,13 +131,17 @@ start_stack() {  # CFG
   done
   EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$cfg]}/create" > /dev/null
 }
-for cfg in "${configs[@]}"; do start_stack "$cfg"; done
+stop_stack() {  # CFG
+  kill "${upid[$1]}" "${npid[$1]}"; wait "${upid[$1]}" "${npid[$1]}" 2>/dev/null || true
+}
 turn=${SECONDS_PER_TURN:-3}
-rounds=${ROUNDS:-10}
+rounds=${ROUNDS:-8}
+n=${#configs[@]}
 ztraced=0
 for round in $(seq 1 "$rounds"); do
-  for k in 0 1 2 3; do
-    cfg=${configs[$(( (round + k) % 4 ))]}  # each round starts with the next configuration
+  for cfg in "${configs[@]}"; do start_stack "$cfg"; done
+  for k in $(seq 0 $(( n - 1 ))); do
+    cfg=${configs[$(( (round + k) % n ))]}  # each round starts with the next configuration
     z0=$(cpu_ticks "$zpid"); u0=$(cpu_ticks "${upid[$cfg]}"); n0=$(cpu_ticks "${npid[$cfg]}")
     out=$(EMAIL_PREFIX="r$round" wrk -t2 -c32 -d"${turn}s" --latency --timeout 5s -s bench/post_create_user.lua \
           "http://127.0.0.1:${uport[$cfg]}/create")
@@ -143,6 +156,7 @@ for round in $(seq 1 "$rounds"); do
     if [ "$us" -gt "${worst_us[$cfg]}" ]; then worst_us[$cfg]=$us; worst99[$cfg]=$p99; fi
     echo "round $round $cfg: $(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out") req/s, p99 $p99" >&2
   done
+  for cfg in "${configs[@]}"; do stop_stack "$cfg"; done
 done
 kill "$zpid"; wait "$zpid" 2>/dev/null || true
 spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2)
@@ -151,17 +165,20 @@ line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µ
   echo "$(( ${reqs[$1]} / (rounds * turn) )) req/s, worst p99 of its turns ${worst99[$1]}, ${errs[$1]} errors;" \
        "CPU per request: users $(( ${uticks[$1]} * tick_us / ${reqs[$1]} )) µs, notificator $(( ${nticks[$1]} * tick_us / ${reqs[$1]} )) µs"
 }
-cost() { echo $(( 100 - 100 * ${reqs[$1]} / ${reqs[bare]} )); }  # throughput lost against bare, %
+# Throughput lost against no middleware (both bare stacks together), in %.
+cost() { echo $(( 100 - 200 * ${reqs[$1]} / (${reqs[bare]} + ${reqs[bare2]}) )); }
+noise=$(( 200 * (${reqs[bare]} - ${reqs[bare2]}) / (${reqs[bare]} + ${reqs[bare2]}) )); noise=${noise#-}
 say ""
-say "Middleware and tracing, memory: storage, the four configurations side by side, the load moved between them" \
-    "every ${turn}s for $rounds rounds (each figure sums its $rounds turns):"
+say "Middleware and tracing, memory: storage: $rounds rounds, each starting fresh processes for every configuration" \
+    "and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
 say "- endpoints without middleware, no tracing (--bare-endpoints): $(line bare)"
+say "- the same again, a second stack (the noise control): $(line bare2) — **$noise% apart**"
 say "- all middleware (metrics, logging, rate limit), no exporter: $(line middleware)"
 say "- all middleware + every span exported to a collector on loopback (the collector, on the same 2 cores," \
     "used $(( ztraced * 1000 / $(getconf CLK_TCK) )) ms of CPU in those turns): $(line traced)"
 say "- all middleware + --trace-sample-rate 0.1: $(line sampled) ($spans spans received)"
 say "- against none: **middleware costs $(cost middleware)%** without tracing, **$(cost traced)% with every span exported**," \
-    "$(cost sampled)% with 10% of traces sampled (goal ≤ 10%)"
+    "$(cost sampled)% with 10% of traces sampled (goal ≤ 10%; the two identical stacks landed $noise% apart)"
 say ""
 say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
 say ""
