@@ -70,7 +70,7 @@ class JsonWriter {
       return;
     }
     const bool v6 = host.find(':') != std::string_view::npos;
-    const bool v4 = !v6 && host.find_first_not_of("0123456789.") == std::string_view::npos;
+    const bool v4 = !v6 && std::all_of(host.begin(), host.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
     if (v6) lit("{\"ipv6\":");
     else if (v4) lit("{\"ipv4\":");
     else lit("{\"serviceName\":");
@@ -168,7 +168,21 @@ void write_span(JsonWriter& w, const SpanData& s, std::string_view local) {
   w.raw(local);
   if (!s.remote.empty()) {
     w.lit(",\"remoteEndpoint\":");
-    w.endpoint(s.remote);
+    // A thread's CLIENT spans mostly call the same instance, and a SERVER span's caller is often the
+    // previous one's (a kept-alive connection): the last encoding per kind is kept and reused.
+    struct Cached {
+      std::string remote, json;
+    };
+    thread_local Cached last[2];
+    Cached& c = last[s.kind == SpanKind::Server ? 0 : 1];
+    if (c.remote != s.remote) {
+      c.json.resize(64 + 6 * s.remote.size());
+      JsonWriter e(c.json.data());
+      e.endpoint(s.remote);
+      c.json.resize(static_cast<std::size_t>(e.end() - c.json.data()));
+      c.remote = s.remote;
+    }
+    w.raw(c.json);
   }
   if (!s.tags.empty()) {
     w.lit(",\"tags\":{");
