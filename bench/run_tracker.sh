@@ -82,9 +82,9 @@ say() { echo "$*" | tee -a "$report"; }
 say "### $(date -u +%Y-%m-%dT%H:%MZ) — bug tracker POST /create — $machine"
 say ""
 say "wrk -t2 -c32 -d${secs}s → users → notificator (discovered in etcd, p2c, retry), all on this machine:"
-read -r mrps mp50 mp99 merr mu mn < <(run memory)
+read -r mrps mp50 mp99 merr mu mn _ < <(run memory)
 say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors; CPU per request: users $mu µs, notificator $mn µs (goal ≥ 15,000 req/s, p99 ≤ 5 ms)"
-read -r srps sp50 sp99 serr su sn < <(run sqlite)
+read -r srps sp50 sp99 serr su sn _ < <(run sqlite)
 say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CPU per request: users $su µs, notificator $sn µs"
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
 # Issue 5: what everything costs on this path — endpoint middleware (metrics, logging, rate limit) plus
