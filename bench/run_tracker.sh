@@ -22,58 +22,65 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Services log at warn (no per-call lines during the measurement), so registration is read from etcd.
-wait_registered() {  # SERVICE LOG
-  for _ in $(seq 1 150); do
-    [ -n "$(etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix "/services/$1/" --keys-only)" ] && return 0
-    sleep 0.1
-  done
-  cat "$2" >&2; exit 1
-}
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-
-etcd_port=$(free_port)
-registry="etcd://127.0.0.1:$etcd_port"
-etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
-  --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
-  --log-level error > "$work/etcd.log" 2>&1 &
-etcd_pid=$!
-for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
 export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
 
-# run STORE_KIND [FLAGS for both services]
-#   → "req/s p50 p99 errors users_us_per_req notificator_us_per_req requests users_ticks notificator_ticks"
-run() {
-  local kind=$1 extra=${2:-} nstore ustore
-  if [ "$kind" = memory ]; then nstore=memory:; ustore=memory:; else nstore="sqlite:$work/n-$RANDOM.db"; ustore="sqlite:$work/u-$RANDOM.db"; fi
-  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
-    --log-level warn $extra ${NOTIFICATOR_ARGS:-} > "$work/n.log" 2>&1 &
-  local n=$!
-  wait_registered notificator "$work/n.log"
-  local port; port=$(free_port)
-  "$bin/users" --http-addr "127.0.0.1:$port" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
-    --log-level warn $extra ${USERS_ARGS:-} > "$work/u.log" 2>&1 &
-  local u=$!
-  wait_registered users "$work/u.log"
-  # Warm up (connections, the balancer's view of notificator), then measure.
-  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:$port/create" > /dev/null
-  local u0 n0 out; u0=$(cpu_ticks "$u"); n0=$(cpu_ticks "$n")
-  out=$(EMAIL_PREFIX=run wrk -t2 -c32 -d"${secs}s" --latency --timeout 5s -s bench/post_create_user.lua "http://127.0.0.1:$port/create")
-  local u1 n1; u1=$(cpu_ticks "$u"); n1=$(cpu_ticks "$n")
-  kill "$u" "$n"; wait "$u" "$n" 2>/dev/null || true
-  # Deregistered before the next run starts (SIGTERM revokes the lease).
-  for _ in $(seq 1 50); do
-    [ -z "$(etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/ --keys-only)" ] && break
+# A stack is one notificator and one users with its own etcd, so each users balances over its own
+# notificator only; stacks can run side by side, idle while another is measured.
+declare -A etcd_port=() uport=() upid=() npid=()
+start_etcd() {  # NAME
+  etcd_port[$1]=$(free_port); mkdir -p "$work/$1"
+  etcd --data-dir "$work/$1/etcd" --listen-client-urls "http://127.0.0.1:${etcd_port[$1]}" \
+    --advertise-client-urls "http://127.0.0.1:${etcd_port[$1]}" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
+    --log-level error > "$work/$1/etcd.log" 2>&1 &
+  for _ in $(seq 1 100); do curl -s "http://127.0.0.1:${etcd_port[$1]}/health" | grep -q true && break; sleep 0.1; done
+}
+# Services log at warn (no per-call lines during the measurement), so registration is read from etcd.
+wait_registered() {  # NAME SERVICE
+  for _ in $(seq 1 150); do
+    [ -n "$(etcdctl --endpoints "127.0.0.1:${etcd_port[$1]}" get --prefix "/services/$2/" --keys-only)" ] && return 0
     sleep 0.1
   done
-  local total rps p50 p99 errs tick_us
-  total=$(awk '/requests in/ {print $1}' <<<"$out")
-  rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
-  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  errs=$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")
-  tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
-  echo "$rps $p50 $p99 $errs $(( (u1 - u0) * tick_us / total )) $(( (n1 - n0) * tick_us / total )) $total $((u1 - u0)) $((n1 - n0))"
+  cat "$work/$1/"*.log >&2; exit 1
+}
+start_stack() {  # NAME STORE(memory|sqlite) [FLAGS for both services]: started, registered and warmed up
+  local name=$1 dir=$work/$1 nstore=memory: ustore=memory: registry="etcd://127.0.0.1:${etcd_port[$1]}"
+  [ "$2" = memory ] || { nstore="sqlite:$dir/n-$RANDOM.db"; ustore="sqlite:$dir/u-$RANDOM.db"; }
+  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
+    --log-level warn ${3:-} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
+  npid[$name]=$!
+  wait_registered "$name" notificator
+  uport[$name]=$(free_port)
+  "$bin/users" --http-addr "127.0.0.1:${uport[$name]}" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
+    --log-level warn ${3:-} ${USERS_ARGS:-} > "$dir/u.log" 2>&1 &
+  upid[$name]=$!
+  wait_registered "$name" users
+  # Warm up: connections, the balancer's view of notificator.
+  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$name]}/create" > /dev/null
+}
+stop_stack() {  # NAME
+  kill "${upid[$1]}" "${npid[$1]}"; wait "${upid[$1]}" "${npid[$1]}" 2>/dev/null || true
+}
+# measure NAME SECONDS EMAIL_PREFIX → "requests req/s p50 p99 errors users_ticks notificator_ticks"
+measure() {
+  local u0 n0 out; u0=$(cpu_ticks "${upid[$1]}"); n0=$(cpu_ticks "${npid[$1]}")
+  out=$(EMAIL_PREFIX=$3 wrk -t2 -c32 -d"$2s" --latency --timeout 5s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$1]}/create")
+  echo "$(awk '/requests in/ {print $1}' <<<"$out") $(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")" \
+       "$(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")" \
+       "$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")" \
+       "$(( $(cpu_ticks "${upid[$1]}") - u0 )) $(( $(cpu_ticks "${npid[$1]}") - n0 ))"
+}
+tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+per_req() { echo $(( $1 * tick_us / $2 )); }  # TICKS REQUESTS → µs of CPU per request
+
+# One storage kind in a fresh stack; sets result="req/s p50 p99 errors users_us notificator_us". Runs in
+# this shell (not a $(...) subshell), so the processes it starts stay this shell's jobs.
+storage_run() {  # STORE
+  start_etcd "$1"; start_stack "$1" "$1"
+  local total rps p50 p99 errs ut nt
+  read -r total rps p50 p99 errs ut nt < <(measure "$1" "$secs" run)
+  stop_stack "$1"
+  result="$rps $p50 $p99 $errs $(per_req "$ut" "$total") $(per_req "$nt" "$total")"
 }
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem/ {print $2}') GiB"
@@ -82,9 +89,9 @@ say() { echo "$*" | tee -a "$report"; }
 say "### $(date -u +%Y-%m-%dT%H:%MZ) — bug tracker POST /create — $machine"
 say ""
 say "wrk -t2 -c32 -d${secs}s → users → notificator (discovered in etcd, p2c, retry), all on this machine:"
-read -r mrps mp50 mp99 merr mu mn _ < <(run memory)
+storage_run memory; read -r mrps mp50 mp99 merr mu mn <<<"$result"
 say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors; CPU per request: users $mu µs, notificator $mn µs (goal ≥ 15,000 req/s, p99 ≤ 5 ms)"
-read -r srps sp50 sp99 serr su sn _ < <(run sqlite)
+storage_run sqlite; read -r srps sp50 sp99 serr su sn <<<"$result"
 say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CPU per request: users $su µs, notificator $sn µs"
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
 # Issue 5: what everything costs on this path — endpoint middleware (metrics, logging, rate limit) plus
@@ -102,68 +109,36 @@ zipkin="--zipkin-url http://127.0.0.1:$zport/api/v2/spans"
 configs=(bare bare2 middleware traced sampled)
 declare -A flags=([bare]=--bare-endpoints [bare2]=--bare-endpoints [middleware]="" [traced]="$zipkin"
                   [sampled]="$zipkin --trace-sample-rate 0.1")
-declare -A etcd_port=() uport=() upid=() npid=() reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
-for cfg in "${configs[@]}"; do reqs[$cfg]=0; uticks[$cfg]=0; nticks[$cfg]=0; errs[$cfg]=0; worst_us[$cfg]=0; done
-# Each configuration has its own etcd, so each users balances over its own notificator only.
+declare -A reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
 for cfg in "${configs[@]}"; do
-  etcd_port[$cfg]=$(free_port); mkdir -p "$work/$cfg"
-  etcd --data-dir "$work/$cfg/etcd" --listen-client-urls "http://127.0.0.1:${etcd_port[$cfg]}" \
-    --advertise-client-urls "http://127.0.0.1:${etcd_port[$cfg]}" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
-    --log-level error > "$work/$cfg/etcd.log" 2>&1 &
+  reqs[$cfg]=0; uticks[$cfg]=0; nticks[$cfg]=0; errs[$cfg]=0; worst_us[$cfg]=0
+  start_etcd "$cfg"
 done
-for cfg in "${configs[@]}"; do
-  for _ in $(seq 1 100); do curl -s "http://127.0.0.1:${etcd_port[$cfg]}/health" | grep -q true && break; sleep 0.1; done
-done
-start_stack() {  # CFG: notificator and users, registered and warmed up
-  local cfg=$1 ep=${etcd_port[$1]} dir=$work/$1
-  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store memory: --registry "etcd://127.0.0.1:$ep" \
-    --log-level warn ${flags[$cfg]} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
-  npid[$cfg]=$!
-  uport[$cfg]=$(free_port)
-  "$bin/users" --http-addr "127.0.0.1:${uport[$cfg]}" --debug-addr 127.0.0.1:0 --store memory: \
-    --registry "etcd://127.0.0.1:$ep" --log-level warn ${flags[$cfg]} ${USERS_ARGS:-} > "$dir/u.log" 2>&1 &
-  upid[$cfg]=$!
-  for svc in notificator users; do
-    for _ in $(seq 1 150); do
-      [ -n "$(etcdctl --endpoints "127.0.0.1:$ep" get --prefix "/services/$svc/" --keys-only)" ] && break
-      sleep 0.1
-    done
-  done
-  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$cfg]}/create" > /dev/null
-}
-stop_stack() {  # CFG
-  kill "${upid[$1]}" "${npid[$1]}"; wait "${upid[$1]}" "${npid[$1]}" 2>/dev/null || true
-}
 turn=${SECONDS_PER_TURN:-3}
 rounds=${ROUNDS:-8}
 n=${#configs[@]}
 ztraced=0
 for round in $(seq 1 "$rounds"); do
-  for cfg in "${configs[@]}"; do start_stack "$cfg"; done
+  for cfg in "${configs[@]}"; do start_stack "$cfg" memory "${flags[$cfg]}"; done
   for k in $(seq 0 $(( n - 1 ))); do
     cfg=${configs[$(( (round + k) % n ))]}  # each round starts with the next configuration
-    z0=$(cpu_ticks "$zpid"); u0=$(cpu_ticks "${upid[$cfg]}"); n0=$(cpu_ticks "${npid[$cfg]}")
-    out=$(EMAIL_PREFIX="r$round" wrk -t2 -c32 -d"${turn}s" --latency --timeout 5s -s bench/post_create_user.lua \
-          "http://127.0.0.1:${uport[$cfg]}/create")
-    uticks[$cfg]=$(( ${uticks[$cfg]} + $(cpu_ticks "${upid[$cfg]}") - u0 ))
-    nticks[$cfg]=$(( ${nticks[$cfg]} + $(cpu_ticks "${npid[$cfg]}") - n0 ))
+    z0=$(cpu_ticks "$zpid")
+    read -r total rps _ p99 err ut nt < <(measure "$cfg" "$turn" "r$round")
     [ "$cfg" != traced ] || ztraced=$(( ztraced + $(cpu_ticks "$zpid") - z0 ))
-    reqs[$cfg]=$(( ${reqs[$cfg]} + $(awk '/requests in/ {print $1}' <<<"$out") ))
-    errs[$cfg]=$(( ${errs[$cfg]} + $(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out") ))
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    reqs[$cfg]=$(( ${reqs[$cfg]} + total )); errs[$cfg]=$(( ${errs[$cfg]} + err ))
+    uticks[$cfg]=$(( ${uticks[$cfg]} + ut )); nticks[$cfg]=$(( ${nticks[$cfg]} + nt ))
     # The worst p99 of the turns, compared in microseconds (wrk prints us, ms or s).
     us=$(awk -v v="$p99" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v !~ /us$/) n *= 1000000; printf "%d", n }')
     if [ "$us" -gt "${worst_us[$cfg]}" ]; then worst_us[$cfg]=$us; worst99[$cfg]=$p99; fi
-    echo "round $round $cfg: $(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out") req/s, p99 $p99" >&2
+    echo "round $round $cfg: $rps req/s, p99 $p99" >&2
   done
   for cfg in "${configs[@]}"; do stop_stack "$cfg"; done
 done
 kill "$zpid"; wait "$zpid" 2>/dev/null || true
 spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2)
-tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
 line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µs, notificator V µs"
   echo "$(( ${reqs[$1]} / (rounds * turn) )) req/s, worst p99 of its turns ${worst99[$1]}, ${errs[$1]} errors;" \
-       "CPU per request: users $(( ${uticks[$1]} * tick_us / ${reqs[$1]} )) µs, notificator $(( ${nticks[$1]} * tick_us / ${reqs[$1]} )) µs"
+       "CPU per request: users $(per_req "${uticks[$1]}" "${reqs[$1]}") µs, notificator $(per_req "${nticks[$1]}" "${reqs[$1]}") µs"
 }
 # Throughput lost against no middleware (both bare stacks together), in %.
 cost() { echo $(( 100 - 200 * ${reqs[$1]} / (${reqs[bare]} + ${reqs[bare2]}) )); }
