@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cstring>
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -84,6 +83,16 @@ class JsonWriter {
   char* p_;
 };
 
+// Writes into `out` through a JsonWriter given `room` bytes (an upper bound), then trims `out` to what was
+// written.
+template <class Write>
+void encode_into(std::string& out, std::size_t room, Write&& write) {
+  out.resize(room);
+  JsonWriter w(out.data());
+  write(w);
+  out.resize(static_cast<std::size_t>(w.end() - out.data()));
+}
+
 // The most bytes span `s` can take (every string character escaped as \u00XX is 6 bytes).
 std::size_t bound(const SpanData& s, std::size_t local_endpoint) {
   std::size_t strings = s.name.size() + s.remote.size();
@@ -136,12 +145,12 @@ namespace {
 
 // `,"localEndpoint":{"serviceName":"..."}` — the same for every span of a process.
 std::string local_endpoint_json(std::string_view service) {
-  std::string local(64 + 6 * service.size(), '\0');
-  JsonWriter w(local.data());
-  w.lit(",\"localEndpoint\":{\"serviceName\":");
-  w.quoted(service);
-  w.ch('}');
-  local.resize(static_cast<std::size_t>(w.end() - local.data()));
+  std::string local;
+  encode_into(local, 64 + 6 * service.size(), [&](JsonWriter& w) {
+    w.lit(",\"localEndpoint\":{\"serviceName\":");
+    w.quoted(service);
+    w.ch('}');
+  });
   return local;
 }
 
@@ -176,10 +185,7 @@ void write_span(JsonWriter& w, const SpanData& s, std::string_view local) {
     thread_local Cached last[2];
     Cached& c = last[s.kind == SpanKind::Server ? 0 : 1];
     if (c.remote != s.remote) {
-      c.json.resize(64 + 6 * s.remote.size());
-      JsonWriter e(c.json.data());
-      e.endpoint(s.remote);
-      c.json.resize(static_cast<std::size_t>(e.end() - c.json.data()));
+      encode_into(c.json, 64 + 6 * s.remote.size(), [&](JsonWriter& e) { e.endpoint(s.remote); });
       c.remote = s.remote;
     }
     w.raw(c.json);
@@ -203,15 +209,15 @@ std::string to_zipkin_json(const std::vector<SpanData>& spans, std::string_view 
   const std::string local = local_endpoint_json(service);
   std::size_t room = 2;
   for (const auto& s : spans) room += bound(s, local.size());
-  std::string out(room, '\0');
-  JsonWriter w(out.data());
-  w.ch('[');
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (i) w.ch(',');
-    write_span(w, spans[i], local);
-  }
-  w.ch(']');
-  out.resize(static_cast<std::size_t>(w.end() - out.data()));
+  std::string out;
+  encode_into(out, room, [&](JsonWriter& w) {
+    w.ch('[');
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      if (i) w.ch(',');
+      write_span(w, spans[i], local);
+    }
+    w.ch(']');
+  });
   return out;
 }
 
