@@ -105,7 +105,7 @@ void Span::set_remote(std::string_view address) {
 }
 
 void Span::tag(std::string_view key, std::string_view value) {
-  if (data_) data_->tags.emplace_back(std::string(key), std::string(value));
+  if (data_) data_->tags.emplace_back(key, value);
 }
 
 void Span::end(const Status& status) {

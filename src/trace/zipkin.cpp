@@ -225,25 +225,35 @@ struct ZipkinExporter::Impl {
   Url url;
   ZipkinOptions opts;
   log::Logger log{"zipkin"};
+  const std::uint64_t id = next_id();  // what a thread's cached Local is keyed by (an address may be reused)
 
-  // Spans wait already encoded, in the POST bodies they will be sent in: `open` is the batch being filled
-  // ("[" and objects separated by ","; the "]" is added when it is sent), `full` the batches that reached
-  // max_batch. Appending one span is one memcpy under the lock, no allocation per span.
+  // Spans wait already encoded, in the POST bodies they will be sent in ("[" and objects separated by ",";
+  // the "]" is added when it is sent).
   struct Batch {
     std::string body;
     std::size_t spans = 0;
   };
-  std::mutex mu;
+  // Each exporting thread fills a batch of its own: appending a span takes only that thread's lock, which
+  // no other core touches except the sender collecting a partial batch once per flush_interval. One lock
+  // shared by every request thread cost a lock handover and a cache-line transfer per span.
+  struct Local {
+    std::mutex mu;
+    Batch open;
+    std::size_t credits = 0;           // spans this thread may still add: reserved from max_queue in chunks
+    std::size_t last_batch_bytes = 0;  // a new batch reserves about this much, so it rarely regrows
+    bool dead = false;                 // its thread is gone and it is empty: the sender forgets it
+  };
+
+  std::mutex mu;                    // everything below
   std::condition_variable wake;     // the sender: a batch is full, a flush was asked for, or stop
-  std::condition_variable drained;  // flush(): nothing is queued and nothing is being sent
-  Batch open;
-  std::deque<Batch> full;
-  std::size_t queued = 0;           // spans in `open` and `full`: bounded by max_queue
-  std::size_t last_batch_bytes = 0;  // a new batch reserves about this much, so it rarely regrows
-  bool sending = false;
+  std::condition_variable drained;  // flush(): what was exported before it is sent
+  std::vector<std::shared_ptr<Local>> locals;
+  std::deque<Batch> full;           // batches ready to send: full ones, and partial ones collected
+  std::size_t reserved = 0;         // spans in `full` and in Locals, plus unused credits: at most max_queue
+  std::uint64_t flush_asked = 0;    // flush() calls so far
+  std::uint64_t flush_done = 0;     // flush() calls the sender has answered
   bool stop = false;
-  bool flush_asked = false;
-  bool collector_failing = false;  // log once per outage, not once per batch
+  bool collector_failing = false;   // log once per outage, not once per batch
 
   std::atomic<std::uint64_t> exported_total{0};
   std::atomic<std::uint64_t> dropped_total{0};
@@ -257,39 +267,89 @@ struct ZipkinExporter::Impl {
 
   std::thread thread;
 
-  // Appends one encoded span; false when the queue is full or the exporter is stopping. Called under mu.
-  bool push(std::string_view json) {
-    if (queued >= opts.max_queue || stop) return false;
-    if (open.spans == 0) {
-      open.body.reserve(std::max(last_batch_bytes + last_batch_bytes / 8, json.size() + 2));
-      open.body += '[';
-    } else {
-      open.body += ',';
+  static std::uint64_t next_id() {
+    static std::atomic<std::uint64_t> n{0};
+    return ++n;
+  }
+
+  // This thread's Local for this exporter, registered on first use.
+  Local& local_for_this_thread() {
+    struct Cached {
+      std::uint64_t exporter = 0;
+      std::shared_ptr<Local> local;
+    };
+    thread_local Cached cached;
+    if (cached.exporter != id) {
+      auto l = std::make_shared<Local>();
+      std::lock_guard lock(mu);
+      locals.push_back(l);
+      cached = {id, std::move(l)};
     }
-    open.body += json;
-    ++open.spans;
-    ++queued;
-    if (open.spans >= opts.max_batch) {
-      last_batch_bytes = open.body.size();
-      full.push_back(std::move(open));
-      open = Batch{};
+    return *cached.local;
+  }
+
+  // Reserves a chunk of the queue for `l` (under l.mu): false when the queue is full or stopping.
+  bool reserve(Local& l) {
+    const std::size_t chunk = std::clamp<std::size_t>(opts.max_queue / 64, 1, 64);
+    std::lock_guard lock(mu);
+    if (stop) return false;
+    l.credits = std::min(chunk, opts.max_queue - reserved);
+    reserved += l.credits;
+    return l.credits > 0;
+  }
+
+  // Appends one encoded span to `l` (under l.mu); false when the queue is full.
+  bool append(Local& l, std::string_view json) {
+    if (l.credits == 0 && !reserve(l)) return false;
+    --l.credits;
+    Batch& b = l.open;
+    if (b.spans == 0) {
+      b.body.reserve(std::max(l.last_batch_bytes + l.last_batch_bytes / 8, json.size() + 2));
+      b.body += '[';
+    } else {
+      b.body += ',';
+    }
+    b.body += json;
+    if (++b.spans >= opts.max_batch) {
+      l.last_batch_bytes = b.body.size();
+      std::lock_guard lock(mu);
+      full.push_back(std::exchange(b, Batch{}));
       wake.notify_one();
     }
     return true;
   }
 
-  // The next batch to send: the oldest full one, else the one being filled. Called under mu.
-  Batch take() {
-    Batch b;
-    if (!full.empty()) {
-      b = std::move(full.front());
-      full.pop_front();
-    } else {
-      if (open.spans > 0) last_batch_bytes = open.body.size();
-      b = std::exchange(open, Batch{});
+  // Moves every thread's partial batch to `full` and gives back unused credits. Takes each Local's lock
+  // without holding mu (exporting threads take mu under their Local's lock).
+  void collect_partial_batches(std::unique_lock<std::mutex>& lock) {
+    const auto snapshot = locals;
+    lock.unlock();
+    for (const auto& l : snapshot) {
+      Batch b;
+      std::size_t unused;
+      {
+        std::lock_guard local_lock(l->mu);
+        if (l->open.spans > 0) l->last_batch_bytes = l->open.body.size();
+        b = std::exchange(l->open, Batch{});
+        unused = std::exchange(l->credits, 0);
+        l->dead = b.spans == 0 && l.use_count() == 2;  // held only by `locals` and `snapshot`
+      }
+      lock.lock();
+      reserved -= unused;
+      if (b.spans > 0) full.push_back(std::move(b));
+      lock.unlock();
     }
-    queued -= b.spans;
-    return b;
+    lock.lock();
+    std::erase_if(locals, [](const auto& l) { return l->dead; });
+  }
+
+  void drop_everything_queued() {  // under mu
+    std::size_t spans = 0;
+    for (const auto& b : full) spans += b.spans;
+    full.clear();
+    reserved -= spans;
+    dropped_total.fetch_add(spans);
+    dropped_failed.inc(static_cast<double>(spans));
   }
 
   void run() {
@@ -297,29 +357,34 @@ struct ZipkinExporter::Impl {
     asio::io_context io;
     http::Client client(url.host, url.port, {.timeout = opts.timeout, .max_idle = 1});
     std::unique_lock lock(mu);
+    auto next_collect = std::chrono::steady_clock::now() + opts.flush_interval;
     for (;;) {
-      wake.wait_for(lock, opts.flush_interval, [&] { return stop || flush_asked || !full.empty(); });
-      if (queued == 0 || (stop && collector_failing)) {
-        // Stopping while the collector is down: do not hold up shutdown by a timeout per batch.
-        if (queued > 0) {
-          dropped_total.fetch_add(queued);
-          dropped_failed.inc(static_cast<double>(queued));
-          full.clear();
-          open = Batch{};
-          queued = 0;
-        }
-        flush_asked = false;
-        drained.notify_all();
-        if (stop) return;
-        continue;
+      wake.wait_until(lock, next_collect, [&] { return stop || flush_asked != flush_done || !full.empty(); });
+      const std::uint64_t asked = flush_asked;
+      const bool collect = stop || asked != flush_done || std::chrono::steady_clock::now() >= next_collect;
+      if (collect) {
+        collect_partial_batches(lock);
+        next_collect = std::chrono::steady_clock::now() + opts.flush_interval;
       }
-      Batch batch = take();
-      sending = true;
-      lock.unlock();
-      batch.body += ']';
-      post(io, client, std::move(batch.body), batch.spans);
-      lock.lock();
-      sending = false;
+      while (!full.empty()) {
+        // Stopping while the collector is down: do not hold up shutdown by a timeout per batch.
+        if (stop && collector_failing) {
+          drop_everything_queued();
+          break;
+        }
+        Batch batch = std::move(full.front());
+        full.pop_front();
+        lock.unlock();
+        batch.body += ']';
+        post(io, client, std::move(batch.body), batch.spans);
+        lock.lock();
+        reserved -= batch.spans;
+      }
+      if (collect) {
+        flush_done = asked;
+        drained.notify_all();
+      }
+      if (stop) return;
     }
   }
 
@@ -373,8 +438,8 @@ ZipkinExporter::~ZipkinExporter() {
 
 void ZipkinExporter::export_span(SpanData&& span) {
   // Encoded here, on the request's thread, while the span is still in this core's cache (on the
-  // exporter's thread the same work cost about twice as much), into a per-thread scratch buffer; the lock
-  // is held only to copy the result into the batch being filled.
+  // exporter's thread the same work cost about twice as much), into a per-thread scratch buffer, then
+  // appended to this thread's own batch.
   thread_local const TracerOptions* seen = nullptr;  // installed options are never freed: a stable key
   thread_local std::string local;
   thread_local std::string scratch;
@@ -387,18 +452,20 @@ void ZipkinExporter::export_span(SpanData&& span) {
   JsonWriter w(scratch.data());
   write_span(w, span, local);
   const std::string_view json(scratch.data(), static_cast<std::size_t>(w.end() - scratch.data()));
-  std::unique_lock lock(impl_->mu);
-  if (impl_->push(json)) return;
-  lock.unlock();
+  Impl::Local& l = impl_->local_for_this_thread();
+  {
+    std::lock_guard lock(l.mu);
+    if (impl_->append(l, json)) return;
+  }
   impl_->dropped_total.fetch_add(1, std::memory_order_relaxed);
   impl_->dropped_full.inc();
 }
 
 void ZipkinExporter::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mu);
-  impl_->flush_asked = true;
+  const std::uint64_t mine = ++impl_->flush_asked;
   impl_->wake.notify_one();
-  impl_->drained.wait_for(lock, timeout, [&] { return impl_->queued == 0 && !impl_->sending; });
+  impl_->drained.wait_for(lock, timeout, [&] { return impl_->flush_done >= mine; });
 }
 
 std::uint64_t ZipkinExporter::exported() const { return impl_->exported_total.load(); }

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -243,6 +245,48 @@ TEST(ZipkinExporter, BatchesAreSentWithoutAFlushOnceFull) {
   for (int i = 0; i < 10; ++i) exporter.export_span(some_span());
   EXPECT_TRUE(wait_until([&] { return collector.spans().size() == 10; }));
   EXPECT_EQ(collector.posts(), 2);
+}
+
+TEST(ZipkinExporter, SpansOfEveryThreadAreSentIncludingThoseOfThreadsThatEnded) {
+  svckit::test::ZipkinCollector collector;
+  // Each thread fills batches of its own: 2 full ones each (sent without a flush) and a partial one that
+  // waits in the batch of a thread that has exited by the time flush() collects it.
+  trace::ZipkinExporter exporter(collector.url(), {.max_batch = 100, .flush_interval = 1h});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 250; ++i) {
+        auto s = some_span();
+        s.name = "t" + std::to_string(t) + "-" + std::to_string(i);
+        exporter.export_span(std::move(s));
+      }
+    });
+  for (auto& t : threads) t.join();
+  exporter.flush(10s);
+  EXPECT_EQ(exporter.exported(), 1000u);
+  EXPECT_EQ(exporter.dropped(), 0u);
+  std::set<std::string> names;
+  for (const auto& s : collector.spans()) names.insert(std::string(s.at("name").as_string()));
+  EXPECT_EQ(names.size(), 1000u) << "every span once";
+  EXPECT_EQ(collector.posts(), 12);  // 8 full batches, then 4 partial ones
+}
+
+TEST(ZipkinExporter, TheQueueBoundHoldsAcrossThreads) {
+  svckit::test::ZipkinCollector collector;
+  // Threads reserve room in the queue in chunks (64 here): together they never hold more than max_queue,
+  // and a thread that stops exporting can leave at most one chunk unused.
+  trace::ZipkinExporter exporter(collector.url(), {.max_queue = 6400, .max_batch = 100000, .flush_interval = 1h});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 4000; ++i) exporter.export_span(some_span());
+    });
+  for (auto& t : threads) t.join();
+  exporter.flush(10s);
+  EXPECT_EQ(exporter.exported() + exporter.dropped(), 16000u);
+  EXPECT_LE(exporter.exported(), 6400u);
+  EXPECT_GE(exporter.exported(), 6400u - 4 * 63);
+  EXPECT_EQ(collector.spans().size(), exporter.exported());
 }
 
 // Servers on loopback with tracing on, exporting to a collector on loopback.
