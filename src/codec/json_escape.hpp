@@ -18,32 +18,8 @@ inline bool any_needs_escape(std::uint64_t w) {
   return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | below_space) & kHigh;
 }
 
-/// True when some character of `s` must be escaped; checked 8 bytes at a time (the last word overlaps the
-/// one before it), so the common case — nothing to escape — costs a few instructions per word.
-inline bool needs_escape(std::string_view s) {
-  const char* p = s.data();
-  const std::size_t n = s.size();
-  std::uint64_t w;
-  if (n >= 8) {
-    for (std::size_t i = 0; i + 8 < n; i += 8)
-      if (std::memcpy(&w, p + i, 8), any_needs_escape(w)) return true;
-    return std::memcpy(&w, p + n - 8, 8), any_needs_escape(w);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (p[i] == '"' || p[i] == '\\' || static_cast<unsigned char>(p[i]) < 0x20) return true;
-  return false;
-}
-
-/// Writes `s` JSON-escaped, without quotes, at `out`, which has room for 6 * s.size() bytes (every
-/// character escaped as \u00XX); returns the end of what was written. Text with nothing to escape is
-/// copied in one memcpy; otherwise runs of plain characters are.
-inline char* write_escaped(char* out, std::string_view s) {
-  if (!needs_escape(s)) {
-    std::memcpy(out, s.data(), s.size());
-    return out + s.size();
-  }
-  const char* in = s.data();
-  const char* const end = in + s.size();
+/// The general case of write_escaped: runs of plain characters copied, the others escaped.
+inline char* write_escaped_slow(char* out, const char* in, const char* const end) {
   while (in != end) {
     const char* run = in;
     while (in != end && *in != '"' && *in != '\\' && static_cast<unsigned char>(*in) >= 0x20) ++in;
@@ -68,6 +44,47 @@ inline char* write_escaped(char* out, std::string_view s) {
     }
   }
   return out;
+}
+
+/// Writes `s` JSON-escaped, without quotes, at `out`, which has room for 6 * s.size() bytes (every
+/// character escaped as \u00XX); returns the end of what was written. Text with nothing to escape — nearly
+/// all of it — is checked and copied in one pass of 8-byte words, and short text in one or two
+/// overlapping loads and stores, without a call to memcpy; anything else goes to write_escaped_slow,
+/// which rewrites from `out`.
+inline char* write_escaped(char* out, std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n >= 8) {
+    std::uint64_t w;
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      if (any_needs_escape(w)) return write_escaped_slow(out, p, p + n);
+      std::memcpy(out + i, &w, 8);
+    }
+    std::memcpy(&w, p + n - 8, 8);  // the last word overlaps the one before it
+    if (any_needs_escape(w)) return write_escaped_slow(out, p, p + n);
+    std::memcpy(out + n - 8, &w, 8);
+    return out + n;
+  }
+  if (n >= 4) {  // two 4-byte words, overlapping when n < 8
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    if (any_needs_escape(lo | (static_cast<std::uint64_t>(hi) << 32))) return write_escaped_slow(out, p, p + n);
+    std::memcpy(out, &lo, 4);
+    std::memcpy(out + n - 4, &hi, 4);
+    return out + n;
+  }
+  if (n > 0) {  // 1-3 bytes: the first, middle and last cover them all; the other bytes are spaces
+    const auto a = static_cast<unsigned char>(p[0]), b = static_cast<unsigned char>(p[n / 2]),
+               c = static_cast<unsigned char>(p[n - 1]);
+    const std::uint64_t w = a | (std::uint64_t{b} << 8) | (std::uint64_t{c} << 16) | (0x2020202020ULL << 24);
+    if (any_needs_escape(w)) return write_escaped_slow(out, p, p + n);
+    out[0] = static_cast<char>(a);
+    out[n / 2] = static_cast<char>(b);
+    out[n - 1] = static_cast<char>(c);
+  }
+  return out + n;
 }
 
 }  // namespace svckit::json::detail

@@ -173,6 +173,35 @@ TEST(ZipkinJson, SpansAreZipkinV2WithEscapedStrings) {
   EXPECT_EQ(b.at("remoteEndpoint").at("ipv6"), "::1");
 }
 
+TEST(ZipkinJson, TimestampsAndDurationsAreWrittenExactly) {
+  // Every digit count, both sides of each power of ten, the 10^16 switch to the general path, negatives.
+  std::vector<std::int64_t> values = {0, std::numeric_limits<std::int64_t>::max(), -1, -123456789};
+  for (std::int64_t p = 1;; p *= 10) {  // 10^0 .. 10^18, the largest power of ten an int64 holds
+    for (std::int64_t v : {p - 1, p, p + 1, 7 * p + 3}) values.push_back(v);
+    if (p == 1'000'000'000'000'000'000) break;
+  }
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;  // and a spread of 16-digit timestamps
+  for (int i = 0; i < 200; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    values.push_back(static_cast<std::int64_t>(x % 10'000'000'000'000'000));
+  }
+  std::vector<trace::SpanData> spans;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    trace::SpanData s;
+    s.context = *trace::parse_traceparent(kW3cExample);
+    s.start_us = values[i];
+    s.duration_us = values[values.size() - 1 - i];
+    spans.push_back(s);
+  }
+  auto doc = boost::json::parse(trace::to_zipkin_json(spans, "users"));
+  auto& arr = doc.as_array();
+  ASSERT_EQ(arr.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(arr[i].at("timestamp").as_int64(), spans[i].start_us);
+    EXPECT_EQ(arr[i].at("duration").as_int64(), spans[i].duration_us);
+  }
+}
+
 TEST(ZipkinJson, HostNamesUnparseableRemotesAndWorstCaseEscapingEncode) {
   trace::SpanData s;
   s.context = *trace::parse_traceparent(kW3cExample);
