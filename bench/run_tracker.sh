@@ -140,9 +140,10 @@ line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µ
   echo "$(( ${reqs[$1]} / (rounds * turn) )) req/s, worst p99 of its turns ${worst99[$1]}, ${errs[$1]} errors;" \
        "CPU per request: users $(per_req "${uticks[$1]}" "${reqs[$1]}") µs, notificator $(per_req "${nticks[$1]}" "${reqs[$1]}") µs"
 }
-# Throughput lost against no middleware (both bare stacks together), in %.
-cost() { echo $(( 100 - 200 * ${reqs[$1]} / (${reqs[bare]} + ${reqs[bare2]}) )); }
-noise=$(( 200 * (${reqs[bare]} - ${reqs[bare2]}) / (${reqs[bare]} + ${reqs[bare2]}) )); noise=${noise#-}
+# Throughput lost against no middleware (both bare stacks together), in %, to a tenth: whole percents
+# rounded down the requests and so up the cost (10.2% printed as 11%).
+cost() { awk -v x="${reqs[$1]}" -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {printf "%.1f", 100 - 200 * x / (a + b)}'; }
+noise=$(awk -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {d = 200 * (a - b) / (a + b); printf "%.1f", d < 0 ? -d : d}')
 say ""
 say "Middleware and tracing, memory: storage: $rounds rounds, each starting fresh processes for every configuration" \
     "and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
