@@ -1,9 +1,8 @@
 // A Zipkin collector stand-in for benchmarks: accepts POST /api/v2/spans, counts the spans, keeps nothing.
 // (Zipkin itself is not packaged for Debian.) Logs the total at exit:
 //   zipkin_sink --http-addr 127.0.0.1:9411
-#include <string.h>  // memmem (GNU)
-
 #include <atomic>
+#include <cstring>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
@@ -24,15 +23,15 @@ int main(int argc, char** argv) {
   std::atomic<long> spans{0}, posts{0};
   svckit::http::Router router;
   router.add(svckit::http::Verb::post, "/api/v2/spans", [&](svckit::http::Request& req) -> boost::asio::awaitable<svckit::http::Response> {
-    // memmem, not string_view::find: find stops at every '"' (about 40 per span) to compare the rest,
-    // which made counting a third of this process's CPU.
-    constexpr std::string_view kKey = "\"traceId\"";
-    long n = 0;
+    // Each span is an object starting `{"traceId":` (svckit's encoder writes that key first). memchr
+    // finds the ~4 '{' of a span at vector speed; string_view::find stopped at every '"' (~40 per span)
+    // and memmem cost 1.5 ns a byte, most of this process's CPU.
+    constexpr std::string_view kSpanStart = "{\"traceId\"";
     const std::string& body = req.msg.body();
+    long n = 0;
     for (const char *p = body.data(), *end = p + body.size();
-         (p = static_cast<const char*>(memmem(p, static_cast<std::size_t>(end - p), kKey.data(), kKey.size())));
-         p += kKey.size())
-      ++n;
+         (p = static_cast<const char*>(std::memchr(p, '{', static_cast<std::size_t>(end - p)))); ++p)
+      n += std::string_view(p, static_cast<std::size_t>(end - p)).starts_with(kSpanStart);
     spans += n;
     ++posts;
     co_return svckit::http::json_response(202, "");

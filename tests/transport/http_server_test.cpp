@@ -2,7 +2,11 @@
 // pipelining and graceful shutdown.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 
@@ -98,6 +102,32 @@ TEST_F(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
     ASSERT_EQ(res.result_int(), 200u);
     EXPECT_EQ(boost::json::parse(res.body()).as_object().at("name").as_string(), "p" + std::to_string(i));
   }
+}
+
+// A connection that sent a large body reads later ones in bigger chunks (its read buffer grows): whatever
+// of the next requests was already read must survive that growth.
+TEST_F(HttpServer, LargeAndSmallPipelinedBodiesArriveIntact) {
+  auto s = connect();
+  const std::vector<std::string> names = {std::string(300'000, 'a'), "b", std::string(70'000, 'c'), "d",
+                                          std::string(200'000, 'e')};
+  std::string burst;
+  for (const auto& n : names) burst += post("/echo", R"({"name":")" + n + R"("})");
+  // Written from another thread while this one reads: the echoes are larger than the socket buffers, so
+  // a client that wrote everything before reading could stall the server's writes and its own.
+  std::thread writer([fd = s.native_handle(), &burst] {
+    for (std::size_t sent = 0; sent < burst.size();) {
+      const auto n = ::send(fd, burst.data() + sent, burst.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<std::size_t>(n);
+    }
+  });
+  boost::beast::flat_buffer buf;
+  for (const auto& n : names) {
+    auto res = read_response(s, buf);
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(boost::json::parse(res.body()).as_object().at("name").as_string(), n);
+  }
+  writer.join();
 }
 
 TEST_F(HttpServer, ConnectionCloseIsHonoured) {
