@@ -44,6 +44,24 @@ TEST_F(HttpClient, ReusesOneConnection) {
   EXPECT_EQ(c->connections_opened(), 1u);
 }
 
+// Large responses make the connection's read buffer grow (fewer, larger reads); every body still arrives
+// whole, and the connection keeps serving small ones.
+TEST_F(HttpClient, LargeResponsesOnOneConnectionArriveWhole) {
+  auto c = client();
+  for (std::size_t mib : {1, 2, 1}) {
+    Context ctx;
+    auto r = run(c->request(ctx, http::Verb::get, "/big/" + std::to_string(mib), ""));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->body().size(), mib << 20);
+    EXPECT_EQ(r->body().find_first_not_of('x'), std::string::npos);
+  }
+  Context ctx;
+  auto small = run(http::json_client<Greeting, Echo>(c, http::Verb::post, "/echo")(ctx, Greeting{"after"}));
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->name, "after");
+  EXPECT_EQ(c->connections_opened(), 1u);
+}
+
 TEST_F(HttpClient, ServerErrorsBecomeStatuses) {
   auto c = client();
   auto greet = http::json_client<Greeting, Greeting>(

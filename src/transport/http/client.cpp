@@ -12,6 +12,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "svckit/trace/span.hpp"
+#include "read_buffer.hpp"
 
 namespace svckit::http {
 
@@ -132,6 +133,7 @@ asio::awaitable<Result<Response>> Client::exchange(const Context& ctx, Request r
       co_return transport_error(rec, "read from", address());
     }
     Response res = parser.release();
+    detail::fit_read_buffer(conn->buffer, res.body().size());  // large bodies: larger reads next time
     if (res.keep_alive()) {
       conn->stream.expires_never();
       pool_->give_back(std::move(conn), opts_.max_idle);

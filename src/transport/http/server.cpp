@@ -23,6 +23,7 @@
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "svckit/trace/span.hpp"
+#include "read_buffer.hpp"
 
 namespace svckit::http {
 
@@ -34,9 +35,6 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The most a connection's read buffer grows to, once it has sent a large body (see session()).
-constexpr std::size_t kLargeBodyRead = 64 * 1024;
 
 // One client connection. Its timeouts are enforced by one watchdog timer per connection rather than a
 // timer armed and cancelled around every read and write (as beast::tcp_stream does): each phase only
@@ -277,12 +275,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
       conn.busy = true;
       Request req{parser.release(), {}, Context{}};
-      // Beast reads at most the buffer's free capacity (at least 512 bytes) per recv, and the parser empties
-      // the buffer into the body as it goes: a buffer left at its first 512 bytes reads a 1 MB body in
-      // 2,000 recv calls. A connection that sent a large body (a span exporter, an upload) probably sends
-      // more, so its buffer grows to read up to kLargeBodyRead bytes per call; others keep the small one.
-      if (const auto size = req.msg.body().size(); size > buffer.capacity() && buffer.capacity() < kLargeBodyRead)
-        buffer.reserve(std::min(size, kLargeBodyRead));
+      detail::fit_read_buffer(buffer, req.msg.body().size());  // large bodies: larger reads next time
       Response res;
       if (in_flight.fetch_add(1) >= opts.max_in_flight && opts.max_in_flight > 0) {
         shed.inc();  // admission control: shed now rather than queue without bound
