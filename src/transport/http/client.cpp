@@ -133,8 +133,8 @@ asio::awaitable<Result<Response>> Client::exchange(const Context& ctx, Request r
       co_return transport_error(rec, "read from", address());
     }
     Response res = parser.release();
-    detail::fit_read_buffer(conn->buffer, res.body().size());  // large bodies: larger reads next time
     if (res.keep_alive()) {
+      detail::fit_read_buffer(conn->buffer, res.body().size());  // large bodies: larger reads next time
       conn->stream.expires_never();
       pool_->give_back(std::move(conn), opts_.max_idle);
     }

@@ -275,7 +275,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
       conn.busy = true;
       Request req{parser.release(), {}, Context{}};
-      detail::fit_read_buffer(buffer, req.msg.body().size());  // large bodies: larger reads next time
+      const std::size_t body_size = req.msg.body().size();  // before a handler may move the body out
       Response res;
       if (in_flight.fetch_add(1) >= opts.max_in_flight && opts.max_in_flight > 0) {
         shed.inc();  // admission control: shed now rather than queue without bound
@@ -299,6 +299,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       (void)wn;
       conn.busy = false;
       if (wec || !keep) break;
+      detail::fit_read_buffer(buffer, body_size);  // large bodies: larger reads next time
     }
 
     boost::system::error_code ignored;
