@@ -170,4 +170,14 @@ void Logger::log(Level level, std::string_view msg, std::initializer_list<Field>
   }
 }
 
+std::optional<std::uint64_t> Throttle::pass() {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto next = next_.load(std::memory_order_relaxed);
+  if (now < next || !next_.compare_exchange_strong(next, now + interval_.count(), std::memory_order_relaxed)) {
+    held_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  return held_.exchange(0, std::memory_order_relaxed);
+}
+
 }  // namespace svckit::log

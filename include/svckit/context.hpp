@@ -7,6 +7,7 @@
 // Thread-safety: a Context may be read from several threads; only cancel() may race with readers.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "svckit/metadata.hpp"
 #include "svckit/trace/span_context.hpp"
 
 namespace svckit {
@@ -34,7 +36,12 @@ class Context {
   void set_deadline(Clock::time_point d) {
     if (!deadline_ || d < *deadline_) deadline_ = d;
   }
-  void set_timeout(Clock::duration d) { set_deadline(Clock::now() + d); }
+  /// Longest timeout a Context keeps: longer ones (a peer's `X-Timeout-Ms: 10^30`, say) are cut to this,
+  /// so deadline arithmetic never overflows; negative ones mean "already expired".
+  static constexpr Clock::duration kMaxTimeout = std::chrono::hours(24 * 30);
+  void set_timeout(Clock::duration d) {
+    set_deadline(Clock::now() + std::clamp(d, Clock::duration::zero(), kMaxTimeout));
+  }
   /// Time left before the deadline (zero once passed); nullopt without a deadline.
   std::optional<Clock::duration> remaining() const {
     if (!deadline_) return std::nullopt;
@@ -56,9 +63,15 @@ class Context {
 
   // Request id and metadata ------------------------------------------------------------------------
   const std::string& request_id() const { return request_id_; }
-  void set_request_id(std::string id) { request_id_ = std::move(id); }
+  /// Sets the request id if valid_request_id(id) (metadata.hpp); returns false and keeps the old one if not.
+  bool set_request_id(std::string id) {
+    if (!valid_request_id(id)) return false;
+    request_id_ = std::move(id);
+    return true;
+  }
 
-  /// Incoming/outgoing metadata (HTTP headers, gRPC metadata). Keys are lower-case.
+  /// Incoming/outgoing metadata (HTTP headers, gRPC metadata). Keys are lower-case. Every entry passes
+  /// valid_metadata_key/valid_metadata_value, so any of them can be written to any wire.
   const Metadata& metadata() const { return metadata_; }
   /// The first value for key, or empty.
   std::string_view metadata(std::string_view key) const {
@@ -66,8 +79,11 @@ class Context {
       if (k == key) return v;
     return {};
   }
-  void add_metadata(std::string key, std::string value) {
+  /// Adds an entry; returns false (and adds nothing) when the key or value is not valid metadata.
+  bool add_metadata(std::string key, std::string value) {
+    if (!valid_metadata_key(key) || !valid_metadata_value(key, value)) return false;
     metadata_.emplace_back(std::move(key), std::move(value));
+    return true;
   }
 
  private:

@@ -9,6 +9,8 @@
 // written with one call under a lock, so lines never interleave.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -77,6 +79,23 @@ class Logger {
   };
   void bind(std::string_view key, const Field::Value& value);
   std::vector<Bound> bound_;
+};
+
+/// Lets at most one line through per interval, for events a peer can repeat at will (bad headers, refused
+/// connections): a flood of bad input must not become a flood of log lines. Thread-safe; lock-free.
+///
+///   if (auto n = throttle.pass()) log.warn("header dropped", {{"suppressed", *n}});
+class Throttle {
+ public:
+  explicit Throttle(std::chrono::steady_clock::duration interval = std::chrono::seconds(1)) : interval_(interval) {}
+  /// The number of events held back since the last line that passed when this one may be logged; nullopt
+  /// when it must not (the event is counted instead).
+  std::optional<std::uint64_t> pass();
+
+ private:
+  std::chrono::steady_clock::duration interval_;
+  std::atomic<std::int64_t> next_{0};  // steady_clock ticks before which nothing passes
+  std::atomic<std::uint64_t> held_{0};
 };
 
 }  // namespace svckit::log

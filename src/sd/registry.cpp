@@ -10,9 +10,20 @@
 
 namespace svckit::sd {
 
+std::string redact_url(std::string_view url) {
+  auto sep = url.find("://");
+  const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+  auto end = url.find('/', start);
+  auto at = url.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  auto colon = url.substr(start, at - start).find(':');
+  const std::size_t secret = colon == std::string_view::npos ? start : start + colon + 1;
+  return std::string(url.substr(0, secret)) + "***" + std::string(url.substr(at));
+}
+
 Result<RegistryUrl> parse_registry_url(std::string_view url) {
   auto bad = [&](const std::string& why) {
-    return invalid_argument("bad registry URL \"" + std::string(url) + "\": " + why +
+    return invalid_argument("bad registry URL \"" + redact_url(url) + "\": " + why +
                             " (want etcd://host:port[,host:port][/root] or static://host:port[,host:port])");
   };
   RegistryUrl out;

@@ -37,6 +37,10 @@ class TrackerTest : public ::testing::Test {
   }
   void TearDown() override {
     services_.clear();
+    if (HasFailure()) {  // the services' logs and databases tell what went wrong
+      std::fprintf(stderr, "service logs and data kept in %s (the test failed)\n", dir_.c_str());
+      return;
+    }
     std::filesystem::remove_all(dir_);
   }
 

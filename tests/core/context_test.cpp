@@ -57,3 +57,35 @@ TEST(Context, RequestIdsAreDistinctHex) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
 }
+
+// Issue 18: a Context only holds what every wire can carry (svckit/metadata.hpp), whoever fills it.
+TEST(Context, RefusesMetadataAndRequestIdsOtherWiresWouldChokeOn) {
+  Context c;
+  EXPECT_TRUE(c.set_request_id("rid-1"));
+  EXPECT_FALSE(c.set_request_id("ab\tcd"));
+  EXPECT_FALSE(c.set_request_id("a b"));
+  EXPECT_FALSE(c.set_request_id(""));
+  EXPECT_FALSE(c.set_request_id(std::string(kMaxRequestId + 1, 'r')));
+  EXPECT_TRUE(c.set_request_id(std::string(kMaxRequestId, 'r')));
+  EXPECT_EQ(c.request_id(), std::string(kMaxRequestId, 'r'));
+
+  EXPECT_FALSE(c.add_metadata("tracestate", "k=\xc3\xa9"));
+  EXPECT_FALSE(c.add_metadata("x-a", "line\r\nInjected: 1"));
+  EXPECT_FALSE(c.add_metadata("X-Upper", "v"));
+  EXPECT_FALSE(c.add_metadata("", "v"));
+  EXPECT_FALSE(c.add_metadata("x-a", std::string(kMaxMetadataValue + 1, 'v')));
+  EXPECT_TRUE(c.add_metadata("x-a", std::string(kMaxMetadataValue, 'v')));
+  EXPECT_TRUE(c.add_metadata("x-trace-bin", std::string("\x00\xff\n", 3)));  // -bin values are bytes
+  EXPECT_EQ(c.metadata().size(), 2u);
+}
+
+TEST(Context, HugeAndNegativeTimeoutsNeitherOverflowNorExtendTheDeadline) {
+  Context huge;
+  huge.set_timeout(Context::Clock::duration::max());
+  ASSERT_TRUE(huge.remaining());
+  EXPECT_GT(*huge.remaining(), Context::kMaxTimeout - 1min);
+  EXPECT_LE(*huge.remaining(), Context::kMaxTimeout);
+  Context past;
+  past.set_timeout(-5s);
+  EXPECT_TRUE(past.expired());
+}

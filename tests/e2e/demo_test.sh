@@ -6,7 +6,9 @@ bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-SVCKIT_BIN="$bin" ONCE=1 timeout 120 bash "$root/scripts/demo.sh" > "$out" 2>&1 || { cat "$out"; echo "FAIL: demo exited $?"; exit 1; }
+rc=0
+SVCKIT_BIN="$bin" ONCE=1 timeout 120 bash "$root/scripts/demo.sh" > "$out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$out"; echo "FAIL: demo exited $rc"; exit 1; }
 expect() {
   grep -qF -- "$1" "$out" || { cat "$out"; echo "FAIL: the demo's output lacks: $1"; exit 1; }
 }

@@ -29,7 +29,8 @@ using svckit::test::wait_until;
 // A stringsvc process in a thread: gRPC server, debug listener, and the runner that owns them.
 class Service {
  public:
-  explicit Service(std::chrono::milliseconds drain_delay = std::chrono::milliseconds(0), std::string registry = {}) {
+  explicit Service(std::chrono::milliseconds drain_delay = std::chrono::milliseconds(0), std::string registry = {},
+                   int max_watch_streams = 1000) {
     svckit::RunnerOptions opts;
     opts.grpc_addr = "127.0.0.1:0";
     opts.debug_addr = "127.0.0.1:0";
@@ -38,7 +39,8 @@ class Service {
     opts.log_level = "warn";
     opts.shutdown_timeout = std::chrono::milliseconds(1000);  // also bounds deregistering from a dead registry
     runner_ = std::make_unique<svckit::Runner>(opts);
-    grpc_ = std::make_shared<svckit::grpc::Server>(runner_->io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
+    grpc_ = std::make_shared<svckit::grpc::Server>(runner_->io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr,
+                                                                                        .max_watch_streams = max_watch_streams});
     stringsvc::add_grpc_methods(*grpc_, stringsvc::make_server_endpoints(stringsvc::make_string_service()));
     runner_->add(grpc_);
     debug_ = svckit::serve_debug(*runner_);
@@ -170,6 +172,47 @@ TEST(Health, WatchOfAnUnknownServiceSaysSoAndACancelledWatchIsReleased) {
   EXPECT_EQ(r.status(), HealthCheckResponse::SERVICE_UNKNOWN);
   ctx.TryCancel();  // the client goes away; the server must let go of the stream (ASan checks for leaks)
   EXPECT_FALSE(watch->Read(&r));
+  s.stop();
+}
+
+// Issue 18: every Watch stream holds server memory until its client leaves, so they are counted: past
+// max_watch_streams one more is refused with RESOURCE_EXHAUSTED, and a stream that ends frees its place.
+TEST(Health, WatchStreamsBeyondTheLimitAreRefusedAndEndedOnesFreeTheirPlace) {
+  Service s(std::chrono::milliseconds(0), {}, 2);
+  s.start();
+  HealthCheckRequest req;
+  std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
+  std::vector<std::unique_ptr<grpc::ClientReader<HealthCheckResponse>>> open;
+  for (int i = 0; i < 2; ++i) {
+    ctxs.push_back(std::make_unique<grpc::ClientContext>());
+    open.push_back(Health::NewStub(s.channel())->Watch(ctxs.back().get(), req));
+    HealthCheckResponse first;
+    ASSERT_TRUE(open.back()->Read(&first)) << i;
+  }
+  auto refused = [&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    auto watch = Health::NewStub(s.channel())->Watch(&ctx, req);
+    HealthCheckResponse r;
+    if (watch->Read(&r)) {
+      ctx.TryCancel();
+      watch->Finish();
+      return false;
+    }
+    return watch->Finish().error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  };
+  EXPECT_TRUE(refused());
+  EXPECT_TRUE(wait_until([&] { return s.check("") == HealthCheckResponse::SERVING; })) << "Check is still answered";
+  ctxs[0]->TryCancel();  // one client leaves
+  HealthCheckResponse r;
+  while (open[0]->Read(&r)) {
+  }
+  open[0]->Finish();
+  EXPECT_TRUE(wait_until([&] { return !refused(); })) << "the ended stream's place was not freed";
+  ctxs[1]->TryCancel();
+  while (open[1]->Read(&r)) {
+  }
+  open[1]->Finish();
   s.stop();
 }
 

@@ -9,6 +9,7 @@
 
 #include "support/run.hpp"
 #include "svckit/sd/endpointer.hpp"
+#include "svckit/sd/registry.hpp"
 #include "svckit/sd/static_instancer.hpp"
 
 using svckit::sd::Instance;
@@ -185,6 +186,33 @@ TEST(Endpointer, FactoryRunsOncePerInstanceAndEndpointsAreDroppedWhenInstancesLe
   e.reset();
   work.reset();
   t.join();
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 18: a registry URL's password never appears in an error (which ends up in logs and terminals).
+TEST(RegistryUrl, ErrorsNeverShowThePassword) {
+  for (const char* url : {"etcd://root:s3cret-pw@", "etcd://root:s3cret-pw@host", "etcd://root:s3cret-pw@h:1,bad",
+                                "nosuch://root:s3cret-pw@h:1", "root:s3cret-pw@h:1", "etcd://rootonly@h:1,:x"}) {
+    auto u = sd::parse_registry_url(url);
+    ASSERT_FALSE(u.ok()) << url;
+    EXPECT_EQ(u.status().message().find("s3cret-pw"), std::string::npos) << u.status().message();
+    EXPECT_EQ(u.status().message().find("rootonly@"), std::string::npos) << u.status().message();
+    try {
+      sd::Registry::open(url);
+      ADD_FAILURE() << url << " opened";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find("s3cret-pw"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(sd::redact_url("etcd://root:pw@h:1,h:2/root"), "etcd://root:***@h:1,h:2/root");
+  EXPECT_EQ(sd::redact_url("etcd://h:1/a@b"), "etcd://h:1/a@b");  // an @ in the path is no credential
+  EXPECT_EQ(sd::redact_url("etcd://token@h:1"), "etcd://***@h:1");
+  auto good = sd::parse_registry_url("etcd://root:pw@127.0.0.1:2379");
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->password, "pw");
 }
 
 }  // namespace

@@ -32,6 +32,10 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#ifdef SVCKIT_GTEST
+#include <gtest/gtest.h>
+#endif
+
 #include "support/run.hpp"
 
 extern char** environ;
@@ -206,6 +210,12 @@ class EtcdCluster {
   }
   ~EtcdCluster() {
     members_.clear();  // kills them
+#ifdef SVCKIT_GTEST  // test targets (tests/CMakeLists.txt): a failed test keeps its members' logs and data
+    if (::testing::Test::HasFailure()) {
+      std::fprintf(stderr, "etcd data and logs kept in %s (the test failed)\n", root_.c_str());
+      return;
+    }
+#endif
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
   }

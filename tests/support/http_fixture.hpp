@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "svckit/codec/json.hpp"
 #include "svckit/io_pool.hpp"
@@ -85,6 +86,14 @@ class HttpFixture : public ::testing::Test {
     router.add(Verb::get, "/big/{mib}", [](http::Request& req) -> boost::asio::awaitable<http::Response> {
       http::Response res;  // a body larger than the socket buffers: a client that does not read stalls the write
       res.body().assign(std::stoul(std::string(req.param("mib"))) << 20, 'x');
+      co_return res;
+    });
+    router.add(Verb::get, "/metadata", [](http::Request& req) -> boost::asio::awaitable<http::Response> {
+      boost::json::object md;  // what the Context carries on: the request id and every metadata entry
+      md["request_id"] = req.ctx.request_id();
+      for (const auto& [k, v] : req.ctx.metadata()) md[k] = v;
+      http::Response res;
+      res.body() = boost::json::serialize(md);
       co_return res;
     });
     router.add(Verb::post, "/throw", [](http::Request&) -> boost::asio::awaitable<http::Response> {

@@ -18,6 +18,14 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   bool running() const { return pid_ > 0; }
+  /// True while the process has not ended (it is reaped if it has: a crash is seen at once).
+  bool alive() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == 0) return true;
+    pid_ = -1;
+    return false;
+  }
   void start() { pid_ = svckit::test::spawn_process(argv_, log_); }
   /// Sends sig and waits for the exit; returns the exit code (or 128+signal).
   int signal(int sig) {

@@ -174,11 +174,11 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
   return run_until_done([&]() -> asio::awaitable<int> {
     auto first = co_await wait_first_set(*instancer, flags.timeout);
     if (!first.ok()) {
-      err << "error: registry " << flags.url << " unreachable: " << first.message() << "\n";
+      err << "error: registry " << svckit::sd::redact_url(flags.url) << " unreachable: " << first.message() << "\n";
       co_return 1;
     }
     if (instancer->size() == 0) {
-      err << "error: service '" << service << "' has no instances in " << flags.url << "\n";
+      err << "error: service '" << service << "' has no instances in " << svckit::sd::redact_url(flags.url) << "\n";
       co_return 1;
     }
     auto ex = co_await asio::this_coro::executor;

@@ -75,14 +75,14 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
   std::string prefix = url.root + (service.empty() ? "" : service + "/");
   auto got = co_await client->get_prefix(prefix);
   if (!got.ok()) {
-    err << "error: registry " << flags.url << " unreachable: " << got.status().message() << "\n";
+    err << "error: registry " << svckit::sd::redact_url(flags.url) << " unreachable: " << got.status().message() << "\n";
     co_return 1;
   }
   if (got->kvs.empty()) {
     if (service.empty())
-      err << "no services registered under " << url.root << " in " << flags.url << "\n";
+      err << "no services registered under " << url.root << " in " << svckit::sd::redact_url(flags.url) << "\n";
     else
-      err << "error: service '" << service << "' has no instances in " << flags.url << " (nothing under " << prefix
+      err << "error: service '" << service << "' has no instances in " << svckit::sd::redact_url(flags.url) << " (nothing under " << prefix
           << ")\n";
     co_return service.empty() ? 0 : 1;
   }

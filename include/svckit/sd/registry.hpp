@@ -31,8 +31,11 @@ struct RegistryUrl {
   std::string username, password;
 };
 
-/// Parses a registry URL; the error says what is wrong and what was expected.
+/// Parses a registry URL; the error says what is wrong and what was expected (with any password redacted).
 Result<RegistryUrl> parse_registry_url(std::string_view url);
+
+/// The URL with the password of its credentials, if any, replaced by "***": what errors and logs show.
+std::string redact_url(std::string_view url);
 
 class Registry {
  public:

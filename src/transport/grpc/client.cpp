@@ -13,6 +13,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "runtime.hpp"
+#include "svckit/metadata.hpp"
 #include "svckit/trace/span.hpp"
 #include "svckit/transport/grpc/status.hpp"
 
@@ -104,6 +105,11 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
                                                        const std::string& full_method, const Context& ctx,
                                                        ::grpc::ByteBuffer request, ClientOptions opts) {
   if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before calling " + full_method);
+  // grpc++ aborts the process on metadata it refuses; the Context's entries are valid by construction, the
+  // caller's extra ones are checked here.
+  for (const auto& [k, v] : opts.metadata)
+    if (!valid_metadata_key(k) || !valid_metadata_value(k, v))
+      co_return invalid_argument("metadata \"" + k.substr(0, 64) + "\" is not valid gRPC metadata (svckit/metadata.hpp)");
   // A CLIENT span per call, child of the caller's span; its id travels in traceparent.
   auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
   auto [status, reply, pushback, peer] =

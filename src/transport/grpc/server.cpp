@@ -95,6 +95,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::shared_mutex closing_mu;
   bool closed = false;
   std::atomic<std::size_t> in_flight{0};  // calls received and not yet finished
+  std::atomic<int> watch_streams{0};      // health Watch streams open (bounded by max_watch_streams)
   metrics::Counter& shed = metrics::default_registry()
                                .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
                                         {"transport"})
@@ -299,6 +300,15 @@ class WatchCall final : public detail::Tag {
       finish(::grpc::Status(::grpc::StatusCode::INVALID_ARGUMENT, "not a grpc.health.v1.HealthCheckRequest"));
       return;
     }
+    // Each Watch stream holds memory until its client leaves: a bounded number of them, like calls.
+    if (st_->watch_streams.fetch_add(1) >= st_->opts.max_watch_streams) {
+      st_->watch_streams.fetch_sub(1);
+      st_->shed.inc();
+      finish(::grpc::Status(::grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            "too many health Watch streams: " + std::to_string(st_->opts.max_watch_streams) + " open"));
+      return;
+    }
+    counted_ = true;
     name_ = std::move(*name);
     st_->watchers[queue_].insert(this);
     changed();
@@ -365,6 +375,8 @@ class WatchCall final : public detail::Tag {
   void on_call_done(bool) {
     call_done_ = true;
     st_->watchers[queue_].erase(this);
+    if (counted_) st_->watch_streams.fetch_sub(1);
+    counted_ = false;
     finishing_ = true;  // nothing more to write
     maybe_delete();
   }
@@ -380,7 +392,7 @@ class WatchCall final : public detail::Tag {
   std::string name_;
   int last_ = -1;
   bool writing_ = false, rewrite_ = false, finishing_ = false, finish_started_ = false, finish_pending_ = false,
-       call_done_ = false;
+       call_done_ = false, counted_ = false;
   ::grpc::Status final_;
   Step write_tag_{this, &WatchCall::on_written};
   Step finish_tag_{this, &WatchCall::on_finished};
@@ -466,6 +478,9 @@ void Server::start() {
   builder.RegisterService(&st.service);
   builder.SetMaxReceiveMessageSize(st.opts.max_message_bytes);
   builder.SetMaxSendMessageSize(st.opts.max_message_bytes);
+  // HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: a client opening more waits for a free stream (gRPC queues it).
+  if (st.opts.max_concurrent_streams > 0)
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, st.opts.max_concurrent_streams);
   for (int i = 0; i < std::max(1, st.opts.cq_threads); ++i) st.queues.push_back(builder.AddCompletionQueue());
   st.server = builder.BuildAndStart();
   if (!st.server || bound == 0) throw std::runtime_error("grpc: cannot listen on " + st.opts.address);

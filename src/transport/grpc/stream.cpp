@@ -6,7 +6,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <stdexcept>
+
 #include "runtime.hpp"
+#include "svckit/metadata.hpp"
 
 namespace svckit::grpc {
 
@@ -44,6 +47,9 @@ std::shared_ptr<BidiStream> BidiStream::open(const std::shared_ptr<::grpc::Chann
                                              const std::string& full_method, asio::any_io_executor ex,
                                              const Metadata& metadata, bool wait_for_ready) {
   detail::init_runtime();
+  for (const auto& [k, v] : metadata)  // grpc++ would abort the process on them
+    if (!valid_metadata_key(k) || !valid_metadata_value(k, v))
+      throw std::invalid_argument("metadata \"" + k.substr(0, 64) + "\" is not valid gRPC metadata (svckit/metadata.hpp)");
   auto s = std::make_shared<BidiStream>(Private{}, ex);
   s->context_.set_wait_for_ready(wait_for_ready);
   for (const auto& [k, v] : metadata) s->context_.AddMetadata(k, v);

@@ -3,6 +3,7 @@
 #include <array>
 
 #include <charconv>
+#include <optional>
 #include <condition_variable>
 #include <mutex>
 #include <unordered_set>
@@ -15,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -94,6 +96,35 @@ bool is_framing_header(std::string_view key) {
          key == "transfer-encoding" || key == "keep-alive" || key == "accept-encoding";
 }
 
+// RFC 9112 §6.1, §6.3: a request's framing is ours to trust only with no Transfer-Encoding, or with exactly
+// "chunked" in HTTP/1.1. Anything else ("gzip", "chunked, gzip", one we cannot decode) leaves the body's end
+// to guesswork, and a proxy in front that guesses differently would take its bytes for a next request
+// (smuggling): such a request is answered 400 and its connection closed. Beast itself reads
+// "Transfer-Encoding: gzip" as a request without a body, so this is checked on every request.
+std::string_view framing_error(const beast_http::request<beast_http::string_body>& msg) {
+  const std::size_t fields = msg.count(beast_http::field::transfer_encoding);
+  if (fields == 0) return {};
+  auto te = msg[beast_http::field::transfer_encoding];
+  std::string_view value(te.data(), te.size());
+  if (msg.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (fields > 1 || !beast::iequals(value, "chunked")) return "unsupported Transfer-Encoding (only \"chunked\" is)";
+  return {};
+}
+
+// X-Timeout-Ms: a count of milliseconds. Values too large to hold are the longest timeout a Context keeps,
+// not an overflow; anything but digits is ignored.
+std::optional<Clock::duration> parse_timeout_ms(std::string_view value) {
+  std::uint64_t ms = 0;
+  auto [p, err] = std::from_chars(value.data(), value.data() + value.size(), ms);
+  if (value.empty() || p != value.data() + value.size()) return std::nullopt;
+  constexpr auto kMaxMs = std::chrono::duration_cast<std::chrono::milliseconds>(Context::kMaxTimeout).count();
+  if (err == std::errc::result_out_of_range || ms > static_cast<std::uint64_t>(kMaxMs)) return Context::kMaxTimeout;
+  if (err != std::errc()) return std::nullopt;
+  return std::chrono::milliseconds(ms);
+}
+
 }  // namespace
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
@@ -130,6 +161,37 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     idle_cv.wait_until(lock, deadline, [&] { return pending->load() == 0; });
   }
 
+  // A header a peer sent that the Context will not carry (bytes gRPC refuses, too long): counted, and logged
+  // at most once a second so that a flood of them does not flood the log.
+  metrics::Counter& dropped_headers =
+      metrics::default_registry()
+          .counter("svckit_headers_dropped_total",
+                   "Request headers not carried into the Context: not valid metadata (svckit/metadata.hpp).", {"transport"})
+          .with({"http"});
+  log::Throttle dropped_log;
+  void header_dropped(std::string_view key) {
+    dropped_headers.inc();
+    if (auto held = dropped_log.pass())
+      log.warn("header not carried: not valid metadata", {{"header", key.substr(0, 64)}, {"suppressed", *held}});
+  }
+
+  // Over max_connections: closed at once, before a byte is read, so that a flood of idle connections costs
+  // one accept each and cannot hold file descriptors or memory. The client sees the connection closed (a
+  // retryable error: svckit's clients try another instance).
+  metrics::Counter& refused = metrics::default_registry()
+                                  .counter("svckit_connections_refused_total",
+                                           "Connections closed on accept: the server was at max_connections.", {"transport"})
+                                  .with({"http"});
+  log::Throttle refused_log;
+  void refuse_connection(tcp::socket& sock) {
+    refused.inc();
+    boost::system::error_code ignored;
+    sock.close(ignored);
+    if (auto held = refused_log.pass())
+      log.warn("connection refused: at max_connections",
+               {{"max_connections", opts.max_connections}, {"suppressed", *held}});
+  }
+
   void connection_closed() {
     if (connections.fetch_sub(1) == 1) {
       std::lock_guard lock(mu);
@@ -161,6 +223,10 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         co_await pause.async_wait(use_nothrow);
         continue;
       }
+      if (opts.max_connections > 0 && connections.load() >= opts.max_connections) {
+        refuse_connection(sock);
+        continue;
+      }
       sock.set_option(tcp::no_delay(true));
       connections.fetch_add(1);
       asio::co_spawn(*lane.io, session(lane, std::move(sock)), asio::detached);
@@ -176,16 +242,17 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       lower_into(key, std::string_view(f.name_string().data(), f.name_string().size()));
       std::string_view value(f.value().data(), f.value().size());
       if (key == kRequestIdHeader) {
-        req.ctx.set_request_id(std::string(value));
+        if (!req.ctx.set_request_id(std::string(value))) {  // a fresh id is made below
+          header_dropped(key);
+          continue;
+        }
       } else if (key == kTimeoutHeader) {
-        long long ms = 0;
-        auto [p, err] = std::from_chars(value.data(), value.data() + value.size(), ms);
-        if (err == std::errc() && p == value.data() + value.size() && ms >= 0)
-          req.ctx.set_timeout(std::chrono::milliseconds(ms));
+        if (auto t = parse_timeout_ms(value)) req.ctx.set_timeout(*t);
       } else if (key == trace::kTraceparentHeader) {
         traceparent = value;  // points into req.msg, which outlives this call
       }
-      if (!is_framing_header(key)) req.ctx.add_metadata(key, std::string(value));
+      // Only what is valid metadata travels on (metadata.hpp): a value gRPC would refuse stops here.
+      if (!is_framing_header(key) && !req.ctx.add_metadata(key, std::string(value))) header_dropped(key);
     }
     if (req.ctx.request_id().empty()) req.ctx.set_request_id(new_request_id());
 
@@ -246,11 +313,15 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       conn.expires_after(opts.read_timeout);
       auto [rec, n] = co_await beast_http::async_read(conn.socket, buffer, parser, use_nothrow);
       (void)n;
-      if (rec) {
+      std::string_view bad_framing = rec ? std::string_view() : framing_error(parser.get());
+      if (rec || !bad_framing.empty()) {
         // A clean close, a timeout or a reset: nothing to answer. A request we refuse: answer, then close.
         Status refusal;
         unsigned code = 0;
-        if (rec == beast_http::error::body_limit) {
+        if (!bad_framing.empty()) {
+          code = 400;
+          refusal = invalid_argument("malformed HTTP request: " + std::string(bad_framing));
+        } else if (rec == beast_http::error::body_limit) {
           code = 413;
           refusal = Status(StatusCode::OutOfRange, "request body exceeds " + std::to_string(opts.body_limit) + " bytes");
         } else if (rec == beast_http::error::header_limit) {

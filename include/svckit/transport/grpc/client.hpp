@@ -37,7 +37,9 @@ std::shared_ptr<::grpc::Channel> make_channel(const std::string& target, Channel
 
 struct ClientOptions {
   std::chrono::milliseconds timeout{10000};  // when the Context has no deadline
-  std::vector<std::pair<std::string, std::string>> metadata;  // extra request metadata (e.g. an auth token)
+  // Extra request metadata (e.g. an auth token); a call with an entry that is not valid metadata
+  // (svckit/metadata.hpp) fails with INVALID_ARGUMENT rather than reaching gRPC.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 /// One unary call with serialised bytes; the building block of client_endpoint.

@@ -35,6 +35,12 @@ struct ServerOptions {
   // Admission control: calls beyond this many in flight are refused at once with UNAVAILABLE and a
   // pushback of 1 s (counted in svckit_requests_shed_total{transport="grpc"}); 0 = no limit.
   int max_in_flight = 10000;
+  // Streams one client connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS): calls
+  // beyond it wait in the client for a stream to free up; 0 = gRPC's default (no limit).
+  int max_concurrent_streams = 1000;
+  // grpc.health.v1 Watch streams open at once, over all clients: each holds memory until its client
+  // leaves, so one more is refused with RESOURCE_EXHAUSTED (and counted as shed).
+  int max_watch_streams = 1000;
 };
 
 /// What a method handler produces: a status, and the serialised reply when OK.

@@ -32,7 +32,8 @@ class BidiStream : public std::enable_shared_from_this<BidiStream> {
   using Metadata = std::vector<std::pair<std::string, std::string>>;
 
   /// Starts the call (it has no deadline: streams are long-lived; cancel() ends them). With
-  /// wait_for_ready the call waits for the channel to (re)connect instead of failing at once.
+  /// wait_for_ready the call waits for the channel to (re)connect instead of failing at once. Throws
+  /// std::invalid_argument for metadata that is not valid (svckit/metadata.hpp).
   static std::shared_ptr<BidiStream> open(const std::shared_ptr<::grpc::Channel>& channel,
                                           const std::string& full_method, boost::asio::any_io_executor ex,
                                           const Metadata& metadata = {}, bool wait_for_ready = false);

@@ -4,8 +4,11 @@
 // Keep-alive is supported; pipelined requests are answered in order (a request is read only after the
 // previous response was written). Limits: body_limit (413), header_limit (431), read_timeout for the whole
 // of one request including waiting for it (slow or idle clients are disconnected), write_timeout for writing
-// one response (a client that stops reading is disconnected). Bad requests never reach
-// handlers: malformed HTTP gets 400, unknown routes 404, wrong methods 405.
+// one response (a client that stops reading is disconnected), max_connections (more are closed on accept),
+// max_in_flight (503). Bad requests never reach handlers: malformed HTTP gets 400 (so does any
+// Transfer-Encoding but a final "chunked", then the connection closes: RFC 9112 §6.1), unknown routes 404,
+// wrong methods 405. Header values that are not valid metadata (svckit/metadata.hpp) are not copied
+// into the Context (counted in svckit_headers_dropped_total, logged at most once a second).
 //
 // Thread-safety: configure the router before start(); start()/shutdown() from one controlling thread.
 #pragma once
@@ -31,6 +34,9 @@ struct ServerOptions {
   // Admission control: requests beyond this many in flight are answered 503 with Retry-After: 1 at once,
   // without running a handler (counted in svckit_requests_shed_total{transport="http"}); 0 = no limit.
   std::size_t max_in_flight = 10000;
+  // Open connections (busy or idle keep-alive) at once; one more is closed as soon as it is accepted,
+  // before anything is read (counted in svckit_connections_refused_total{transport="http"}); 0 = no limit.
+  std::size_t max_connections = 10000;
 };
 
 class Server : public svckit::Server {
