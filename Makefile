@@ -2,12 +2,15 @@
 #   make demo   — build and run the bug tracker (local etcd, 2 notificators, users, bugs) through a short
 #                 scenario, then keep it running until Ctrl-C (ONCE=1: exit after the walkthrough)
 #   make demo-stringsvc — the toolkit's example service and its client, discovered through etcd
-#   make test   — build and run every test: unit, integration, end to end, install, and the ASan+UBSan suite
+#   make test   — build and run every test: unit, integration, end to end, install, the ASan+UBSan suite, and a
+#                 short pass of every fuzz target
+#   make fuzz   — build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 60)
 #   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
 #   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
 #   make bench-tracker — the bug tracker's POST /create end to end, memory: and SQLite (bench/RESULTS.md)
 JOBS ?= $(shell nproc)
-.PHONY: deps build build-asan test test-fast test-asan demo demo-stringsvc bench bench-sd bench-tracker clean
+FUZZ_SECONDS ?= 60
+.PHONY: deps build build-asan build-fuzz test test-fast test-asan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,7 +30,18 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --preset asan -j $(JOBS)
 
-test: test-fast test-asan
+build-fuzz: deps
+	cmake --preset fuzz > /dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+# Every fuzz target, briefly (a regression that crashes on the seeds or soon after fails the build).
+test-fuzz: build-fuzz
+	bash tests/fuzz/run.sh build-fuzz/bin 5
+
+fuzz: build-fuzz
+	bash tests/fuzz/run.sh build-fuzz/bin $(FUZZ_SECONDS)
+
+test: test-fast test-asan test-fuzz
 
 demo: build
 	bash scripts/demo.sh
@@ -45,4 +59,4 @@ bench-tracker: build
 	bash bench/run_tracker.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -25,6 +25,8 @@ packages=(
   libsqlite3-dev libsodium-dev libcurl4-openssl-dev python3-aiosmtpd
   # observability tests: a real Prometheus scrapes a service
   prometheus
+  # fuzzing (make fuzz, make test-fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
 )
 
 missing=()

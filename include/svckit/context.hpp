@@ -61,6 +61,12 @@ class Context {
   const trace::SpanContext& span() const { return span_; }
   void set_span(const trace::SpanContext& s) { span_ = s; }
 
+  // Peer ----------------------------------------------------------------------------------------------
+  /// The address the request came from ("host:port") as the server transport saw it (the HTTP server
+  /// fills it; behind a proxy it is the proxy's); empty when unknown. For per-client limits and logs.
+  const std::string& peer() const { return peer_; }
+  void set_peer(std::string p) { peer_ = std::move(p); }
+
   // Request id and metadata ------------------------------------------------------------------------
   const std::string& request_id() const { return request_id_; }
   /// Sets the request id if valid_request_id(id) (metadata.hpp); returns false and keeps the old one if not.
@@ -90,6 +96,7 @@ class Context {
   std::optional<Clock::time_point> deadline_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::string request_id_;
+  std::string peer_;
   trace::SpanContext span_;
   Metadata metadata_;
 };

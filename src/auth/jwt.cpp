@@ -71,10 +71,9 @@ Hs256::Hs256(std::string secret) : secret_(std::move(secret)) {
 }
 
 std::string Hs256::sign(const Claims& c) const {
-  auto now = std::chrono::system_clock::now();
-  json::object payload{{"sub", c.subject},
-                       {"iat", std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()},
-                       {"exp", std::chrono::duration_cast<std::chrono::seconds>((now + c.ttl).time_since_epoch()).count()}};
+  // In seconds: a time_point (nanoseconds) plus a long ttl would overflow.
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  json::object payload{{"sub", c.subject}, {"iat", now}, {"exp", now + c.ttl.count()}};
   if (!c.email.empty()) payload["email"] = c.email;
   std::string signing = b64url(R"({"alg":"HS256","typ":"JWT"})") + "." + b64url(json::serialize(payload));
   return signing + "." + b64url(hmac(secret_, signing));
@@ -105,6 +104,10 @@ Result<Claims> Hs256::verify(std::string_view token) const {
   Claims c;
   c.subject = std::string(sub->get_string());
   if (const auto* e = o.if_contains("email"); e && e->is_string()) c.email = std::string(e->get_string());
+  // Seconds since 1970 held as nanoseconds overflow after 2262 (found by jwt_verify_fuzz): an exp outside
+  // 1970..2200 is no expiry a signer means, and refused.
+  constexpr std::int64_t kLatestExp = 7258118400;  // 2200-01-01T00:00:00Z
+  if (exp->get_int64() < 0 || exp->get_int64() > kLatestExp) return unauthenticated("exp out of range");
   c.expires = std::chrono::system_clock::time_point(std::chrono::seconds(exp->get_int64()));
   if (c.expires <= std::chrono::system_clock::now()) return unauthenticated("expired");
   return c;

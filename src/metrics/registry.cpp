@@ -181,7 +181,9 @@ Family<Histogram>& Registry::histogram(const std::string& name, const std::strin
 std::string Registry::expose() const {
   std::lock_guard lock(mu_);
   std::string out;
-  for (const auto& [name, e] : families_) {
+  for (const auto& family : families_) {
+    const std::string& name = family.first;  // named references: lambdas may not capture structured bindings
+    const auto& e = family.second;           // (clang 14, which builds the fuzz targets)
     out += "# HELP " + name + ' ' + escape(e.help, false) + '\n';
     out += "# TYPE " + name + ' ' + type_name(e.type) + '\n';
     switch (e.type) {

@@ -34,6 +34,8 @@ bool TokenBucket::take(Clock::time_point now_tp, Clock::duration* wait) {
   }
 }
 
+bool TokenBucket::full(Clock::time_point now) const { return full_at_.load(std::memory_order_relaxed) <= ns(now); }
+
 Status RateLimit::rate_limited(TokenBucket::Clock::duration wait) {
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
   return Status(StatusCode::ResourceExhausted, "rate limit exceeded; retry in " + std::to_string(ms.count()) + " ms")

@@ -18,6 +18,13 @@ class UsersTest : public svckit::test::TrackerTest {
  protected:
   void start_users(const std::string& store = "") { start_api("users", USERS_BIN, store); }
   svckit::test::HttpReply post(const std::string& path, const std::string& body) { return call("users", "POST", path, body); }
+  /// A token users accepts (signed with the tracker's secret), for the routes that need one.
+  static std::string token(const std::string& subject = "1") {
+    return svckit::auth::Hs256(svckit::test::kTrackerSecret).sign({.subject = subject});
+  }
+  svckit::test::HttpReply login(const std::string& email, const std::string& password = "correct horse") {
+    return post("/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  }
 };
 
 TEST_F(UsersTest, CreateSendsAWelcomeThroughADiscoveredNotificator) {
@@ -27,7 +34,8 @@ TEST_F(UsersTest, CreateSendsAWelcomeThroughADiscoveredNotificator) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_NE(r.body.find("\"email\":\"ann@example.com\""), std::string::npos);
   EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") == 1; }));
-  auto got = call("users", "GET", "/users/1");
+  EXPECT_EQ(call("users", "GET", "/users/1").status, 401) << "reading a user needs a token";
+  auto got = call("users", "GET", "/users/1", "", token());
   EXPECT_EQ(got.status, 200);
   EXPECT_NE(got.body.find("ann@example.com"), std::string::npos);
 }
@@ -99,7 +107,7 @@ TEST_F(UsersTest, BadInputGetsClearErrors) {
   EXPECT_EQ(post("/users", R"({"email":"bob@example.com"})").status, 400);
   EXPECT_EQ(call("users", "GET", "/users/0").status, 400);
   EXPECT_EQ(call("users", "GET", "/users/abc").status, 400);
-  EXPECT_EQ(call("users", "GET", "/users/999").status, 404);
+  EXPECT_EQ(call("users", "GET", "/users/999", "", token()).status, 404);
   EXPECT_EQ(post("/create", std::string(2 * 1024 * 1024, 'x')).status, 413);
 }
 
@@ -110,7 +118,7 @@ TEST_F(UsersTest, RateLimitRefusesBeyondTheBurstAndMetricsCountEachOutcome) {
   auto refused = post("/create", R"({"email":"bob@example.com"})");
   EXPECT_EQ(refused.status, 429);
   EXPECT_NE(refused.body.find("RESOURCE_EXHAUSTED"), std::string::npos) << refused.body;
-  EXPECT_EQ(call("users", "GET", "/users/2").status, 404) << "a refused create changes nothing";
+  EXPECT_EQ(call("users", "GET", "/users/2", "", token()).status, 404) << "a refused create changes nothing";
   auto m = metrics("users");
   EXPECT_NE(m.find(R"(svckit_requests_total{service="users",method="create",code="OK"} 1)"), std::string::npos) << m;
   EXPECT_NE(m.find(R"(svckit_requests_total{service="users",method="create",code="RESOURCE_EXHAUSTED"} 1)"),
@@ -207,6 +215,94 @@ TEST(UsersStartup, ShortJwtSecretIsRefusedClearly) {
   EXPECT_EQ(p.signal(0), 2);
   EXPECT_NE(p.log().find("at least 32 bytes"), std::string::npos) << p.log();
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 18: login must not tell which emails have accounts. An unknown email used to answer in ~1 ms and a
+// known one in ~200 ms; now both run one Argon2id check (counted), and neither is quick.
+TEST_F(UsersTest, LoginForAnUnknownEmailCostsTheSameArgon2CheckAsForAKnownOne) {
+  start_notificator("n1");
+  start_users();
+  ASSERT_EQ(post("/users", R"({"email":"ann@example.com","password":"correct horse"})").status, 201);
+  auto checks = [&] {
+    auto m = metrics("users");
+    auto at = m.find("\nusers_password_checks_total ");
+    return at == std::string::npos ? -1 : std::stol(m.substr(at + 29));
+  };
+  auto timed = [&](const std::string& email) {
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(login(email, "wrong password").status, 401) << email;
+    return std::chrono::steady_clock::now() - start;
+  };
+  auto known = std::chrono::nanoseconds::max(), unknown = std::chrono::nanoseconds::max();
+  for (int i = 0; i < 3; ++i) {  // the fastest of three of each: noise only ever adds time
+    const long before = checks();
+    known = std::min(known, std::chrono::duration_cast<std::chrono::nanoseconds>(timed("ann@example.com")));
+    EXPECT_EQ(checks(), before + 1) << "a known account is checked";
+    unknown = std::min(unknown, std::chrono::duration_cast<std::chrono::nanoseconds>(timed("nobody" + std::to_string(i) + "@example.com")));
+    EXPECT_EQ(checks(), before + 2) << "an unknown account is checked just the same";
+  }
+  // Same work, so the same order of time (it was 200x apart); a skipped check would be far under a third.
+  EXPECT_GT(unknown * 3, known) << "unknown " << unknown.count() << " ns, known " << known.count() << " ns";
+  EXPECT_EQ(login("ann@example.com").status, 200);
+}
+
+// Issue 18: passwords cannot be guessed at machine speed: per account, and per client across accounts.
+TEST_F(UsersTest, LoginAttemptsAreThrottledPerAccountAndPerClientWithRetryAfter) {
+  start_notificator("n1");
+  start_api("users", USERS_BIN, "", {"--login-per-account", "3", "--login-per-client", "5"});
+  ASSERT_EQ(post("/users", R"({"email":"ann@example.com","password":"correct horse"})").status, 201);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(login("ann@example.com", "guess" + std::to_string(i)).status, 401) << i;
+  auto refused = login("ann@example.com");  // even the right password: the account's attempts are used up
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_NE(refused.body.find("too many login attempts"), std::string::npos) << refused.body;
+  const auto retry = refused.header("Retry-After");
+  ASSERT_FALSE(retry.empty()) << refused.headers;
+  EXPECT_GE(std::stoi(retry), 1);
+  EXPECT_LE(std::stoi(retry), 20);  // one attempt comes back every 20 s at 3 a minute
+  EXPECT_EQ(login("ANN@example.com").status, 429) << "the account is the email, whatever its case";
+  // The same client, other accounts: 3 of the client's 5 attempts went to ann (refusals take none), so
+  // two more pass and the next is refused, whichever account it is for.
+  EXPECT_EQ(login("bob@example.com").status, 401);
+  EXPECT_EQ(login("carol@example.com").status, 401);
+  EXPECT_EQ(login("erin@example.com").status, 429) << "the client's attempts are used up too";
+  // Nothing else is throttled.
+  EXPECT_EQ(post("/create", R"({"email":"dave@example.com"})").status, 201);
+}
+
+// Issue 18: the Argon2id queue is bounded. A login flood gets 503 with Retry-After for logins, while routes
+// that hash nothing keep answering during it.
+TEST_F(UsersTest, AFullPasswordQueueAnswers503ForLoginsWhileOtherRoutesKeepWorking) {
+  start_notificator("n1");
+  start_api("users", USERS_BIN, "",
+            {"--max-pending-hashes", "1", "--login-per-account", "100000", "--login-per-client", "100000"});
+  ASSERT_EQ(post("/users", R"({"email":"ann@example.com","password":"correct horse"})").status, 201);
+  std::atomic<int> unavailable{0}, answered{0};
+  std::atomic<bool> retry_after_seen{false};
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 6; ++t)
+    flood.emplace_back([&] {
+      for (int i = 0; i < 4; ++i) {
+        auto r = login("ann@example.com", "wrong password");
+        if (r.status == 503) {
+          ++unavailable;
+          if (!r.header("Retry-After").empty()) retry_after_seen = true;
+        } else if (r.status == 401) {
+          ++answered;
+        }
+      }
+    });
+  int created = 0;
+  for (int i = 0; i < 5; ++i) created += post("/create", R"({"email":"c)" + std::to_string(i) + R"(@example.com"})").status == 201;
+  for (auto& t : flood) t.join();
+  EXPECT_EQ(created, 5) << "creating users (no password) works through the flood";
+  EXPECT_GT(unavailable, 0) << "one place, six clients hashing at once: some must be refused";
+  EXPECT_GT(answered, 0);
+  EXPECT_EQ(unavailable + answered, 24);
+  EXPECT_TRUE(retry_after_seen);
 }
 
 }  // namespace

@@ -59,6 +59,10 @@ TEST(Jwt, ExpiredTamperedForeignAndMalformedTokensAreUnauthenticated) {
   expect_bad("a.b", "three");
   expect_bad("a.b.c.d", "three");
   expect_bad("!!!.b.c", "base64url");
+  // Found by jwt_verify_fuzz: a signed exp past 2262 overflowed the nanosecond time_point (UB).
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  expect_bad(jwt.sign({.subject = "1", .ttl = std::chrono::seconds(41024440800) - now}), "exp out of range");
+  expect_bad(jwt.sign({.subject = "1", .ttl = -now - std::chrono::seconds(5)}), "exp out of range");
 }
 
 TEST(Jwt, BearerHeaderIsRequiredAndChecked) {

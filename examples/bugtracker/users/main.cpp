@@ -33,6 +33,19 @@ int main(int argc, char** argv) {
   app.add_option("--jwt-secret", jwt_secret, "HS256 secret, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
   app.add_option("--notificator", notificator, "service name of the notificator in the registry")->capture_default_str();
   app.add_option("--balancer", balancer, "round_robin|random|p2c|weighted|consistent_hash")->capture_default_str();
+  us::AccountLimits accounts;
+  app.add_option("--login-per-account", accounts.per_account.per_minute,
+                 "login attempts per minute per email (also the burst) before 429")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--login-per-client", accounts.per_client.per_minute,
+                 "login attempts per minute per client address (also the burst) before 429")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-pending-hashes", accounts.max_pending_hashes,
+                 "password hashes waiting or running before logins and sign-ups get 503")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   std::shared_ptr<us::UserStore> users;
@@ -54,7 +67,7 @@ int main(int argc, char** argv) {
   auto emails = std::make_shared<bugtracker::EmailSender>(
       bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, users, svckit::log::Logger("users"));
   bugtracker::EmailSender::run_in_background(emails, runner);
-  auto svc = std::make_shared<us::UsersService>(users, db_pool, emails, jwt);
+  auto svc = std::make_shared<us::UsersService>(users, db_pool, emails, jwt, accounts);
 
   svckit::http::Router router;
   us::add_http_routes(router, svc, limits);

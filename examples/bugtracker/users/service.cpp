@@ -1,7 +1,5 @@
 #include "service.hpp"
 
-#include <sodium.h>
-
 #include <stdexcept>
 
 #include "../common/email.hpp"
@@ -13,10 +11,14 @@ svckit::Status storage_error(const std::exception& e) { return svckit::unavailab
 }  // namespace
 
 UsersService::UsersService(std::shared_ptr<UserStore> store, svckit::BlockingPool& pool,
-                           std::shared_ptr<EmailSender> emails, std::shared_ptr<const svckit::auth::Hs256> jwt)
-    : store_(std::move(store)), pool_(pool), emails_(std::move(emails)), jwt_(std::move(jwt)) {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-}
+                           std::shared_ptr<EmailSender> emails, std::shared_ptr<const svckit::auth::Hs256> jwt,
+                           AccountLimits limits)
+    : store_(std::move(store)),
+      pool_(pool),
+      throttle_(limits.per_account, limits.per_client),
+      hasher_(limits.max_pending_hashes),
+      emails_(std::move(emails)),
+      jwt_(std::move(jwt)) {}
 
 boost::asio::awaitable<svckit::Result<User>> UsersService::create(const svckit::Context& ctx, std::string email,
                                                                   std::string password) {
@@ -27,17 +29,9 @@ boost::asio::awaitable<svckit::Result<User>> UsersService::create(const svckit::
   u.email = std::move(email);
   u.created_ms = now_ms();
   if (!password.empty()) {
-    // Argon2id, libsodium's interactive limits: memory-hard, ~64 MiB and ~0.1 s of CPU per hash, so it runs
-    // on its own pool, never on an io thread or in the way of store calls.
-    bool hashed = co_await svckit::run_blocking(hash_pool_, [&] {
-      char hash[crypto_pwhash_STRBYTES];
-      if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return false;
-      u.password_hash = hash;
-      return true;
-    });
-    if (!hashed) co_return svckit::Status(svckit::StatusCode::ResourceExhausted, "password hashing ran out of memory");
+    auto hash = co_await hasher_.hash(std::move(password));
+    if (!hash.ok()) co_return hash.status();
+    u.password_hash = std::move(*hash);
   }
   auto created = co_await svckit::run_blocking(pool_, [&]() -> svckit::Result<User> {
     try {
@@ -54,7 +48,8 @@ boost::asio::awaitable<svckit::Result<User>> UsersService::create(const svckit::
   co_return created;
 }
 
-boost::asio::awaitable<svckit::Result<User>> UsersService::get(const svckit::Context&, std::int64_t id) {
+boost::asio::awaitable<svckit::Result<User>> UsersService::get(const svckit::Context& ctx, std::int64_t id) {
+  if (auto who = svckit::auth::bearer(*jwt_, ctx.metadata("authorization")); !who.ok()) co_return who.status();
   auto u = co_await svckit::run_blocking(pool_, [&]() -> svckit::Result<std::optional<User>> {
     try {
       return store_->get(id);
@@ -67,26 +62,24 @@ boost::asio::awaitable<svckit::Result<User>> UsersService::get(const svckit::Con
   co_return **u;
 }
 
-boost::asio::awaitable<svckit::Result<std::string>> UsersService::login(const svckit::Context&, std::string email,
+boost::asio::awaitable<svckit::Result<std::string>> UsersService::login(const svckit::Context& ctx, std::string email,
                                                                        std::string password) {
-  auto ok = co_await svckit::run_blocking(pool_, [&]() -> svckit::Result<std::optional<User>> {
+  if (auto s = throttle_.admit(email, ctx.peer()); !s.ok()) co_return s;
+  auto found = co_await svckit::run_blocking(pool_, [&]() -> svckit::Result<std::optional<User>> {
     try {
       return store_->by_email(email);
     } catch (const std::exception& e) {
       return storage_error(e);
     }
   });
-  if (!ok.ok()) co_return ok.status();
-  if (*ok && !(*ok)->password_hash.empty()) {
-    bool match = co_await svckit::run_blocking(hash_pool_, [&] {
-      return crypto_pwhash_str_verify((*ok)->password_hash.c_str(), password.data(), password.size()) == 0;
-    });
-    if (!match) ok->reset();
-  } else {
-    ok->reset();
-  }
-  if (!*ok) co_return svckit::Status(svckit::StatusCode::Unauthenticated, "wrong email or password");
-  co_return jwt_->sign({.subject = std::to_string((*ok)->id), .email = (*ok)->email});
+  if (!found.ok()) co_return found.status();
+  // Checked whether or not the account exists: an unknown email costs the same Argon2id check.
+  std::optional<std::string> hash;
+  if (*found) hash = (*found)->password_hash;
+  auto match = co_await hasher_.verify(std::move(hash), std::move(password));
+  if (!match.ok()) co_return match.status();
+  if (!*match) co_return svckit::Status(svckit::StatusCode::Unauthenticated, "wrong email or password");
+  co_return jwt_->sign({.subject = std::to_string((**found).id), .email = (**found).email});
 }
 
 }  // namespace bugtracker::users

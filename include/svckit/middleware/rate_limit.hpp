@@ -27,6 +27,8 @@ class TokenBucket {
   TokenBucket(double per_second, double burst);
   /// Takes a token if there is one; otherwise returns false and sets *wait to when one will be there.
   bool take(Clock::time_point now, Clock::duration* wait);
+  /// Every token is back: the bucket is as if never drawn (a keyed limiter may forget it).
+  bool full(Clock::time_point now) const;
 
  private:
   std::int64_t interval_ns_;   // time one token takes to come back

@@ -43,8 +43,13 @@ using Clock = std::chrono::steady_clock;
 // stores its deadline, and the watchdog wakes at most once per deadline to check it. That takes two timer
 // insertions, two cancellations and two aborted-timer completions off every request.
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec) peer = join_host_port(ep.address().to_string(), ep.port());
+  }
   tcp::socket socket;
+  std::string peer;  // the client's host:port, given to each request's Context
   asio::steady_timer watchdog;
   Clock::time_point deadline = Clock::time_point::max();  // of the current read or write; max while handling
   Clock::time_point armed = Clock::time_point::max();     // when the watchdog wakes next
@@ -346,6 +351,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
       conn.busy = true;
       Request req{parser.release(), {}, Context{}};
+      req.ctx.set_peer(conn.peer);
       const std::size_t body_size = req.msg.body().size();  // before a handler may move the body out
       Response res;
       if (in_flight.fetch_add(1) >= opts.max_in_flight && opts.max_in_flight > 0) {

@@ -1,0 +1,65 @@
+#include "login_throttle.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "svckit/address.hpp"
+
+namespace bugtracker::users {
+
+using svckit::middleware::TokenBucket;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The client's address without its port: a client opens a new port per connection.
+std::string client_of(std::string_view peer) {
+  try {
+    return svckit::split_host_port(peer).first;
+  } catch (const std::exception&) {
+    return std::string(peer);
+  }
+}
+
+svckit::Status throttled(TokenBucket::Clock::duration wait) {
+  auto s = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  return svckit::Status(svckit::StatusCode::ResourceExhausted,
+                        "too many login attempts; try again in " + std::to_string(s) + " s")
+      .with_retry_after(std::chrono::seconds(s));
+}
+
+}  // namespace
+
+LoginThrottle::LoginThrottle(Limit per_account, Limit per_client, std::size_t max_keys)
+    : accounts_(per_account, max_keys), clients_(per_client, max_keys) {}
+
+svckit::Status LoginThrottle::admit(std::string_view email, std::string_view peer) {
+  TokenBucket::Clock::duration wait{};
+  if (!accounts_.take(lower(email), &wait)) return throttled(wait);
+  if (!peer.empty() && !clients_.take(client_of(peer), &wait)) return throttled(wait);
+  return {};
+}
+
+bool LoginThrottle::Buckets::take(const std::string& key, TokenBucket::Clock::duration* wait) {
+  const auto now = TokenBucket::Clock::now();
+  std::lock_guard lock(mu_);
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    make_room(now);
+    it = buckets_.try_emplace(key, limit_.per_minute / 60.0, limit_.per_minute).first;
+  }
+  return it->second.take(now, wait);
+}
+
+void LoginThrottle::Buckets::make_room(TokenBucket::Clock::time_point now) {
+  if (buckets_.size() < max_keys_) return;
+  std::erase_if(buckets_, [&](const auto& kv) { return kv.second.full(now); });
+  if (buckets_.size() >= max_keys_) buckets_.clear();
+}
+
+}  // namespace bugtracker::users
