@@ -2,7 +2,9 @@
 // outbox, SMTP delivery to a real SMTP server (Debian's python3-aiosmtpd) on loopback, etcd registration.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
+#include <set>
 
 #include <grpcpp/create_channel.h>
 
@@ -41,18 +43,45 @@ class NotificatorTest : public ::testing::Test {
     stub_ = pb::Notificator::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_), grpc::InsecureChannelCredentials()));
     return p;
   }
-  grpc::Status send(const std::string& email, const std::string& content, std::string* id = nullptr) {
+  grpc::Status send(const std::string& email, const std::string& content, std::string* id = nullptr,
+                    const std::string& key = "", pb::Notificator::Stub* stub = nullptr) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + 5s);
     pb::SendEmailRequest req;
     req.set_email(email);
     req.set_content(content);
+    req.set_idempotency_key(key);
     pb::SendEmailReply reply;
-    auto st = stub_->SendEmail(&ctx, req, &reply);
+    auto st = (stub ? stub : stub_.get())->SendEmail(&ctx, req, &reply);
     if (id) *id = reply.id();
     return st;
   }
-  std::string outbox() { return svckit::test::http_get(debug_port_, "/outbox"); }
+  std::string outbox() { return svckit::test::http_get(debug_port_, "/outbox?limit=10000"); }
+  int count(const std::string& needle) {
+    auto body = outbox();
+    int n = 0;
+    for (auto at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) ++n;
+    return n;
+  }
+  /// A real SMTP server (aiosmtpd) on port, storing mail as files in DIR/mail/new.
+  std::unique_ptr<Process> start_smtp(unsigned short port) {
+    return std::make_unique<Process>(std::vector<std::string>{"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+                                                              "127.0.0.1:" + std::to_string(port), "-c",
+                                                              "aiosmtpd.handlers.Mailbox", dir_ + "/mail"},
+                                     dir_ + "/smtp.log");
+  }
+  /// The Message-IDs of the mails the SMTP server holds (one per mail file).
+  std::vector<std::string> mailed() {
+    std::vector<std::string> ids;
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir_ + "/mail/new", ec)) {
+      std::ifstream in(f.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::smatch m;
+      if (std::regex_search(text, m, std::regex("Message-ID: <([^@>]*)@"))) ids.push_back(m[1]);
+    }
+    return ids;
+  }
 
   std::string dir_;
   unsigned short grpc_port_ = 0, debug_port_ = 0;
@@ -146,6 +175,99 @@ TEST_F(NotificatorTest, BadStoreUrlIsRefusedAtStartUp) {
   Process p({NOTIFICATOR_BIN, "--store", "postgres://nope"}, dir_ + "/bad.log");
   ASSERT_TRUE(wait_until([&] { return p.log().find("want sqlite:PATH or memory:") != std::string::npos; }));
   EXPECT_EQ(p.signal(0), 2);
+}
+
+// Issue 18: a retried or resent SendEmail (same idempotency key) stores nothing new and answers the first
+// message's id; the key survives a restart (it is in the outbox).
+TEST_F(NotificatorTest, TheSameIdempotencyKeyStoresOneMessageAndAnswersItsId) {
+  auto& p = start_notificator();
+  std::string first, again, other;
+  ASSERT_TRUE(send("ann@example.com", "welcome", &first, "users:1:abc").ok());
+  ASSERT_TRUE(send("ann@example.com", "welcome", &again, "users:1:abc").ok());
+  EXPECT_EQ(again, first);
+  ASSERT_TRUE(send("ann@example.com", "welcome", &other, "users:2:abc").ok());
+  EXPECT_NE(other, first);
+  EXPECT_EQ(count("\"email\":\"ann@example.com\""), 2) << outbox();
+  EXPECT_EQ(p.signal(SIGTERM), 0);
+  procs_.clear();
+  start_notificator();
+  std::string after;
+  ASSERT_TRUE(send("ann@example.com", "welcome", &after, "users:1:abc").ok());
+  EXPECT_EQ(after, first) << "keys are durable";
+  EXPECT_EQ(count("\"email\":\"ann@example.com\""), 2);
+  EXPECT_EQ(send("ann@example.com", "x", nullptr, "bad key").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(send("ann@example.com", "x", nullptr, std::string(129, 'k')).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Issue 18: mail was marked failed after 8 attempts (about a minute of outage at the default backoff) and
+// never sent. Now it keeps retrying (here with a fast backoff: 8 attempts take well under a second) and is
+// delivered, once, when the SMTP server comes up.
+TEST_F(NotificatorTest, AnSmtpOutageLongerThanTheOldGiveUpLosesNoMail) {
+  auto smtp_port = free_port();
+  start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-backoff-initial-ms", "10",
+                     "--smtp-backoff-max-ms", "50"});
+  std::string id;
+  ASSERT_TRUE(send("carol@example.com", "still coming", &id).ok());
+  auto attempts = [&] {
+    std::smatch m;
+    auto body = outbox();
+    return std::regex_search(body, m, std::regex("\"attempts\":([0-9]+)")) ? std::stoi(m[1]) : -1;
+  };
+  ASSERT_TRUE(wait_until([&] { return attempts() >= 12; }, 20s)) << outbox();
+  EXPECT_EQ(count("\"state\":\"pending\""), 1) << outbox();
+  auto smtp = start_smtp(smtp_port);
+  ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
+  EXPECT_EQ(mailed(), std::vector<std::string>{id});
+}
+
+// Issue 18: past --smtp-give-up-after a message is dead: kept, listed, and re-driven by the operator.
+TEST_F(NotificatorTest, DeadMessagesAreKeptListedAndReDriven) {
+  auto smtp_port = free_port();
+  std::vector<std::string> flags{"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-give-up-after",
+                                 "1", "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100"};
+  auto& p = start_notificator(flags);
+  std::string id;
+  ASSERT_TRUE(send("dan@example.com", "lost?", &id).ok());
+  ASSERT_TRUE(wait_until([&] { return count("\"state\":\"dead\"") == 1; }, 20s)) << outbox();
+  EXPECT_NE(outbox().find("\"last_error\""), std::string::npos) << "why it died is shown";
+  EXPECT_EQ(p.signal(SIGTERM), 0);
+  procs_.clear();
+  // The operator's command, on the same store, while no notificator runs.
+  Process redrive({NOTIFICATOR_BIN, "--store", "sqlite:" + dir_ + "/outbox.db", "--redrive-dead"}, dir_ + "/redrive.log");
+  EXPECT_EQ(redrive.signal(0), 0) << redrive.log();
+  EXPECT_NE(redrive.log().find("re-driven: 1"), std::string::npos) << redrive.log();
+  auto smtp = start_smtp(smtp_port);
+  flags[3] = "86400";
+  start_notificator(flags);
+  ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
+  EXPECT_EQ(mailed(), std::vector<std::string>{id});
+}
+
+// Issue 18: two notificators on one database both picked the same due rows and sent them twice. Rows are
+// claimed atomically now: every message arrives once. The mail is queued while SMTP is down, so that when it
+// comes up both notificators work through the same backlog at the same time.
+TEST_F(NotificatorTest, TwoNotificatorsOnOneDatabaseSendEachMessageOnce) {
+  auto smtp_port = free_port();
+  const std::vector<std::string> flags{"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port),
+                                       "--smtp-backoff-initial-ms", "300", "--smtp-backoff-max-ms", "400"};
+  start_notificator(flags);
+  auto first = std::move(stub_);
+  start_notificator(flags);  // the same sqlite file (DIR/outbox.db)
+  constexpr int kMessages = 100;
+  std::set<std::string> ids;
+  for (int i = 0; i < kMessages; ++i) {
+    std::string id;
+    ASSERT_TRUE(send("u" + std::to_string(i) + "@example.com", "message " + std::to_string(i), &id, "",
+                     i % 2 ? first.get() : stub_.get()).ok());
+    ids.insert(id);
+  }
+  ASSERT_TRUE(wait_until([&] { return count("\"attempts\":0") == 0; }, 20s)) << "every message tried once";
+  auto smtp = start_smtp(smtp_port);
+  ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == kMessages; }, 60s)) << outbox() << smtp->log();
+  ASSERT_TRUE(wait_until([&] { return mailed().size() >= ids.size(); }, 10s)) << mailed().size();
+  auto got = mailed();
+  EXPECT_EQ(got.size(), ids.size()) << "a message was sent twice";
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), ids);
 }
 
 }  // namespace

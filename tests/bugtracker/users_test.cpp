@@ -1,6 +1,8 @@
 // users as a real process with real notificators discovered through a real etcd.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <atomic>
 #include <thread>
 
@@ -303,6 +305,33 @@ TEST_F(UsersTest, AFullPasswordQueueAnswers503ForLoginsWhileOtherRoutesKeepWorki
   EXPECT_GT(answered, 0);
   EXPECT_EQ(unavailable + answered, 24);
   EXPECT_TRUE(retry_after_seen);
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 18: SendEmail was retried after an attempt timeout although the first attempt may be stored, and
+// the background loop resent what notificator already held. Here notificator's outbox is locked (a stalled
+// database) for longer than users' whole call: every attempt reaches the handler and waits, all of them
+// store once the lock goes, and the queued welcome is sent again after that. One welcome must be stored:
+// every attempt carries the same idempotency key.
+TEST_F(UsersTest, AttemptsThatTimedOutButWereStoredAndTheResendStoreOneWelcome) {
+  start_notificator("n1");
+  start_users();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/n1.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  auto r = post("/create", R"({"email":"late@example.com"})");
+  EXPECT_EQ(r.status, 201) << r.body;  // users' attempts timed out: the welcome stays queued
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  ASSERT_TRUE(wait_until([&] { return outbox_count("n1", "late@example.com") >= 1; }, 15s));
+  // Long enough for users' background loop to send the queued welcome again (it is due 0.5 s after the
+  // failed attempts, and the loop runs every second).
+  EXPECT_TRUE(svckit::test::holds_for([&] { return outbox_count("n1", "late@example.com") == 1; }, 4s))
+      << outbox_count("n1", "late@example.com") << " welcomes stored";
+  EXPECT_NE(log_of("users").find("email not sent yet"), std::string::npos) << "the stall made the attempts fail";
 }
 
 }  // namespace

@@ -49,6 +49,15 @@ inline unsigned short free_port() {
   return a.local_endpoint().port();
 }
 
+/// Whether something accepts connections on 127.0.0.1:port now.
+inline bool port_open(unsigned short port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket s(io);
+  boost::system::error_code ec;
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
 /// Starts a process; its stdout and stderr go to log_path. Returns the pid. The child is killed if the
 /// thread that started it dies (PR_SET_PDEATHSIG), so a crashed test leaves no etcd or service behind.
 inline pid_t spawn_process(const std::vector<std::string>& argv, const std::string& log_path) {

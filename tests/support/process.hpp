@@ -18,6 +18,7 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   /// True while the process has not ended (it is reaped if it has: a crash is seen at once).
   bool alive() {
     if (pid_ <= 0) return false;

@@ -13,6 +13,7 @@
 #include "service.hpp"
 #include "stringsvc.grpc.pb.h"
 #include "support/run.hpp"
+#include "svckit/blocking.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/server.hpp"
@@ -342,6 +343,62 @@ TEST(GrpcServerLimits, ConcurrentStreamsPerConnectionAreCapped) {
     }
   }
   EXPECT_EQ(peak.load(), 2) << "calls running at once on one connection";
+  server.shutdown(std::chrono::steady_clock::now() + 5s);
+  io.stop();
+  io.join();
+}
+
+}  // namespace
+
+namespace {
+
+// Calls cancelled (deadline passed) while their endpoint waits in run_blocking, one of them while its work
+// still waits in the pool's queue: the work runs to its end with the frame's locals intact, and the server
+// keeps serving. (The bug tracker's stalled-database test, UsersTest.AttemptsThatTimedOut..., is what
+// found run_blocking letting a cancellation into the coroutine it spawned on the pool, which then threw on
+// a pool thread and killed the notificator; this smaller set-up did not reproduce that crash, so it guards
+// the behaviour, and the tracker test the crash.)
+TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServerServing) {
+  IoPool io{2};
+  BlockingPool pool(1);
+  std::atomic<int> finished{0};
+  svckit::grpc::Server server(io, {.address = "127.0.0.1:0"});
+  server.add<UppercaseRequest, UppercaseReply>(
+      "/test.Blocking/Run", [&](const Context&, const UppercaseRequest& req) -> boost::asio::awaitable<Result<UppercaseReply>> {
+        std::string seen = req.s();  // the work reads the frame's locals: they must outlive it
+        auto n = co_await run_blocking(pool, [&] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the blocking work being waited for
+          return seen.size();
+        });
+        ++finished;
+        UppercaseReply r;
+        r.set_v(std::to_string(n));
+        co_return r;
+      });
+  server.start();
+  io.start();
+  {
+    boost::asio::io_context client_io;
+    ClientLoop loop(client_io);
+    auto call = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+        svckit::grpc::make_channel("127.0.0.1:" + std::to_string(server.port())), "/test.Blocking/Run");
+    auto once = [&](std::chrono::milliseconds timeout) {
+      Context ctx;
+      ctx.set_timeout(timeout);
+      UppercaseRequest req;
+      req.set_s("abc");
+      return run_on(client_io.get_executor(), call(ctx, req));
+    };
+    // Two at once on a pool of one thread: the second call's work waits in the pool's queue, and its call
+    // is cancelled before the work starts (what killed the notificator) or while it runs.
+    auto second = std::async(std::launch::async, [&] { return once(50ms); });
+    EXPECT_EQ(once(50ms).status().code(), StatusCode::DeadlineExceeded);
+    EXPECT_EQ(second.get().status().code(), StatusCode::DeadlineExceeded);
+    ASSERT_TRUE(wait_until([&] { return finished == 2; })) << "the blocking work ran to its end";
+    auto ok = once(5s);
+    ASSERT_TRUE(ok.ok()) << ok.status();
+    EXPECT_EQ(ok->v(), "3");
+  }
   server.shutdown(std::chrono::steady_clock::now() + 5s);
   io.stop();
   io.join();

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   svckit::BlockingPool db_pool(bugtracker::store_threads(store));
   // Assignment emails go through notificator (discovered, balanced, retried); unsent ones stay queued.
   auto emails = std::make_shared<bugtracker::EmailSender>(
-      bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, bugs, svckit::log::Logger("bugs"));
+      bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, bugs, svckit::log::Logger("bugs"), "bugs");
   bugtracker::EmailSender::run_in_background(emails, runner);
   auto svc = std::make_shared<bg::BugsService>(bugs, db_pool, emails);
 

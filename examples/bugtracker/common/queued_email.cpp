@@ -1,6 +1,7 @@
 #include "queued_email.hpp"
 
 #include <chrono>
+#include <cstdio>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,13 +20,27 @@ std::int64_t now_ms() {
 }
 
 EmailSender::EmailSender(SendEmail send, svckit::BlockingPool& pool, std::shared_ptr<EmailQueue> queue,
-                         svckit::log::Logger log)
-    : send_(std::move(send)), pool_(pool), queue_(std::move(queue)), log_(std::move(log)) {}
+                         svckit::log::Logger log, std::string origin)
+    : send_(std::move(send)), pool_(pool), queue_(std::move(queue)), log_(std::move(log)), origin_(std::move(origin)) {}
+
+std::string EmailSender::idempotency_key(const QueuedEmail& e) const {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: stable across processes and builds
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  };
+  mix(e.email);
+  mix(std::string_view("\0", 1));
+  mix(e.content);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return origin_ + ":" + std::to_string(e.id) + ":" + hex;
+}
 
 boost::asio::awaitable<bool> EmailSender::send(const svckit::Context& ctx, QueuedEmail e) {
   pb::SendEmailRequest req;
   req.set_email(e.email);
   req.set_content(e.content);
+  req.set_idempotency_key(idempotency_key(e));
   svckit::Context call = ctx;
   call.set_timeout(std::chrono::seconds(2));
   auto r = co_await send_(call, req);

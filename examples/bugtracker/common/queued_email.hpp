@@ -4,7 +4,8 @@
 // then sent at once through notificator (discovered in the registry, balanced, retried on another
 // instance). When no notificator answers, the change still succeeds and the email stays queued: a
 // background loop retries it with backoff until a notificator accepts it. Nothing is lost when every
-// notificator is down, and the user never sees notificator's failure.
+// notificator is down, and the user never sees notificator's failure. Each attempt carries the same
+// idempotency key, so notificator stores the email once however often it is sent.
 #pragma once
 
 #include <algorithm>
@@ -63,7 +64,15 @@ class EmailQueue {
 /// Sends queued emails through notificator and keeps the queue up to date.
 class EmailSender {
  public:
-  EmailSender(SendEmail send, svckit::BlockingPool& pool, std::shared_ptr<EmailQueue> queue, svckit::log::Logger log);
+  /// `origin` names the queue (the service: "users", "bugs") in each email's idempotency key.
+  EmailSender(SendEmail send, svckit::BlockingPool& pool, std::shared_ptr<EmailQueue> queue, svckit::log::Logger log,
+              std::string origin);
+
+  /// The idempotency key SendEmail gets for a queued email: origin, queue id and a hash of address and text,
+  /// so a retried attempt or a resend by the background loop (or by another instance sharing the queue) is
+  /// the same message to notificator, while a queue id reused after a memory: store restarts, for another
+  /// message, is not.
+  std::string idempotency_key(const QueuedEmail& e) const;
 
   /// One attempt now; on success the email leaves the queue (batched: see flush_sent), otherwise its next
   /// attempt is scheduled.
@@ -81,6 +90,7 @@ class EmailSender {
   svckit::BlockingPool& pool_;
   std::shared_ptr<EmailQueue> queue_;
   svckit::log::Logger log_;
+  std::string origin_;
   // Sent emails leave the queue in one transaction per background pass, not one per email: a write
   // transaction per request was a third of the SQLite path's cost. The price of a crash in between is a
   // repeated email (at-least-once delivery); the inline grace period keeps the loop from re-sending them.

@@ -32,10 +32,23 @@ int main(int argc, char** argv) {
   app.add_option("--store", store, "outbox storage: sqlite:PATH or memory:")->capture_default_str();
   app.add_option("--smtp-url", smtp.url, "deliver through this SMTP server, e.g. smtp://127.0.0.1:2525 (default: keep in the outbox)");
   app.add_option("--smtp-from", smtp.from, "sender address")->capture_default_str();
-  app.add_option("--smtp-max-attempts", smtp.max_attempts, "delivery attempts before a message is marked failed")
-      ->check(CLI::Range(1, 1000))
+  long long give_up_s = smtp.give_up_after.count(), backoff_initial_ms = smtp.backoff_initial.count(),
+            backoff_max_ms = smtp.backoff_max.count();
+  app.add_option("--smtp-give-up-after", give_up_s, "seconds a message may stay undeliverable before it is dead")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--smtp-backoff-initial-ms", backoff_initial_ms, "first retry delay (doubles per attempt, with jitter)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--smtp-backoff-max-ms", backoff_max_ms, "longest retry delay")->check(CLI::PositiveNumber)->capture_default_str();
+  bool redrive = false;
+  app.add_flag("--redrive-dead", redrive,
+               "put every dead message in --store back to pending (a running notificator then delivers them), "
+               "print how many, and exit");
   CLI11_PARSE(app, argc, argv);
+  smtp.give_up_after = std::chrono::seconds(give_up_s);
+  smtp.backoff_initial = std::chrono::milliseconds(backoff_initial_ms);
+  smtp.backoff_max = std::chrono::milliseconds(std::max(backoff_max_ms, backoff_initial_ms));
 
   std::shared_ptr<nt::Outbox> outbox;
   try {
@@ -43,6 +56,12 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
+  }
+  if (redrive) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    std::cout << "re-driven: " << outbox->redrive_dead(now) << " dead messages are pending again\n";
+    return 0;
   }
   svckit::Runner runner(opts);
   svckit::BlockingPool db_pool(bugtracker::store_threads(store));

@@ -1,7 +1,7 @@
 // memory: — the outbox in a map; nothing survives the process (tests, benchmarks).
 #include <algorithm>
-#include <unordered_map>
 #include <mutex>
+#include <unordered_map>
 
 #include "outbox.hpp"
 
@@ -10,18 +10,25 @@ namespace {
 
 class MemoryOutbox final : public Outbox {
  public:
-  void add(const OutboxMessage& m) override {
+  std::string add(const OutboxMessage& m) override {
     std::lock_guard lock(mu_);
+    if (!m.idempotency_key.empty()) {
+      auto [it, fresh] = by_key_.try_emplace(m.idempotency_key, m.id);
+      if (!fresh) return it->second;
+    }
     order_.push_back(m.id);
     by_id_[m.id] = m;
+    return m.id;
   }
-  std::vector<OutboxMessage> due(std::int64_t now_ms, int limit) override {
+  std::vector<OutboxMessage> claim_due(std::int64_t now_ms, int limit, std::int64_t lease_ms) override {
     std::lock_guard lock(mu_);
     std::vector<OutboxMessage> out;
     for (const auto& id : order_) {
-      const auto& m = by_id_[id];
-      if (m.state == "pending" && m.next_attempt_ms <= now_ms) out.push_back(m);
       if (static_cast<int>(out.size()) >= limit) break;
+      auto& m = by_id_[id];
+      if (m.state != "pending" || m.next_attempt_ms > now_ms) continue;
+      out.push_back(m);
+      m.next_attempt_ms = now_ms + lease_ms;
     }
     return out;
   }
@@ -33,12 +40,24 @@ class MemoryOutbox final : public Outbox {
       m.last_error = error;
     });
   }
-  void mark_failed(const std::string& id, int attempts, const std::string& error) override {
+  void mark_dead(const std::string& id, int attempts, const std::string& error) override {
     update(id, [&](auto& m) {
-      m.state = "failed";
+      m.state = "dead";
       m.attempts = attempts;
       m.last_error = error;
     });
+  }
+  int redrive_dead(std::int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (auto& [id, m] : by_id_)
+      if (m.state == "dead") {
+        m.state = "pending";
+        m.attempts = 0;
+        m.next_attempt_ms = now_ms;
+        ++n;
+      }
+    return n;
   }
   std::vector<OutboxMessage> list(int limit) override {
     std::lock_guard lock(mu_);
@@ -56,6 +75,7 @@ class MemoryOutbox final : public Outbox {
   std::mutex mu_;
   std::vector<std::string> order_;
   std::unordered_map<std::string, OutboxMessage> by_id_;
+  std::unordered_map<std::string, std::string> by_key_;  // idempotency key → message id
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "../common/email.hpp"
 #include "svckit/log.hpp"
+#include "svckit/metadata.hpp"
 
 namespace bugtracker::notificator {
 
@@ -23,14 +24,17 @@ boost::asio::awaitable<svckit::Result<pb::SendEmailReply>> NotificatorService::s
   if (auto why = email_problem(request.email()); !why.empty()) co_return svckit::invalid_argument(why);
   if (request.content().empty()) co_return svckit::invalid_argument("content is required");
   if (request.content().size() > kMaxContent) co_return svckit::invalid_argument("content is longer than 64 KiB");
+  if (!request.idempotency_key().empty() && !svckit::valid_request_id(request.idempotency_key()))
+    co_return svckit::invalid_argument("idempotency_key must be 1 to 128 visible ASCII characters");
   OutboxMessage m;
+  m.idempotency_key = request.idempotency_key();
   m.id = new_uuid();
   m.email = request.email();
   m.content = request.content();
   m.created_ms = m.next_attempt_ms = now_ms();
   auto stored = co_await svckit::run_blocking(pool_, [&]() -> svckit::Status {
     try {
-      outbox_->add(m);
+      m.id = outbox_->add(m);  // a key seen before: the first message's id, nothing stored
       return {};
     } catch (const std::exception& e) {
       return svckit::unavailable(std::string("outbox write failed: ") + e.what());

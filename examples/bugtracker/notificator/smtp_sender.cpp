@@ -64,7 +64,8 @@ void SmtpSender::run() {
     }
     std::vector<OutboxMessage> batch;
     try {
-      batch = outbox_->due(now_ms(), 50);
+      // The lease outlasts a whole batch's deliveries, so a live sender's claims never expire under it.
+      batch = outbox_->claim_due(now_ms(), 50, 50 * opts_.timeout.count() + 60000);
     } catch (const std::exception& e) {
       log_.error("cannot read the outbox", {{"error", e.what()}});
       continue;
@@ -80,9 +81,10 @@ void SmtpSender::run() {
         if (error.empty()) {
           outbox_->mark_sent(m.id);
           log_.info("delivered", {{"id", m.id}, {"to", m.email}, {"attempts", attempts}});
-        } else if (attempts >= opts_.max_attempts) {
-          outbox_->mark_failed(m.id, attempts, error);
-          log_.error("giving up on a message", {{"id", m.id}, {"to", m.email}, {"attempts", attempts}, {"error", error}});
+        } else if (now_ms() - m.created_ms >= std::chrono::duration_cast<std::chrono::milliseconds>(opts_.give_up_after).count()) {
+          outbox_->mark_dead(m.id, attempts, error);
+          log_.error("giving up on a message: dead until re-driven (--redrive-dead)",
+                     {{"id", m.id}, {"to", m.email}, {"attempts", attempts}, {"error", error}});
         } else {
           auto cap = std::min(opts_.backoff_max, opts_.backoff_initial * (std::int64_t{1} << std::min(attempts - 1, 20)));
           std::uniform_int_distribution<std::int64_t> jitter(cap.count() / 2, cap.count());

@@ -1,5 +1,10 @@
-// Delivers outbox messages over SMTP (libcurl) on its own thread, with retries and backoff; marks each
-// message sent, or failed after max_attempts. Runs only when --smtp-url is given.
+// Delivers outbox messages over SMTP (libcurl) on its own thread, with retries and capped backoff; marks
+// each message sent, or dead once it has been undeliverable for give_up_after (a day by default: an SMTP
+// outage of hours loses nothing). Dead messages stay listed and are re-driven with --redrive-dead.
+// Messages are claimed from the outbox before delivery (Outbox::claim_due), so two notificators sharing one
+// database send each message once; a notificator that dies between sending and marking a message sent
+// leaves it to be sent again after the claim's lease (at-least-once; the Message-ID header is the
+// message's id, for receivers that deduplicate). Runs only when --smtp-url is given.
 #pragma once
 
 #include <chrono>
@@ -17,7 +22,7 @@ namespace bugtracker::notificator {
 struct SmtpOptions {
   std::string url;                      // smtp://host:port (or smtps://)
   std::string from = "notificator@localhost";
-  int max_attempts = 8;
+  std::chrono::seconds give_up_after{24 * 3600};  // since the message was stored; then it is dead
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{60000};
   std::chrono::milliseconds timeout{10000};  // per delivery

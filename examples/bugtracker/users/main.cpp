@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   svckit::BlockingPool db_pool(bugtracker::store_threads(store));
   // Welcomes go through notificator (discovered, balanced, retried); unsent ones stay queued in the store.
   auto emails = std::make_shared<bugtracker::EmailSender>(
-      bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, users, svckit::log::Logger("users"));
+      bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, users, svckit::log::Logger("users"), "users");
   bugtracker::EmailSender::run_in_background(emails, runner);
   auto svc = std::make_shared<us::UsersService>(users, db_pool, emails, jwt, accounts);
 
