@@ -28,6 +28,10 @@ class NotificatorTest : public ::testing::Test {
   }
   void TearDown() override {
     procs_.clear();
+    for (const char* log : {"/notificator.log", "/redrive.log"}) {
+      auto fault = Process::fault_in(dir_ + log);
+      EXPECT_TRUE(fault.empty()) << log << ": " << fault;
+    }
     std::filesystem::remove_all(dir_);
   }
   Process& start_notificator(std::vector<std::string> extra = {}) {

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -37,6 +38,10 @@ class TrackerTest : public ::testing::Test {
   }
   void TearDown() override {
     services_.clear();
+    for (const auto& path : logs_) {  // every service this test started, restarts included
+      auto fault = Process::fault_in(path);
+      EXPECT_TRUE(fault.empty()) << path << ": " << fault;
+    }
     if (HasFailure()) {  // the services' logs and databases tell what went wrong
       std::fprintf(stderr, "service logs and data kept in %s (the test failed)\n", dir_.c_str());
       return;
@@ -106,12 +111,14 @@ class TrackerTest : public ::testing::Test {
   EtcdCluster etcd_{1};
   std::string dir_;
   std::map<std::string, Service> services_;
+  std::set<std::string> logs_;
 
  private:
   Service& start(const std::string& name, std::vector<std::string> argv) {
     argv.insert(argv.end(), {"--registry", etcd_.url()});
     auto& s = services_[name];
     s.log_path = dir_ + "/" + name + ".log";
+    logs_.insert(s.log_path);
     auto from = log_size(s.log_path);
     s.proc = std::make_unique<Process>(std::move(argv), s.log_path);
     await_started(name, s, from);

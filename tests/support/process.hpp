@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,18 @@ class Process {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   std::string log() const { return svckit::test::EtcdCluster::tail(log_); }
+  /// The first line of the log that reports a sanitizer finding or a crash, or empty. Tests check every
+  /// child they started, so a service's ASan/UBSan report or std::terminate fails the test that caused it.
+  std::string fault() const { return fault_in(log_); }
+  static std::string fault_in(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line))
+      for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "AddressSanitizer:DEADLYSIGNAL",
+                                 "runtime error:", "terminate called"})
+        if (line.find(marker) != std::string::npos) return line;
+    return {};
+  }
 
  private:
   std::vector<std::string> argv_;
