@@ -225,7 +225,6 @@ std::shared_ptr<Client> Client::create(Options options) {
   raw->thread = std::thread([raw] {
     pthread_setname_np(pthread_self(), "etcd-client");
     raw->io.run();
-    if (raw->delete_on_exit) delete raw;  // only ever set on this thread, before run() can return
   });
   return std::shared_ptr<Client>(new Client(std::move(impl)));
 }
@@ -238,9 +237,8 @@ Client::~Client() {
   impl->work.reset();  // run() returns once every stream, call and coroutine has finished
   if (std::this_thread::get_id() == impl->thread.get_id()) {
     // Dropped from one of our own callbacks (documented as a misuse): we cannot wait for ourselves.
-    impl->log.warn("etcd client released on its own thread; it closes once its work is done");
+    impl->log.error("etcd client released on its own thread; leaking it");
     impl->thread.detach();
-    impl->delete_on_exit = true;
     (void)impl_.release();
     return;
   }

@@ -83,9 +83,6 @@ struct Client::Impl {
   boost::asio::io_context io{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   std::thread thread;
-  // Set when the Client is dropped on this thread (it cannot join itself): the thread deletes the Impl once
-  // its io_context has run out of work, instead of leaking it.
-  bool delete_on_exit = false;
 
   bool closed = false;
   std::set<boost::asio::steady_timer*> sleeping;

@@ -19,12 +19,10 @@ namespace asio = boost::asio;
 
 // Shared by the handle and the registration coroutine; mutable parts live on the client's thread.
 struct Registrar::State {
-  State(std::shared_ptr<Client> c, Instance inst, std::chrono::seconds t)
-      : client(std::move(c)), key(inst.key), value(format_instance_value(inst)), ttl(t), wake(client->executor()) {}
+  State(Client* c, Instance inst, std::chrono::seconds t)
+      : client(c), key(inst.key), value(format_instance_value(inst)), ttl(t), wake(c->executor()) {}
 
-  // Shared: the coroutines that hold this state (keep_registered, and the withdraw a destroyed Registrar
-  // leaves running) may outlive the Registrar and every other owner of the client.
-  std::shared_ptr<Client> client;
+  Client* client;  // outlives us: the handle holding the client's shared_ptr stops us first
   std::string key, value;
   std::chrono::seconds ttl;
   log::Logger log{"registrar"};
@@ -139,7 +137,7 @@ asio::awaitable<Status> withdraw(std::shared_ptr<Registrar::State> st) {
 }  // namespace
 
 Registrar::Registrar(std::shared_ptr<Client> client, Instance instance, std::chrono::seconds ttl)
-    : client_(std::move(client)), state_(std::make_shared<State>(client_, std::move(instance), ttl)) {}
+    : client_(std::move(client)), state_(std::make_shared<State>(client_.get(), std::move(instance), ttl)) {}
 
 Registrar::~Registrar() {
   asio::co_spawn(client_->executor(), withdraw(state_), asio::detached);
