@@ -362,12 +362,15 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
   IoPool io{2};
   BlockingPool pool(1);
   std::atomic<int> finished{0};
+  // The blocking work holds until the test lets it go, after the calls' deadlines have passed.
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
   svckit::grpc::Server server(io, {.address = "127.0.0.1:0"});
   server.add<UppercaseRequest, UppercaseReply>(
       "/test.Blocking/Run", [&](const Context&, const UppercaseRequest& req) -> boost::asio::awaitable<Result<UppercaseReply>> {
         std::string seen = req.s();  // the work reads the frame's locals: they must outlive it
         auto n = co_await run_blocking(pool, [&] {
-          std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the blocking work being waited for
+          (void)gate.wait_for(20s);  // the blocking work being waited for (bounded: a broken test ends)
           return seen.size();
         });
         ++finished;
@@ -394,6 +397,8 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
     auto second = std::async(std::launch::async, [&] { return once(50ms); });
     EXPECT_EQ(once(50ms).status().code(), StatusCode::DeadlineExceeded);
     EXPECT_EQ(second.get().status().code(), StatusCode::DeadlineExceeded);
+    EXPECT_EQ(finished, 0) << "both calls ended while their work was still blocked";
+    release.set_value();
     ASSERT_TRUE(wait_until([&] { return finished == 2; })) << "the blocking work ran to its end";
     auto ok = once(5s);
     ASSERT_TRUE(ok.ok()) << ok.status();

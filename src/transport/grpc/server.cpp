@@ -217,10 +217,14 @@ class Call final : public detail::Tag {
         handler_->span.set_remote(peer);
       }
     }
-    // The completion handler keeps the state (and so the cancellation signal the coroutine's slot points
-    // at) alive until the spawned coroutine has fully unwound.
+    // The completion handler keeps the handler state (and so the cancellation signal the coroutine's slot
+    // points at) and the server state (whose CqWorker the completion is dispatched through) alive until the
+    // spawned coroutine has fully unwound: once run() has called finish(), this Call, and with it the last
+    // other owner of the server state, may be gone before the completion is dispatched (ASan: a
+    // use-after-free of the worker when a server was destroyed right after its last call).
     asio::co_spawn(executor(), run(handler_),
-                   asio::bind_cancellation_slot(handler_->cancel.slot(), [keep = handler_](std::exception_ptr) {}));
+                   asio::bind_cancellation_slot(handler_->cancel.slot(),
+                                                [keep = handler_, st = st_](std::exception_ptr) {}));
   }
 
   asio::awaitable<void> run(std::shared_ptr<HandlerState> h) {
