@@ -5,9 +5,11 @@
 // server must still answer a well-formed request.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -70,6 +72,19 @@ struct Harness {
     io.start();
   }
 
+  // libFuzzer's -timeout runs on SIGALRM, so any blocking call here may return EINTR. An interrupted
+  // connect goes on in the background: wait for it and read its outcome.
+  static bool finish_interrupted_connect(int fd) {
+    if (errno != EINTR) return false;
+    pollfd p{fd, POLLOUT, 0};
+    while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return false;
+    return (p.revents & POLLOUT) != 0;
+  }
+
   int connect() const {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -79,7 +94,7 @@ struct Harness {
     timeval tv{5, 0};  // a server that hangs fails the input rather than the fuzzer
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && !finish_interrupted_connect(fd)) {
       std::perror("connect");
       std::abort();
     }
@@ -91,6 +106,7 @@ struct Harness {
     int fd = connect();
     for (std::size_t sent = 0; sent < size;) {
       auto n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // the server closed early (a refused request): fine
       sent += static_cast<std::size_t>(n);
     }
@@ -99,6 +115,7 @@ struct Harness {
     char buf[4096];
     for (;;) {
       auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         std::fprintf(stderr, "the server neither answered nor closed within 5 s\n");
         std::abort();
