@@ -17,6 +17,8 @@ packages=(
   libgoogle-perftools-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev wrk curl python3 openssl
+  # TLS tests: a gRPC client nobody here wrote (Python's secure_channel)
+  python3-grpcio
   # discovery
   etcd-server etcd-client
   # go-kit interop test: a Go program with the official Go etcd client (tests/interop/gokit_etcdv3)

@@ -41,7 +41,13 @@ std::shared_ptr<::grpc::Channel> make_channel(const std::string& target, Channel
   args.SetMaxReceiveMessageSize(opts.max_message_bytes);
   args.SetMaxSendMessageSize(opts.max_message_bytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(opts.keepalive_time.count()));
-  return ::grpc::CreateCustomChannel(target, ::grpc::InsecureChannelCredentials(), args);
+  if (!opts.tls) return ::grpc::CreateCustomChannel(target, ::grpc::InsecureChannelCredentials(), args);
+  ::grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = opts.tls->ca_pem;  // empty: gRPC's default roots (the system store)
+  ssl.pem_cert_chain = opts.tls->cert_pem;
+  ssl.pem_private_key = opts.tls->key_pem;
+  if (!opts.tls->server_name.empty()) args.SetSslTargetNameOverride(opts.tls->server_name);
+  return ::grpc::CreateCustomChannel(target, ::grpc::SslCredentials(ssl), args);
 }
 
 }  // namespace svckit::grpc

@@ -19,6 +19,7 @@
 #include <grpcpp/support/async_stream.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/server.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
 #include "cq_worker.hpp"
@@ -455,8 +456,21 @@ void Server::set_serving(bool serving) {
 
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return "grpc " + host + ":" + std::to_string(state_->port);
+  return std::string(state_->opts.tls ? "grpc (TLS) " : "grpc ") + host + ":" + std::to_string(state_->port);
 }
+
+namespace {
+// TLS from svckit::tls credentials (mTLS when they carry client CAs), or plaintext.
+std::shared_ptr<::grpc::ServerCredentials> credentials(const tls::Credentials* creds) {
+  if (!creds) return ::grpc::InsecureServerCredentials();
+  ::grpc::SslServerCredentialsOptions ssl(creds->require_client_cert
+                                              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                              : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  ssl.pem_key_cert_pairs.push_back({creds->key_pem, creds->cert_pem});
+  ssl.pem_root_certs = creds->ca_pem;
+  return ::grpc::SslServerCredentials(ssl);
+}
+}  // namespace
 
 void Server::start() {
   auto& st = *state_;
@@ -478,7 +492,7 @@ void Server::start() {
 
   ::grpc::ServerBuilder builder;
   int bound = 0;
-  builder.AddListeningPort(host + ":" + std::to_string(port), ::grpc::InsecureServerCredentials(), &bound);
+  builder.AddListeningPort(host + ":" + std::to_string(port), credentials(st.opts.tls.get()), &bound);
   builder.RegisterService(&st.service);
   builder.SetMaxReceiveMessageSize(st.opts.max_message_bytes);
   builder.SetMaxSendMessageSize(st.opts.max_message_bytes);

@@ -4,6 +4,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +14,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "svckit/trace/span.hpp"
+#include "../../tls/ssl_context.hpp"
 #include "read_buffer.hpp"
 
 namespace svckit::http {
@@ -19,14 +22,17 @@ namespace svckit::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 struct Client::Pool {
   struct Conn {
-    beast::tcp_stream stream;
+    beast::tcp_stream stream;  // its expiry bounds every read and write, TLS records included
+    std::unique_ptr<ssl::stream<beast::tcp_stream&>> tls;  // over `stream`, when the client speaks TLS
     beast::flat_buffer buffer;
     explicit Conn(asio::any_io_executor ex) : stream(std::move(ex)) {}
   };
+  std::optional<ssl::context> tls;  // shared by this client's connections
   std::mutex mu;
   std::vector<std::unique_ptr<Conn>> idle;
   std::size_t opened = 0;
@@ -50,7 +56,9 @@ struct Client::Pool {
 };
 
 Client::Client(std::string host, std::uint16_t port, ClientOptions opts)
-    : host_(std::move(host)), port_(port), opts_(opts), pool_(std::make_unique<Pool>()) {}
+    : host_(std::move(host)), port_(port), opts_(std::move(opts)), pool_(std::make_unique<Pool>()) {
+  if (opts_.tls) pool_->tls.emplace(tls::detail::client_context(*opts_.tls));
+}
 
 Client::~Client() = default;
 
@@ -64,9 +72,22 @@ Status transport_error(const boost::system::error_code& ec, const std::string& w
   if (ec == beast::error::timeout) return deadline_exceeded(what + " " + addr + ": deadline exceeded");
   return unavailable(what + " " + addr + ": " + ec.message());
 }
+// The server's certificate must name the host dialled (or ClientOptions::tls->server_name): a DNS name
+// is also sent as SNI; an IP address is matched against the certificate's IP SANs.
+Status start_tls(ssl::stream<beast::tcp_stream&>& stream, const std::string& name) {
+  boost::system::error_code not_ip;
+  (void)asio::ip::make_address(name, not_ip);
+  if (not_ip) {
+    if (SSL_set_tlsext_host_name(stream.native_handle(), name.c_str()) != 1)
+      return invalid_argument("TLS server name " + name + " cannot be sent as SNI");
+  }
+  stream.set_verify_callback(ssl::host_name_verification(name));
+  return {};
+}
+
 bool stale_connection_error(const boost::system::error_code& ec) {
   return ec == beast_http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe;
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 }  // namespace
 
@@ -88,6 +109,23 @@ asio::awaitable<Result<Response>> Client::send(const Context& ctx, Request req) 
   }
   co_return r;
 }
+
+namespace {
+// Writes req and reads the response on stream (plain or TLS). On failure, `response` is empty if the
+// request could not be sent, set (and meaningless) if the response could not be read.
+template <class Stream>
+asio::awaitable<std::pair<boost::system::error_code, std::optional<Response>>> roundtrip(
+    Stream& stream, beast::flat_buffer& buffer, Client::Request& req, std::size_t body_limit) {
+  auto [wec, wn] = co_await beast_http::async_write(stream, req, use_nothrow);
+  (void)wn;
+  if (wec) co_return std::pair{wec, std::optional<Response>()};
+  beast_http::response_parser<beast_http::string_body> parser;
+  parser.body_limit(body_limit);
+  auto [rec, rn] = co_await beast_http::async_read(stream, buffer, parser, use_nothrow);
+  (void)rn;
+  co_return std::pair{rec, std::optional<Response>(parser.release())};
+}
+}  // namespace
 
 asio::awaitable<Result<Response>> Client::exchange(const Context& ctx, Request req) {
   auto ex = co_await asio::this_coro::executor;
@@ -114,25 +152,29 @@ asio::awaitable<Result<Response>> Client::exchange(const Context& ctx, Request r
       auto [cec, ep] = co_await conn->stream.async_connect(results, use_nothrow);
       if (cec) co_return transport_error(cec, "connect", address());
       conn->stream.socket().set_option(tcp::no_delay(true));
+      if (pool_->tls) {
+        conn->tls = std::make_unique<ssl::stream<beast::tcp_stream&>>(conn->stream, *pool_->tls);
+        if (auto s = start_tls(*conn->tls, opts_.tls->server_name.empty() ? host_ : opts_.tls->server_name); !s.ok())
+          co_return s;
+        auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, use_nothrow);
+        if (hec) co_return transport_error(hec, "TLS handshake with", address());
+      }
       std::lock_guard lock(pool_->mu);
       ++pool_->opened;
     }
     conn->stream.expires_at(deadline);
-    auto [wec, wn] = co_await beast_http::async_write(conn->stream, req, use_nothrow);
-    (void)wn;
-    if (wec) {
-      if (reused && stale_connection_error(wec)) continue;
-      co_return transport_error(wec, "send to", address());
+    // (Not a ?: of two co_awaits: GCC 12 destroys that expression's temporaries twice.)
+    std::pair<boost::system::error_code, std::optional<Response>> outcome;
+    if (conn->tls)
+      outcome = co_await roundtrip(*conn->tls, conn->buffer, req, opts_.body_limit);
+    else
+      outcome = co_await roundtrip(conn->stream, conn->buffer, req, opts_.body_limit);
+    auto& [ec, response] = outcome;
+    if (ec) {
+      if (reused && stale_connection_error(ec)) continue;
+      co_return transport_error(ec, response ? "read from" : "send to", address());
     }
-    beast_http::response_parser<beast_http::string_body> parser;
-    parser.body_limit(opts_.body_limit);
-    auto [rec, rn] = co_await beast_http::async_read(conn->stream, conn->buffer, parser, use_nothrow);
-    (void)rn;
-    if (rec) {
-      if (reused && stale_connection_error(rec)) continue;
-      co_return transport_error(rec, "read from", address());
-    }
-    Response res = parser.release();
+    Response res = std::move(*response);
     if (res.keep_alive()) {
       detail::fit_read_buffer(conn->buffer, res.body().size());  // large bodies: larger reads next time
       conn->stream.expires_never();

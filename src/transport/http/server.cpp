@@ -13,6 +13,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -25,6 +26,7 @@
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "svckit/trace/span.hpp"
+#include "../../tls/ssl_context.hpp"
 #include "read_buffer.hpp"
 
 namespace svckit::http {
@@ -32,6 +34,7 @@ namespace svckit::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -135,6 +138,7 @@ std::optional<Clock::duration> parse_timeout_ms(std::string_view value) {
 struct Server::State : std::enable_shared_from_this<Server::State> {
   ServerOptions opts;
   Router router;
+  std::optional<ssl::context> tls;  // from opts.tls: connections start with a handshake
   std::vector<Lane> lanes;
   std::uint16_t port = 0;
   std::atomic<std::size_t> in_flight{0};
@@ -300,53 +304,26 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     co_return error_response(internal_error("internal error"));
   }
 
-  asio::awaitable<void> session(Lane& lane, tcp::socket sock) {
-    auto self = shared_from_this();
-    auto conn_ptr = std::make_shared<Connection>(std::move(sock));
-    Connection& conn = *conn_ptr;
-    lane.connections.insert(&conn);
-    beast::flat_buffer buffer;
-    bool linger = false;  // we refused a request: drain what the client still sends before closing
-    // Posted: it first runs once the first read below has set its deadline.
-    asio::co_spawn(*lane.io, watch(conn_ptr, opts.read_timeout), asio::detached);
-
+  // Reads and answers requests on one connection until it closes, fails or is refused; returns whether a
+  // refused request's remaining bytes should be drained before closing (see session()).
+  template <class Stream>
+  asio::awaitable<bool> serve_requests(Connection& conn, Stream& stream, beast::flat_buffer& buffer) {
     for (;;) {
-      if (draining) break;
+      if (draining) co_return false;
       beast_http::request_parser<beast_http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
       parser.body_limit(opts.body_limit);
       conn.expires_after(opts.read_timeout);
-      auto [rec, n] = co_await beast_http::async_read(conn.socket, buffer, parser, use_nothrow);
+      auto [rec, n] = co_await beast_http::async_read(stream, buffer, parser, use_nothrow);
       (void)n;
       std::string_view bad_framing = rec ? std::string_view() : framing_error(parser.get());
       if (rec || !bad_framing.empty()) {
         // A clean close, a timeout or a reset: nothing to answer. A request we refuse: answer, then close.
-        Status refusal;
-        unsigned code = 0;
-        if (!bad_framing.empty()) {
-          code = 400;
-          refusal = invalid_argument("malformed HTTP request: " + std::string(bad_framing));
-        } else if (rec == beast_http::error::body_limit) {
-          code = 413;
-          refusal = Status(StatusCode::OutOfRange, "request body exceeds " + std::to_string(opts.body_limit) + " bytes");
-        } else if (rec == beast_http::error::header_limit) {
-          code = 431;
-          refusal = Status(StatusCode::OutOfRange, "request headers exceed " + std::to_string(opts.header_limit) + " bytes");
-        } else if (rec.category() == beast_http::make_error_code(beast_http::error::end_of_stream).category() &&
-                   rec != beast_http::error::end_of_stream && rec != beast_http::error::partial_message) {
-          code = 400;
-          refusal = invalid_argument("malformed HTTP request: " + rec.message());
-        }
-        if (code != 0) {
-          auto res = error_response(refusal);
-          res.result(static_cast<beast_http::status>(code));
-          res.keep_alive(false);
-          res.prepare_payload();
-          conn.expires_after(opts.write_timeout);
-          co_await beast_http::async_write(conn.socket, res, use_nothrow);
-          linger = true;
-        }
-        break;
+        auto res = refusal(rec, bad_framing);
+        if (!res) co_return false;
+        conn.expires_after(opts.write_timeout);
+        co_await beast_http::async_write(stream, *res, use_nothrow);
+        co_return true;
       }
 
       conn.busy = true;
@@ -372,12 +349,87 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       res.set(kRequestIdHeader, req.ctx.request_id());
       res.prepare_payload();
       conn.expires_after(opts.write_timeout);
-      auto [wec, wn] = co_await beast_http::async_write(conn.socket, res, use_nothrow);
+      auto [wec, wn] = co_await beast_http::async_write(stream, res, use_nothrow);
       (void)wn;
       conn.busy = false;
-      if (wec || !keep) break;
+      if (wec || !keep) co_return false;
       detail::fit_read_buffer(buffer, body_size);  // large bodies: larger reads next time
     }
+  }
+
+  // The answer to a request that failed to parse or is refused (400, 413, 431), or none when the read
+  // ended without a request to answer (a clean close, a timeout, a reset).
+  std::optional<Response> refusal(const boost::system::error_code& rec, std::string_view bad_framing) const {
+    Status why;
+    unsigned code = 0;
+    if (!bad_framing.empty()) {
+      code = 400;
+      why = invalid_argument("malformed HTTP request: " + std::string(bad_framing));
+    } else if (rec == beast_http::error::body_limit) {
+      code = 413;
+      why = Status(StatusCode::OutOfRange, "request body exceeds " + std::to_string(opts.body_limit) + " bytes");
+    } else if (rec == beast_http::error::header_limit) {
+      code = 431;
+      why = Status(StatusCode::OutOfRange, "request headers exceed " + std::to_string(opts.header_limit) + " bytes");
+    } else if (rec.category() == beast_http::make_error_code(beast_http::error::end_of_stream).category() &&
+               rec != beast_http::error::end_of_stream && rec != beast_http::error::partial_message) {
+      code = 400;
+      why = invalid_argument("malformed HTTP request: " + rec.message());
+    }
+    if (code == 0) return std::nullopt;
+    auto res = error_response(why);
+    res.result(static_cast<beast_http::status>(code));
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+  }
+
+  // A TLS handshake that failed: a plaintext client, an untrusted or missing client certificate, a scanner.
+  // Counted, and logged at most once a second.
+  metrics::Counter& handshake_failures =
+      metrics::default_registry()
+          .counter("svckit_tls_handshake_failures_total", "TLS handshakes a server refused or that failed.", {"transport"})
+          .with({"http"});
+  log::Throttle handshake_log;
+  void handshake_failed(const Connection& conn, const boost::system::error_code& ec) {
+    handshake_failures.inc();
+    if (auto held = handshake_log.pass())
+      log.warn("TLS handshake failed", {{"peer", conn.peer}, {"error", ec.message()}, {"suppressed", *held}});
+  }
+
+  asio::awaitable<bool> serve_tls(Connection& conn, beast::flat_buffer& buffer) {
+    ssl::stream<tcp::socket&> stream(conn.socket, *tls);
+    conn.expires_after(opts.read_timeout);  // the handshake is bounded like a request
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
+    if (hec) {
+      handshake_failed(conn, hec);
+      co_return false;
+    }
+    const bool linger = co_await serve_requests(conn, stream, buffer);
+    if (!linger) {
+      // close_notify, so that the client can tell our close from a truncation; bounded, as the client
+      // may never answer it.
+      conn.expires_after(std::chrono::seconds(1));
+      co_await stream.async_shutdown(use_nothrow);
+    }
+    co_return linger;
+  }
+
+  asio::awaitable<void> session(Lane& lane, tcp::socket sock) {
+    auto self = shared_from_this();
+    auto conn_ptr = std::make_shared<Connection>(std::move(sock));
+    Connection& conn = *conn_ptr;
+    lane.connections.insert(&conn);
+    beast::flat_buffer buffer;
+    // Posted: it first runs once the first read below has set its deadline.
+    asio::co_spawn(*lane.io, watch(conn_ptr, opts.read_timeout), asio::detached);
+
+    // linger: we refused a request; drain what the client still sends before closing.
+    bool linger = false;  // (not a ?: of two co_awaits: GCC 12 mishandles those)
+    if (tls)
+      linger = co_await serve_tls(conn, buffer);
+    else
+      linger = co_await serve_requests(conn, conn.socket, buffer);
 
     boost::system::error_code ignored;
     conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -404,6 +456,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 Server::Server(IoPool& io, ServerOptions opts, Router router) : state_(std::make_shared<State>()) {
   state_->opts = std::move(opts);
   state_->router = std::move(router);
+  if (state_->opts.tls) state_->tls.emplace(tls::detail::server_context(*state_->opts.tls));
   for (std::size_t i = 0; i < io.size(); ++i) state_->lanes.push_back(Lane{&io.context(i), nullptr, {}});
 }
 
@@ -415,7 +468,7 @@ std::size_t Server::connections() const { return state_->connections.load(); }
 
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return state_->opts.name + " " + host + ":" + std::to_string(state_->port);
+  return state_->opts.name + (state_->tls ? " (TLS) " : " ") + host + ":" + std::to_string(state_->port);
 }
 
 void Server::start() {

@@ -21,6 +21,7 @@
 #include <grpcpp/channel.h>
 
 #include "svckit/endpoint.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/grpc/message.hpp"
 
 namespace svckit::grpc {
@@ -28,9 +29,12 @@ namespace svckit::grpc {
 struct ChannelOptions {
   int max_message_bytes = 4 << 20;
   std::chrono::milliseconds keepalive_time{30000};  // HTTP/2 pings to notice dead peers
+  // TLS: set from svckit::tls::load_client(); null: plaintext. The server's certificate must be signed by
+  // a trusted CA and name the target's host (or tls->server_name).
+  std::shared_ptr<const tls::Credentials> tls;
 };
 
-/// An insecure channel to target ("host:port"), with svckit's channel arguments: its own subchannel pool
+/// A channel to target ("host:port"), with svckit's channel arguments: its own subchannel pool
 /// (one connection per channel, so each instance of a service gets its own), gRPC's built-in retries off
 /// (svckit retries across instances itself).
 std::shared_ptr<::grpc::Channel> make_channel(const std::string& target, ChannelOptions opts = {});

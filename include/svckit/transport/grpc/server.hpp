@@ -24,6 +24,7 @@
 #include "svckit/endpoint.hpp"
 #include "svckit/io_pool.hpp"
 #include "svckit/server.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/grpc/message.hpp"
 
 namespace svckit::grpc {
@@ -41,6 +42,8 @@ struct ServerOptions {
   // grpc.health.v1 Watch streams open at once, over all clients: each holds memory until its client
   // leaves, so one more is refused with RESOURCE_EXHAUSTED (and counted as shed).
   int max_watch_streams = 1000;
+  // TLS (ALPN h2): set from svckit::tls::load_server(), with client CAs for mTLS; null: plaintext.
+  std::shared_ptr<const tls::Credentials> tls;
 };
 
 /// What a method handler produces: a status, and the serialised reply when OK.

@@ -27,6 +27,7 @@
 
 #include "svckit/codec/json.hpp"
 #include "svckit/endpoint.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/http/message.hpp"
 
 namespace svckit::http {
@@ -35,6 +36,9 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};  // when the Context has no deadline
   std::size_t max_idle = 64;                  // idle connections kept
   std::size_t body_limit = 8 << 20;           // largest response body accepted
+  // HTTPS: set from svckit::tls::load_client(); null: plaintext. The server's certificate is verified
+  // (trusted CA, name = the host given, or tls->server_name); a failed handshake is UNAVAILABLE.
+  std::shared_ptr<const tls::Credentials> tls;
 };
 
 class Client {

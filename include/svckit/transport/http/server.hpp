@@ -9,6 +9,9 @@
 // Transfer-Encoding but a final "chunked", then the connection closes: RFC 9112 §6.1), unknown routes 404,
 // wrong methods 405. Header values that are not valid metadata (svckit/metadata.hpp) are not copied
 // into the Context (counted in svckit_headers_dropped_total, logged at most once a second).
+// TLS (ServerOptions::tls, svckit/tls.hpp): every connection starts with a handshake, bounded by
+// read_timeout; a client that fails it (plaintext, no or an untrusted client certificate under mTLS) is
+// disconnected before any HTTP is read (svckit_tls_handshake_failures_total, logged at most once a second).
 //
 // Thread-safety: configure the router before start(); start()/shutdown() from one controlling thread.
 #pragma once
@@ -20,6 +23,7 @@
 
 #include "svckit/io_pool.hpp"
 #include "svckit/server.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/http/router.hpp"
 
 namespace svckit::http {
@@ -37,6 +41,8 @@ struct ServerOptions {
   // Open connections (busy or idle keep-alive) at once; one more is closed as soon as it is accepted,
   // before anything is read (counted in svckit_connections_refused_total{transport="http"}); 0 = no limit.
   std::size_t max_connections = 10000;
+  // HTTPS: set from svckit::tls::load_server(); null: plaintext.
+  std::shared_ptr<const tls::Credentials> tls;
 };
 
 class Server : public svckit::Server {

@@ -1,0 +1,214 @@
+// TLS on both transports, checked with clients nobody here wrote (curl, Python's grpcio secure_channel) as
+// well as svckit's own: certificates from scripts/make-certs.sh, servers on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include "support/certs.hpp"
+#include "support/http_call.hpp"
+#include "support/http_fixture.hpp"
+#include "support/run.hpp"
+#include "svckit/metrics/registry.hpp"
+#include "svckit/tls.hpp"
+#include "svckit/transport/grpc/client.hpp"
+#include "svckit/transport/grpc/server.hpp"
+#include "svckit/transport/http/client.hpp"
+
+using namespace svckit;
+using namespace svckit::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<const tls::Credentials> server_tls(bool mutual = false) {
+  return tls::load_server(
+      {.cert_file = cert("server.crt"), .key_file = cert("server.key"), .client_ca_file = mutual ? cert("ca.crt") : ""});
+}
+
+std::string curl(std::uint16_t port, const std::string& flags) {
+  return "curl -sS --max-time 5 " + flags + " https://127.0.0.1:" + std::to_string(port) + "/greetings/ada";
+}
+
+double handshake_failures(const char* transport) {
+  return metrics::default_registry()
+      .counter("svckit_tls_handshake_failures_total", "TLS handshakes a server refused or that failed.", {"transport"})
+      .with({transport})
+      .value();
+}
+
+class Https : public HttpFixture {
+ protected:
+  void SetUp() override {}  // each test starts its server with the TLS options it needs
+  template <class T>
+  T run(boost::asio::awaitable<T> aw) {
+    return run_on(io.context(0).get_executor(), std::move(aw));
+  }
+  Result<http::Response> get(http::ClientOptions opts, std::string host = "127.0.0.1") {
+    auto c = std::make_shared<http::Client>(host, server->port(), std::move(opts));
+    Context ctx;
+    ctx.set_timeout(5s);
+    return run(c->request(ctx, http::Verb::get, "/greetings/ada"));
+  }
+};
+
+TEST_F(Https, CurlWithTheCaIsServedAndCurlWithoutItRefusesTheCertificate) {
+  start({.tls = server_tls()});
+  auto ok = run_command(curl(server->port(), "--cacert " + cert("ca.crt")));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("hello ada"), std::string::npos) << ok.output;
+  // curl trusts only the system store by default: our CA is not in it.
+  auto untrusted = run_command(curl(server->port(), ""));
+  EXPECT_EQ(untrusted.exit_code, 60) << untrusted.output;  // CURLE_PEER_FAILED_VERIFICATION
+}
+
+TEST_F(Https, APlaintextClientIsRefusedAndTheServerGoesOnServingTls) {
+  start({.tls = server_tls()});
+  const double before = handshake_failures("http");
+  auto plain = http_call(server->port(), "GET", "/greetings/ada");
+  EXPECT_NE(plain.status, 200) << plain.headers;  // no HTTP answer: the handshake failed on its first byte
+  EXPECT_EQ(plain.body.find("hello"), std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return handshake_failures("http") > before; }));
+  auto ok = run_command(curl(server->port(), "--cacert " + cert("ca.crt")));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+TEST_F(Https, SvckitClientVerifiesTheServerAndReusesItsTlsConnection) {
+  start({.tls = server_tls()});
+  auto c = std::make_shared<http::Client>("127.0.0.1", server->port(),
+                                          http::ClientOptions{.tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  for (int i = 0; i < 5; ++i) {
+    Context ctx;
+    auto r = run(c->request(ctx, http::Verb::get, "/greetings/ada"));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_NE(r->body().find("hello ada"), std::string::npos);
+  }
+  EXPECT_EQ(c->connections_opened(), 1u);
+  // "localhost" is in the certificate too (a DNS name: verified and sent as SNI).
+  auto by_name = get({.tls = tls::load_client({.ca_file = cert("ca.crt")})}, "localhost");
+  EXPECT_TRUE(by_name.ok()) << by_name.status();
+}
+
+TEST_F(Https, SvckitClientRefusesAnUntrustedCaOrAWrongName) {
+  start({.tls = server_tls()});
+  auto other_ca = get({.tls = tls::load_client({.ca_file = cert("other-ca.crt")})});
+  ASSERT_FALSE(other_ca.ok());
+  EXPECT_EQ(other_ca.status().code(), StatusCode::Unavailable);
+  EXPECT_NE(other_ca.status().message().find("TLS handshake"), std::string::npos) << other_ca.status();
+  auto wrong_name = get({.tls = tls::load_client({.ca_file = cert("ca.crt"), .server_name = "db.example.internal"})});
+  ASSERT_FALSE(wrong_name.ok());
+  EXPECT_EQ(wrong_name.status().code(), StatusCode::Unavailable);
+  // A plaintext client's bytes are not HTTP to a TLS server: it gets no response.
+  auto plaintext = get({});
+  EXPECT_FALSE(plaintext.ok());
+}
+
+TEST_F(Https, MutualTlsServesOnlyClientsWithACertificateFromItsCa) {
+  start({.tls = server_tls(/*mutual=*/true)});
+  const std::string ca = "--cacert " + cert("ca.crt");
+  auto with_cert = run_command(curl(server->port(), ca + " --cert " + cert("client.crt") + " --key " + cert("client.key")));
+  EXPECT_EQ(with_cert.exit_code, 0) << with_cert.output;
+  EXPECT_NE(with_cert.output.find("hello ada"), std::string::npos);
+  auto without = run_command(curl(server->port(), ca));
+  EXPECT_NE(without.exit_code, 0) << without.output;
+  EXPECT_EQ(without.output.find("hello"), std::string::npos);
+  auto other = run_command(
+      curl(server->port(), ca + " --cert " + cert("other-client.crt") + " --key " + cert("other-client.key")));
+  EXPECT_NE(other.exit_code, 0) << other.output;
+  EXPECT_EQ(other.output.find("hello"), std::string::npos);
+
+  auto svckit_with = get({.tls = tls::load_client(
+                              {.ca_file = cert("ca.crt"), .cert_file = cert("client.crt"), .key_file = cert("client.key")})});
+  EXPECT_TRUE(svckit_with.ok()) << svckit_with.status();
+  auto svckit_without = get({.tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  EXPECT_FALSE(svckit_without.ok());
+}
+
+TEST(TlsConfig, BadFilesFailAtLoadNamingTheFile) {
+  auto message = [](auto fn) {
+    try {
+      fn();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  auto missing = message([] { tls::load_server({.cert_file = "/nonexistent.crt", .key_file = cert("server.key")}); });
+  EXPECT_NE(missing.find("/nonexistent.crt"), std::string::npos) << missing;
+  auto not_pem = message([] { tls::load_server({.cert_file = "/etc/hostname", .key_file = cert("server.key")}); });
+  EXPECT_NE(not_pem.find("not PEM"), std::string::npos) << not_pem;
+  auto mismatch = message([] { tls::load_server({.cert_file = cert("server.crt"), .key_file = cert("client.key")}); });
+  EXPECT_NE(mismatch.find("mismatch"), std::string::npos) << mismatch;
+  auto no_key = message([] { tls::load_client({.ca_file = cert("ca.crt"), .cert_file = cert("client.crt")}); });
+  EXPECT_NE(no_key.find("needs its key"), std::string::npos) << no_key;
+  auto key_as_ca = message([] { tls::load_client({.ca_file = cert("client.key")}); });
+  EXPECT_NE(key_as_ca.find("TLS CA"), std::string::npos) << key_as_ca;
+}
+
+// gRPC: the built-in health service over TLS, called by Python's grpcio and by svckit's own channel.
+class GrpcTls : public ::testing::Test {
+ protected:
+  void start(std::shared_ptr<const tls::Credentials> creds) {
+    server = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0", .tls = std::move(creds)});
+    server->start();
+    server->set_serving(true);
+    io.start();
+  }
+  void TearDown() override {
+    if (server) server->shutdown(std::chrono::steady_clock::now() + 5s);
+    server.reset();
+    io.stop();
+    io.join();
+  }
+  CommandResult python(const std::string& flags) {
+    return run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_health_client.py 127.0.0.1:" +
+                       std::to_string(server->port()) + " " + flags);
+  }
+  Status health_check(svckit::grpc::ChannelOptions opts) {
+    auto channel = svckit::grpc::make_channel("127.0.0.1:" + std::to_string(server->port()), std::move(opts));
+    Context ctx;
+    ctx.set_timeout(5s);
+    ::grpc::Slice empty(std::string{});  // HealthCheckRequest{} (service ""): zero bytes, but a message
+    auto r = run_on(io.context(0).get_executor(),
+                    svckit::grpc::unary_call(channel, "/grpc.health.v1.Health/Check", ctx, ::grpc::ByteBuffer(&empty, 1)));
+    return r.ok() ? Status() : r.status();
+  }
+  IoPool io{2};
+  std::shared_ptr<svckit::grpc::Server> server;
+};
+
+TEST_F(GrpcTls, PythonSecureChannelIsServedAndAnInsecureOneIsNot) {
+  start(server_tls());
+  auto secure = python("--ca " + cert("ca.crt"));
+  EXPECT_EQ(secure.exit_code, 0) << secure.output;
+  EXPECT_EQ(secure.output, "SERVING\n");
+  auto insecure = python("");
+  EXPECT_EQ(insecure.exit_code, 1) << insecure.output;
+  EXPECT_NE(insecure.output.find("UNAVAILABLE"), std::string::npos) << insecure.output;
+  auto untrusted = python("--ca " + cert("other-ca.crt"));
+  EXPECT_EQ(untrusted.exit_code, 1) << untrusted.output;
+}
+
+TEST_F(GrpcTls, SvckitChannelVerifiesTheServer) {
+  start(server_tls());
+  auto ok = health_check({.tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  EXPECT_TRUE(ok.ok()) << ok;
+  EXPECT_EQ(health_check({}).code(), StatusCode::Unavailable);  // plaintext to a TLS port
+  EXPECT_EQ(health_check({.tls = tls::load_client({.ca_file = cert("other-ca.crt")})}).code(), StatusCode::Unavailable);
+  EXPECT_EQ(health_check({.tls = tls::load_client({.ca_file = cert("ca.crt"), .server_name = "db.example.internal"})}).code(),
+            StatusCode::Unavailable);
+}
+
+TEST_F(GrpcTls, MutualTlsNeedsAClientCertificateFromItsCa) {
+  start(server_tls(/*mutual=*/true));
+  auto with_cert = python("--ca " + cert("ca.crt") + " --cert " + cert("client.crt") + " --key " + cert("client.key"));
+  EXPECT_EQ(with_cert.exit_code, 0) << with_cert.output;
+  auto without = python("--ca " + cert("ca.crt"));
+  EXPECT_EQ(without.exit_code, 1) << without.output;
+  auto other = python("--ca " + cert("ca.crt") + " --cert " + cert("other-client.crt") + " --key " + cert("other-client.key"));
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_TRUE(health_check({.tls = tls::load_client({.ca_file = cert("ca.crt"),
+                                                      .cert_file = cert("client.crt"),
+                                                      .key_file = cert("client.key")})})
+                  .ok());
+  EXPECT_FALSE(health_check({.tls = tls::load_client({.ca_file = cert("ca.crt")})}).ok());
+}
+
+}  // namespace
