@@ -14,14 +14,16 @@ namespace svckit::test {
 
 /// The directory holding ca.crt, server.crt/.key, client.crt/.key, other-ca.crt, other-client.crt/.key.
 inline const std::string& certs_dir() {
-  static const std::string dir = [] {
+  // Never destroyed: the atexit hook that removes the directory runs after function-local statics die.
+  static const std::string* dir = [] {
     auto d = std::filesystem::temp_directory_path() / ("svckit-certs-" + std::to_string(::getpid()));
     std::string cmd = "bash " SVCKIT_SOURCE_DIR "/scripts/make-certs.sh " + d.string() + " > /dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("make-certs.sh failed");
-    std::atexit([] { std::filesystem::remove_all(certs_dir()); });
-    return d.string();
+    auto* kept = new std::string(d.string());
+    std::atexit([] { std::filesystem::remove_all(*dir); });
+    return kept;
   }();
-  return dir;
+  return *dir;
 }
 inline std::string cert(const std::string& name) { return certs_dir() + "/" + name; }
 
