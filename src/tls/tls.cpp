@@ -1,5 +1,4 @@
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <openssl/err.h>
@@ -16,12 +15,14 @@ namespace {
 
 constexpr std::size_t kMaxPemBytes = 1 << 20;  // a CA bundle is ~200 KiB; anything larger is not PEM we want
 
+// Reads at most kMaxPemBytes + 1 bytes, so that a path naming a device or a pipe (/dev/zero) fails
+// rather than filling memory.
 std::string read_pem(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument(std::string(what) + " " + path + ": cannot be read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
+  std::string text(kMaxPemBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxPemBytes) throw std::invalid_argument(std::string(what) + " " + path + ": larger than 1 MiB");
   if (text.find("-----BEGIN ") == std::string::npos)
     throw std::invalid_argument(std::string(what) + " " + path + ": not PEM (no -----BEGIN line)");

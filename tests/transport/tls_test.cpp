@@ -1,5 +1,8 @@
 // TLS on both transports, checked with clients nobody here wrote (curl, Python's grpcio secure_channel) as
 // well as svckit's own: certificates from scripts/make-certs.sh, servers on 127.0.0.1.
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include "support/certs.hpp"
@@ -25,6 +28,20 @@ std::shared_ptr<const tls::Credentials> server_tls(bool mutual = false) {
 
 std::string curl(std::uint16_t port, const std::string& flags) {
   return "curl -sS --max-time 5 " + flags + " https://127.0.0.1:" + std::to_string(port) + "/greetings/ada";
+}
+
+// Reads (and discards) until the peer closes or `limit` passes; true if it closed in time.
+bool closed_within(boost::asio::ip::tcp::socket& s, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{s.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[256];
+    auto n = ::recv(s.native_handle(), buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return true;  // EOF or reset
+  }
 }
 
 double handshake_failures(const char* transport) {
@@ -121,6 +138,18 @@ TEST_F(Https, MutualTlsServesOnlyClientsWithACertificateFromItsCa) {
   EXPECT_FALSE(svckit_without.ok());
 }
 
+// A client that connects and then stalls, before or inside the handshake, holds a connection only until
+// read_timeout: the handshake is bounded like a request.
+TEST_F(Https, AClientThatStallsInTheHandshakeIsDisconnectedAtTheReadTimeout) {
+  start({.read_timeout = 300ms, .tls = server_tls()});
+  for (std::string_view sent : {std::string_view(), std::string_view("\x16\x03\x01\x02\x00", 5)}) {
+    auto s = connect();
+    if (!sent.empty()) send(s, sent);  // the first bytes of a TLS record header, then nothing
+    EXPECT_TRUE(closed_within(s, 10s));  // a server that never closes fails here rather than hanging
+  }
+  EXPECT_TRUE(wait_until([&] { return server->connections() == 0; }));
+}
+
 TEST(TlsConfig, BadFilesFailAtLoadNamingTheFile) {
   auto message = [](auto fn) {
     try {
@@ -134,6 +163,9 @@ TEST(TlsConfig, BadFilesFailAtLoadNamingTheFile) {
   EXPECT_NE(missing.find("/nonexistent.crt"), std::string::npos) << missing;
   auto not_pem = message([] { tls::load_server({.cert_file = "/etc/hostname", .key_file = cert("server.key")}); });
   EXPECT_NE(not_pem.find("not PEM"), std::string::npos) << not_pem;
+  // A device that never ends is refused after 1 MiB rather than read into memory without end.
+  auto endless = message([] { tls::load_server({.cert_file = "/dev/zero", .key_file = cert("server.key")}); });
+  EXPECT_NE(endless.find("larger than 1 MiB"), std::string::npos) << endless;
   auto mismatch = message([] { tls::load_server({.cert_file = cert("server.crt"), .key_file = cert("client.key")}); });
   EXPECT_NE(mismatch.find("mismatch"), std::string::npos) << mismatch;
   auto no_key = message([] { tls::load_client({.ca_file = cert("ca.crt"), .cert_file = cert("client.crt")}); });

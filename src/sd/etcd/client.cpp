@@ -1,8 +1,6 @@
 #include <pthread.h>
 
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
@@ -17,6 +15,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include "../../transport/grpc/credentials.hpp"
 #include "client_impl.hpp"
 #include "svckit/address.hpp"
 #include "svckit/context.hpp"
@@ -51,14 +50,6 @@ std::string prefix_range_end(std::string_view prefix) {
 }
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument("etcd: cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A gRPC target naming every member, so the channel fails over between them ("ipv4:a:p,b:p").
 // Host names are resolved once, here.
@@ -115,16 +106,11 @@ Client::Impl::Impl(Options o) : opts(std::move(o)) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  std::shared_ptr<::grpc::ChannelCredentials> creds;
-  if (!opts.ca_file.empty()) {
-    ::grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = read_file(opts.ca_file);
-    if (!opts.cert_file.empty()) ssl.pem_cert_chain = read_file(opts.cert_file);
-    if (!opts.key_file.empty()) ssl.pem_private_key = read_file(opts.key_file);
-    creds = ::grpc::SslCredentials(ssl);
-  } else {
-    creds = ::grpc::InsecureChannelCredentials();
-  }
+  // TLS when a CA is given; the files are read and checked now (svckit/tls.hpp), errors name them.
+  std::shared_ptr<const tls::Credentials> tls;
+  if (!opts.ca_file.empty())
+    tls = tls::load_client({.ca_file = opts.ca_file, .cert_file = opts.cert_file, .key_file = opts.key_file});
+  auto creds = svckit::grpc::detail::channel_credentials(tls.get());
   channel = ::grpc::CreateCustomChannel(target, creds, args);
 }
 

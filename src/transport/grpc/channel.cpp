@@ -6,6 +6,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include "credentials.hpp"
 #include "runtime.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/message.hpp"
@@ -16,6 +17,14 @@ namespace detail {
 void init_runtime() {
   static std::once_flag once;
   std::call_once(once, [] { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); });
+}
+std::shared_ptr<::grpc::ChannelCredentials> channel_credentials(const tls::Credentials* creds) {
+  if (!creds) return ::grpc::InsecureChannelCredentials();
+  ::grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = creds->ca_pem;
+  ssl.pem_cert_chain = creds->cert_pem;
+  ssl.pem_private_key = creds->key_pem;
+  return ::grpc::SslCredentials(ssl);
 }
 }  // namespace detail
 
@@ -41,13 +50,8 @@ std::shared_ptr<::grpc::Channel> make_channel(const std::string& target, Channel
   args.SetMaxReceiveMessageSize(opts.max_message_bytes);
   args.SetMaxSendMessageSize(opts.max_message_bytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(opts.keepalive_time.count()));
-  if (!opts.tls) return ::grpc::CreateCustomChannel(target, ::grpc::InsecureChannelCredentials(), args);
-  ::grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = opts.tls->ca_pem;  // empty: gRPC's default roots (the system store)
-  ssl.pem_cert_chain = opts.tls->cert_pem;
-  ssl.pem_private_key = opts.tls->key_pem;
-  if (!opts.tls->server_name.empty()) args.SetSslTargetNameOverride(opts.tls->server_name);
-  return ::grpc::CreateCustomChannel(target, ::grpc::SslCredentials(ssl), args);
+  if (opts.tls && !opts.tls->server_name.empty()) args.SetSslTargetNameOverride(opts.tls->server_name);
+  return ::grpc::CreateCustomChannel(target, detail::channel_credentials(opts.tls.get()), args);
 }
 
 }  // namespace svckit::grpc
