@@ -5,7 +5,8 @@
 # (make bench-tracker). SECONDS_PER_RUN=3 gives a quick (noisier) storage run; the middleware/tracing
 # comparison takes ROUNDS (default 8) turns of SECONDS_PER_TURN (default 3) per configuration. For
 # experiments, NOTIFICATOR_ARGS and USERS_ARGS add flags to the services and RECORD=0 leaves
-# bench/RESULTS.md alone.
+# bench/RESULTS.md alone. MODE=tls runs only the TLS comparison: plaintext (twice, the noise control)
+# against TLS on both hops (wrk → users over HTTPS, users → notificator over mutual TLS), same rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
@@ -27,7 +28,7 @@ export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
 
 # A stack is one notificator and one users with its own etcd, so each users balances over its own
 # notificator only; stacks can run side by side, idle while another is measured.
-declare -A etcd_port=() uport=() upid=() npid=()
+declare -A etcd_port=() uport=() upid=() npid=() scheme=()
 start_etcd() {  # NAME
   etcd_port[$1]=$(free_port); mkdir -p "$work/$1"
   etcd --data-dir "$work/$1/etcd" --listen-client-urls "http://127.0.0.1:${etcd_port[$1]}" \
@@ -45,6 +46,7 @@ wait_registered() {  # NAME SERVICE
 }
 start_stack() {  # NAME STORE(memory|sqlite) [FLAGS for both services]: started, registered and warmed up
   local name=$1 dir=$work/$1 nstore=memory: ustore=memory: registry="etcd://127.0.0.1:${etcd_port[$1]}"
+  scheme[$name]=http; [[ "${3:-}" != *--tls-cert* ]] || scheme[$name]=https
   [ "$2" = memory ] || { nstore="sqlite:$dir/n-$RANDOM.db"; ustore="sqlite:$dir/u-$RANDOM.db"; }
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
     --log-level warn ${3:-} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
@@ -56,7 +58,7 @@ start_stack() {  # NAME STORE(memory|sqlite) [FLAGS for both services]: started,
   upid[$name]=$!
   wait_registered "$name" users
   # Warm up: connections, the balancer's view of notificator.
-  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$name]}/create" > /dev/null
+  EMAIL_PREFIX=warm wrk -t2 -c32 -d1s -s bench/post_create_user.lua "${scheme[$name]}://127.0.0.1:${uport[$name]}/create" > /dev/null
 }
 stop_stack() {  # NAME
   kill "${upid[$1]}" "${npid[$1]}"; wait "${upid[$1]}" "${npid[$1]}" 2>/dev/null || true
@@ -64,7 +66,7 @@ stop_stack() {  # NAME
 # measure NAME SECONDS EMAIL_PREFIX → "requests req/s p50 p99 errors users_ticks notificator_ticks"
 measure() {
   local u0 n0 out; u0=$(cpu_ticks "${upid[$1]}"); n0=$(cpu_ticks "${npid[$1]}")
-  out=$(EMAIL_PREFIX=$3 wrk -t2 -c32 -d"$2s" --latency --timeout 5s -s bench/post_create_user.lua "http://127.0.0.1:${uport[$1]}/create")
+  out=$(EMAIL_PREFIX=$3 wrk -t2 -c32 -d"$2s" --latency --timeout 5s -s bench/post_create_user.lua "${scheme[$1]}://127.0.0.1:${uport[$1]}/create")
   echo "$(awk '/requests in/ {print $1}' <<<"$out") $(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")" \
        "$(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")" \
        "$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")" \
@@ -88,12 +90,15 @@ report=$(mktemp)
 say() { echo "$*" | tee -a "$report"; }
 say "### $(date -u +%Y-%m-%dT%H:%MZ) — bug tracker POST /create — $machine"
 say ""
+mode=${MODE:-all}
+if [ "$mode" != tls ]; then
 say "wrk -t2 -c32 -d${secs}s → users → notificator (discovered in etcd, p2c, retry), all on this machine:"
 storage_run memory; read -r mrps mp50 mp99 merr mu mn <<<"$result"
 say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors; CPU per request: users $mu µs, notificator $mn µs (goal ≥ 15,000 req/s, p99 ≤ 5 ms)"
 storage_run sqlite; read -r srps sp50 sp99 serr su sn <<<"$result"
 say "- sqlite (default): **$srps req/s**, p50 $sp50, p99 $sp99, $serr errors; CPU per request: users $su µs, notificator $sn µs"
 say "- **sqlite / memory = $(( 100 * srps / mrps ))%** (goal ≥ 50%)"
+fi
 # Issue 5: what everything costs on this path — endpoint middleware (metrics, logging, rate limit) plus
 # tracing with every span exported to a collector (zipkin_sink, a counting stand-in) — against none.
 # This shared machine's speed swings by a third within seconds, and two identical processes can differ
@@ -109,6 +114,13 @@ zipkin="--zipkin-url http://127.0.0.1:$zport/api/v2/spans"
 configs=(bare bare2 middleware traced sampled)
 declare -A flags=([bare]=--bare-endpoints [bare2]=--bare-endpoints [middleware]="" [traced]="$zipkin"
                   [sampled]="$zipkin --trace-sample-rate 0.1")
+if [ "$mode" = tls ]; then
+  # "bare"/"bare2" are the plaintext baseline here (all middleware on, as in a real deployment).
+  bash scripts/make-certs.sh "$work/certs" > /dev/null
+  c=$work/certs
+  configs=(bare bare2 tls)
+  flags=([bare]="" [bare2]="" [tls]="--tls-cert $c/server.crt --tls-key $c/server.key --tls-ca $c/ca.crt --tls-client-ca $c/ca.crt")
+fi
 declare -A reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
 for cfg in "${configs[@]}"; do
   reqs[$cfg]=0; uticks[$cfg]=0; nticks[$cfg]=0; errs[$cfg]=0; worst_us[$cfg]=0
@@ -135,7 +147,7 @@ for round in $(seq 1 "$rounds"); do
   for cfg in "${configs[@]}"; do stop_stack "$cfg"; done
 done
 kill "$zpid"; wait "$zpid" 2>/dev/null || true
-spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2)
+spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2 || true)
 line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µs, notificator V µs"
   echo "$(( ${reqs[$1]} / (rounds * turn) )) req/s, worst p99 of its turns ${worst99[$1]}, ${errs[$1]} errors;" \
        "CPU per request: users $(per_req "${uticks[$1]}" "${reqs[$1]}") µs, notificator $(per_req "${nticks[$1]}" "${reqs[$1]}") µs"
@@ -145,6 +157,14 @@ line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µ
 cost() { awk -v x="${reqs[$1]}" -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {printf "%.1f", 100 - 200 * x / (a + b)}'; }
 noise=$(awk -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {d = 200 * (a - b) / (a + b); printf "%.1f", d < 0 ? -d : d}')
 say ""
+if [ "$mode" = tls ]; then
+say "TLS against plaintext, memory: storage, all middleware: $rounds rounds, each starting fresh processes for every" \
+    "configuration and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
+say "- plaintext (HTTP, then gRPC): $(line bare)"
+say "- plaintext again, a second stack (the noise control): $(line bare2) — **$noise% apart**"
+say "- TLS on both hops (wrk → users HTTPS, users → notificator gRPC with mutual TLS; connections kept alive): $(line tls)"
+say "- against plaintext: **TLS costs $(cost tls)%** of throughput (goal ≤ 15%; the two identical stacks landed $noise% apart)"
+else
 say "Middleware and tracing, memory: storage: $rounds rounds, each starting fresh processes for every configuration" \
     "and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
 say "- endpoints without middleware, no tracing (--bare-endpoints): $(line bare)"
@@ -155,7 +175,8 @@ say "- all middleware + every span exported to a collector on loopback (the coll
 say "- all middleware + --trace-sample-rate 0.1: $(line sampled) ($spans spans received)"
 say "- against none: **middleware costs $(cost middleware)%** without tracing, **$(cost traced)% with every span exported**," \
     "$(cost sampled)% with 10% of traces sampled (goal ≤ 10%; the two identical stacks landed $noise% apart)"
+fi
 say ""
-say "Command: \`make bench-tracker\` (bench/run_tracker.sh)."
+say "Command: \`make bench-tracker$([ "$mode" != tls ] || echo " MODE=tls")\` (bench/run_tracker.sh)."
 say ""
 [ "${RECORD:-1}" = 0 ] || cat "$report" >> bench/RESULTS.md

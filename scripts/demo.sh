@@ -6,6 +6,10 @@
 #
 # users listens on 127.0.0.1:8100 and bugs on 127.0.0.1:8200 (the README's curl commands use them) when
 # those ports are free, on free ports otherwise.
+#
+# TLS=1: every hop speaks TLS, with a throwaway CA and certificates scripts/make-certs.sh makes: users and
+# bugs serve HTTPS (curl --cacert), notificator requires client certificates (mutual TLS) from the
+# services that call it, and each registry entry says "tls":true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${SVCKIT_BIN:-build/bin}  # SVCKIT_BIN: another build (the e2e test runs the demo from its own)
@@ -31,7 +35,7 @@ port_or_free() { if /usr/bin/python3 -c "import socket,sys; s=socket.socket(); s
 wait_registered() {  # log kind
   for _ in $(seq 1 150); do grep -q 'msg=registered' "$1" && break; sleep 0.1; done
   grep -q 'msg=registered' "$1" || { echo "error: a service did not start; its log:" >&2; cat "$1" >&2; exit 1; }
-  sed -n "s/.*server=\"$2 [0-9.]*:\([0-9]*\)\".*/\1/p" "$1" | head -1
+  sed -n "s/.*server=\"$2 [0-9.]*:\([0-9]*\)[ \"].*/\1/p" "$1" | head -1
 }
 
 etcd_port=$(free_port)
@@ -43,26 +47,40 @@ etcd_pid=$!
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
 echo "etcd is serving on 127.0.0.1:$etcd_port (pid $etcd_pid, data in $work/etcd)"
 
+scheme=http
+tls=()        # every service's TLS flags
+mtls=()       # notificator's: only services with a certificate from the CA may call it
+curl_tls=()   # curl's
+if [ "${TLS:-0}" = 1 ]; then
+  bash scripts/make-certs.sh "$work/certs" > /dev/null
+  c="$work/certs"
+  tls=(--tls-cert "$c/server.crt" --tls-key "$c/server.key" --tls-ca "$c/ca.crt")
+  mtls=(--tls-client-ca "$c/ca.crt")
+  curl_tls=(--cacert "$c/ca.crt")
+  scheme=https
+  echo "TLS on every hop: CA and certificates in $c (the CA signs every service's certificate)"
+fi
+
 # users and bugs check tokens with the same HS256 secret.
 export SVCKIT_JWT_SECRET="${SVCKIT_JWT_SECRET:-$(openssl rand -hex 32)}"
 declare -A debug_port
 for n in notificator1 notificator2; do
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "sqlite:$work/$n.db" \
-    --registry "$registry" > "$work/$n.log" 2>&1 &
+    --registry "$registry" "${tls[@]}" "${mtls[@]}" > "$work/$n.log" 2>&1 &
   pids+=($!)
   debug_port[$n]=$(wait_registered "$work/$n.log" debug)
   echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox"
 done
 users_addr="127.0.0.1:$(port_or_free 8100)"
 "$bin/users" --http-addr "$users_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/users.db" --registry "$registry" \
-  > "$work/users.log" 2>&1 &
+  "${tls[@]}" > "$work/users.log" 2>&1 &
 pids+=($!)
-users="http://127.0.0.1:$(wait_registered "$work/users.log" http)"
+users="$scheme://127.0.0.1:$(wait_registered "$work/users.log" http)"
 bugs_addr="127.0.0.1:$(port_or_free 8200)"
 "$bin/bugs" --http-addr "$bugs_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/bugs.db" --registry "$registry" \
-  > "$work/bugs.log" 2>&1 &
+  "${tls[@]}" > "$work/bugs.log" 2>&1 &
 pids+=($!)
-bugs="http://127.0.0.1:$(wait_registered "$work/bugs.log" http)"
+bugs="$scheme://127.0.0.1:$(wait_registered "$work/bugs.log" http)"
 echo "users is serving on $users, bugs on $bugs"
 echo "Prometheus metrics: users http://127.0.0.1:$(wait_registered "$work/users.log" debug)/metrics," \
   "bugs http://127.0.0.1:$(wait_registered "$work/bugs.log" debug)/metrics," \
@@ -83,17 +101,17 @@ show() {
 echo "--- what the registry holds ---"
 show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
 echo "--- create users (each gets a welcome email through a notificator found in etcd) ---"
-show curl -sS -X POST "$users/users" -d '{"email":"ann@example.com","password":"correct horse"}'
-show curl -sS -X POST "$users/create" -d '{"email":"bob@example.com"}'
-show curl -sS -X POST "$users/create" -d '{"email":"not-an-email"}'
+show curl "${curl_tls[@]}" -sS -X POST "$users/users" -d '{"email":"ann@example.com","password":"correct horse"}'
+show curl "${curl_tls[@]}" -sS -X POST "$users/create" -d '{"email":"bob@example.com"}'
+show curl "${curl_tls[@]}" -sS -X POST "$users/create" -d '{"email":"not-an-email"}'
 echo "--- log in ---"
-show curl -sS -X POST "$users/login" -d '{"email":"ann@example.com","password":"correct horse"}'
-TOKEN=$(curl -sS -X POST "$users/login" -d '{"email":"ann@example.com","password":"correct horse"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+show curl "${curl_tls[@]}" -sS -X POST "$users/login" -d '{"email":"ann@example.com","password":"correct horse"}'
+TOKEN=$(curl "${curl_tls[@]}" -sS -X POST "$users/login" -d '{"email":"ann@example.com","password":"correct horse"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
 echo "--- file a bug (needs the token), assign it (Bob gets an email), list bugs ---"
-show curl -sS -X POST "$bugs/create" -d '{"bug":"the login page is blank"}'
-show curl -sS -X POST "$bugs/create" -H "Authorization: Bearer $TOKEN" -d '{"bug":"the login page is blank"}'
-show curl -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer $TOKEN" -d '{"assignee":"bob@example.com","status":"in_progress"}'
-show curl -sS "$bugs/bugs?status=in_progress&limit=10"
+show curl "${curl_tls[@]}" -sS -X POST "$bugs/create" -d '{"bug":"the login page is blank"}'
+show curl "${curl_tls[@]}" -sS -X POST "$bugs/create" -H "Authorization: Bearer $TOKEN" -d '{"bug":"the login page is blank"}'
+show curl "${curl_tls[@]}" -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer $TOKEN" -d '{"assignee":"bob@example.com","status":"in_progress"}'
+show curl "${curl_tls[@]}" -sS "$bugs/bugs?status=in_progress&limit=10"
 echo "--- which notificator instance served each email (no --smtp-url here, so they wait in the outboxes) ---"
 for n in notificator1 notificator2; do
   curl -sS "http://127.0.0.1:${debug_port[$n]}/outbox" | /usr/bin/python3 -c '

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a throwaway PKI for TLS tests and the demo (`make demo TLS=1`) with openssl:
 #   DIR/ca.crt ca.key           a CA (10 years, self-signed)
-#   DIR/server.crt server.key   a server certificate for localhost, 127.0.0.1 and ::1, signed by the CA
+#   DIR/server.crt server.key   a service certificate for localhost, 127.0.0.1 and ::1, signed by the CA (server
+#                               and client use: a service presents it to the services it calls, for mTLS)
 #   DIR/client.crt client.key   a client certificate (CN=svckit-client) for mutual TLS, signed by the CA
 #   DIR/other-ca.crt other-client.crt other-client.key   a second CA and a client it signed (one servers
 #                               trusting DIR/ca.crt must refuse)
@@ -26,7 +27,7 @@ leaf() {  # leaf NAME CN CA EXT
 }
 ca ca "svckit test CA"
 leaf server localhost ca "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
-extendedKeyUsage=serverAuth"
+extendedKeyUsage=serverAuth,clientAuth"
 leaf client svckit-client ca "extendedKeyUsage=clientAuth"
 ca other-ca "another CA"
 leaf other-client intruder other-ca "extendedKeyUsage=clientAuth"

@@ -3,9 +3,44 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "svckit/tls.hpp"
 #include "svckit/trace/zipkin.hpp"
 
 namespace svckit {
+
+namespace {
+
+std::shared_ptr<const tls::Credentials> load_server_tls(const RunnerOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) {
+    if (!o.tls_client_ca.empty()) throw std::invalid_argument("--tls-client-ca needs --tls-cert and --tls-key");
+    return nullptr;
+  }
+  if (o.tls_cert.empty() || o.tls_key.empty()) throw std::invalid_argument("--tls-cert and --tls-key go together");
+  return tls::load_server({.cert_file = o.tls_cert, .key_file = o.tls_key, .client_ca_file = o.tls_client_ca});
+}
+
+std::shared_ptr<const tls::Credentials> load_client_tls(const RunnerOptions& o) {
+  if (o.tls_ca.empty() && o.tls_cert.empty()) return nullptr;
+  return tls::load_client({.ca_file = o.tls_ca, .cert_file = o.tls_cert, .key_file = o.tls_key});
+}
+
+void add_tls_flags(CLI::App& app, RunnerOptions& o) {
+  app.add_option("--tls-cert", o.tls_cert, "serve TLS only, with this PEM certificate chain (also our client certificate)");
+  app.add_option("--tls-key", o.tls_key, "the PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", o.tls_client_ca, "require client certificates signed by these PEM CAs (mutual TLS)");
+  app.add_option("--tls-ca", o.tls_ca, "PEM CAs that sign the servers this service calls (default: system store)");
+  // Unreadable or mismatched files are a flag error, reported before anything starts.
+  app.parse_complete_callback([&o] {
+    try {
+      (void)load_server_tls(o);
+      (void)load_client_tls(o);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("TLS", e.what());
+    }
+  });
+}
+
+}  // namespace
 
 void add_runner_flags(CLI::App& app, RunnerOptions& o) {
   app.add_option("--http-addr", o.http_addr, "HTTP listen address host:port")->capture_default_str();
@@ -41,9 +76,11 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o) {
   app.add_option("--trace-sample-rate", o.trace_sample_rate, "share of new traces recorded (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  add_tls_flags(app, o);
 }
 
-Runner::Runner(RunnerOptions opts) : opts_(std::move(opts)), io_(opts_.threads) {
+Runner::Runner(RunnerOptions opts)
+    : opts_(std::move(opts)), server_tls_(load_server_tls(opts_)), client_tls_(load_client_tls(opts_)), io_(opts_.threads) {
   health_.add_check("listening", [this] { return listening_.load(); });
   log::configure(log::parse_level(opts_.log_level).value_or(log::Level::Info),
                  log::parse_format(opts_.log_format).value_or(log::Format::Logfmt));

@@ -26,9 +26,9 @@ int main(int argc, char** argv) {
 
   svckit::http::Router router;
   stringsvc::add_http_routes(router, endpoints);
-  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr},
+  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr, .tls = runner.server_tls()},
                                                      std::move(router));
-  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
+  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr, .tls = runner.server_tls()});
   stringsvc::add_grpc_methods(*grpc, endpoints);
 
   runner.add(http);

@@ -2,7 +2,7 @@
 //
 //   svckit::RunnerOptions opts;
 //   CLI::App app{"stringsvc: uppercases and counts strings"};
-//   svckit::add_runner_flags(app, opts);            // --http-addr --grpc-addr --debug-addr --threads …
+//   svckit::add_runner_flags(app, opts);            // --http-addr --grpc-addr --debug-addr --threads --tls-cert …
 //   CLI11_PARSE(app, argc, argv);
 //   svckit::Runner runner(opts);
 //   auto http = std::make_shared<svckit::http::Server>(runner.io(), …);
@@ -17,6 +17,11 @@
 // balancers that poll health rather than watch the registry), every server stops accepting and drains its
 // in-flight requests until --shutdown-timeout; 4) spans still queued go to the collector (--zipkin-url);
 // 5) the io threads stop.
+// TLS (--tls-cert/--tls-key): every server the service builds with server_tls() speaks TLS only, and
+// announce() registers the instance with "tls":true so discovered clients dial it over TLS; client_tls()
+// are the credentials for the calls it makes (--tls-ca to verify servers; the same certificate and key
+// presented to servers that require client certificates, --tls-client-ca on theirs). The debug listener
+// stays plaintext (bind it to loopback or a management network).
 // Thread-safety: configure (add, on_shutdown) before run(); shutdown() may be called from any thread.
 #pragma once
 
@@ -40,6 +45,9 @@ class App;
 namespace svckit::trace {
 class Exporter;
 }
+namespace svckit::tls {
+struct Credentials;
+}
 
 namespace svckit {
 
@@ -60,6 +68,11 @@ struct RunnerOptions {
   // Tracing (svckit/trace): spans are always propagated; they are recorded only with a collector.
   std::string zipkin_url;         // e.g. http://127.0.0.1:9411/api/v2/spans; empty: record no spans
   double trace_sample_rate = 1.0;  // share of new traces recorded (callers' sampled flag is followed)
+  // TLS (svckit/tls.hpp): PEM files; empty cert: plaintext servers.
+  std::string tls_cert;       // this service's certificate chain (served, and presented as a client)
+  std::string tls_key;        // its private key
+  std::string tls_client_ca;  // servers: require client certificates signed by these CAs (mutual TLS)
+  std::string tls_ca;         // clients: CAs that sign the servers we call (empty: the system's store)
 };
 
 /// Adds the common flags every svckit service has to a CLI11 app.
@@ -67,6 +80,8 @@ void add_runner_flags(CLI::App& app, RunnerOptions& opts);
 
 class Runner {
  public:
+  /// Throws std::invalid_argument for TLS files that cannot be read or do not match (add_runner_flags
+  /// reports the same as a flag error, before this).
   explicit Runner(RunnerOptions opts);
   ~Runner();
 
@@ -75,6 +90,12 @@ class Runner {
   const log::Logger& logger() const { return log_; }
   /// Readiness checks; "listening" is built in. See health.hpp.
   Health& health() { return health_; }
+  /// For ServerOptions::tls of the service's servers: null without --tls-cert.
+  std::shared_ptr<const tls::Credentials> server_tls() const { return server_tls_; }
+  /// For the service's clients (ClientOptions::tls): the --tls-ca trust and the service's own
+  /// certificate; null when neither --tls-ca nor --tls-cert is given (then TLS peers are verified
+  /// against the system's trust store).
+  std::shared_ptr<const tls::Credentials> client_tls() const { return client_tls_; }
 
   void add(std::shared_ptr<Server> server);
   /// Runs once every server listens (e.g. registration, so nobody is sent to us before we can answer).
@@ -93,6 +114,8 @@ class Runner {
   RunnerOptions opts_;
   log::Logger log_{"runner"};
   std::shared_ptr<trace::Exporter> zipkin_;  // set with --zipkin-url
+  std::shared_ptr<const tls::Credentials> server_tls_;
+  std::shared_ptr<const tls::Credentials> client_tls_;
   IoPool io_;
   Health health_;
   std::atomic<bool> listening_{false};

@@ -30,6 +30,7 @@ void announce(Runner& runner, std::string service, std::function<std::string()> 
     if (host == "0.0.0.0" || host == "::" || host.empty())
       throw std::invalid_argument("listening on " + address + ": pass --advertise host:port so others can dial us");
     metadata.address = address;
+    if (runner.server_tls()) metadata.tls = true;  // discovered clients must dial us over TLS
     auto r = registry->registrar(service, std::move(metadata), o.register_ttl);
     r->register_instance();
     std::lock_guard lock(shared->mu);

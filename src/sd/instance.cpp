@@ -56,6 +56,10 @@ Result<Instance> parse_instance(std::string_view key, std::string_view value) {
   if (auto s = text("zone", inst.zone); !s.ok()) return s;
   if (auto s = text("version", inst.version); !s.ok()) return s;
   if (auto s = text("transport", inst.transport); !s.ok()) return s;
+  if (const auto* t = obj.if_contains("tls")) {
+    if (!t->is_bool()) return bad("\"tls\" must be true or false");
+    inst.tls = t->get_bool();
+  }
   return inst;
 }
 
@@ -67,6 +71,7 @@ std::string format_instance_value(const Instance& instance) {
   if (!instance.zone.empty()) obj["zone"] = instance.zone;
   if (!instance.version.empty()) obj["version"] = instance.version;
   if (!instance.transport.empty()) obj["transport"] = instance.transport;
+  if (instance.tls) obj["tls"] = true;
   return json::serialize(obj);
 }
 

@@ -1,5 +1,7 @@
 #include <fstream>
+#include <initializer_list>
 #include <stdexcept>
+#include <utility>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -52,6 +54,23 @@ void trust(ssl::context& ctx, const std::string& pem, const std::string& what) {
   if (ec) fail(what, ec);
 }
 
+// Parses the texts now (a bad file fails at start-up), naming the files when OpenSSL rejects one.
+template <class Build>
+void check_parses(Build build, const Credentials& c, const std::string& files) {
+  try {
+    (void)build(c);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(e.what()) + " (" + files + ")");
+  }
+}
+
+std::string file_list(std::initializer_list<std::pair<const char*, const std::string*>> files) {
+  std::string out;
+  for (const auto& [name, path] : files)
+    if (!path->empty()) out += (out.empty() ? "" : ", ") + std::string(name) + " " + *path;
+  return out;
+}
+
 ssl::context base_context(ssl::context::method method) {
   ssl::context ctx(method);
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -97,7 +116,9 @@ std::shared_ptr<const Credentials> load_server(const ServerConfig& config) {
     c->ca_pem = read_pem(config.client_ca_file, "TLS client CA");
     c->require_client_cert = true;
   }
-  (void)detail::server_context(*c);  // parses everything now: a bad file fails at start-up
+  check_parses(detail::server_context, *c,
+               file_list({{"certificate", &config.cert_file}, {"key", &config.key_file},
+                          {"client CA", &config.client_ca_file}}));
   return c;
 }
 
@@ -111,7 +132,8 @@ std::shared_ptr<const Credentials> load_client(const ClientConfig& config) {
     c->key_pem = read_pem(config.key_file, "TLS client key");
   }
   c->server_name = config.server_name;
-  (void)detail::client_context(*c);
+  check_parses(detail::client_context, *c,
+               file_list({{"CA", &config.ca_file}, {"certificate", &config.cert_file}, {"key", &config.key_file}}));
   return c;
 }
 

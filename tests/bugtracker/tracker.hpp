@@ -143,9 +143,9 @@ class TrackerTest : public ::testing::Test {
         << name << " did not register: " << s.proc->log();
     auto log = log_since(s.log_path, from);
     std::smatch m;
-    if (std::regex_search(log, m, std::regex(R"re(server="http [0-9.]+:([0-9]+)")re"))) s.http = static_cast<unsigned short>(std::stoi(m[1]));
-    if (std::regex_search(log, m, std::regex(R"re(server="grpc [0-9.]+:([0-9]+)")re"))) s.grpc = static_cast<unsigned short>(std::stoi(m[1]));
-    if (std::regex_search(log, m, std::regex(R"re(server="debug [0-9.]+:([0-9]+)")re"))) s.debug = static_cast<unsigned short>(std::stoi(m[1]));
+    if (std::regex_search(log, m, std::regex(R"re(server="http [0-9.]+:([0-9]+)[ "])re"))) s.http = static_cast<unsigned short>(std::stoi(m[1]));
+    if (std::regex_search(log, m, std::regex(R"re(server="grpc [0-9.]+:([0-9]+)[ "])re"))) s.grpc = static_cast<unsigned short>(std::stoi(m[1]));
+    if (std::regex_search(log, m, std::regex(R"re(server="debug [0-9.]+:([0-9]+)[ "])re"))) s.debug = static_cast<unsigned short>(std::stoi(m[1]));
   }
 };
 

@@ -23,17 +23,19 @@ TEST(InstanceValue, BareAddressAndJsonFormsParse) {
   ASSERT_TRUE(bare.ok());
   EXPECT_EQ(bare->address, "1.2.3.4:80");
   EXPECT_FALSE(bare->has_metadata());
-  auto json = sd::parse_instance("k", R"({"addr":"[::1]:90","weight":3,"zone":"z","version":"2","transport":"grpc","extra":1})");
+  auto json = sd::parse_instance("k", R"({"addr":"[::1]:90","weight":3,"zone":"z","version":"2","transport":"grpc","tls":true,"extra":1})");
   ASSERT_TRUE(json.ok()) << json.status().message();
   EXPECT_EQ(json->address, "[::1]:90");
   EXPECT_EQ(json->weight, 3);
   EXPECT_EQ(json->zone, "z");
   EXPECT_EQ(json->transport, "grpc");
+  EXPECT_TRUE(json->tls);
 }
 
 TEST(InstanceValue, MalformedValuesAreRejectedWithTheReason) {
   for (const char* bad : {"", "nohost", ":80", "h:99999", "h:x", "{", "[1,2]", R"({"address":"h:1"})", R"({"addr":"h"})",
-                          R"({"addr":"h:1","weight":"3"})", R"({"addr":"h:1","weight":-1})", R"({"addr":"h:1","zone":5})"}) {
+                          R"({"addr":"h:1","weight":"3"})", R"({"addr":"h:1","weight":-1})", R"({"addr":"h:1","zone":5})",
+                          R"({"addr":"h:1","tls":"yes"})", R"({"addr":"h:1","tls":1})"}) {
     auto r = sd::parse_instance("/k", bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), svckit::StatusCode::InvalidArgument) << bad;
@@ -48,6 +50,7 @@ TEST(InstanceValue, FormatRoundTripsAndStaysBareWithoutMetadata) {
   EXPECT_EQ(sd::format_instance_value(i), "h:1") << "go-kit readers understand the bare form";
   i.weight = 4;
   i.version = "1.0";
+  i.tls = true;
   auto back = sd::parse_instance("k", sd::format_instance_value(i));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, i);

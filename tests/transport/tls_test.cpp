@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <CLI/CLI.hpp>
+
 #include "support/certs.hpp"
 #include "support/http_call.hpp"
 #include "support/http_fixture.hpp"
 #include "support/run.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "svckit/runner.hpp"
 #include "svckit/tls.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
@@ -244,3 +247,57 @@ TEST_F(GrpcTls, MutualTlsNeedsAClientCertificateFromItsCa) {
 }
 
 }  // namespace
+
+namespace {
+
+// Parses runner flags; the CLI11 error message, or "" when they parse.
+std::string parse_runner_flags(RunnerOptions& o, std::vector<std::string> args) {
+  CLI::App app{"t"};
+  add_runner_flags(app, o);
+  args.insert(args.begin(), "t");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    return "";
+  } catch (const CLI::ParseError& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+TEST(RunnerTls, FlagsGiveServerAndClientCredentials) {
+  RunnerOptions o;
+  ASSERT_EQ(parse_runner_flags(o, {"--tls-cert", cert("server.crt"), "--tls-key", cert("server.key"), "--tls-client-ca",
+                                   cert("ca.crt"), "--tls-ca", cert("ca.crt")}),
+            "");
+  Runner runner(o);
+  ASSERT_TRUE(runner.server_tls());
+  EXPECT_TRUE(runner.server_tls()->require_client_cert);
+  ASSERT_TRUE(runner.client_tls());
+  EXPECT_FALSE(runner.client_tls()->cert_pem.empty()) << "the service's certificate is its client certificate";
+  EXPECT_FALSE(runner.client_tls()->ca_pem.empty());
+
+  RunnerOptions plain;
+  ASSERT_EQ(parse_runner_flags(plain, {}), "");
+  Runner plain_runner(plain);
+  EXPECT_FALSE(plain_runner.server_tls());
+  EXPECT_FALSE(plain_runner.client_tls());
+}
+
+TEST(RunnerTls, BadTlsFlagsAreFlagErrorsThatSayWhy) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--tls-cert", "/nonexistent/svc.crt", "--tls-key", cert("server.key")}, "/nonexistent/svc.crt"},
+      {{"--tls-cert", cert("server.crt")}, "go together"},
+      {{"--tls-client-ca", cert("ca.crt")}, "needs --tls-cert"},
+      {{"--tls-cert", cert("server.crt"), "--tls-key", cert("client.key")}, "client.key"},
+      {{"--tls-ca", cert("server.key")}, "server.key"},
+  };
+  for (const auto& [args, why] : cases) {
+    RunnerOptions o;
+    auto error = parse_runner_flags(o, args);
+    EXPECT_NE(error.find(why), std::string::npos) << args[0] << ": '" << error << "' should say " << why;
+    EXPECT_THROW(Runner{o}, std::invalid_argument) << args[0];
+  }
+}

@@ -106,7 +106,7 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       "#include <boost/asio/any_io_executor.hpp>\n#include <boost/asio/awaitable.hpp>\n\n"
       "#include \"$base$.pb.h\"\n"
       "#include \"svckit/context.hpp\"\n#include \"svckit/endpoint.hpp\"\n#include \"svckit/middleware.hpp\"\n"
-      "#include \"svckit/result.hpp\"\n#include \"svckit/sd/registry.hpp\"\n#include \"svckit/sd/retry.hpp\"\n",
+      "#include \"svckit/result.hpp\"\n#include \"svckit/sd/registry.hpp\"\n#include \"svckit/sd/retry.hpp\"\n#include \"svckit/tls.hpp\"\n",
       "file", file->name(), "base", base);
   if (o.dmw)
     p.Print("#include \"svckit/log.hpp\"\n#include \"svckit/middleware/logging.hpp\"\n"
@@ -185,13 +185,15 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     if (o.http)
       p.Print("/// Serves each method as POST <http_path> with a JSON body (proto3 JSON mapping).\n"
               "void add_http_routes(svckit::http::Router& router, const Endpoints& endpoints);\n"
-              "/// Client endpoints calling one instance over HTTP/JSON (host:port).\n"
-              "Endpoints make_http_client(const std::string& address);\n");
+              "/// Client endpoints calling one instance over HTTP/JSON (host:port); over HTTPS with tls.\n"
+              "Endpoints make_http_client(const std::string& address,\n"
+              "                           std::shared_ptr<const svckit::tls::Credentials> tls = nullptr);\n");
     if (o.grpc)
       p.Print("/// Serves each method as its gRPC method on an svckit gRPC server.\n"
               "void add_grpc_methods(svckit::grpc::Server& server, const Endpoints& endpoints);\n"
-              "/// Client endpoints calling one instance over gRPC (host:port).\n"
-              "Endpoints make_grpc_client(const std::string& address);\n");
+              "/// Client endpoints calling one instance over gRPC (host:port); over TLS with tls.\n"
+              "Endpoints make_grpc_client(const std::string& address,\n"
+              "                           std::shared_ptr<const svckit::tls::Credentials> tls = nullptr);\n");
     p.Print(sv,
             "\nstruct ClientOptions {\n"
             "  std::string service = kServiceName;       // the registry name to look up\n"
@@ -199,6 +201,9 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
             "grpc or http\n"
             "  std::string balancer = \"p2c\";             // round_robin, random, p2c, weighted, consistent_hash\n"
             "  svckit::sd::RetryOptions retry;           // attempts, deadlines, backoff, retry budget\n"
+            "  // Instances registered with \"tls\":true are dialled over TLS with these credentials\n"
+            "  // (svckit::tls::load_client; null: the system's trust store, no client certificate).\n"
+            "  std::shared_ptr<const svckit::tls::Credentials> tls;\n"
             "};\n\n"
             "/// Every instance the registry lists, balanced, each call retried elsewhere on failure\n"
             "/// (svckit/sd/retry.hpp). Each method keeps its own connection to each instance. Thread-safety: calls\n"
@@ -246,9 +251,11 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
                 "  router.add(svckit::http::Verb::post, \"$http_path$\", svckit::http::serve(e.$method$));\n");
-      p.Print("}\n\nEndpoints make_http_client(const std::string& address) {\n"
+      p.Print("}\n\nEndpoints make_http_client(const std::string& address,\n"
+              "                           std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
               "  auto [host, port] = svckit::split_host_port(address);\n"
-              "  [[maybe_unused]] auto client = std::make_shared<svckit::http::Client>(host, port);\n  Endpoints e;\n");
+              "  [[maybe_unused]] auto client = std::make_shared<svckit::http::Client>(\n"
+              "      host, port, svckit::http::ClientOptions{.tls = std::move(tls)});\n  Endpoints e;\n");
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
                 "  e.$method$ = svckit::http::json_client<$Req$, $Resp$>(client, svckit::http::Verb::post, \"$http_path$\");\n");
@@ -258,8 +265,10 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       p.Print("void add_grpc_methods([[maybe_unused]] svckit::grpc::Server& server, [[maybe_unused]] const Endpoints& e) {\n");
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)), "  server.add(\"$full_method$\", e.$method$);\n");
-      p.Print("}\n\nEndpoints make_grpc_client(const std::string& address) {\n"
-              "  [[maybe_unused]] auto channel = svckit::grpc::make_channel(address);\n  Endpoints e;\n");
+      p.Print("}\n\nEndpoints make_grpc_client(const std::string& address,\n"
+              "                           std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
+              "  [[maybe_unused]] auto channel = svckit::grpc::make_channel(address, {.tls = std::move(tls)});\n"
+              "  Endpoints e;\n");
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
                 "  e.$method$ = svckit::grpc::client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
@@ -279,13 +288,14 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
                   "  auto connect = make_$default_transport$_client;\n");
     p.Print("  [[maybe_unused]] auto instancer = registry->instancer(options.service);\n"
             "  [[maybe_unused]] auto balancer = svckit::sd::make_balancer(options.balancer);\n"
-            "  [[maybe_unused]] svckit::sd::EndpointerOptions eo{.service = options.service};\n");
+            "  [[maybe_unused]] svckit::sd::EndpointerOptions eo{.service = options.service};\n"
+            "  [[maybe_unused]] auto tls = options.tls ? options.tls : svckit::tls::load_client({});\n");
     for (int j = 0; j < s->method_count(); ++j)
       p.Print(method_vars(s->method(j)),
               "  {\n"
               "    auto ep = svckit::sd::Endpointer<$Req$, $Resp$>::create(\n"
-              "        instancer, [connect](const svckit::sd::Instance& i) {\n"
-              "          return svckit::Result(connect(i.address).$method$);\n"
+              "        instancer, [connect, tls](const svckit::sd::Instance& i) {\n"
+              "          return svckit::Result(connect(i.address, i.tls ? tls : nullptr).$method$);\n"
               "        }, balancer, ex, eo);\n"
               "    endpoints_.$method$ = svckit::sd::balanced(ep, options.retry);\n"
               "    endpointers_.push_back(std::move(ep));\n"

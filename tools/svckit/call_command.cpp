@@ -17,6 +17,7 @@
 #include "svckit/sd/endpointer.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/sd/retry.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/http/client.hpp"
 #include "tool_support.hpp"
@@ -75,8 +76,9 @@ MethodRef find_method(const std::vector<const pb::FileDescriptor*>& files, const
 
 /// Over gRPC: JSON → the request message (via the descriptor) → bytes → reply message → JSON.
 JsonEndpoint grpc_json_endpoint(const std::string& address, const pb::MethodDescriptor* m,
-                                std::shared_ptr<pb::DynamicMessageFactory> factory) {
-  auto channel = grpc::make_channel(address);
+                                std::shared_ptr<pb::DynamicMessageFactory> factory,
+                                std::shared_ptr<const tls::Credentials> tls) {
+  auto channel = grpc::make_channel(address, {.tls = std::move(tls)});
   std::string full = "/" + m->service()->full_name() + "/" + m->name();
   return [channel, full, m, factory](const Context& ctx, const std::string& json) -> asio::awaitable<Result<std::string>> {
     std::unique_ptr<pb::Message> req(factory->GetPrototype(m->input_type())->New());
@@ -91,9 +93,10 @@ JsonEndpoint grpc_json_endpoint(const std::string& address, const pb::MethodDesc
 }
 
 /// Over HTTP: POST /<method-in-kebab-case> with the JSON as is (svckit's generated route).
-JsonEndpoint http_json_endpoint(const std::string& address, std::string path) {
+JsonEndpoint http_json_endpoint(const std::string& address, std::string path,
+                                std::shared_ptr<const tls::Credentials> tls) {
   auto [host, port] = split_host_port(address);
-  auto client = std::make_shared<http::Client>(host, port);
+  auto client = std::make_shared<http::Client>(host, port, http::ClientOptions{.tls = std::move(tls)});
   return [client, path](const Context& ctx, const std::string& json) -> asio::awaitable<Result<std::string>> {
     auto res = co_await client->request(ctx, http::Verb::post, path, json);
     if (!res.ok()) co_return res.status();
@@ -164,6 +167,14 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
     return 2;
   }
 
+  std::shared_ptr<const tls::Credentials> tls;
+  try {
+    tls = tls::load_client({.ca_file = call.tls_ca, .cert_file = call.tls_cert, .key_file = call.tls_key});
+  } catch (const std::invalid_argument& e) {
+    err << "error: " << e.what() << "\n";
+    return 2;
+  }
+
   auto registry = open_registry(flags.url, err);
   if (!registry) return 2;
   auto instancer = registry->instancer(service);
@@ -186,12 +197,13 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
         instancer,
         [&](const sd::Instance& i) -> Result<JsonEndpoint> {
           std::string transport = call.transport == "auto" ? (i.transport.empty() ? "grpc" : i.transport) : call.transport;
-          if (transport == "http") return http_json_endpoint(i.address, http_path);
+          auto peer_tls = i.tls ? tls : nullptr;
+          if (transport == "http") return http_json_endpoint(i.address, http_path, peer_tls);
           if (!m) {
             missing_proto = true;
             return Status(StatusCode::FailedPrecondition, i.address + " serves gRPC: give --proto FILE");
           }
-          return grpc_json_endpoint(i.address, m, factory);
+          return grpc_json_endpoint(i.address, m, factory, peer_tls);
         },
         sd::make_balancer(call.balancer), ex, {.service = service});
     auto endpoint = sd::balanced(endpointer, {.timeout = call.timeout});

@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
   call_cmd->add_option("--timeout-ms", call_timeout_ms, "deadline of the call, retries included")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
+  call_cmd->add_option("--tls-ca", call.tls_ca, "PEM CAs to verify instances registered with TLS (default: system store)");
+  call_cmd->add_option("--tls-cert", call.tls_cert, "PEM client certificate, for instances that require one");
+  call_cmd->add_option("--tls-key", call.tls_key, "the PEM private key of --tls-cert");
 
   CLI11_PARSE(app, argc, argv);
   registry.timeout = std::chrono::milliseconds(timeout_ms);

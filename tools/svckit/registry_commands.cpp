@@ -42,6 +42,7 @@ std::string describe_metadata(const sd::Instance& i) {
   add("zone", i.zone);
   add("version", i.version);
   if (i.weight != 1) add("weight", std::to_string(i.weight));
+  if (i.tls) add("tls", "true");
   return out;
 }
 

@@ -30,11 +30,14 @@ struct CallFlags {
   std::string transport = "auto";        // auto (the instance's registered transport, else grpc), grpc, http
   std::string balancer = "round_robin";
   std::chrono::milliseconds timeout{5000};
+  // Instances registered with "tls":true are called over TLS: CAs to trust (empty: the system's store)
+  // and, for servers that require one, a client certificate and key.
+  std::string tls_ca, tls_cert, tls_key;
 };
 
 /// `svckit call SERVICE/Method '{json}'`: resolves SERVICE in the registry, balances, calls the method over
 /// gRPC (the request encoded with the .proto's descriptors) or HTTP/JSON (POST /<method-in-kebab-case>),
-/// and prints the JSON reply.
+/// and prints the JSON reply (over TLS to instances registered with "tls":true).
 int call_method(const RegistryFlags& registry, const CallFlags& call, std::ostream& out, std::ostream& err);
 
 }  // namespace svckit::cli

@@ -110,14 +110,14 @@ int main(int argc, char** argv) {
 #ifdef {{NAME}}_HAS_HTTP
   svckit::http::Router router;
   {{name}}::add_http_routes(router, endpoints);
-  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr},
+  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr, .tls = runner.server_tls()},
                                                      std::move(router));
   runner.add(http);
   registered_address = [&] { return svckit::bound_address(opts.http_addr, http->port()); };
   metadata.transport = "http";
 #endif
 #ifdef {{NAME}}_HAS_GRPC
-  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
+  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr, .tls = runner.server_tls()});
   {{name}}::add_grpc_methods(*grpc, endpoints);
   runner.add(grpc);
   registered_address = [&] { return svckit::bound_address(opts.grpc_addr, grpc->port()); };  // gRPC when both

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
 
   svckit::http::Router router;
   bg::add_http_routes(router, svc, jwt, limits);
-  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr},
+  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr, .tls = runner.server_tls()},
                                                      std::move(router));
   runner.add(http);
   svckit::serve_debug(runner);  // /metrics, /healthz on --debug-addr

@@ -126,7 +126,8 @@ SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, con
       pb::notificator::ClientOptions{
           .service = service,
           .balancer = balancer,
-          .retry = {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)}});
+          .retry = {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)},
+          .tls = runner.client_tls()});
   return [client](const svckit::Context& ctx, const pb::SendEmailRequest& request) {
     return client->send_email(ctx, request);
   };

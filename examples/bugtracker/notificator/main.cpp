@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     if (s) s->wake();
   });
 
-  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr});
+  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr, .tls = runner.server_tls()});
   // The generated bindings (notificator.svckit.h), SendEmail behind the tracker's middleware.
   auto endpoints = pb::notificator::make_endpoints(svc);
   endpoints.send_email = bugtracker::instrumented("notificator", limits, "SendEmail", std::move(endpoints.send_email));

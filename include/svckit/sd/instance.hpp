@@ -2,7 +2,8 @@
 //
 // Registry layout (DESIGN.md §2, interoperable with go-kit's etcdv3 package): the key is
 // `<prefix><host:port>`, the value either the bare `host:port` (go-kit's form) or a JSON object with
-// metadata: {"addr":"host:port","weight":3,"zone":"eu-1","version":"1.2.0","transport":"grpc"}.
+// metadata: {"addr":"host:port","weight":3,"zone":"eu-1","version":"1.2.0","transport":"grpc","tls":true}.
+// "tls":true says the instance only speaks TLS: clients dial it with their TLS credentials (svckit/tls.hpp).
 #pragma once
 
 #include <string>
@@ -19,8 +20,11 @@ struct Instance {
   std::string zone;       // optional
   std::string version;    // optional
   std::string transport;  // optional: "grpc", "http"
+  bool tls = false;       // the instance speaks TLS only
 
-  bool has_metadata() const { return weight != 1 || !zone.empty() || !version.empty() || !transport.empty(); }
+  bool has_metadata() const {
+    return weight != 1 || !zone.empty() || !version.empty() || !transport.empty() || tls;
+  }
   friend bool operator==(const Instance&, const Instance&) = default;
 };
 

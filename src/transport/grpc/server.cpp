@@ -456,7 +456,7 @@ void Server::set_serving(bool serving) {
 
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return std::string(state_->opts.tls ? "grpc (TLS) " : "grpc ") + host + ":" + std::to_string(state_->port);
+  return "grpc " + host + ":" + std::to_string(state_->port) + (state_->opts.tls ? " (TLS)" : "");
 }
 
 namespace {

@@ -468,7 +468,7 @@ std::size_t Server::connections() const { return state_->connections.load(); }
 
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return state_->opts.name + (state_->tls ? " (TLS) " : " ") + host + ":" + std::to_string(state_->port);
+  return state_->opts.name + " " + host + ":" + std::to_string(state_->port) + (state_->tls ? " (TLS)" : "");
 }
 
 void Server::start() {
