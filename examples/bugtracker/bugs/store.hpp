@@ -18,7 +18,8 @@ struct Bug {
   std::int64_t id = 0;
   std::string text;      // what is wrong, as filed
   std::string status;    // open | in_progress | closed
-  std::string assignee;  // an email, or empty
+  std::string assignee;       // the assignee's email as users had it when assigned (display only), or empty
+  std::int64_t assignee_id = 0;  // a registered user's id (the token's subject), 0: unassigned
   std::int64_t reporter_id = 0;
   std::string reporter_email;
   std::int64_t created_ms = 0;

@@ -30,12 +30,15 @@ const std::vector<std::string> kMigrations = {
          content TEXT NOT NULL,
          attempts INTEGER NOT NULL DEFAULT 0,
          next_attempt_ms INTEGER NOT NULL);)",
+    // Assignees are users (by id); rows assigned before this by email alone have no assignee rights.
+    "ALTER TABLE bugs ADD COLUMN assignee_id INTEGER NOT NULL DEFAULT 0;",
 };
 
-constexpr const char* kColumns = "id, text, status, assignee, reporter_id, reporter_email, created_ms, updated_ms";
+constexpr const char* kColumns =
+    "id, text, status, assignee, assignee_id, reporter_id, reporter_email, created_ms, updated_ms";
 
 Bug row(const Statement& s) {
-  return {s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.text(5), s.integer(6), s.integer(7)};
+  return {s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5), s.text(6), s.integer(7), s.integer(8)};
 }
 
 class SqliteBugStore final : public BugStore {
@@ -45,10 +48,10 @@ class SqliteBugStore final : public BugStore {
   Bug create(Bug b) override {
     std::lock_guard lock(mu_);
     auto ins = db_.prepare(
-        "INSERT INTO bugs (text, status, assignee, reporter_id, reporter_email, created_ms, updated_ms) "
-        "VALUES (?,?,?,?,?,?,?) RETURNING id");
-    ins.bind(1, b.text).bind(2, b.status).bind(3, b.assignee).bind(4, b.reporter_id).bind(5, b.reporter_email)
-        .bind(6, b.created_ms).bind(7, b.updated_ms);
+        "INSERT INTO bugs (text, status, assignee, assignee_id, reporter_id, reporter_email, created_ms, updated_ms) "
+        "VALUES (?,?,?,?,?,?,?,?) RETURNING id");
+    ins.bind(1, b.text).bind(2, b.status).bind(3, b.assignee).bind(4, b.assignee_id).bind(5, b.reporter_id)
+        .bind(6, b.reporter_email).bind(7, b.created_ms).bind(8, b.updated_ms);
     ins.step();
     b.id = ins.integer(0);
     ins.run();
@@ -91,8 +94,8 @@ class SqliteBugStore final : public BugStore {
         return change;
       }
       const Bug& b = change->bug;
-      db_.prepare("UPDATE bugs SET status = ?, assignee = ?, updated_ms = ? WHERE id = ?")
-          .bind(1, b.status).bind(2, b.assignee).bind(3, b.updated_ms).bind(4, id).run();
+      db_.prepare("UPDATE bugs SET status = ?, assignee = ?, assignee_id = ?, updated_ms = ? WHERE id = ?")
+          .bind(1, b.status).bind(2, b.assignee).bind(3, b.assignee_id).bind(4, b.updated_ms).bind(5, id).run();
       if (change->notify) {
         auto q = db_.prepare("INSERT INTO email_queue (email, content, next_attempt_ms) VALUES (?,?,?) RETURNING id");
         q.bind(1, change->notify->email).bind(2, change->notify->content).bind(3, now_ms() + kInlineSendGraceMs);

@@ -1,0 +1,56 @@
+#include "user_directory.hpp"
+
+#include "svckit/address.hpp"
+#include "svckit/codec/json.hpp"
+#include "svckit/runner.hpp"
+#include "svckit/sd/balancer.hpp"
+#include "svckit/sd/endpointer.hpp"
+#include "svckit/sd/registry.hpp"
+#include "svckit/sd/retry.hpp"
+#include "svckit/transport/http/client.hpp"
+
+namespace bugtracker::bugs {
+
+namespace {
+
+struct Lookup {
+  std::int64_t id = 0;
+};
+// GET has no body; the codec needs an encoder all the same.
+void to_json(boost::json::object& o, const Lookup& v) { o["id"] = v.id; }
+
+// users' reply to GET /users/{id} (strict: every field it sends).
+void from_json(svckit::json::ObjectReader& r, UserRef& v) {
+  std::int64_t created_ms = 0;
+  r.required("id", v.id);
+  r.required("email", v.email);
+  r.required("created_ms", created_ms);
+}
+
+svckit::Endpoint<Lookup, UserRef> one_instance(const svckit::sd::Instance& i,
+                                               const std::shared_ptr<const svckit::tls::Credentials>& tls) {
+  auto [host, port] = svckit::split_host_port(i.address);
+  auto client = std::make_shared<svckit::http::Client>(host, port, svckit::http::ClientOptions{.tls = i.tls ? tls : nullptr});
+  return svckit::http::json_client<Lookup, UserRef>(
+      client, svckit::http::Verb::get, "/users",
+      {.target = [](const Lookup& l) { return "/users/" + std::to_string(l.id); },
+       .before = [](const svckit::Context& ctx, svckit::http::Client::Request& m) {
+         if (auto token = ctx.metadata("authorization"); !token.empty())
+           m.set(boost::beast::http::field::authorization, token);
+       }});
+}
+
+}  // namespace
+
+FindUser users_directory(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
+                         const std::string& balancer, svckit::Runner& runner) {
+  auto tls = runner.client_tls() ? runner.client_tls() : svckit::tls::load_client({});
+  auto endpointer = svckit::sd::Endpointer<Lookup, UserRef>::create(
+      registry->instancer(service),
+      [tls](const svckit::sd::Instance& i) { return svckit::Result(one_instance(i, tls)); },
+      svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor(), {.service = service});
+  auto call = svckit::sd::balanced(endpointer, {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)});
+  return [endpointer, call](const svckit::Context& ctx, std::int64_t id) { return call(ctx, Lookup{id}); };
+}
+
+}  // namespace bugtracker::bugs

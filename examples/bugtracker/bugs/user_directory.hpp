@@ -1,0 +1,40 @@
+// bugs — who a user id belongs to, asked of the users service (found in the registry, balanced, retried).
+//
+// Assignees are users, not free-text emails: before a bug is assigned to id N, bugs asks users for
+// GET /users/N with the caller's own bearer token relayed (users answers only signed-in callers), and
+// takes the email to notify from the answer. An unknown id is NOT_FOUND; users unreachable is UNAVAILABLE.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "svckit/context.hpp"
+#include "svckit/result.hpp"
+
+namespace svckit {
+class Runner;
+}
+namespace svckit::sd {
+class Registry;
+}
+
+namespace bugtracker::bugs {
+
+struct UserRef {
+  std::int64_t id = 0;
+  std::string email;
+};
+
+/// Looks up user `id`; the Context's "authorization" metadata (the caller's token) is sent along.
+using FindUser = std::function<boost::asio::awaitable<svckit::Result<UserRef>>(const svckit::Context&, std::int64_t id)>;
+
+/// The users service `service` in `registry`, over HTTP (HTTPS for instances registered with TLS, with
+/// the runner's client credentials), balanced with `balancer`, each call retried on another instance.
+FindUser users_directory(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
+                         const std::string& balancer, svckit::Runner& runner);
+
+}  // namespace bugtracker::bugs
