@@ -44,12 +44,12 @@ wait_registered() {  # NAME SERVICE
   done
   cat "$work/$1/"*.log >&2; exit 1
 }
-start_stack() {  # NAME STORE(memory|sqlite) [FLAGS for both services]: started, registered and warmed up
+start_stack() {  # NAME STORE(memory|sqlite) [FLAGS for both services] [FLAGS for notificator]: started, registered, warm
   local name=$1 dir=$work/$1 nstore=memory: ustore=memory: registry="etcd://127.0.0.1:${etcd_port[$1]}"
   scheme[$name]=http; [[ "${3:-}" != *--tls-cert* ]] || scheme[$name]=https
   [ "$2" = memory ] || { nstore="sqlite:$dir/n-$RANDOM.db"; ustore="sqlite:$dir/u-$RANDOM.db"; }
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
-    --log-level warn ${3:-} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
+    --log-level warn ${3:-} ${4:-} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
   npid[$name]=$!
   wait_registered "$name" notificator
   uport[$name]=$(free_port)
@@ -114,12 +114,14 @@ zipkin="--zipkin-url http://127.0.0.1:$zport/api/v2/spans"
 configs=(bare bare2 middleware traced sampled)
 declare -A flags=([bare]=--bare-endpoints [bare2]=--bare-endpoints [middleware]="" [traced]="$zipkin"
                   [sampled]="$zipkin --trace-sample-rate 0.1")
+declare -A nflags=()  # notificator's own
 if [ "$mode" = tls ]; then
   # "bare"/"bare2" are the plaintext baseline here (all middleware on, as in a real deployment).
   bash scripts/make-certs.sh "$work/certs" > /dev/null
   c=$work/certs
   configs=(bare bare2 tls)
-  flags=([bare]="" [bare2]="" [tls]="--tls-cert $c/server.crt --tls-key $c/server.key --tls-ca $c/ca.crt --tls-client-ca $c/ca.crt")
+  flags=([bare]="" [bare2]="" [tls]="--tls-cert $c/server.crt --tls-key $c/server.key --tls-ca $c/ca.crt")
+  nflags=([tls]="--tls-client-ca $c/ca.crt")  # users presents its certificate to notificator (mutual TLS)
 fi
 declare -A reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
 for cfg in "${configs[@]}"; do
@@ -131,7 +133,7 @@ rounds=${ROUNDS:-8}
 n=${#configs[@]}
 ztraced=0
 for round in $(seq 1 "$rounds"); do
-  for cfg in "${configs[@]}"; do start_stack "$cfg" memory "${flags[$cfg]}"; done
+  for cfg in "${configs[@]}"; do start_stack "$cfg" memory "${flags[$cfg]}" "${nflags[$cfg]:-}"; done
   for k in $(seq 0 $(( n - 1 ))); do
     cfg=${configs[$(( (round + k) % n ))]}  # each round starts with the next configuration
     z0=$(cpu_ticks "$zpid")

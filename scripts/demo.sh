@@ -110,7 +110,7 @@ TOKEN=$(curl "${curl_tls[@]}" -sS -X POST "$users/login" -d '{"email":"ann@examp
 echo "--- file a bug (needs the token), assign it (Bob gets an email), list bugs ---"
 show curl "${curl_tls[@]}" -sS -X POST "$bugs/create" -d '{"bug":"the login page is blank"}'
 show curl "${curl_tls[@]}" -sS -X POST "$bugs/create" -H "Authorization: Bearer $TOKEN" -d '{"bug":"the login page is blank"}'
-show curl "${curl_tls[@]}" -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer $TOKEN" -d '{"assignee":"bob@example.com","status":"in_progress"}'
+show curl "${curl_tls[@]}" -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer $TOKEN" -d '{"assignee_id":2,"status":"in_progress"}'
 show curl "${curl_tls[@]}" -sS "$bugs/bugs?status=in_progress&limit=10"
 echo "--- which notificator instance served each email (no --smtp-url here, so they wait in the outboxes) ---"
 for n in notificator1 notificator2; do

@@ -18,10 +18,11 @@ class BugsTest : public svckit::test::TrackerTest {
     start_api("users", USERS_BIN);
     start_api("bugs", BUGS_BIN);
   }
-  // A new account, logged in: its token.
+  // A new account, logged in: its token (its id in ids_).
   std::string sign_up(const std::string& email) {
     auto made = call("users", "POST", "/users", R"({"email":")" + email + R"(","password":"correct horse"})");
     EXPECT_EQ(made.status, 201) << made.body;
+    ids_[email] = field(made.body, "id");
     auto login = call("users", "POST", "/login", R"({"email":")" + email + R"(","password":"correct horse"})");
     EXPECT_EQ(login.status, 200) << login.body;
     return field(login.body, "token");
@@ -31,6 +32,11 @@ class BugsTest : public svckit::test::TrackerTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return field(r.body, "id");
   }
+  /// The PATCH body assigning `email`'s user (and anything else given).
+  std::string assign(const std::string& email, const std::string& more = "") {
+    return R"({"assignee_id":)" + ids_.at(email) + more + "}";
+  }
+  std::map<std::string, std::string> ids_;  // email → user id
 };
 
 TEST_F(BugsTest, FileAssignAndListWithTheAssigneeNotified) {
@@ -45,9 +51,10 @@ TEST_F(BugsTest, FileAssignAndListWithTheAssigneeNotified) {
   EXPECT_EQ(field(got.body, "reporter"), "ann@example.com");
   EXPECT_EQ(field(got.body, "bug"), "the login page is blank");
 
-  auto assigned = call("bugs", "PATCH", "/bugs/" + id, R"({"assignee":"bob@example.com","status":"in_progress"})", ann);
+  auto assigned = call("bugs", "PATCH", "/bugs/" + id, assign("bob@example.com", R"(,"status":"in_progress")"), ann);
   ASSERT_EQ(assigned.status, 200) << assigned.body;
-  EXPECT_EQ(field(assigned.body, "assignee"), "bob@example.com");
+  EXPECT_EQ(field(assigned.body, "assignee"), "bob@example.com") << "the registered address, from users";
+  EXPECT_EQ(field(assigned.body, "assignee_id"), ids_.at("bob@example.com"));
   EXPECT_EQ(field(assigned.body, "status"), "in_progress");
   // Bob's welcome, then the assignment notice, both through the notificator found in etcd.
   EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "bob@example.com") == 2; })) << call("n1", "GET", "/outbox").body;
@@ -64,7 +71,7 @@ TEST_F(BugsTest, AssigningWithAHeaderGrpcWouldRefuseKeepsBugsUp) {
   auto ann = sign_up("ann@example.com");
   sign_up("bob@example.com");
   auto id = file(ann);
-  auto r = svckit::test::http_call(service("bugs").http, "PATCH", "/bugs/" + id, R"({"assignee":"bob@example.com"})",
+  auto r = svckit::test::http_call(service("bugs").http, "PATCH", "/bugs/" + id, assign("bob@example.com"),
                                    "Authorization: Bearer " + ann + "\r\nX-Request-Id: ab\tcd\r\ntracestate: k=\xc3\xa9\r\n");
   ASSERT_EQ(r.status, 200) << r.body << log_of("bugs");
   ASSERT_TRUE(service("bugs").proc->alive()) << log_of("bugs");
@@ -116,7 +123,7 @@ TEST_F(BugsTest, WritesNeedAValidTokenAndTheRightPerson) {
   EXPECT_EQ(field(call("bugs", "GET", "/bugs/" + id).body, "status"), "open");
 
   // The reporter assigns Bob; now Bob may change it, and Ann still may.
-  ASSERT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"assignee":"bob@example.com"})", ann).status, 200);
+  ASSERT_EQ(call("bugs", "PATCH", "/bugs/" + id, assign("bob@example.com"), ann).status, 200);
   EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"closed"})", bob).status, 200);
   EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"open"})", ann).status, 200);
   EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"closed"})", carol).status, 403);
@@ -127,7 +134,11 @@ TEST_F(BugsTest, BadInputGetsClearErrorsAndChangesNothing) {
   auto id = file(ann);
   auto patch = [&](const std::string& body) { return call("bugs", "PATCH", "/bugs/" + id, body, ann); };
   EXPECT_EQ(patch(R"({"status":"done"})").status, 400);
-  EXPECT_EQ(patch(R"({"assignee":"not-an-email"})").status, 400);
+  auto by_email = patch(R"({"assignee":"bob@example.com"})");
+  EXPECT_EQ(by_email.status, 400);
+  EXPECT_NE(by_email.body.find("assignee_id"), std::string::npos) << "says how to assign: " << by_email.body;
+  EXPECT_EQ(patch(R"({"assignee_id":-1})").status, 400);
+  EXPECT_EQ(patch(R"({"assignee_id":"2"})").status, 400);
   EXPECT_EQ(patch(R"({})").status, 400);
   EXPECT_EQ(patch(R"({"status":"closed","priority":1})").status, 400) << "unknown fields are refused";
   EXPECT_EQ(patch(R"({"status":3})").status, 400);
@@ -155,9 +166,11 @@ TEST_F(BugsTest, BadInputGetsClearErrorsAndChangesNothing) {
 
 TEST_F(BugsTest, AssignmentWithEveryNotificatorDownIsNotifiedLater) {
   auto ann = sign_up("ann@example.com");
+  sign_up("dave@example.com");
+  ASSERT_TRUE(wait_until([&] { return outbox_count("n1", "dave@example.com") == 1; })) << "dave's welcome";
   auto id = file(ann);
   service("n1").proc->signal(SIGTERM);
-  auto r = call("bugs", "PATCH", "/bugs/" + id, R"({"assignee":"dave@example.com"})", ann);
+  auto r = call("bugs", "PATCH", "/bugs/" + id, assign("dave@example.com"), ann);
   ASSERT_EQ(r.status, 200) << r.body;
   start_notificator("n2");
   EXPECT_TRUE(wait_until([&] { return outbox_count("n2", "dave@example.com") == 1; }, 20s)) << service("bugs").proc->log();
@@ -174,3 +187,43 @@ TEST_F(BugsTest, AcknowledgedChangesSurviveSigkill) {
 }
 
 }  // namespace
+
+// Issue 18: rights used to follow an unverified email string (whoever registered an assignee's address
+// could edit the bug) and assigning mailed any address. An assignee is now a registered user's id.
+TEST_F(BugsTest, AnAssigneeIsARegisteredUserAndRightsFollowTheUserId) {
+  auto ann = sign_up("ann@example.com");
+  auto bob = sign_up("bob@example.com");
+  sign_up("carol@example.com");
+  auto id = file(ann);
+
+  auto unknown = call("bugs", "PATCH", "/bugs/" + id, R"({"assignee_id":999})", ann);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_NE(unknown.body.find("not a registered user"), std::string::npos) << unknown.body;
+  ASSERT_EQ(call("bugs", "PATCH", "/bugs/" + id, assign("bob@example.com"), ann).status, 200);
+
+  // A valid token for carol whose email claim says bob's address: carol's id decides, so 403.
+  svckit::auth::Hs256 jwt(svckit::test::kTrackerSecret);
+  auto carol_as_bob = jwt.sign({.subject = ids_.at("carol@example.com"), .email = "bob@example.com"});
+  EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"closed"})", carol_as_bob).status, 403);
+  EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"closed"})", bob).status, 200);
+  // Unassigning takes the assignee's rights away.
+  ASSERT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"assignee_id":0})", ann).status, 200);
+  EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"open"})", bob).status, 403);
+  // Only bob's welcome and one assignment notice were mailed; nothing went to an address nobody registered.
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "bob@example.com") == 2; }));
+  EXPECT_EQ(outbox_count("n1", "carol@example.com"), 1);
+}
+
+TEST_F(BugsTest, AssigningWhileUsersIsDownIsRefusedAndChangesNothing) {
+  auto ann = sign_up("ann@example.com");
+  sign_up("bob@example.com");
+  auto id = file(ann);
+  ASSERT_EQ(service("users").proc->signal(SIGTERM), 0);
+  auto r = call("bugs", "PATCH", "/bugs/" + id, assign("bob@example.com", R"(,"status":"closed")"), ann);
+  EXPECT_EQ(r.status, 503) << r.body;
+  auto got = call("bugs", "GET", "/bugs/" + id);
+  EXPECT_EQ(field(got.body, "status"), "open");
+  EXPECT_EQ(field(got.body, "assignee_id"), "0");
+  EXPECT_EQ(call("bugs", "PATCH", "/bugs/" + id, R"({"status":"closed"})", ann).status, 200)
+      << "changes that name no assignee do not need users";
+}

@@ -47,13 +47,14 @@ void to_json(boost::json::object& o, const NewBug& v) { o["bug"] = v.bug; }
 struct BugReply {
   std::int64_t id = 0;
   std::string bug, status, assignee, reporter;
-  std::int64_t created_ms = 0, updated_ms = 0;
+  std::int64_t assignee_id = 0, created_ms = 0, updated_ms = 0;
 };
 void from_json(svckit::json::ObjectReader& r, BugReply& v) {
   r.required("id", v.id);
   r.required("bug", v.bug);
   r.required("status", v.status);
   r.required("assignee", v.assignee);
+  r.required("assignee_id", v.assignee_id);
   r.required("reporter", v.reporter);
   r.required("created_ms", v.created_ms);
   r.required("updated_ms", v.updated_ms);

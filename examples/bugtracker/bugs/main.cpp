@@ -13,6 +13,7 @@
 #include "svckit/sd/registry.hpp"
 #include "svckit/transport/http/server.hpp"
 #include "transport.hpp"
+#include "user_directory.hpp"
 
 namespace bg = bugtracker::bugs;
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   std::string store = "sqlite:bugs.db";
   std::string jwt_secret;
   std::string notificator = "notificator";
+  std::string users = "users";
   std::string balancer = "p2c";
   CLI::App app{"bugs: filing, listing and assigning bugs (svckit bug tracker)"};
   svckit::add_runner_flags(app, opts);
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
   app.add_option("--store", store, "storage: sqlite:PATH or memory:")->capture_default_str();
   app.add_option("--jwt-secret", jwt_secret, "HS256 secret shared with users, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
   app.add_option("--notificator", notificator, "service name of the notificator in the registry")->capture_default_str();
+  app.add_option("--users", users, "service name of users in the registry (assignees are looked up there)")
+      ->capture_default_str();
   app.add_option("--balancer", balancer, "round_robin|random|p2c|weighted|consistent_hash")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -42,7 +46,7 @@ int main(int argc, char** argv) {
   try {
     jwt = std::make_shared<svckit::auth::Hs256>(svckit::auth::secret_from(jwt_secret));
     bugs = bg::BugStore::open(store);
-    if (opts.registry.empty()) throw std::invalid_argument("--registry is required (where to find notificator)");
+    if (opts.registry.empty()) throw std::invalid_argument("--registry is required (where to find notificator and users)");
     registry = svckit::sd::Registry::open(opts.registry);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
@@ -55,7 +59,7 @@ int main(int argc, char** argv) {
   auto emails = std::make_shared<bugtracker::EmailSender>(
       bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, bugs, svckit::log::Logger("bugs"), "bugs");
   bugtracker::EmailSender::run_in_background(emails, runner);
-  auto svc = std::make_shared<bg::BugsService>(bugs, db_pool, emails);
+  auto svc = std::make_shared<bg::BugsService>(bugs, db_pool, emails, bg::users_directory(registry, users, balancer, runner));
 
   svckit::http::Router router;
   bg::add_http_routes(router, svc, jwt, limits);

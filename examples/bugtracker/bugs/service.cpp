@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "../common/email.hpp"
 
 namespace bugtracker::bugs {
 
@@ -24,8 +23,9 @@ std::string assignment_text(const Bug& b) {
 
 bool valid_status(const std::string& s) { return s == "open" || s == "in_progress" || s == "closed"; }
 
-BugsService::BugsService(std::shared_ptr<BugStore> store, svckit::BlockingPool& pool, std::shared_ptr<EmailSender> emails)
-    : store_(std::move(store)), pool_(pool), emails_(std::move(emails)) {}
+BugsService::BugsService(std::shared_ptr<BugStore> store, svckit::BlockingPool& pool, std::shared_ptr<EmailSender> emails,
+                         FindUser find_user)
+    : store_(std::move(store)), pool_(pool), emails_(std::move(emails)), find_user_(std::move(find_user)) {}
 
 boost::asio::awaitable<svckit::Result<Bug>> BugsService::file(const svckit::Context&, const svckit::auth::Claims& who,
                                                               std::string text) {
@@ -75,25 +75,36 @@ boost::asio::awaitable<svckit::Result<BugPage>> BugsService::list(const svckit::
 
 boost::asio::awaitable<svckit::Result<Bug>> BugsService::change(const svckit::Context& ctx, const svckit::auth::Claims& who,
                                                                 std::int64_t id, BugPatch patch) {
-  if (!patch.status && !patch.assignee) co_return svckit::invalid_argument("nothing to change: give \"status\" or \"assignee\"");
+  if (!patch.status && !patch.assignee_id)
+    co_return svckit::invalid_argument("nothing to change: give \"status\" or \"assignee_id\"");
   if (patch.status && !valid_status(*patch.status))
     co_return svckit::invalid_argument("field \"status\" must be open, in_progress or closed");
-  if (patch.assignee && !patch.assignee->empty())
-    if (auto why = email_problem(*patch.assignee); !why.empty()) co_return svckit::invalid_argument("field \"assignee\": " + why);
+  if (patch.assignee_id && *patch.assignee_id < 0) co_return svckit::invalid_argument("field \"assignee_id\" must not be negative");
+  UserRef assignee;  // id 0: unassigned
+  if (patch.assignee_id && *patch.assignee_id != 0) {
+    auto found = co_await find_user_(ctx, *patch.assignee_id);
+    if (!found.ok() && found.status().code() == svckit::StatusCode::NotFound)
+      co_return svckit::invalid_argument("assignee_id " + std::to_string(*patch.assignee_id) + " is not a registered user");
+    if (!found.ok()) co_return svckit::Status(found.status().code(), "cannot look up the assignee: " + found.status().message());
+    assignee = std::move(*found);
+  }
 
   const std::int64_t me = user_id(who);
   auto changed = co_await svckit::run_blocking(pool_, [&]() -> svckit::Result<BugChange> {
     try {
       return store_->update(id, [&](const Bug& current) -> svckit::Result<BugChange> {
-        bool reporter = me != 0 && current.reporter_id == me;
-        bool assignee = !who.email.empty() && current.assignee == who.email;
-        if (!reporter && !assignee)
+        const bool is_reporter = me != 0 && current.reporter_id == me;
+        const bool is_assignee = me != 0 && current.assignee_id == me;
+        if (!is_reporter && !is_assignee)
           return svckit::permission_denied("only the reporter or the assignee may change bug " + std::to_string(id));
         BugChange c{current, std::nullopt};
         if (patch.status) c.bug.status = *patch.status;
-        if (patch.assignee) c.bug.assignee = *patch.assignee;
+        if (patch.assignee_id) {
+          c.bug.assignee_id = assignee.id;
+          c.bug.assignee = assignee.email;
+        }
         c.bug.updated_ms = now_ms();
-        if (!c.bug.assignee.empty() && c.bug.assignee != current.assignee)
+        if (c.bug.assignee_id != 0 && c.bug.assignee_id != current.assignee_id)
           c.notify = QueuedEmail{0, c.bug.assignee, assignment_text(c.bug), 0};
         return c;
       });

@@ -25,7 +25,10 @@ struct ChangeRequest {
 };
 void from_json(svckit::json::ObjectReader& r, ChangeRequest& v) {
   r.optional("status", v.patch.status);
-  r.optional("assignee", v.patch.assignee);
+  r.optional("assignee_id", v.patch.assignee_id);
+  std::optional<std::string> by_email;  // the old form: refused with a hint rather than as an unknown field
+  r.optional("assignee", by_email);
+  if (by_email) r.fail("assign by \"assignee_id\" (a registered user's id), not by email");
 }
 
 struct GetRequest {  // from the path; the JSON form exists because serve() needs a default decoder
@@ -43,6 +46,7 @@ void to_json(boost::json::object& o, const Bug& b) {
   o["bug"] = b.text;
   o["status"] = b.status;
   o["assignee"] = b.assignee;
+  o["assignee_id"] = b.assignee_id;
   o["reporter"] = b.reporter_email;
   o["created_ms"] = b.created_ms;
   o["updated_ms"] = b.updated_ms;

@@ -11,6 +11,15 @@
 
 namespace bugtracker::bugs {
 
+// users' reply to GET /users/{id} (strict: every field it sends); found by ADL, so not in the anonymous
+// namespace.
+void from_json(svckit::json::ObjectReader& r, UserRef& v) {
+  std::int64_t created_ms = 0;
+  r.required("id", v.id);
+  r.required("email", v.email);
+  r.required("created_ms", created_ms);
+}
+
 namespace {
 
 struct Lookup {
@@ -18,14 +27,6 @@ struct Lookup {
 };
 // GET has no body; the codec needs an encoder all the same.
 void to_json(boost::json::object& o, const Lookup& v) { o["id"] = v.id; }
-
-// users' reply to GET /users/{id} (strict: every field it sends).
-void from_json(svckit::json::ObjectReader& r, UserRef& v) {
-  std::int64_t created_ms = 0;
-  r.required("id", v.id);
-  r.required("email", v.email);
-  r.required("created_ms", created_ms);
-}
 
 svckit::Endpoint<Lookup, UserRef> one_instance(const svckit::sd::Instance& i,
                                                const std::shared_ptr<const svckit::tls::Credentials>& tls) {
@@ -50,7 +51,11 @@ FindUser users_directory(std::shared_ptr<svckit::sd::Registry> registry, const s
       [tls](const svckit::sd::Instance& i) { return svckit::Result(one_instance(i, tls)); },
       svckit::sd::make_balancer(balancer), runner.io().context(0).get_executor(), {.service = service});
   auto call = svckit::sd::balanced(endpointer, {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)});
-  return [endpointer, call](const svckit::Context& ctx, std::int64_t id) { return call(ctx, Lookup{id}); };
+  // A coroutine, so the request lives in its frame while the lazily started call runs.
+  return [endpointer, call](const svckit::Context& ctx, std::int64_t id) -> boost::asio::awaitable<svckit::Result<UserRef>> {
+    const Lookup request{id};
+    co_return co_await call(ctx, request);
+  };
 }
 
 }  // namespace bugtracker::bugs
