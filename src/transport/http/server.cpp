@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/flat_stream.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -398,9 +399,11 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   }
 
   asio::awaitable<bool> serve_tls(Connection& conn, beast::flat_buffer& buffer) {
-    ssl::stream<tcp::socket&> stream(conn.socket, *tls);
+    // flat_stream: a response's header and body go out as one TLS record and one send, not one each (an
+    // SSL stream encrypts one buffer of a sequence per write).
+    beast::flat_stream<ssl::stream<tcp::socket&>> stream(conn.socket, *tls);
     conn.expires_after(opts.read_timeout);  // the handshake is bounded like a request
-    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
+    auto [hec] = co_await stream.next_layer().async_handshake(ssl::stream_base::server, use_nothrow);
     if (hec) {
       handshake_failed(conn, hec);
       co_return false;
@@ -410,7 +413,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
       // close_notify, so that the client can tell our close from a truncation; bounded, as the client
       // may never answer it.
       conn.expires_after(std::chrono::seconds(1));
-      co_await stream.async_shutdown(use_nothrow);
+      co_await stream.next_layer().async_shutdown(use_nothrow);
     }
     co_return linger;
   }
