@@ -61,15 +61,17 @@ if [ "${TLS:-0}" = 1 ]; then
   echo "TLS on every hop: CA and certificates in $c (the CA signs every service's certificate)"
 fi
 
-# users and bugs check tokens with the same HS256 secret.
+# users and bugs check tokens with the same HS256 secret; notificators show their outbox to this token only.
+outbox_token=$(openssl rand -hex 16)
 export SVCKIT_JWT_SECRET="${SVCKIT_JWT_SECRET:-$(openssl rand -hex 32)}"
 declare -A debug_port
 for n in notificator1 notificator2; do
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "sqlite:$work/$n.db" \
-    --registry "$registry" "${tls[@]}" "${mtls[@]}" > "$work/$n.log" 2>&1 &
+    --registry "$registry" --outbox-token "$outbox_token" "${tls[@]}" "${mtls[@]}" > "$work/$n.log" 2>&1 &
   pids+=($!)
   debug_port[$n]=$(wait_registered "$work/$n.log" debug)
-  echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox"
+  echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox" \
+    "(curl -H 'Authorization: Bearer $outbox_token')"
 done
 users_addr="127.0.0.1:$(port_or_free 8100)"
 "$bin/users" --http-addr "$users_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/users.db" --registry "$registry" \
@@ -114,7 +116,7 @@ show curl "${curl_tls[@]}" -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer
 show curl "${curl_tls[@]}" -sS "$bugs/bugs?status=in_progress&limit=10"
 echo "--- which notificator instance served each email (no --smtp-url here, so they wait in the outboxes) ---"
 for n in notificator1 notificator2; do
-  curl -sS "http://127.0.0.1:${debug_port[$n]}/outbox" | /usr/bin/python3 -c '
+  curl -sS -H "Authorization: Bearer $outbox_token" "http://127.0.0.1:${debug_port[$n]}/outbox" | /usr/bin/python3 -c '
 import json, sys
 for m in json.load(sys.stdin)["messages"]:
     print("  %s: %-18s %-8s %s" % (sys.argv[1], m["email"], m["state"], m["content"][:60]))' "$n"

@@ -57,7 +57,7 @@ TEST_F(BugsTest, FileAssignAndListWithTheAssigneeNotified) {
   EXPECT_EQ(field(assigned.body, "assignee_id"), ids_.at("bob@example.com"));
   EXPECT_EQ(field(assigned.body, "status"), "in_progress");
   // Bob's welcome, then the assignment notice, both through the notificator found in etcd.
-  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "bob@example.com") == 2; })) << call("n1", "GET", "/outbox").body;
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "bob@example.com") == 2; })) << log_of("bugs");
 
   auto list = call("bugs", "GET", "/bugs?assignee=bob%40example.com&status=in_progress");
   ASSERT_EQ(list.status, 200) << list.body;

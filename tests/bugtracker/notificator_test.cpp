@@ -10,6 +10,7 @@
 
 #include "notificator.grpc.pb.h"
 #include "support/etcd.hpp"
+#include "support/http_call.hpp"
 #include "support/process.hpp"
 #include "support/run.hpp"
 
@@ -39,7 +40,7 @@ class NotificatorTest : public ::testing::Test {
     debug_port_ = free_port();
     std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:" + std::to_string(grpc_port_),
                                   "--http-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:" + std::to_string(debug_port_),
-                                  "--store", "sqlite:" + dir_ + "/outbox.db"};
+                                  "--store", "sqlite:" + dir_ + "/outbox.db", "--outbox-token", kToken};
     argv.insert(argv.end(), extra.begin(), extra.end());
     procs_.push_back(std::make_unique<Process>(argv, dir_ + "/notificator.log"));
     auto& p = *procs_.back();
@@ -60,7 +61,10 @@ class NotificatorTest : public ::testing::Test {
     if (id) *id = reply.id();
     return st;
   }
-  std::string outbox() { return svckit::test::http_get(debug_port_, "/outbox?limit=10000"); }
+  static constexpr const char* kToken = "notificator-test-token-0123";
+  std::string outbox() {
+    return svckit::test::http_call(debug_port_, "GET", "/outbox?limit=10000", "", std::string("Authorization: Bearer ") + kToken + "\r\n").body;
+  }
   int count(const std::string& needle) {
     auto body = outbox();
     int n = 0;
@@ -272,6 +276,55 @@ TEST_F(NotificatorTest, TwoNotificatorsOnOneDatabaseSendEachMessageOnce) {
   auto got = mailed();
   EXPECT_EQ(got.size(), ids.size()) << "a message was sent twice";
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), ids);
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 18: /outbox showed every message (addresses, contents) to whoever reached the debug port.
+TEST_F(NotificatorTest, TheOutboxIsShownOnlyWithItsToken) {
+  start_notificator();
+  ASSERT_TRUE(send("ann@example.com", "private words").ok());
+  auto get = [&](const std::string& headers) {
+    return svckit::test::http_call(debug_port_, "GET", "/outbox", "", headers);
+  };
+  for (const std::string& bad : {std::string(), std::string("Authorization: Bearer wrong-token-wrong-token\r\n"),
+                                 std::string("Authorization: Bearer ") + kToken + "x\r\n", std::string("Authorization: ") + kToken + "\r\n"}) {
+    auto r = get(bad);
+    EXPECT_EQ(r.status, 401) << bad;
+    EXPECT_EQ(r.body.find("private words"), std::string::npos) << bad;
+  }
+  EXPECT_NE(outbox().find("private words"), std::string::npos) << "the token opens it";
+
+  // Without a token /outbox is off; a short token is a flag error.
+  procs_.clear();
+  auto port = free_port();
+  Process off({NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:" + std::to_string(port), "--store",
+               "sqlite:" + dir_ + "/outbox.db"},
+              dir_ + "/notificator.log");
+  ASSERT_TRUE(wait_until([&] { return svckit::test::http_call(port, "GET", "/outbox").status == 403; }, 10s)) << off.log();
+  EXPECT_EQ(svckit::test::http_call(port, "GET", "/healthz").status, 200) << "the rest of the debug listener works";
+  Process short_token({NOTIFICATOR_BIN, "--store", "memory:", "--outbox-token", "short"}, dir_ + "/short.log");
+  EXPECT_NE(short_token.signal(0), 0);
+  EXPECT_NE(short_token.log().find("16+ characters"), std::string::npos) << short_token.log();
+}
+
+// Issue 18: the outbox was never pruned. Sent messages go after --sent-retention-s; dead ones (still owed
+// to someone) stay.
+TEST_F(NotificatorTest, SentMessagesArePrunedAfterTheRetentionAndDeadOnesStay) {
+  auto smtp_port = free_port();
+  start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-give-up-after", "1",
+                     "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100", "--sent-retention-s", "2"});
+  ASSERT_TRUE(send("dead@example.com", "never delivered").ok());
+  ASSERT_TRUE(wait_until([&] { return count("\"state\":\"dead\"") == 1; }, 20s)) << outbox();
+  auto smtp = start_smtp(smtp_port);
+  ASSERT_TRUE(send("sent@example.com", "delivered").ok());
+  ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
+  // The pass that removes it sees the dead message older than the retention too.
+  ASSERT_TRUE(wait_until([&] { return count("sent@example.com") == 0; }, 20s)) << outbox();
+  EXPECT_EQ(count("dead@example.com"), 1) << outbox();
+  EXPECT_EQ(mailed().size(), 1u);
 }
 
 }  // namespace

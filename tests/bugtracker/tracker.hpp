@@ -21,6 +21,9 @@
 namespace svckit::test {
 
 inline const std::string kTrackerSecret = "tracker-test-secret-0123456789abcdef";
+inline const std::string kOutboxToken = "tracker-outbox-token-0123456789";
+/// The header that opens notificator's /outbox (every notificator here starts with --outbox-token).
+inline const std::string kOutboxAuth = "Authorization: Bearer " + kOutboxToken + "\r\n";
 
 class TrackerTest : public ::testing::Test {
  protected:
@@ -52,7 +55,7 @@ class TrackerTest : public ::testing::Test {
   /// A notificator registered in etcd (outbox in DIR/NAME.db).
   Service& start_notificator(const std::string& name, const std::vector<std::string>& extra_flags = {}) {
     std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store",
-                                  "sqlite:" + dir_ + "/" + name + ".db"};
+                                  "sqlite:" + dir_ + "/" + name + ".db", "--outbox-token", kOutboxToken};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     return start(name, argv);
   }
@@ -95,7 +98,7 @@ class TrackerTest : public ::testing::Test {
   }
   /// How many messages to `email` notificator `name` holds in its outbox.
   int outbox_count(const std::string& name, const std::string& email) {
-    auto body = http_call(services_.at(name).debug, "GET", "/outbox?limit=10000").body;
+    auto body = http_call(services_.at(name).debug, "GET", "/outbox?limit=10000", "", kOutboxAuth).body;
     int n = 0;
     const std::string needle = "\"email\":\"" + email + "\"";
     for (auto pos = body.find(needle); pos != std::string::npos; pos = body.find(needle, pos + 1)) ++n;

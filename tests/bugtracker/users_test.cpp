@@ -177,7 +177,7 @@ TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) {
   int missing = -1;
   auto all_delivered = [&] {
     std::string held;
-    for (const char* n : {"n1", "n2"}) held += svckit::test::http_call(service(n).debug, "GET", "/outbox?limit=10000").body;
+    for (const char* n : {"n1", "n2"}) held += svckit::test::http_call(service(n).debug, "GET", "/outbox?limit=10000", "", svckit::test::kOutboxAuth).body;
     missing = 0;
     for (int i = 0; i < 300; ++i)
       if (held.find("\"email\":\"load" + std::to_string(i) + "@example.com\"") == std::string::npos) ++missing;

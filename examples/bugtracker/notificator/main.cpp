@@ -14,6 +14,7 @@
 #include "svckit/sd/announce.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/server.hpp"
+#include "outbox_pruner.hpp"
 #include "transport.hpp"
 
 namespace nt = bugtracker::notificator;
@@ -41,6 +42,16 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--smtp-backoff-max-ms", backoff_max_ms, "longest retry delay")->check(CLI::PositiveNumber)->capture_default_str();
+  long long retention_s = 7 * 24 * 3600;
+  app.add_option("--sent-retention-s", retention_s, "delete sent messages this many seconds after they were stored (0: keep)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  std::string outbox_token;
+  app.add_option("--outbox-token", outbox_token,
+                 "serve GET /outbox on the debug listener to callers with Authorization: Bearer TOKEN (16+ characters; "
+                 "default: $NOTIFICATOR_OUTBOX_TOKEN; none: /outbox is off)")
+      ->envname("NOTIFICATOR_OUTBOX_TOKEN")
+      ->check([](const std::string& t) { return t.size() >= 16 ? std::string() : std::string("must be 16+ characters"); });
   bool redrive = false;
   app.add_flag("--redrive-dead", redrive,
                "put every dead message in --store back to pending (a running notificator then delivers them), "
@@ -77,7 +88,8 @@ int main(int argc, char** argv) {
   endpoints.send_email = bugtracker::instrumented("notificator", limits, "SendEmail", std::move(endpoints.send_email));
   pb::notificator::add_grpc_methods(*grpc, endpoints);
   svckit::http::Router debug_routes;
-  nt::add_debug_routes(debug_routes, outbox, db_pool);
+  nt::add_debug_routes(debug_routes, outbox, db_pool, outbox_token);
+  if (retention_s > 0) nt::prune_in_background(outbox, db_pool, std::chrono::seconds(retention_s), runner);
   runner.add(grpc);
   svckit::serve_debug(runner, std::move(debug_routes));  // /metrics, /healthz, /outbox
   try {

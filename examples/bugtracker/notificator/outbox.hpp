@@ -39,6 +39,9 @@ class Outbox {
   virtual int redrive_dead(std::int64_t now_ms) = 0;
   /// The newest messages first.
   virtual std::vector<OutboxMessage> list(int limit) = 0;
+  /// Deletes up to `limit` sent messages created before `created_before_ms`, oldest first; returns how many.
+  /// Pending and dead messages are never pruned. A pruned message's idempotency key is forgotten with it.
+  virtual int prune_sent(std::int64_t created_before_ms, int limit) = 0;
 
   /// "sqlite:PATH" or "memory:"; throws std::invalid_argument or SqliteError with a clear message.
   static std::shared_ptr<Outbox> open(const std::string& store_url);

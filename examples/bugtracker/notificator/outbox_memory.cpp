@@ -65,6 +65,19 @@ class MemoryOutbox final : public Outbox {
     for (auto it = order_.rbegin(); it != order_.rend() && static_cast<int>(out.size()) < limit; ++it) out.push_back(by_id_[*it]);
     return out;
   }
+  int prune_sent(std::int64_t created_before_ms, int limit) override {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    std::erase_if(order_, [&](const std::string& id) {
+      auto it = by_id_.find(id);
+      if (n >= limit || it->second.state != "sent" || it->second.created_ms >= created_before_ms) return false;
+      if (!it->second.idempotency_key.empty()) by_key_.erase(it->second.idempotency_key);
+      by_id_.erase(it);
+      ++n;
+      return true;
+    });
+    return n;
+  }
 
  private:
   template <class F>

@@ -62,6 +62,14 @@ class SqliteOutbox final : public Outbox {
     while (s.step()) out.push_back(row(s));
     return out;
   }
+  int prune_sent(std::int64_t created_before_ms, int limit) override {
+    std::lock_guard lock(mu_);
+    db_.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'sent' AND created_ms < ? "
+                "ORDER BY seq LIMIT ?)")
+        .bind(1, created_before_ms).bind(2, std::int64_t{limit})
+        .run();
+    return db_.changes();
+  }
   int redrive_dead(std::int64_t now_ms) override {
     std::lock_guard lock(mu_);
     db_.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_ms = ? WHERE state = 'dead'")

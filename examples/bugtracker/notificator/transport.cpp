@@ -8,9 +8,28 @@
 
 namespace bugtracker::notificator {
 
-void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outbox, svckit::BlockingPool& pool) {
+namespace {
+
+// Compares in time that depends on the lengths only, so a caller cannot find the token byte by byte.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outbox, svckit::BlockingPool& pool,
+                      std::string token) {
   router.add(svckit::http::Verb::get, "/outbox",
-             [outbox, &pool](svckit::http::Request& req) -> boost::asio::awaitable<svckit::http::Response> {
+             [outbox, &pool, token](svckit::http::Request& req) -> boost::asio::awaitable<svckit::http::Response> {
+               if (token.empty())
+                 co_return svckit::http::error_response(svckit::permission_denied(
+                     "/outbox is off: start notificator with --outbox-token (or $NOTIFICATOR_OUTBOX_TOKEN)"));
+               if (!same_secret(req.msg[boost::beast::http::field::authorization], "Bearer " + token))
+                 co_return svckit::http::error_response(
+                     svckit::Status(svckit::StatusCode::Unauthenticated, "/outbox needs Authorization: Bearer <--outbox-token>"));
                int limit = 100;
                auto q = req.query("limit");
                if (!q.empty()) {

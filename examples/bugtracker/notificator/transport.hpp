@@ -10,7 +10,10 @@
 
 namespace bugtracker::notificator {
 
-/// GET /outbox?limit=N (the newest messages and their delivery state); svckit::serve_debug adds /metrics, /healthz.
-void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outbox, svckit::BlockingPool& pool);
+/// GET /outbox?limit=N (the newest messages and their delivery state), for `Authorization: Bearer <token>`
+/// only (401 otherwise); with an empty token /outbox answers 403 (disabled: messages are private).
+/// svckit::serve_debug adds /metrics, /healthz.
+void add_debug_routes(svckit::http::Router& router, std::shared_ptr<Outbox> outbox, svckit::BlockingPool& pool,
+                      std::string token);
 
 }  // namespace bugtracker::notificator
