@@ -175,6 +175,8 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
     return 2;
   }
 
+  // Declared first, so it outlives the instancer whose subscriptions hold its executor.
+  asio::io_context io;
   auto registry = open_registry(flags.url, err);
   if (!registry) return 2;
   auto instancer = registry->instancer(service);
@@ -182,7 +184,7 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
   std::string http_path = "/" + gen::kebab_case(m ? m->name() : method);
   bool missing_proto = false;
 
-  return run_until_done([&]() -> asio::awaitable<int> {
+  return run_until_done(io, [&]() -> asio::awaitable<int> {
     auto first = co_await wait_first_set(*instancer, flags.timeout);
     if (!first.ok()) {
       err << "error: registry " << svckit::sd::redact_url(flags.url) << " unreachable: " << first.message() << "\n";

@@ -19,11 +19,17 @@ namespace svckit::cli {
 /// Runs a command's coroutine on this thread until it returns. Only until then: watches and connections
 /// it leaves behind would otherwise keep io_context::run() going.
 template <class T>
-T run_until_done(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context io;
+T run_until_done(boost::asio::io_context& io, boost::asio::awaitable<T> aw) {
   auto fut = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
   while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
   return fut.get();
+}
+/// The same on an io_context of its own. Objects bound to it (timers, strands, subscriptions delivering on
+/// it) must not outlive the call: declare an io_context before them and use the overload above instead.
+template <class T>
+T run_until_done(boost::asio::awaitable<T> aw) {
+  boost::asio::io_context io;
+  return run_until_done(io, std::move(aw));
 }
 
 /// "2026-11-21T23:57:22Z" (UTC, seconds).

@@ -44,7 +44,10 @@ struct InstanceUpdate {
 
 class Instancer;
 
-/// Keeps a subscription alive; destroying it (or cancel()) unsubscribes.
+/// Keeps a subscription alive; destroying it (or cancel()) unsubscribes: no delivery starts after that, but
+/// the callback object itself (and what it captured) is released only when the instancer next publishes or
+/// is destroyed, so capture weakly what must not outlive the subscriber (e.g. a timer of a shorter-lived
+/// io_context).
 class Subscription {
  public:
   Subscription() = default;

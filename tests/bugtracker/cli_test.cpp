@@ -1,0 +1,87 @@
+// The svckit CLI (ls, watch, call) against the bug tracker's notificators in a real etcd. It runs in every
+// build, the ASan+UBSan one included, so a memory error or leak in the CLI fails here: a sanitizer report
+// makes the command exit non-zero and is looked for in what it printed.
+#include <gtest/gtest.h>
+
+#include "support/certs.hpp"
+#include "tracker.hpp"
+
+using namespace std::chrono_literals;
+using svckit::test::run_command;
+using svckit::test::wait_until;
+
+namespace {
+
+#ifdef SVCKIT_CLI
+
+class CliTest : public svckit::test::TrackerTest {
+ protected:
+  /// Runs `svckit ARGS` (against the test's etcd unless ARGS names --registry) and checks that no
+  /// sanitizer spoke.
+  svckit::test::CommandResult cli(const std::string& args, bool with_registry = true) {
+    auto r = run_command(std::string(SVCKIT_CLI) + (with_registry ? " --registry " + etcd_.url() : "") + " " + args);
+    for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:", "terminate called"})
+      EXPECT_EQ(r.output.find(report), std::string::npos) << args << ":\n" << r.output;
+    return r;
+  }
+  static std::string proto() { return "--proto " SVCKIT_SOURCE_DIR "/examples/bugtracker/proto/notificator.proto"; }
+  std::string port_of(const std::string& name) { return std::to_string(service(name).grpc); }
+};
+
+TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) {
+  start_notificator("n1");
+  auto ls = cli("ls notificator");
+  EXPECT_EQ(ls.exit_code, 0) << ls.output;
+  EXPECT_NE(ls.output.find("127.0.0.1:" + port_of("n1")), std::string::npos) << ls.output;
+
+  // watch prints the current set, then exits after the one change we make.
+  const std::string watch_log = dir_ + "/watch.log";
+  svckit::test::Process watch({SVCKIT_CLI, "--registry", etcd_.url(), "watch", "notificator", "--count", "1"}, watch_log);
+  ASSERT_TRUE(wait_until([&] { return watch.log().find(port_of("n1")) != std::string::npos; }, 10s)) << watch.log();
+  start_notificator("n2");
+  EXPECT_EQ(watch.signal(0), 0) << watch.log();
+  EXPECT_NE(watch.log().find("added    127.0.0.1:" + port_of("n2")), std::string::npos) << watch.log();
+
+  auto call = cli("call notificator/SendEmail '{\"email\":\"ann@example.com\",\"content\":\"hi\"}' " + proto());
+  EXPECT_EQ(call.exit_code, 0) << call.output;
+  EXPECT_NE(call.output.find("\"id\":\""), std::string::npos) << call.output;
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") + outbox_count("n2", "ann@example.com") == 1; }, 5s));
+}
+
+TEST_F(CliTest, BadInputIsAClearErrorAndNeverACrash) {
+  start_notificator("n1");
+  // A registry value that does not parse is listed with the reason.
+  ASSERT_EQ(run_command("etcdctl --endpoints=" + etcd_.endpoints()[0] + " put /services/broken/x '{\"adr\":1}'").exit_code, 0);
+  auto ls = cli("ls");
+  EXPECT_EQ(ls.exit_code, 0) << ls.output;
+  EXPECT_NE(ls.output.find("invalid value"), std::string::npos) << ls.output;
+
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"call notificator/SendEmail '{\"email\":' " + proto(), "does not match"},
+      {"call notificator/SendEmail '{\"mail\":\"x\"}' " + proto(), "does not match"},
+      {"call notificator/Nope '{}' " + proto(), "is not in service"},
+      {"call nosuch/SendEmail '{}' " + proto(), "no instances"},
+      {"call notificator '{}' " + proto(), "SERVICE/Method"},
+      {"call notificator/SendEmail '{}' --proto /nonexistent.proto", "nonexistent.proto"},
+      {"call notificator/SendEmail '{\"email\":\"ann@example.com\",\"content\":\"x\"}' " + proto() + " --tls-ca /nonexistent.crt",
+       "/nonexistent.crt"},
+  };
+  for (const auto& [args, why] : refused) {
+    auto r = cli(args);
+    EXPECT_NE(r.exit_code, 0) << args << ":\n" << r.output;
+    EXPECT_NE(r.output.find(why), std::string::npos) << args << ": should say '" << why << "':\n" << r.output;
+  }
+  // The service's own refusal is passed on.
+  auto invalid = cli("call notificator/SendEmail '{\"email\":\"not-an-email\",\"content\":\"x\"}' " + proto());
+  EXPECT_EQ(invalid.exit_code, 1) << invalid.output;
+  EXPECT_NE(invalid.output.find("INVALID_ARGUMENT"), std::string::npos) << invalid.output;
+  // An unreachable registry is an error in bounded time, and its password is never printed.
+  auto down = cli("--registry etcd://ops:hunter2-secret@127.0.0.1:1 --registry-timeout-ms 1000 ls", false);
+  EXPECT_NE(down.exit_code, 0) << down.output;
+  EXPECT_EQ(down.output.find("hunter2-secret"), std::string::npos) << down.output;
+  EXPECT_EQ(cli("--help", false).exit_code, 0);
+}
+
+#endif  // SVCKIT_CLI
+
+}  // namespace
