@@ -19,7 +19,10 @@ class CliTest : public svckit::test::TrackerTest {
   /// Runs `svckit ARGS` (against the test's etcd unless ARGS names --registry) and checks that no
   /// sanitizer spoke.
   svckit::test::CommandResult cli(const std::string& args, bool with_registry = true) {
-    auto r = run_command(std::string(SVCKIT_CLI) + (with_registry ? " --registry " + etcd_.url() : "") + " " + args);
+    // Bounded: a CLI that hangs fails here, naming the command (exit 124), instead of stalling the suite.
+    auto r = run_command("timeout 30 " + std::string(SVCKIT_CLI) + (with_registry ? " --registry " + etcd_.url() : "") +
+                         " " + args);
+    EXPECT_NE(r.exit_code, 124) << "svckit " << args << " did not finish in 30 s:\n" << r.output;
     for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:", "terminate called"})
       EXPECT_EQ(r.output.find(report), std::string::npos) << args << ":\n" << r.output;
     return r;
@@ -51,7 +54,7 @@ TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) {
 TEST_F(CliTest, BadInputIsAClearErrorAndNeverACrash) {
   start_notificator("n1");
   // A registry value that does not parse is listed with the reason.
-  ASSERT_EQ(run_command("etcdctl --endpoints=" + etcd_.endpoints()[0] + " put /services/broken/x '{\"adr\":1}'").exit_code, 0);
+  ASSERT_EQ(run_command("timeout 20 etcdctl --endpoints=" + etcd_.endpoints()[0] + " put /services/broken/x '{\"adr\":1}'").exit_code, 0);
   auto ls = cli("ls");
   EXPECT_EQ(ls.exit_code, 0) << ls.output;
   EXPECT_NE(ls.output.find("invalid value"), std::string::npos) << ls.output;

@@ -9,6 +9,7 @@
 
 #include "client_impl.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "watch_events.hpp"
 
 namespace svckit::sd::etcd {
 
@@ -122,20 +123,11 @@ void Instancer::on_watch(const WatchUpdate& u) {
   }
   std::vector<Change> changes;
   changes.reserve(u.events.size());
-  for (const auto& e : u.events) {
-    if (e.type == WatchEvent::Type::Delete) {
-      count_event(prefix_, "delete");
-      changes.push_back({e.kv.key, std::nullopt});
-      continue;
-    }
-    auto inst = parse_instance(e.kv.key, e.kv.value);
-    count_event(prefix_, inst.ok() ? "put" : "malformed");
-    if (!inst.ok()) {  // garbage replaces whatever was there: that instance is no longer usable
-      log_.warn("skipping malformed registry value", {{"key", e.kv.key}, {"error", inst.status().message()}});
-      changes.push_back({e.kv.key, std::nullopt});
-      continue;
-    }
-    changes.push_back({e.kv.key, std::move(*inst)});
+  for (auto& c : detail::instance_changes(u.events)) {
+    count_event(prefix_, c.instance ? "put" : c.error.empty() ? "delete" : "malformed");
+    // Garbage replaces whatever was there: that instance is no longer usable.
+    if (!c.error.empty()) log_.warn("skipping malformed registry value", {{"key", c.key}, {"error", c.error}});
+    changes.push_back({std::move(c.key), std::move(c.instance)});
   }
   apply(std::move(changes));
   if (!u.events.empty()) revision_ = u.events.back().kv.mod_revision;

@@ -3,6 +3,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "client_impl.hpp"
+#include "watch_events.hpp"
 #include "svckit/transport/grpc/message.hpp"
 
 namespace svckit::sd::etcd {
@@ -129,13 +130,7 @@ void Client::Impl::on_watch_response(const pb::WatchResponse& resp) {
   }
   WatchUpdate update;
   update.revision = revision;
-  update.events.reserve(static_cast<std::size_t>(resp.events_size()));
-  for (const auto& e : resp.events()) {
-    WatchEvent ev;
-    ev.type = e.type() == mvccpb::Event::DELETE ? WatchEvent::Type::Delete : WatchEvent::Type::Put;
-    ev.kv = {e.kv().key(), e.kv().value(), e.kv().create_revision(), e.kv().mod_revision(), e.kv().lease()};
-    update.events.push_back(std::move(ev));
-  }
+  update.events = detail::events_of(resp);
   if (update.events.empty()) {  // a progress notification: nothing before this revision is still to come
     w.next_revision = std::max(w.next_revision, revision + 1);
     return;
