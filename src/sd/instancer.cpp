@@ -16,6 +16,7 @@ constexpr std::size_t kMinLogLength = 1024;
 
 struct Subscription::State {
   std::atomic<bool> active{true};
+  std::weak_ptr<Instancer> owner;
 };
 
 Subscription& Subscription::operator=(Subscription&& o) noexcept {
@@ -29,7 +30,12 @@ Subscription& Subscription::operator=(Subscription&& o) noexcept {
 Subscription::~Subscription() { cancel(); }
 
 void Subscription::cancel() {
-  if (state_) state_->active.store(false);
+  if (!state_) return;
+  state_->active.store(false);
+  // The callback (and what it captured: timers, strands of the subscriber's io_context) is released here,
+  // on the subscriber's side, not whenever the instancer next publishes or dies, perhaps on the backend's
+  // thread after that io_context is gone.
+  if (auto owner = state_->owner.lock()) owner->drop(state_.get());
   state_.reset();
 }
 
@@ -49,6 +55,7 @@ Subscription Instancer::subscribe(asio::any_io_executor ex, Callback cb) {
   sub->ex = std::move(ex);
   sub->cb = std::move(cb);
   sub->state = std::make_shared<Subscription::State>();
+  sub->state->owner = weak_from_this();
   Subscription handle(sub->state);
   std::lock_guard lock(mu_);
   subs_.push_back(sub);
@@ -123,6 +130,16 @@ void Instancer::set_status(Status s) {
   status_ = std::move(s);
   ++status_version_;
   notify_locked();
+}
+
+void Instancer::drop(const Subscription::State* state) {
+  std::vector<std::shared_ptr<Sub>> gone;  // destroyed after the lock is released
+  std::lock_guard lock(mu_);
+  std::erase_if(subs_, [&](std::shared_ptr<Sub>& s) {
+    if (s->state.get() != state) return false;
+    gone.push_back(std::move(s));
+    return true;
+  });
 }
 
 void Instancer::notify_locked() {

@@ -44,10 +44,9 @@ struct InstanceUpdate {
 
 class Instancer;
 
-/// Keeps a subscription alive; destroying it (or cancel()) unsubscribes: no delivery starts after that, but
-/// the callback object itself (and what it captured) is released only when the instancer next publishes or
-/// is destroyed, so capture weakly what must not outlive the subscriber (e.g. a timer of a shorter-lived
-/// io_context).
+/// Keeps a subscription alive; destroying it (or cancel()) unsubscribes: no delivery starts after that, and
+/// the callback (with what it captured) is released then, on the cancelling thread — or, if a delivery was
+/// already queued on the subscriber's executor, when that handler runs or is destroyed with its executor.
 class Subscription {
  public:
   Subscription() = default;
@@ -97,6 +96,7 @@ class Instancer : public std::enable_shared_from_this<Instancer> {
   friend class Subscription;
   struct Sub;
   void notify_locked();
+  void drop(const Subscription::State* state);  // a cancelled subscription's entry, released at once
   void deliver(const std::shared_ptr<Sub>& sub);
   void trim_locked();
 
