@@ -230,3 +230,24 @@ TEST(RegistryUrl, ErrorsNeverShowThePassword) {
 }
 
 }  // namespace
+
+namespace {
+
+// What a cancelled subscription's callback captured is released at cancel(), on the subscriber's side: it
+// used to live until the instancer's next publish or its destruction (svckit call destroyed a timer after
+// its io_context that way, on the etcd client's thread).
+TEST(Instancer, CancellingASubscriptionReleasesItsCallbackAtOnce) {
+  auto inst = sd::StaticInstancer::create(std::vector<std::string>{"a:1"});
+  boost::asio::io_context io;
+  auto held = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = held;
+  auto sub = inst->subscribe(io.get_executor(), [held](const InstanceUpdate&) {});
+  held.reset();
+  io.run();  // the first delivery ran: nothing is queued any more
+  ASSERT_FALSE(watch.expired()) << "the callback holds it while subscribed";
+  sub.cancel();
+  EXPECT_TRUE(watch.expired()) << "released by cancel(), not at the instancer's next publish";
+  EXPECT_EQ(inst->size(), 1u);
+}
+
+}  // namespace
