@@ -142,8 +142,7 @@ void Instancer::drop(const Subscription::State* state) {
   });
 }
 
-void Instancer::notify_locked() {
-  std::erase_if(subs_, [](const auto& s) { return !s->state->active.load(); });
+void Instancer::notify_locked() {  // cancelled subscriptions are gone already (drop)
   for (auto& sub : subs_) {
     if (sub->pending) continue;
     sub->pending = true;

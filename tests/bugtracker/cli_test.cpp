@@ -85,6 +85,24 @@ TEST_F(CliTest, BadInputIsAClearErrorAndNeverACrash) {
   EXPECT_EQ(cli("--help", false).exit_code, 0);
 }
 
+TEST_F(CliTest, CallReachesATlsNotificatorOnlyWithTheRightTlsFlags) {
+  using svckit::test::cert;
+  start_notificator("n1", {"--tls-cert", cert("server.crt"), "--tls-key", cert("server.key"), "--tls-client-ca", cert("ca.crt")});
+  auto call = [&](const std::string& email, const std::string& tls_flags) {
+    return cli("call notificator/SendEmail '{\"email\":\"" + email + "\",\"content\":\"hi\"}' " + proto() +
+               " --timeout-ms 3000 " + tls_flags);
+  };
+  auto ok = call("ann@example.com", "--tls-ca " + cert("ca.crt") + " --tls-cert " + cert("client.crt") + " --tls-key " +
+                                        cert("client.key"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(outbox_count("n1", "ann@example.com"), 1);
+  auto no_cert = call("bob@example.com", "--tls-ca " + cert("ca.crt"));
+  EXPECT_NE(no_cert.exit_code, 0) << no_cert.output;
+  auto untrusted = call("cyd@example.com", "--tls-cert " + cert("client.crt") + " --tls-key " + cert("client.key"));
+  EXPECT_NE(untrusted.exit_code, 0) << untrusted.output;
+  EXPECT_EQ(outbox_count("n1", "bob@example.com") + outbox_count("n1", "cyd@example.com"), 0);
+}
+
 #endif  // SVCKIT_CLI
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The bug tracker with TLS on every hop, configured by flags only: curl → users over HTTPS, users →
 // notificator over gRPC with mutual TLS, the notificator found in etcd through its "tls":true entry.
+// (`svckit call` over TLS is in cli_test.cpp.)
 #include <gtest/gtest.h>
 
 #include "support/certs.hpp"
@@ -67,30 +68,6 @@ TEST_F(TrackerTlsTest, ACallerWithoutTheRightCertificatesDeliversNothing) {
         << name << ": " << log_of(name);
   EXPECT_EQ(outbox_count("n1", "ann@example.com"), 0);
   EXPECT_EQ(outbox_count("n1", "bob@example.com"), 0);
-}
-
-TEST_F(TrackerTlsTest, SvckitCallReachesATlsNotificatorWithTheTlsFlags) {
-#ifndef SVCKIT_CLI
-  GTEST_SKIP() << "the svckit CLI is not part of this build";
-#else
-  auto notificator_flags = service_cert();
-  notificator_flags.insert(notificator_flags.end(), {"--tls-client-ca", cert("ca.crt")});
-  start_notificator("n1", notificator_flags);
-  auto call = [&](const std::string& email, const std::string& tls_flags) {
-    return run_command(std::string(SVCKIT_CLI) + " --registry " + etcd_.url() + " call notificator/SendEmail '{\"email\":\"" +
-                       email + "\",\"content\":\"hi\"}' --proto " SVCKIT_SOURCE_DIR
-                       "/examples/bugtracker/proto/notificator.proto --timeout-ms 3000 " + tls_flags);
-  };
-  auto ok = call("ann@example.com", "--tls-ca " + cert("ca.crt") + " --tls-cert " + cert("client.crt") + " --tls-key " +
-                                        cert("client.key"));
-  EXPECT_EQ(ok.exit_code, 0) << ok.output;
-  EXPECT_EQ(outbox_count("n1", "ann@example.com"), 1);
-  auto no_cert = call("bob@example.com", "--tls-ca " + cert("ca.crt"));
-  EXPECT_NE(no_cert.exit_code, 0) << no_cert.output;
-  auto untrusted = call("cyd@example.com", "--tls-cert " + cert("client.crt") + " --tls-key " + cert("client.key"));
-  EXPECT_NE(untrusted.exit_code, 0) << untrusted.output;
-  EXPECT_EQ(outbox_count("n1", "bob@example.com") + outbox_count("n1", "cyd@example.com"), 0);
-#endif
 }
 
 }  // namespace
