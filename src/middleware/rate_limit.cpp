@@ -34,6 +34,14 @@ bool TokenBucket::take(Clock::time_point now_tp, Clock::duration* wait) {
   }
 }
 
+bool TokenBucket::available(Clock::time_point now_tp, Clock::duration* wait) const {
+  const std::int64_t now = ns(now_tp);
+  const std::int64_t base = std::max(full_at_.load(std::memory_order_relaxed), now);
+  if (base - now <= tolerance_ns_) return true;
+  if (wait) *wait = std::chrono::nanoseconds(base - now - tolerance_ns_);
+  return false;
+}
+
 bool TokenBucket::full(Clock::time_point now) const { return full_at_.load(std::memory_order_relaxed) <= ns(now); }
 
 Status RateLimit::rate_limited(TokenBucket::Clock::duration wait) {

@@ -188,7 +188,9 @@ TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) {
 
 TEST_F(UsersTest, AcknowledgedUsersSurviveSigkill) {
   start_notificator("n1");
-  start_users();
+  // The check below re-creates every acknowledged email (each a 409, which the sign-up throttle counts
+  // against this client): room for all of them, so the answer is the store's, not the throttle's.
+  start_api("users", USERS_BIN, "", {"--login-per-client", "100000"});
   std::vector<int> acked;  // written by the load thread; read here only after join()
   std::atomic<int> acked_count{0};
   std::atomic<bool> stop{false};
@@ -271,8 +273,32 @@ TEST_F(UsersTest, LoginAttemptsAreThrottledPerAccountAndPerClientWithRetryAfter)
   EXPECT_EQ(login("bob@example.com").status, 401);
   EXPECT_EQ(login("carol@example.com").status, 401);
   EXPECT_EQ(login("erin@example.com").status, 429) << "the client's attempts are used up too";
-  // Nothing else is throttled.
-  EXPECT_EQ(post("/create", R"({"email":"dave@example.com"})").status, 201);
+  // A sign-up from this client is refused too (else its 409 would still say which emails are taken); the
+  // routes that probe no account keep answering.
+  EXPECT_EQ(post("/create", R"({"email":"dave@example.com"})").status, 429);
+  EXPECT_EQ(call("users", "GET", "/healthz").status, 200);
+}
+
+// Issue 18: a sign-up for a taken email (409) tells the client that address has an account, so it costs the
+// client a login attempt; once they are used up, every sign-up from it is 429, taken email or free.
+TEST_F(UsersTest, SignUpsThatFindATakenEmailAreThrottledLikeLogins) {
+  start_notificator("n1");
+  start_api("users", USERS_BIN, "", {"--login-per-account", "100", "--login-per-client", "3"});
+  for (int i = 0; i < 5; ++i)  // new accounts cost nothing: a busy sign-up page is not an attack
+    ASSERT_EQ(post("/create", R"({"email":"new)" + std::to_string(i) + R"(@example.com"})").status, 201) << i;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(post("/create", R"({"email":"new0@example.com"})").status, 409) << i;
+  auto refused = post("/create", R"({"email":"new1@example.com"})");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  const auto retry = refused.header("Retry-After");
+  ASSERT_FALSE(retry.empty()) << refused.headers;
+  EXPECT_GE(std::stoi(retry), 1);
+  EXPECT_LE(std::stoi(retry), 20);  // one attempt comes back every 20 s at 3 a minute
+  auto free_email = post("/create", R"({"email":"untaken@example.com"})");
+  EXPECT_EQ(free_email.status, 429) << "a free email is refused the same way: " << free_email.body;
+  for (const auto& r : {refused, free_email})
+    EXPECT_NE(r.body.find("too many attempts from this address"), std::string::npos) << r.body;
+  EXPECT_EQ(login("new2@example.com", "").status, 429) << "logins draw on the same attempts";
+  EXPECT_EQ(call("users", "GET", "/healthz").status, 200);
 }
 
 // Issue 18: the Argon2id queue is bounded. A login flood gets 503 with Retry-After for logins, while routes

@@ -1,12 +1,14 @@
 // Registrar and Instancer against a real etcd: what one service announces, the others see.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
+#include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
@@ -176,6 +178,46 @@ TEST_F(EtcdRegistryTest, MalformedValuesAreSkippedAndValidOnesKept) {
   // Seen through the watch (the two initial values came with the first read, not as events).
   EXPECT_EQ(events("malformed"), malformed_before + 5);
   EXPECT_EQ(events("put"), put_before + 1);
+}
+
+// The instancer's last owner drops it while the client's thread is inside its watch callback. Dropping must
+// wait for that callback: were the callback to finish the release, the client (whose only owner the
+// instancer is) would be released on its own thread, where it cannot be joined — it used to be leaked, and
+// a process exiting meanwhile could abort in gRPC (seen in `svckit watch`).
+TEST_F(EtcdRegistryTest, DroppingAnInstancerWaitsForItsCallbackSoTheClientIsReleasedByItsOwner) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_callback = false, released = false, callback_returned = false, leaked = false;
+  svckit::log::configure(svckit::log::Level::Info, svckit::log::Format::Logfmt, [&](std::string_view line) {
+    std::unique_lock lock(mu);
+    if (line.find("released on its own thread") != std::string_view::npos) leaked = true;
+    if (line.find("skipping malformed registry value") == std::string_view::npos) return;
+    // The watch callback is logging: hold it there until the owner has let go (at most 1 s).
+    in_callback = true;
+    cv.notify_all();
+    cv.wait_for(lock, 1s, [&] { return released; });
+    callback_returned = true;
+  });
+  auto own = Client::create({.endpoints = etcd.endpoints()});
+  auto instancer = etcd::Instancer::create(own, "/services/gate/");
+  own.reset();  // the instancer is the client's only owner now
+  ASSERT_TRUE(wait_until([&] { return instancer->revision() > 0; }));
+  ASSERT_TRUE(run_sync(client->put("/services/gate/bad", "not an address")).ok());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
+  }
+  instancer.reset();  // the callback is still running
+  bool returned_before_release;
+  {
+    std::lock_guard lock(mu);
+    returned_before_release = callback_returned;
+    released = true;
+    cv.notify_all();
+  }
+  svckit::log::configure(svckit::log::Level::Info, svckit::log::Format::Logfmt);
+  EXPECT_TRUE(returned_before_release) << "the instancer was released while its callback still ran";
+  EXPECT_FALSE(leaked) << "the etcd client was released on its own thread";
 }
 
 TEST_F(EtcdRegistryTest, SlowSubscriberDoesNotHoldBackOthers) {

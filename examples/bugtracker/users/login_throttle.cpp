@@ -26,10 +26,10 @@ std::string client_of(std::string_view peer) {
   }
 }
 
-svckit::Status throttled(TokenBucket::Clock::duration wait) {
+svckit::Status throttled(TokenBucket::Clock::duration wait, const char* what = "login attempts") {
   auto s = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
   return svckit::Status(svckit::StatusCode::ResourceExhausted,
-                        "too many login attempts; try again in " + std::to_string(s) + " s")
+                        std::string("too many ") + what + "; try again in " + std::to_string(s) + " s")
       .with_retry_after(std::chrono::seconds(s));
 }
 
@@ -43,6 +43,23 @@ svckit::Status LoginThrottle::admit(std::string_view email, std::string_view pee
   if (!accounts_.take(lower(email), &wait)) return throttled(wait);
   if (!peer.empty() && !clients_.take(client_of(peer), &wait)) return throttled(wait);
   return {};
+}
+
+svckit::Status LoginThrottle::admit_signup(std::string_view peer) {
+  TokenBucket::Clock::duration wait{};
+  if (!peer.empty() && !clients_.available(client_of(peer), &wait)) return throttled(wait, "attempts from this address");
+  return {};
+}
+
+void LoginThrottle::charge_conflict(std::string_view peer) {
+  TokenBucket::Clock::duration wait{};
+  if (!peer.empty()) (void)clients_.take(client_of(peer), &wait);
+}
+
+bool LoginThrottle::Buckets::available(const std::string& key, TokenBucket::Clock::duration* wait) {
+  std::lock_guard lock(mu_);
+  auto it = buckets_.find(key);
+  return it == buckets_.end() || it->second.available(TokenBucket::Clock::now(), wait);
 }
 
 bool LoginThrottle::Buckets::take(const std::string& key, TokenBucket::Clock::duration* wait) {

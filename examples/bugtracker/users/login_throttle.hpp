@@ -6,6 +6,9 @@
 // RESOURCE_EXHAUSTED (HTTP 429) and when to try again (Retry-After), before any password is hashed, so a
 // guessing run also cannot fill the hashing queue. Defaults: 5 attempts per account and 30 per client, each
 // refilling at that many per minute.
+// Sign-ups draw on the same per-client bucket: a sign-up that finds its email taken (409, which tells the
+// client the email has an account) takes a token, and a client whose bucket is empty gets 429 for every
+// sign-up, taken email or not, so enumerating accounts through /create is as slow as guessing passwords.
 // Memory is bounded: at most max_keys buckets per kind; past that, buckets that are full again (idle keys)
 // are forgotten, and if none is, all of that kind are (an attacker cycling through more keys than that
 // gains fresh buckets, still bounded by the other kind's limit).
@@ -33,12 +36,17 @@ class LoginThrottle {
 
   /// OK when this account may try a login from this peer ("host:port", or empty when unknown) now.
   svckit::Status admit(std::string_view email, std::string_view peer);
+  /// OK when this peer may try a sign-up now (its client bucket is not empty); takes nothing.
+  svckit::Status admit_signup(std::string_view peer);
+  /// A sign-up from this peer found its email taken: it costs a token, as a login attempt does.
+  void charge_conflict(std::string_view peer);
 
  private:
   class Buckets {
    public:
     Buckets(Limit limit, std::size_t max_keys) : limit_(limit), max_keys_(max_keys) {}
     bool take(const std::string& key, svckit::middleware::TokenBucket::Clock::duration* wait);
+    bool available(const std::string& key, svckit::middleware::TokenBucket::Clock::duration* wait);
 
    private:
     void make_room(svckit::middleware::TokenBucket::Clock::time_point now);

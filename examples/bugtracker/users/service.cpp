@@ -25,6 +25,7 @@ boost::asio::awaitable<svckit::Result<User>> UsersService::create(const svckit::
   if (auto why = email_problem(email); !why.empty()) co_return svckit::invalid_argument(why);
   if (!password.empty() && password.size() < 8) co_return svckit::invalid_argument("password must be at least 8 characters");
   if (password.size() > 1024) co_return svckit::invalid_argument("password is longer than 1024 characters");
+  if (auto s = throttle_.admit_signup(ctx.peer()); !s.ok()) co_return s;
   User u;
   u.email = std::move(email);
   u.created_ms = now_ms();
@@ -40,7 +41,10 @@ boost::asio::awaitable<svckit::Result<User>> UsersService::create(const svckit::
       return storage_error(e);
     }
   });
-  if (!created.ok()) co_return created.status();
+  if (!created.ok()) {
+    if (created.status().code() == svckit::StatusCode::AlreadyExists) throttle_.charge_conflict(ctx.peer());
+    co_return created.status();
+  }
   // Best effort now; if no notificator takes it, the queued welcome is retried in the background.
   // (A named local, not a braced temporary: GCC 12 destroys temporaries in co_await arguments twice.)
   QueuedEmail welcome{created->id, created->email, welcome_text(created->email), 0};

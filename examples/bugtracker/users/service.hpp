@@ -34,7 +34,8 @@ class UsersService {
                std::shared_ptr<const svckit::auth::Hs256> jwt, AccountLimits limits = {});
 
   /// INVALID_ARGUMENT for a bad email or a password shorter than 8 characters (when one is given);
-  /// ALREADY_EXISTS for a taken email. An empty password makes an account that cannot log in (/create).
+  /// ALREADY_EXISTS for a taken email, which costs the client a login attempt (LoginThrottle), and
+  /// RESOURCE_EXHAUSTED with Retry-After once it has none left. An empty password makes an account that cannot log in (/create).
   boost::asio::awaitable<svckit::Result<User>> create(const svckit::Context& ctx, std::string email, std::string password);
   /// Needs a valid token (Authorization: Bearer, from the Context): UNAUTHENTICATED without one.
   boost::asio::awaitable<svckit::Result<User>> get(const svckit::Context& ctx, std::int64_t id);

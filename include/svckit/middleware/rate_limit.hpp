@@ -27,6 +27,8 @@ class TokenBucket {
   TokenBucket(double per_second, double burst);
   /// Takes a token if there is one; otherwise returns false and sets *wait to when one will be there.
   bool take(Clock::time_point now, Clock::duration* wait);
+  /// Whether take() would succeed now, without taking; if not, sets *wait as take() would.
+  bool available(Clock::time_point now, Clock::duration* wait) const;
   /// Every token is back: the bucket is as if never drawn (a keyed limiter may forget it).
   bool full(Clock::time_point now) const;
 

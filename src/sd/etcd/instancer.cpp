@@ -1,5 +1,7 @@
 #include "svckit/sd/etcd/instancer.hpp"
 
+#include <mutex>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -17,33 +19,46 @@ namespace asio = boost::asio;
 
 struct Instancer::Private {};
 
+// How the client thread reaches the instancer: the watch callback and the sync coroutine hold the gate, never
+// the instancer. Were they to own it, the owner's last reference could drop on the client's own thread, which
+// would then have to release the client there, where its thread cannot be joined (and the process could exit
+// under it). The destructor closes the gate, waiting for a callback in progress to finish. Recursive: a
+// callback that ends the watch starts a new read (start()), whose first step may run inline on this thread.
+struct Instancer::Gate {
+  std::recursive_mutex mu;
+  Instancer* self = nullptr;  // null once the instancer is being destroyed
+};
+
 // Reads the prefix (retrying with backoff while etcd is unreachable), publishes it, then watches from the
-// next revision. Holds the instancer only weakly, so dropping the instancer ends it.
+// next revision. Ends when the instancer goes.
 struct InstancerSync {
-  static asio::awaitable<void> run(std::weak_ptr<Instancer> weak, std::shared_ptr<asio::steady_timer> timer) {
+  static asio::awaitable<void> run(std::shared_ptr<Instancer::Gate> gate, std::shared_ptr<asio::steady_timer> timer) {
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
     bool failing = false;
     for (;;) {
       Client* client = nullptr;
       std::string prefix;
       {
-        auto self = weak.lock();
-        if (!self) co_return;
-        client = self->client_.get();  // alive while the instancer is; only used before the next await
-        prefix = self->prefix_;
+        std::lock_guard lock(gate->mu);
+        if (!gate->self) co_return;
+        // The client outlives this coroutine: its destructor joins the thread that runs it.
+        client = gate->self->client_.get();
+        prefix = gate->self->prefix_;
       }
       auto r = co_await client->get_prefix(prefix);
-      auto self = weak.lock();
-      if (!self) co_return;
-      if (r.ok()) {
-        if (failing) self->log_.info("registry readable again", {{"prefix", prefix}});
-        self->load(*r);
-        co_return;
+      {
+        std::lock_guard lock(gate->mu);
+        auto* self = gate->self;
+        if (!self) co_return;
+        if (r.ok()) {
+          if (failing) self->log_.info("registry readable again", {{"prefix", prefix}});
+          self->load(*r);
+          co_return;
+        }
+        if (!failing) self->log_.warn("cannot read the registry; retrying", {{"prefix", prefix}, {"error", r.status().message()}});
+        failing = true;
+        self->set_status(r.status());
       }
-      if (!failing) self->log_.warn("cannot read the registry; retrying", {{"prefix", prefix}, {"error", r.status().message()}});
-      failing = true;
-      self->set_status(r.status());
-      self.reset();
       timer->expires_after(backoff.next());
       boost::system::error_code ec;
       co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -62,16 +77,22 @@ Instancer::Instancer(Private, std::shared_ptr<Client> client, std::string prefix
     : client_(std::move(client)),
       prefix_(std::move(prefix)),
       log_(log::Logger("instancer").with({{"prefix", prefix_}})),
-      retry_timer_(std::make_shared<asio::steady_timer>(client_->executor())) {}
+      retry_timer_(std::make_shared<asio::steady_timer>(client_->executor())),
+      gate_(std::make_shared<Gate>()) {
+  gate_->self = this;
+}
 
 Instancer::~Instancer() {
+  {
+    std::lock_guard lock(gate_->mu);  // waits for a watch callback or a read in progress
+    gate_->self = nullptr;
+  }
   if (auto id = watch_id_.load()) client_->cancel_watch(id);
   asio::post(client_->executor(), [t = std::static_pointer_cast<asio::steady_timer>(retry_timer_)] { t->cancel(); });
 }
 
 void Instancer::start() {
-  std::weak_ptr<Instancer> weak = std::static_pointer_cast<Instancer>(shared_from_this());
-  asio::co_spawn(client_->executor(), InstancerSync::run(weak, std::static_pointer_cast<asio::steady_timer>(retry_timer_)),
+  asio::co_spawn(client_->executor(), InstancerSync::run(gate_, std::static_pointer_cast<asio::steady_timer>(retry_timer_)),
                  asio::detached);
 }
 
@@ -88,9 +109,9 @@ void Instancer::load(const GetResult& r) {
   replace_all(std::move(all));
   revision_ = r.revision;
   set_status({});
-  std::weak_ptr<Instancer> weak = std::static_pointer_cast<Instancer>(shared_from_this());
-  watch_id_ = client_->watch(prefix_, true, r.revision + 1, [weak](const WatchUpdate& u) {
-    if (auto self = weak.lock()) self->on_watch(u);
+  watch_id_ = client_->watch(prefix_, true, r.revision + 1, [gate = gate_](const WatchUpdate& u) {
+    std::lock_guard lock(gate->mu);
+    if (gate->self) gate->self->on_watch(u);
   });
 }
 

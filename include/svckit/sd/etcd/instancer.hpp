@@ -9,6 +9,8 @@
 // the next revision; only when that history was compacted does it re-read the prefix and publish the
 // difference. While etcd is unreachable subscribers keep the last known set and see the error in
 // InstanceUpdate::status. Values that are neither host:port nor the JSON form are skipped with one log line.
+// Destroying it waits for a watch event it is handling, so the instancer (and the client it holds) is
+// released by its owner, never on the client's thread.
 #pragma once
 
 #include <atomic>
@@ -32,6 +34,7 @@ class Instancer final : public sd::Instancer {
 
   struct Private;
   Instancer(Private, std::shared_ptr<Client> client, std::string prefix);
+  struct Gate;
 
  private:
   friend struct InstancerSync;
@@ -45,6 +48,7 @@ class Instancer final : public sd::Instancer {
   std::atomic<std::int64_t> watch_id_{0};
   log::Logger log_{"instancer"};
   std::shared_ptr<void> retry_timer_;  // an asio timer on the client's thread, cancelled on destruction
+  std::shared_ptr<Gate> gate_;         // how the client's thread calls in without owning us
 };
 
 }  // namespace svckit::sd::etcd
