@@ -1,9 +1,12 @@
 #include "svckit/runner.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "svckit/tls.hpp"
+#include "svckit/trace/exporters.hpp"
 #include "svckit/trace/zipkin.hpp"
 
 namespace svckit {
@@ -29,7 +32,8 @@ void add_tls_flags(CLI::App& app, RunnerOptions& o) {
   app.add_option("--tls-key", o.tls_key, "the PEM private key of --tls-cert");
   app.add_option("--tls-client-ca", o.tls_client_ca, "require client certificates signed by these PEM CAs (mutual TLS)");
   app.add_option("--tls-ca", o.tls_ca, "PEM CAs that sign the servers this service calls (default: system store)");
-  // Unreadable or mismatched files are a flag error, reported before anything starts.
+  // Unreadable or mismatched files, or a collector URL the exporter cannot use, are flag errors, reported
+  // before anything starts.
   app.parse_complete_callback([&o] {
     try {
       (void)load_server_tls(o);
@@ -37,6 +41,9 @@ void add_tls_flags(CLI::App& app, RunnerOptions& o) {
     } catch (const std::invalid_argument& e) {
       throw CLI::ValidationError("TLS", e.what());
     }
+    if (o.trace_url.empty()) return;
+    if (auto why = trace::exporter_url_error(o.trace_exporter, o.trace_url); !why.empty())
+      throw CLI::ValidationError("--trace-url", why);
   });
 }
 
@@ -71,12 +78,29 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o) {
          "registration lease TTL in seconds (kept alive; expires if the process dies)")
       ->check(CLI::Range(1, 3600))
       ->default_str(std::to_string(o.register_ttl.count()));
-  app.add_option("--zipkin-url", o.zipkin_url, "export spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans")
+  app.add_option("--trace-exporter", o.trace_exporter, "where spans go: a registered exporter (built in: zipkin)")
+      ->check([](const std::string& name) {
+        auto names = trace::exporter_names();
+        if (std::find(names.begin(), names.end(), name) != names.end()) return std::string();
+        std::string known;
+        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+        return "unknown trace exporter (known: " + known + ")";
+      })
+      ->capture_default_str();
+  app.add_option("--trace-url", o.trace_url, "send spans to this collector, e.g. http://127.0.0.1:9411/api/v2/spans "
+                                             "(default: record none)");
+  app.add_option_function<std::string>(
+         "--zipkin-url",
+         [&o](const std::string& url) {
+           o.trace_exporter = "zipkin";
+           o.trace_url = url;
+         },
+         "short for --trace-exporter zipkin --trace-url URL")
       ->check([](const std::string& url) { return trace::zipkin_url_error(url); });
   app.add_option("--trace-sample-rate", o.trace_sample_rate, "share of new traces recorded (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  add_tls_flags(app, o);
+  add_tls_flags(app, o);  // last: its check also covers the tracing flags
 }
 
 Runner::Runner(RunnerOptions opts)
@@ -84,9 +108,9 @@ Runner::Runner(RunnerOptions opts)
   health_.add_check("listening", [this] { return listening_.load(); });
   log::configure(log::parse_level(opts_.log_level).value_or(log::Level::Info),
                  log::parse_format(opts_.log_format).value_or(log::Format::Logfmt));
-  if (!opts_.zipkin_url.empty()) {
-    zipkin_ = std::make_shared<trace::ZipkinExporter>(opts_.zipkin_url);
-    trace::set_exporter(zipkin_, {.service_name = opts_.service, .sample_rate = opts_.trace_sample_rate});
+  if (!opts_.trace_url.empty()) {
+    exporter_ = trace::make_exporter(opts_.trace_exporter, opts_.trace_url);
+    trace::set_exporter(exporter_, {.service_name = opts_.service, .sample_rate = opts_.trace_sample_rate});
   }
 }
 
@@ -161,9 +185,9 @@ int Runner::run() {
   if (rc == 0) std::this_thread::sleep_for(opts_.drain_delay);  // the configured grace for health pollers
   const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown_timeout;
   for (std::size_t i = 0; i < started; ++i) servers_[i]->shutdown(deadline);
-  if (zipkin_) {
+  if (exporter_) {
     trace::set_exporter(nullptr);
-    zipkin_->flush(std::chrono::seconds(2));
+    exporter_->flush(std::chrono::seconds(2));
   }
   log_.info("stopped");
 

@@ -15,7 +15,7 @@
 // health NOT_SERVING); 2) the on_shutdown hooks, in reverse order of registration (deregistration from the
 // registry goes here, so callers stop picking us first); 3) after --drain-delay-ms (default 0: for load
 // balancers that poll health rather than watch the registry), every server stops accepting and drains its
-// in-flight requests until --shutdown-timeout; 4) spans still queued go to the collector (--zipkin-url);
+// in-flight requests until --shutdown-timeout; 4) spans still queued go to the collector (--trace-url);
 // 5) the io threads stop.
 // TLS (--tls-cert/--tls-key): every server the service builds with server_tls() speaks TLS only, and
 // announce() registers the instance with "tls":true so discovered clients dial it over TLS; client_tls()
@@ -66,7 +66,8 @@ struct RunnerOptions {
   std::string advertise;  // host:port to register when listening on 0.0.0.0 (default: the listen address)
   std::chrono::seconds register_ttl{10};
   // Tracing (svckit/trace): spans are always propagated; they are recorded only with a collector.
-  std::string zipkin_url;         // e.g. http://127.0.0.1:9411/api/v2/spans; empty: record no spans
+  std::string trace_exporter = "zipkin";  // a registered exporter (trace/exporters.hpp)
+  std::string trace_url;          // where it sends, e.g. http://127.0.0.1:9411/api/v2/spans; empty: record no spans
   double trace_sample_rate = 1.0;  // share of new traces recorded (callers' sampled flag is followed)
   // TLS (svckit/tls.hpp): PEM files; empty cert: plaintext servers.
   std::string tls_cert;       // this service's certificate chain (served, and presented as a client)
@@ -113,7 +114,7 @@ class Runner {
  private:
   RunnerOptions opts_;
   log::Logger log_{"runner"};
-  std::shared_ptr<trace::Exporter> zipkin_;  // set with --zipkin-url
+  std::shared_ptr<trace::Exporter> exporter_;  // set with --trace-url
   std::shared_ptr<const tls::Credentials> server_tls_;
   std::shared_ptr<const tls::Credentials> client_tls_;
   IoPool io_;

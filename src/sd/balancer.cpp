@@ -1,38 +1,30 @@
 #include "svckit/sd/balancer.hpp"
 
-#include <stdexcept>
-
-#include "balancers/pick.hpp"
+#include "../builtin_plugins.hpp"
+#include "svckit/plugins.hpp"
 
 namespace svckit::sd {
 
 namespace {
-struct Entry {
-  const char* name;
-  std::unique_ptr<Balancer> (*make)();
-};
-// One line per balancer.
-constexpr Entry kBalancers[] = {
-    {"round_robin", balancers::make_round_robin},
-    {"random", balancers::make_random},
-    {"p2c", balancers::make_p2c},
-    {"weighted", balancers::make_weighted},
-    {"consistent_hash", balancers::make_consistent_hash},
-};
-}  // namespace
 
-std::shared_ptr<Balancer> make_balancer(std::string_view name) {
-  for (const auto& e : kBalancers)
-    if (name == e.name) return e.make();
-  std::string known;
-  for (const auto& e : kBalancers) known += (known.empty() ? "" : ", ") + std::string(e.name);
-  throw std::invalid_argument("unknown balancer \"" + std::string(name) + "\" (known: " + known + ")");
+NamedFactories<BalancerFactory>& kinds() {
+  static NamedFactories<BalancerFactory>* table = [] {
+    auto* t = new NamedFactories<BalancerFactory>("balancer");  // never destroyed: used until exit
+    detail::add_builtin_balancers(*t);
+    return t;
+  }();
+  return *table;
 }
 
-std::vector<std::string> balancer_names() {
-  std::vector<std::string> out;
-  for (const auto& e : kBalancers) out.emplace_back(e.name);
-  return out;
+}  // namespace
+
+std::shared_ptr<Balancer> make_balancer(std::string_view name) { return kinds().find(name)(); }
+
+std::vector<std::string> balancer_names() { return kinds().names(); }
+
+bool register_balancer(std::string name, BalancerFactory factory) {
+  kinds().add(std::move(name), std::move(factory));
+  return true;
 }
 
 std::uint64_t hash_key(std::string_view key) {

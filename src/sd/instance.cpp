@@ -75,8 +75,4 @@ std::string format_instance_value(const Instance& instance) {
   return json::serialize(obj);
 }
 
-std::string default_prefix(std::string_view service_name) {
-  return "/services/" + std::string(service_name) + "/";
-}
-
 }  // namespace svckit::sd

@@ -2,13 +2,34 @@
 
 #include <stdexcept>
 
+#include "../builtin_plugins.hpp"
 #include "svckit/address.hpp"
-#include "svckit/log.hpp"
-#include "svckit/sd/etcd/instancer.hpp"
-#include "svckit/sd/etcd/registrar.hpp"
-#include "svckit/sd/static_instancer.hpp"
+#include "svckit/plugins.hpp"
 
 namespace svckit::sd {
+
+namespace {
+
+constexpr std::size_t kMaxUrlBytes = 4096;
+constexpr std::size_t kMaxHosts = 64;
+
+NamedFactories<RegistryFactory>& schemes() {
+  static NamedFactories<RegistryFactory>* table = [] {
+    auto* t = new NamedFactories<RegistryFactory>("registry scheme");  // never destroyed: used until exit
+    detail::add_builtin_registries(*t);
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+bool register_registry(std::string scheme, RegistryFactory factory) {
+  schemes().add(std::move(scheme), std::move(factory));
+  return true;
+}
+
+std::vector<std::string> registry_schemes() { return schemes().names(); }
 
 std::string redact_url(std::string_view url) {
   auto sep = url.find("://");
@@ -23,30 +44,35 @@ std::string redact_url(std::string_view url) {
 
 Result<RegistryUrl> parse_registry_url(std::string_view url) {
   auto bad = [&](const std::string& why) {
-    return invalid_argument("bad registry URL \"" + redact_url(url) + "\": " + why +
-                            " (want etcd://host:port[,host:port][/root] or static://host:port[,host:port])");
+    std::string known;
+    for (const auto& s : registry_schemes()) known += (known.empty() ? "" : ", ") + s;
+    return invalid_argument("bad registry URL \"" + redact_url(url.substr(0, 256)) + (url.size() > 256 ? "…" : "") +
+                            "\": " + why + " (want scheme://host:port[,host:port][/path]; schemes: " + known + ")");
   };
+  if (url.size() > kMaxUrlBytes) return bad("longer than " + std::to_string(kMaxUrlBytes) + " bytes");
   RegistryUrl out;
   auto sep = url.find("://");
   if (sep == std::string_view::npos) return bad("no scheme");
   out.scheme = std::string(url.substr(0, sep));
-  if (out.scheme != "etcd" && out.scheme != "static") return bad("unknown scheme \"" + out.scheme + "\"");
+  if (!schemes().contains(out.scheme)) return bad("unknown scheme \"" + out.scheme.substr(0, 64) + "\"");
   std::string_view rest = url.substr(sep + 3);
-  auto slash = rest.find('/');
-  std::string_view hosts = rest.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    if (out.scheme == "static") return bad("static:// takes no path");
-    out.root = std::string(rest.substr(slash));
-    if (out.root.back() != '/') out.root += '/';
-  }
-  if (auto at = hosts.rfind('@'); at != std::string_view::npos) {
-    auto cred = hosts.substr(0, at);
+  // Credentials end at the last '@' before the first '/' (as redact_url reads them); the hosts end at the
+  // first '/' or '?' after them.
+  std::string_view hosts = rest;
+  if (auto at = rest.substr(0, rest.find('/')).rfind('@'); at != std::string_view::npos) {
+    auto cred = rest.substr(0, at);
     auto colon = cred.find(':');
     if (colon == std::string_view::npos) return bad("credentials must be user:password");
     out.username = std::string(cred.substr(0, colon));
     out.password = std::string(cred.substr(colon + 1));
-    hosts = hosts.substr(at + 1);
+    hosts = rest.substr(at + 1);
   }
+  auto hosts_end = hosts.find_first_of("/?");
+  std::string_view after = hosts_end == std::string_view::npos ? std::string_view() : hosts.substr(hosts_end);
+  hosts = hosts.substr(0, hosts_end);
+  auto q = after.find('?');
+  out.path = std::string(after.substr(0, q));
+  if (q != std::string_view::npos) out.query = std::string(after.substr(q + 1));
   while (!hosts.empty()) {
     auto comma = hosts.find(',');
     auto h = hosts.substr(0, comma);
@@ -55,6 +81,7 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
     } catch (const std::invalid_argument& e) {
       return bad(e.what());
     }
+    if (out.hosts.size() == kMaxHosts) return bad("more than " + std::to_string(kMaxHosts) + " hosts");
     out.hosts.emplace_back(h);
     if (comma == std::string_view::npos) break;
     hosts = hosts.substr(comma + 1);
@@ -63,53 +90,12 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
   return out;
 }
 
-namespace {
-
-class EtcdRegistry final : public Registry {
- public:
-  explicit EtcdRegistry(const RegistryUrl& u)
-      : root_(u.root),
-        client_(etcd::Client::create({.endpoints = u.hosts, .username = u.username, .password = u.password})) {}
-  std::string prefix(std::string_view service) const override { return root_ + std::string(service) + "/"; }
-  std::unique_ptr<Registrar> registrar(std::string_view service, Instance inst, std::chrono::seconds ttl) override {
-    inst.key = prefix(service) + inst.address;
-    return std::make_unique<etcd::Registrar>(client_, std::move(inst), ttl);
-  }
-  std::shared_ptr<Instancer> instancer(std::string_view service) override {
-    return etcd::Instancer::create(client_, prefix(service));
-  }
-
- private:
-  std::string root_;
-  std::shared_ptr<etcd::Client> client_;
-};
-
-// Addresses are fixed: registering is a no-op, every service name resolves to the same list.
-class StaticRegistry final : public Registry {
- public:
-  explicit StaticRegistry(const RegistryUrl& u) : hosts_(u.hosts) {}
-  std::string prefix(std::string_view) const override { return ""; }
-  std::unique_ptr<Registrar> registrar(std::string_view, Instance, std::chrono::seconds) override {
-    struct Noop final : Registrar {
-      void register_instance() override {}
-      Status deregister(std::chrono::milliseconds) override { return {}; }
-      bool registered() const override { return false; }
-    };
-    return std::make_unique<Noop>();
-  }
-  std::shared_ptr<Instancer> instancer(std::string_view) override { return StaticInstancer::create(hosts_); }
-
- private:
-  std::vector<std::string> hosts_;
-};
-
-}  // namespace
-
 std::shared_ptr<Registry> Registry::open(std::string_view url) {
   auto u = parse_registry_url(url);
   if (!u.ok()) throw std::invalid_argument(u.status().message());
-  if (u->scheme == "etcd") return std::make_shared<EtcdRegistry>(*u);
-  return std::make_shared<StaticRegistry>(*u);
+  auto registry = schemes().find(u->scheme)(*u);
+  if (!registry) throw std::invalid_argument("registry scheme \"" + u->scheme + "\" opened nothing for " + redact_url(url));
+  return registry;
 }
 
 }  // namespace svckit::sd

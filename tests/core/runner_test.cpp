@@ -48,8 +48,31 @@ TEST(Runner, TracingFlagsAreValidated) {
   add_runner_flags(app, o);
   const char* argv[] = {"t", "--zipkin-url", "http://127.0.0.1:9411/api/v2/spans", "--trace-sample-rate", "0.25"};
   app.parse(5, const_cast<char**>(argv));
-  EXPECT_EQ(o.zipkin_url, "http://127.0.0.1:9411/api/v2/spans");
+  EXPECT_EQ(o.trace_exporter, "zipkin");
+  EXPECT_EQ(o.trace_url, "http://127.0.0.1:9411/api/v2/spans");
   EXPECT_EQ(o.trace_sample_rate, 0.25);
+}
+
+// Exporters are chosen by name among the registered ones; each checks its own URL when flags are parsed.
+TEST(Runner, TraceExporterIsChosenByNameAndItsUrlChecked) {
+  auto parse = [](std::vector<const char*> args, RunnerOptions& o) {
+    CLI::App app{"t"};
+    add_runner_flags(app, o);
+    args.insert(args.begin(), "t");
+    app.parse(static_cast<int>(args.size()), const_cast<char**>(args.data()));
+  };
+  RunnerOptions o;
+  try {
+    parse({"--trace-exporter", "nosuch", "--trace-url", "http://127.0.0.1:9411"}, o);
+    ADD_FAILURE() << "an unknown exporter was accepted";
+  } catch (const CLI::ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("known: zipkin"), std::string::npos) << e.what();
+  }
+  RunnerOptions o2;
+  EXPECT_THROW(parse({"--trace-exporter", "zipkin", "--trace-url", "https://zipkin:9411"}, o2), CLI::ValidationError);
+  RunnerOptions o3;
+  parse({"--trace-exporter", "zipkin", "--trace-url", "http://127.0.0.1:9411"}, o3);
+  EXPECT_EQ(o3.trace_url, "http://127.0.0.1:9411");
 }
 
 TEST(Runner, ShutdownRunsHooksFirstThenDrains) {

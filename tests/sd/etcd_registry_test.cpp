@@ -10,6 +10,7 @@
 
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "svckit/sd/etcd/registry.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/etcd/instancer.hpp"
@@ -68,7 +69,7 @@ class View {
 
 Instance instance(const std::string& addr, const std::string& service = "users") {
   Instance i;
-  i.key = svckit::sd::default_prefix(service) + addr;
+  i.key = svckit::sd::etcd::service_prefix("/services/", service) + addr;
   i.address = addr;
   return i;
 }

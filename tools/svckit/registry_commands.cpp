@@ -14,6 +14,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "svckit/sd/etcd/client.hpp"
+#include "svckit/sd/etcd/registry.hpp"
 #include "svckit/sd/instance.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/status.hpp"
@@ -73,7 +74,8 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
                                           .username = url.username,
                                           .password = url.password,
                                           .request_timeout = flags.timeout});
-  std::string prefix = url.root + (service.empty() ? "" : service + "/");
+  const std::string root = sd::etcd::root_of(url);
+  std::string prefix = service.empty() ? root : sd::etcd::service_prefix(root, service);
   auto got = co_await client->get_prefix(prefix);
   if (!got.ok()) {
     err << "error: registry " << svckit::sd::redact_url(flags.url) << " unreachable: " << got.status().message() << "\n";
@@ -81,7 +83,7 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
   }
   if (got->kvs.empty()) {
     if (service.empty())
-      err << "no services registered under " << url.root << " in " << svckit::sd::redact_url(flags.url) << "\n";
+      err << "no services registered under " << root << " in " << svckit::sd::redact_url(flags.url) << "\n";
     else
       err << "error: service '" << service << "' has no instances in " << svckit::sd::redact_url(flags.url) << " (nothing under " << prefix
           << ")\n";
@@ -96,7 +98,7 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
   }
   std::vector<Row> rows;
   for (const auto& kv : got->kvs) {
-    std::string rest = kv.key.substr(url.root.size());
+    std::string rest = kv.key.substr(root.size());
     auto slash = rest.find('/');
     Row row;
     row.service = slash == std::string::npos ? rest : rest.substr(0, slash);
@@ -129,6 +131,10 @@ int list_instances(const RegistryFlags& flags, const std::string& service, std::
     for (const auto& h : url->hosts) rows.push_back({service.empty() ? "*" : service, h, "-", ""});
     print_rows(rows, out);
     return 0;
+  }
+  if (url->scheme != "etcd") {
+    err << "error: svckit ls lists etcd:// and static:// registries, not " << url->scheme << "://\n";
+    return 2;
   }
   return run_until_done(list_etcd(*url, flags, service, out, err));
 }

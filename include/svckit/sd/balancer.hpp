@@ -10,13 +10,17 @@
 //   weighted         at random in proportion to each instance's weight (registry metadata)
 //   consistent_hash  by the call's hash key on a ring (100 points per target): the same key goes to the
 //                    same target while it is up; when a target leaves only its keys move
+// More balancers plug in by name (svckit/plugins.hpp): register_balancer("sticky", make_sticky) from your
+// own file, then make_balancer("sticky") — or a client's balancer option — builds it.
 // Every balancer skips targets marked down while any other is up, and avoids PickOptions::avoid (the
 // target a retry just failed on) while another healthy target exists. When all are down it still picks
 // one (our view may be stale; the call then fails fast).
 // Thread-safety: pick() is called concurrently from any thread; prepare() once per target-set change.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +41,12 @@ struct PickOptions {
   const Target* avoid = nullptr;   // e.g. the target the previous attempt failed on
 };
 
+/// How one call to a target ended, as the balancer hears of it (brpc's Feedback).
+struct CallOutcome {
+  std::chrono::nanoseconds latency{0};
+  StatusCode code = StatusCode::Ok;
+};
+
 class Balancer {
  public:
   virtual ~Balancer() = default;
@@ -45,11 +55,21 @@ class Balancer {
   virtual std::shared_ptr<const void> prepare(const std::vector<std::shared_ptr<Target>>&) const { return nullptr; }
   /// A target, or nullptr when the set is empty.
   virtual Target* pick(const TargetSet& set, const PickOptions& opts) = 0;
+  /// Every call's outcome, after the target's own figures (in-flight, EWMA latency) are updated. Called
+  /// concurrently from any thread; the default ignores it.
+  virtual void feedback(Target& /*target*/, const CallOutcome& /*outcome*/) {}
 };
 
-/// A balancer by name; throws std::invalid_argument naming the known ones for an unknown name.
+using BalancerFactory = std::function<std::unique_ptr<Balancer>()>;
+
+/// A new balancer of a registered kind; throws std::invalid_argument naming the known ones for an
+/// unknown name.
 std::shared_ptr<Balancer> make_balancer(std::string_view name);
+/// Every registered balancer name, sorted.
 std::vector<std::string> balancer_names();
+/// Makes `name` known to make_balancer. Returns true, so it can initialise a static; throws
+/// std::invalid_argument when the name is taken or malformed (plugins.hpp).
+bool register_balancer(std::string name, BalancerFactory factory);
 
 /// 64-bit hash of a request key, for PickOptions::hash.
 std::uint64_t hash_key(std::string_view key);

@@ -35,7 +35,4 @@ Result<Instance> parse_instance(std::string_view key, std::string_view value);
 /// it), else the JSON form.
 std::string format_instance_value(const Instance& instance);
 
-/// "/services/<name>/": the default key prefix for a service.
-std::string default_prefix(std::string_view service_name);
-
 }  // namespace svckit::sd

@@ -1,17 +1,22 @@
 // svckit/sd/registry.hpp — one URL names where services register and are discovered.
 //
 //   auto registry = svckit::sd::Registry::open("etcd://10.0.0.1:2379,10.0.0.2:2379");
-//   auto instancer = registry->instancer("notificator");                 // watches /services/notificator/
+//   auto instancer = registry->instancer("notificator");
 //   auto registrar = registry->registrar("users", instance, std::chrono::seconds(10));
 //
-// URLs (one syntax for flags, the CLI and config):
+// URLs (one syntax for flags, the CLI and config): scheme://[user:password@]host:port[,host:port…][/path][?query]
+// Built-in schemes:
 //   etcd://[user:password@]host:port[,host:port…][/root]   keys <root>/<service>/<host:port>; root defaults
-//                                                          to /services (go-kit's layout)
+//                                                          to /services (go-kit's layout); see sd/etcd/registry.hpp
 //   static://host:port[,host:port…]                        a fixed list of instances (any service name)
+// More schemes plug in by name (svckit/plugins.hpp): register_registry("zk", open_zk) from your own file,
+// then Registry::open("zk://…") opens it. How a backend lays out its keys is its own business: this
+// interface speaks only of services and instances.
 // Thread-safety: a Registry may be shared; its members may be called from any thread.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,13 +30,15 @@
 namespace svckit::sd {
 
 struct RegistryUrl {
-  std::string scheme;               // "etcd", "static"
-  std::vector<std::string> hosts;   // host:port each
-  std::string root = "/services/";  // key prefix root, always ending in '/'
+  std::string scheme;              // "etcd", "static", or a plug-in's
+  std::vector<std::string> hosts;  // host:port each
+  std::string path;                // as written after the hosts ("/services"), "" when none
+  std::string query;               // after '?', undecoded, "" when none
   std::string username, password;
 };
 
-/// Parses a registry URL; the error says what is wrong and what was expected (with any password redacted).
+/// Parses a registry URL of a registered scheme; the error says what is wrong and what was expected (with
+/// any password redacted). At most 4096 bytes and 64 hosts.
 Result<RegistryUrl> parse_registry_url(std::string_view url);
 
 /// The URL with the password of its credentials, if any, replaced by "***": what errors and logs show.
@@ -40,15 +47,24 @@ std::string redact_url(std::string_view url);
 class Registry {
  public:
   virtual ~Registry() = default;
-  /// Opens the registry a URL names; throws std::invalid_argument for a malformed or unknown URL.
+  /// Opens the registry a URL names, through the factory registered for its scheme; throws
+  /// std::invalid_argument for a malformed URL, an unknown scheme, or a URL the scheme cannot use.
   static std::shared_ptr<Registry> open(std::string_view url);
 
-  /// The key prefix of a service: <root><service>/.
-  virtual std::string prefix(std::string_view service) const = 0;
-  /// A registrar for one instance of `service`; instance.key is filled in from the prefix and address.
+  /// A registrar for one instance of `service`; the backend fills in instance.key.
   virtual std::unique_ptr<Registrar> registrar(std::string_view service, Instance instance,
                                                std::chrono::seconds ttl) = 0;
+  /// The instances of `service`, watched.
   virtual std::shared_ptr<Instancer> instancer(std::string_view service) = 0;
 };
+
+/// Opens a registry from its parsed URL; throws std::invalid_argument for a URL it cannot use.
+using RegistryFactory = std::function<std::shared_ptr<Registry>(const RegistryUrl&)>;
+
+/// Makes `scheme` (e.g. "zk") known to parse_registry_url and Registry::open. Returns true, so it can
+/// initialise a static; throws std::invalid_argument when the scheme is taken or malformed (plugins.hpp).
+bool register_registry(std::string scheme, RegistryFactory factory);
+/// The registered schemes, sorted.
+std::vector<std::string> registry_schemes();
 
 }  // namespace svckit::sd

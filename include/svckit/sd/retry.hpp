@@ -123,7 +123,9 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
       auto started = std::chrono::steady_clock::now();
       target->call_started();
       auto r = co_await target->endpoint(attempt_ctx, req);
-      target->call_finished(std::chrono::steady_clock::now() - started, r.ok() ? StatusCode::Ok : r.status().code());
+      const CallOutcome outcome{std::chrono::steady_clock::now() - started, r.ok() ? StatusCode::Ok : r.status().code()};
+      target->call_finished(outcome.latency, outcome.code);
+      endpointer->balancer().feedback(*target, outcome);
       if (r.ok()) co_return r;
       last = r.status();
       bool attempt_timed_out = last.code() == StatusCode::DeadlineExceeded && Context::Clock::now() < deadline;

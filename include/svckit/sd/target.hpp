@@ -45,8 +45,6 @@ class Target {
     double old = ewma_us_.load(std::memory_order_relaxed);
     ewma_us_.store(old == 0 ? us : old + kAlpha * (us - old), std::memory_order_relaxed);
   }
-  /// P2C's cost: expected latency × queue length (lower is better).
-  double load_score() const { return (latency_ewma_us() + 1.0) * (in_flight() + 1); }
 
   // Health ----------------------------------------------------------------------------------------
   bool down() const { return down_.load(std::memory_order_relaxed); }

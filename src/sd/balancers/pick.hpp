@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 
+#include "builtin.hpp"
 #include "svckit/sd/balancer.hpp"
 
 namespace svckit::sd::balancers {
@@ -33,11 +34,5 @@ inline std::uint64_t fast_random() {
   s ^= s >> 27;
   return s * 2685821657736338717ULL;
 }
-
-std::unique_ptr<Balancer> make_round_robin();
-std::unique_ptr<Balancer> make_random();
-std::unique_ptr<Balancer> make_p2c();
-std::unique_ptr<Balancer> make_weighted();
-std::unique_ptr<Balancer> make_consistent_hash();
 
 }  // namespace svckit::sd::balancers

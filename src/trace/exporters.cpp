@@ -1,0 +1,49 @@
+#include "svckit/trace/exporters.hpp"
+
+#include <stdexcept>
+
+#include "../builtin_plugins.hpp"
+#include "svckit/plugins.hpp"
+
+namespace svckit::trace {
+
+namespace {
+
+NamedFactories<ExporterFactory>& kinds() {
+  static NamedFactories<ExporterFactory>* table = [] {
+    auto* t = new NamedFactories<ExporterFactory>("trace exporter");  // never destroyed: used until exit
+    detail::add_builtin_exporters(*t);
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+std::shared_ptr<Exporter> make_exporter(std::string_view name, std::string_view url) {
+  auto factory = kinds().find(name);
+  if (factory.url_error)
+    if (auto why = factory.url_error(url); !why.empty()) throw std::invalid_argument(why);
+  auto exporter = factory.make(url);
+  if (!exporter) throw std::invalid_argument("trace exporter \"" + std::string(name) + "\" made nothing");
+  return exporter;
+}
+
+std::string exporter_url_error(std::string_view name, std::string_view url) {
+  try {
+    auto factory = kinds().find(name);
+    return factory.url_error ? factory.url_error(url) : std::string();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+}
+
+std::vector<std::string> exporter_names() { return kinds().names(); }
+
+bool register_exporter(std::string name, ExporterFactory factory) {
+  if (!factory.make) throw std::invalid_argument("trace exporter \"" + name + "\" has no make");
+  kinds().add(std::move(name), std::move(factory));
+  return true;
+}
+
+}  // namespace svckit::trace
