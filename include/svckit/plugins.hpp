@@ -56,6 +56,17 @@ class NamedFactories {
     return out;
   }
 
+  /// The one table of this Factory type: made on first use, with `add_builtins` run on it then, and kept
+  /// until exit (plug-ins may be looked up from static destructors and other threads).
+  static NamedFactories& once(const char* kind, void (*add_builtins)(NamedFactories&)) {
+    static NamedFactories* table = [&] {
+      auto* t = new NamedFactories(kind);
+      add_builtins(*t);
+      return t;
+    }();
+    return *table;
+  }
+
   static bool valid_name(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
     for (char c : name)

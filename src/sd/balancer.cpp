@@ -8,12 +8,7 @@ namespace svckit::sd {
 namespace {
 
 NamedFactories<BalancerFactory>& kinds() {
-  static NamedFactories<BalancerFactory>* table = [] {
-    auto* t = new NamedFactories<BalancerFactory>("balancer");  // never destroyed: used until exit
-    detail::add_builtin_balancers(*t);
-    return t;
-  }();
-  return *table;
+  return NamedFactories<BalancerFactory>::once("balancer", detail::add_builtin_balancers);
 }
 
 }  // namespace

@@ -14,12 +14,7 @@ constexpr std::size_t kMaxUrlBytes = 4096;
 constexpr std::size_t kMaxHosts = 64;
 
 NamedFactories<RegistryFactory>& schemes() {
-  static NamedFactories<RegistryFactory>* table = [] {
-    auto* t = new NamedFactories<RegistryFactory>("registry scheme");  // never destroyed: used until exit
-    detail::add_builtin_registries(*t);
-    return t;
-  }();
-  return *table;
+  return NamedFactories<RegistryFactory>::once("registry scheme", detail::add_builtin_registries);
 }
 
 }  // namespace

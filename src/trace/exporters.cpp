@@ -10,12 +10,7 @@ namespace svckit::trace {
 namespace {
 
 NamedFactories<ExporterFactory>& kinds() {
-  static NamedFactories<ExporterFactory>* table = [] {
-    auto* t = new NamedFactories<ExporterFactory>("trace exporter");  // never destroyed: used until exit
-    detail::add_builtin_exporters(*t);
-    return t;
-  }();
-  return *table;
+  return NamedFactories<ExporterFactory>::once("trace exporter", detail::add_builtin_exporters);
 }
 
 }  // namespace

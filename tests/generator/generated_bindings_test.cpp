@@ -9,6 +9,7 @@
 #include "protoc-gen-svckit/names.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
+#include "support/tcp_connections.hpp"
 #include "svckit/io_pool.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/transport/grpc/server.hpp"
@@ -176,6 +177,27 @@ TEST_F(GeneratedBindings, RegistryClientBalancesOverInstancesFoundInEtcd) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(run_on(io.next().get_executor(), client.say_hello(with_timeout(), hello)).ok());
   EXPECT_EQ(a.svc->calls(), a_calls);
   EXPECT_TRUE(reg_b->deregister(2s).ok());
+}
+
+// The generated Client holds one connection per instance, shared by every method: calling all three
+// methods of greeter on two instances opens two connections, not six.
+TEST_F(GeneratedBindings, RegistryClientHoldsOneConnectionPerInstanceWhateverTheNumberOfMethods) {
+  Instance a(io, "a"), b(io, "b");
+  auto registry = svckit::sd::Registry::open("static://" + a.grpc_address() + "," + b.grpc_address());
+  greeter::Client client(registry, io.next().get_executor(), {.balancer = "round_robin"});
+  greeter::HelloRequest hello;
+  hello.set_name("fay");
+  greeter::DeleteRequest del;
+  del.set_id("1");
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(run_on(io.next().get_executor(), client.say_hello(with_timeout(), hello)).ok());
+    ASSERT_TRUE(run_on(io.next().get_executor(), client.delete_(with_timeout(), del)).ok());
+    ASSERT_FALSE(run_on(io.next().get_executor(), client.later(with_timeout(), hello)).ok());  // UNIMPLEMENTED, still a call
+  }
+  EXPECT_GE(a.svc->calls(), 2);
+  EXPECT_GE(b.svc->calls(), 2);
+  EXPECT_EQ(svckit::test::established_connections_to(a.grpc->port()), 1);
+  EXPECT_EQ(svckit::test::established_connections_to(b.grpc->port()), 1);
 }
 
 TEST(GeneratorNames, SnakeKebabAndKeywords) {

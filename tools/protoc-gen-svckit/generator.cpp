@@ -206,20 +206,23 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
             "  std::shared_ptr<const svckit::tls::Credentials> tls;\n"
             "};\n\n"
             "/// Every instance the registry lists, balanced, each call retried elsewhere on failure\n"
-            "/// (svckit/sd/retry.hpp). Each method keeps its own connection to each instance. Thread-safety: calls\n"
-            "/// may be made concurrently from any thread.\n"
+            "/// (svckit/sd/retry.hpp). One connection per instance, shared by every method: the balancer, the\n"
+            "/// breakers, passive health and the load figures see all of the service's calls. Thread-safety:\n"
+            "/// calls may be made concurrently from any thread.\n"
             "/// Construct it on the executor whose threads outlive it (the instance set is updated there).\n"
             "class Client {\n public:\n"
             "  Client(std::shared_ptr<svckit::sd::Registry> registry, boost::asio::any_io_executor ex,\n"
             "         ClientOptions options = {});\n"
-            "  const Endpoints& endpoints() const { return endpoints_; }\n");
+            "  const Endpoints& endpoints() const { return endpoints_; }\n"
+            "  /// The instances and their connections (targets(), registry_status()).\n"
+            "  const svckit::sd::ConnectionPool<Endpoints>& pool() const { return *pool_; }\n");
     for (int j = 0; j < s->method_count(); ++j)
       p.Print(method_vars(s->method(j)),
               "  boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
               "      const $Req$& request) const {\n    return endpoints_.$method$(ctx, request);\n  }\n");
     p.Print(sv,
-            "\n private:\n  std::vector<std::shared_ptr<void>> endpointers_;  // keep the instance watches alive\n"
-            "  Endpoints endpoints_;\n};\n\n}  // namespace $ns$\n");
+            "\n private:\n  std::shared_ptr<svckit::sd::ConnectionPool<Endpoints>> pool_;  // one Endpoints per instance\n"
+            "  Endpoints endpoints_;  // each balanced over pool_\n};\n\n}  // namespace $ns$\n");
   }
 }
 
@@ -274,7 +277,7 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
                 "  e.$method$ = svckit::grpc::client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
       p.Print("  return e;\n}\n\n");
     }
-    // The registry client: one Endpointer per method over the same instance set.
+    // The registry client: one pool of per-instance Endpoints (one connection each), every method balanced over it.
     p.Print("Client::Client([[maybe_unused]] std::shared_ptr<svckit::sd::Registry> registry,\n"
             "               [[maybe_unused]] boost::asio::any_io_executor ex, ClientOptions options) {\n");
     if (o.grpc && o.http)
@@ -290,17 +293,13 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
             "  [[maybe_unused]] auto balancer = svckit::sd::make_balancer(options.balancer);\n"
             "  [[maybe_unused]] svckit::sd::EndpointerOptions eo{.service = options.service};\n"
             "  [[maybe_unused]] auto tls = options.tls ? options.tls : svckit::tls::load_client({});\n");
+    p.Print("  pool_ = svckit::sd::ConnectionPool<Endpoints>::create(\n"
+            "      instancer, [connect, tls](const svckit::sd::Instance& i) {\n"
+            "        return svckit::Result(connect(i.address, i.tls ? tls : nullptr));\n"
+            "      }, balancer, ex, eo);\n");
     for (int j = 0; j < s->method_count(); ++j)
-      p.Print(method_vars(s->method(j)),
-              "  {\n"
-              "    auto ep = svckit::sd::Endpointer<$Req$, $Resp$>::create(\n"
-              "        instancer, [connect, tls](const svckit::sd::Instance& i) {\n"
-              "          return svckit::Result(connect(i.address, i.tls ? tls : nullptr).$method$);\n"
-              "        }, balancer, ex, eo);\n"
-              "    endpoints_.$method$ = svckit::sd::balanced(ep, options.retry);\n"
-              "    endpointers_.push_back(std::move(ep));\n"
-              "  }\n");
-    p.Print(sv, "  (void)connect;\n}\n\n}  // namespace $ns$\n");
+      p.Print(method_vars(s->method(j)), "  endpoints_.$method$ = svckit::sd::balanced(pool_, &Endpoints::$method$, options.retry);\n");
+    p.Print(sv, "}\n\n}  // namespace $ns$\n");
   }
 }
 

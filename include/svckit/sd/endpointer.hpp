@@ -1,4 +1,9 @@
-// svckit/sd/endpointer.hpp — turns the instances an Instancer publishes into client endpoints.
+// svckit/sd/endpointer.hpp — turns the instances an Instancer publishes into client connections.
+//
+// A ConnectionPool<T> holds one T per instance: a connection, or every method's endpoint built on one
+// connection (the generated clients pool their `Endpoints`, so all methods share one connection per instance,
+// and the balancer, breakers, passive health and load figures see all of the service's calls).
+// Endpointer<Req, Resp> is the one-endpoint case (go-kit's Endpointer):
 //
 //   auto endpointer = svckit::sd::Endpointer<Req, Resp>::create(
 //       instancer,
@@ -93,38 +98,44 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   Status registry_status_;
 };
 
-template <class Req, class Resp>
-class Endpointer final : public EndpointerBase {
+/// One `T` per instance — a connection, or every method's endpoint built on one connection — made by the
+/// factory when the instance appears and dropped when it leaves.
+template <class T>
+class ConnectionPool final : public EndpointerBase {
  public:
-  using Factory = std::function<Result<Endpoint<Req, Resp>>(const Instance&)>;
+  using Factory = std::function<Result<T>(const Instance&)>;
 
-  /// A target carrying its endpoint.
-  struct EndpointTarget final : Target {
-    EndpointTarget(Instance i, Endpoint<Req, Resp> e) : Target(std::move(i)), endpoint(std::move(e)) {}
-    Endpoint<Req, Resp> endpoint;
+  /// A target carrying what the factory made for its instance.
+  struct PooledTarget final : Target {
+    PooledTarget(Instance i, T c) : Target(std::move(i)), conn(std::move(c)) {}
+    T conn;
   };
 
-  static std::shared_ptr<Endpointer> create(std::shared_ptr<Instancer> instancer, Factory factory,
-                                            std::shared_ptr<Balancer> balancer, boost::asio::any_io_executor ex,
-                                            EndpointerOptions opts = {}) {
-    auto e = std::shared_ptr<Endpointer>(
-        new Endpointer(std::move(instancer), std::move(factory), std::move(balancer), std::move(ex), opts));
+  static std::shared_ptr<ConnectionPool> create(std::shared_ptr<Instancer> instancer, Factory factory,
+                                                std::shared_ptr<Balancer> balancer, boost::asio::any_io_executor ex,
+                                                EndpointerOptions opts = {}) {
+    auto e = std::shared_ptr<ConnectionPool>(
+        new ConnectionPool(std::move(instancer), std::move(factory), std::move(balancer), std::move(ex), opts));
     e->start();
     return e;
   }
 
  private:
-  Endpointer(std::shared_ptr<Instancer> instancer, Factory factory, std::shared_ptr<Balancer> balancer,
-             boost::asio::any_io_executor ex, EndpointerOptions opts)
+  ConnectionPool(std::shared_ptr<Instancer> instancer, Factory factory, std::shared_ptr<Balancer> balancer,
+                 boost::asio::any_io_executor ex, EndpointerOptions opts)
       : EndpointerBase(std::move(instancer), std::move(balancer), std::move(ex), opts), factory_(std::move(factory)) {}
 
   Result<std::shared_ptr<Target>> make_target(const Instance& inst) override {
-    auto ep = factory_(inst);
-    if (!ep.ok()) return ep.status();
-    return std::shared_ptr<Target>(std::make_shared<EndpointTarget>(inst, std::move(*ep)));
+    auto c = factory_(inst);
+    if (!c.ok()) return c.status();
+    return std::shared_ptr<Target>(std::make_shared<PooledTarget>(inst, std::move(*c)));
   }
 
   Factory factory_;
 };
+
+/// go-kit's Endpointer: one endpoint (and the connection it holds) per instance.
+template <class Req, class Resp>
+using Endpointer = ConnectionPool<Endpoint<Req, Resp>>;
 
 }  // namespace svckit::sd

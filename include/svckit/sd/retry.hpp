@@ -67,11 +67,13 @@ bool retryable(StatusCode code);
 template <class Req>
 using KeyOf = std::function<std::string(const Req&)>;
 
-template <class Req, class Resp>
-Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, RetryOptions opts = {},
-                             KeyOf<Req> key_of = {}) {
-  using Target_ = typename Endpointer<Req, Resp>::EndpointTarget;
-  return [endpointer = std::move(endpointer), opts, key_of = std::move(key_of)](
+namespace detail {
+/// The balanced, retried call of one endpoint that `select` finds in each instance's T.
+template <class Req, class Resp, class T, class Select>
+Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer, Select select, RetryOptions opts,
+                                  KeyOf<Req> key_of) {
+  using Target_ = typename ConnectionPool<T>::PooledTarget;
+  return [endpointer = std::move(endpointer), select, opts, key_of = std::move(key_of)](
              const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
     Context call_ctx = ctx;
     if (!call_ctx.deadline()) call_ctx.set_timeout(opts.timeout);
@@ -122,7 +124,7 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
       if (opts.attempt_timeout.count() > 0) attempt_ctx.set_timeout(opts.attempt_timeout);
       auto started = std::chrono::steady_clock::now();
       target->call_started();
-      auto r = co_await target->endpoint(attempt_ctx, req);
+      auto r = co_await select(target->conn)(attempt_ctx, req);
       const CallOutcome outcome{std::chrono::steady_clock::now() - started, r.ok() ? StatusCode::Ok : r.status().code()};
       target->call_finished(outcome.latency, outcome.code);
       endpointer->balancer().feedback(*target, outcome);
@@ -136,6 +138,27 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, 
     }
     co_return last;
   };
+}
+}  // namespace detail
+
+/// Every instance's endpoint, balanced and retried.
+template <class Req, class Resp>
+Endpoint<Req, Resp> balanced(std::shared_ptr<Endpointer<Req, Resp>> endpointer, RetryOptions opts = {},
+                             KeyOf<Req> key_of = {}) {
+  return detail::balanced_over<Req, Resp>(
+      std::move(endpointer), [](const Endpoint<Req, Resp>& e) -> const Endpoint<Req, Resp>& { return e; }, std::move(opts),
+      std::move(key_of));
+}
+
+/// One method of a pooled connection, balanced and retried: `method` names the endpoint in T, e.g.
+/// balanced(pool, &Endpoints::send_email). Every method balanced over one pool shares its instances'
+/// connections, load figures, breakers and passive health.
+template <class Req, class Resp, class T>
+Endpoint<Req, Resp> balanced(std::shared_ptr<ConnectionPool<T>> pool, Endpoint<Req, Resp> T::*method,
+                             RetryOptions opts = {}, KeyOf<Req> key_of = {}) {
+  return detail::balanced_over<Req, Resp>(
+      std::move(pool), [method](const T& conn) -> const Endpoint<Req, Resp>& { return conn.*method; }, std::move(opts),
+      std::move(key_of));
 }
 
 }  // namespace svckit::sd
