@@ -1,5 +1,7 @@
 #include "svckit/sd/registry.hpp"
 
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include "../builtin_plugins.hpp"
@@ -86,10 +88,19 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
 }
 
 std::shared_ptr<Registry> Registry::open(std::string_view url) {
+  // One registry per URL in a process while anyone holds it: registration and discovery share one
+  // connection (and one lease stream, one watch stream) instead of each opening their own.
+  static std::mutex mu;
+  static auto* opened = new std::map<std::string, std::weak_ptr<Registry>, std::less<>>;  // kept until exit
+  std::lock_guard lock(mu);
+  std::erase_if(*opened, [](const auto& kv) { return kv.second.expired(); });
+  if (auto it = opened->find(url); it != opened->end())
+    if (auto registry = it->second.lock()) return registry;
   auto u = parse_registry_url(url);
   if (!u.ok()) throw std::invalid_argument(u.status().message());
   auto registry = schemes().find(u->scheme)(*u);
   if (!registry) throw std::invalid_argument("registry scheme \"" + u->scheme + "\" opened nothing for " + redact_url(url));
+  (*opened)[std::string(url)] = registry;
   return registry;
 }
 

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <thread>
 
+#include "support/tcp_connections.hpp"
 #include "support/zipkin_collector.hpp"
+#include "svckit/address.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "tracker.hpp"
 
@@ -184,6 +186,16 @@ TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) {
     return missing == 0;
   };
   EXPECT_TRUE(wait_until(all_delivered, 30s)) << missing << " welcomes reached no live notificator";
+}
+
+// Issue 31, "one etcd connection per process": users registers itself and watches notificator through one
+// registry, so it holds one connection to etcd (registration used to open a second).
+TEST_F(UsersTest, HoldsOneEtcdConnectionForRegistrationAndDiscovery) {
+  start_notificator("n1");
+  start_users();
+  ASSERT_EQ(post("/create", R"({"email":"one@example.com"})").status, 201);  // notificator found: discovery runs
+  const auto etcd_port = svckit::split_host_port(etcd_.endpoints()[0]).second;
+  EXPECT_EQ(svckit::test::established_connections_to(etcd_port, service("users").proc->pid()), 1);
 }
 
 TEST_F(UsersTest, AcknowledgedUsersSurviveSigkill) {

@@ -229,6 +229,20 @@ TEST(RegistryUrl, ErrorsNeverShowThePassword) {
   EXPECT_EQ(good->password, "pw");
 }
 
+// A process that registers and discovers through one URL holds one registry (one connection): open()
+// hands out the registry already open for that URL, and a new one once every holder let go.
+TEST(Registry, OpeningTheSameUrlTwiceGivesTheSameRegistryWhileItIsHeld) {
+  auto a = sd::Registry::open("static://h:1");
+  auto b = sd::Registry::open("static://h:1");
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, sd::Registry::open("static://h:2"));
+  std::weak_ptr<sd::Registry> gone = a;
+  a.reset();
+  b.reset();
+  EXPECT_TRUE(gone.expired()) << "the cache holds registries weakly";
+  EXPECT_NE(sd::Registry::open("static://h:1"), nullptr);
+}
+
 }  // namespace
 
 namespace {

@@ -49,6 +49,8 @@ class Registry {
   virtual ~Registry() = default;
   /// Opens the registry a URL names, through the factory registered for its scheme; throws
   /// std::invalid_argument for a malformed URL, an unknown scheme, or a URL the scheme cannot use.
+  /// The same URL opened again while the first is held gives the same registry: a process registering
+  /// and discovering through one URL holds one connection to it.
   static std::shared_ptr<Registry> open(std::string_view url);
 
   /// A registrar for one instance of `service`; the backend fills in instance.key.
