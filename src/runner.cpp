@@ -49,10 +49,14 @@ void add_tls_flags(CLI::App& app, RunnerOptions& o) {
 
 }  // namespace
 
-void add_runner_flags(CLI::App& app, RunnerOptions& o) {
-  app.add_option("--http-addr", o.http_addr, "HTTP listen address host:port")->capture_default_str();
-  app.add_option("--grpc-addr", o.grpc_addr, "gRPC listen address host:port")->capture_default_str();
+void add_runner_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
+  // Addresses may also come from the environment (a container image sets them once for any service).
+  if (which.http_addr)
+    app.add_option("--http-addr", o.http_addr, "HTTP listen address host:port")->envname("SVCKIT_HTTP_ADDR")->capture_default_str();
+  if (which.grpc_addr)
+    app.add_option("--grpc-addr", o.grpc_addr, "gRPC listen address host:port")->envname("SVCKIT_GRPC_ADDR")->capture_default_str();
   app.add_option("--debug-addr", o.debug_addr, "debug listener (metrics, health) host:port")
+      ->envname("SVCKIT_DEBUG_ADDR")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "io threads (0: one per core)")->capture_default_str();
   app.add_option_function<int>(

@@ -76,8 +76,14 @@ struct RunnerOptions {
   std::string tls_ca;         // clients: CAs that sign the servers we call (empty: the system's store)
 };
 
-/// Adds the common flags every svckit service has to a CLI11 app.
-void add_runner_flags(CLI::App& app, RunnerOptions& opts);
+/// Which of the servers' address flags add_runner_flags adds (a service has only those of what it serves).
+struct RunnerFlags {
+  bool http_addr = true;  // --http-addr
+  bool grpc_addr = true;  // --grpc-addr
+};
+
+/// Adds the common flags every svckit service has to a CLI11 app (svckit::App does this for you).
+void add_runner_flags(CLI::App& app, RunnerOptions& opts, RunnerFlags which = {});
 
 class Runner {
  public:

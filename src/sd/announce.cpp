@@ -11,7 +11,14 @@ namespace svckit::sd {
 void announce(Runner& runner, std::string service, std::function<std::string()> listen_address, Instance metadata) {
   const auto& opts = runner.options();
   if (opts.registry.empty()) return;
-  auto registry = Registry::open(opts.registry);  // throws on a bad URL, before anything starts
+  // Throws on a bad URL, before anything starts.
+  announce(runner, Registry::open(opts.registry), std::move(service), std::move(listen_address), std::move(metadata));
+}
+
+void announce(Runner& runner, std::shared_ptr<Registry> registry, std::string service,
+              std::function<std::string()> listen_address, Instance metadata) {
+  const auto& opts = runner.options();
+  if (!registry) return;
   if (!opts.advertise.empty()) {
     (void)split_host_port(opts.advertise);  // throws on a malformed address
   }

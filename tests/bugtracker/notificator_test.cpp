@@ -39,7 +39,7 @@ class NotificatorTest : public ::testing::Test {
     grpc_port_ = free_port();
     debug_port_ = free_port();
     std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:" + std::to_string(grpc_port_),
-                                  "--http-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:" + std::to_string(debug_port_),
+                                  "--debug-addr", "127.0.0.1:" + std::to_string(debug_port_),
                                   "--store", "sqlite:" + dir_ + "/outbox.db", "--outbox-token", kToken};
     argv.insert(argv.end(), extra.begin(), extra.end());
     procs_.push_back(std::make_unique<Process>(argv, dir_ + "/notificator.log"));

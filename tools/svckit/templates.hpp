@@ -79,59 +79,16 @@ std::shared_ptr<Service> make_service() { return std::make_shared<{{Name}}Servic
 }  // namespace {{name}}
 )";
 
-inline constexpr const char* kMainCpp = R"(// {{name}}: wiring. Flags, the service's endpoints on HTTP/JSON and gRPC, the debug listener
-// (/metrics, /healthz, /readyz), registration with --registry, graceful shutdown on SIGTERM.
-// Created once by `svckit new service`; the generator never touches it.
-#include <functional>
-#include <iostream>
-
-#include <CLI/CLI.hpp>
-
+inline constexpr const char* kMainCpp = R"(// {{name}}: wiring. The servers the bindings were generated for (gRPC and/or HTTP: svckit.cmake), the
+// debug listener (/metrics, /healthz, /readyz), registration with --registry, graceful shutdown on SIGTERM:
+// all from svckit::App (--help lists the flags). Created once by `svckit new service`; yours to change.
 #include "service.hpp"
-#include "svckit/address.hpp"
-#include "svckit/debug.hpp"
-#include "svckit/runner.hpp"
-#include "svckit/sd/announce.hpp"
-#include "svckit/transport/grpc/server.hpp"
-#include "svckit/transport/http/router.hpp"
-#include "svckit/transport/http/server.hpp"
+#include "svckit/app.hpp"
 
 int main(int argc, char** argv) {
-  svckit::RunnerOptions opts;
-  opts.service = {{name}}::kServiceName;
-  CLI::App app{"{{name}}: an svckit service"};
-  svckit::add_runner_flags(app, opts);
-  CLI11_PARSE(app, argc, argv);
-
-  svckit::Runner runner(opts);
-  auto endpoints = {{name}}::make_endpoints({{name}}::make_service());
-  std::function<std::string()> registered_address;
-  svckit::sd::Instance metadata;
-#ifdef {{NAME}}_HAS_HTTP
-  svckit::http::Router router;
-  {{name}}::add_http_routes(router, endpoints);
-  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr, .tls = runner.server_tls()},
-                                                     std::move(router));
-  runner.add(http);
-  registered_address = [&] { return svckit::bound_address(opts.http_addr, http->port()); };
-  metadata.transport = "http";
-#endif
-#ifdef {{NAME}}_HAS_GRPC
-  auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr, .tls = runner.server_tls()});
-  {{name}}::add_grpc_methods(*grpc, endpoints);
-  runner.add(grpc);
-  registered_address = [&] { return svckit::bound_address(opts.grpc_addr, grpc->port()); };  // gRPC when both
-  metadata.transport = "grpc";
-#endif
-  svckit::serve_debug(runner);
-  try {
-    // With --registry: registered once listening, deregistered first on SIGTERM.
-    svckit::sd::announce(runner, {{name}}::kServiceName, registered_address, metadata);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
-  }
-  return runner.run();
+  svckit::App app({{name}}::kServiceName, "{{name}}: an svckit service");
+  {{name}}::add_servers(app);
+  return app.main(argc, argv, [&] { {{name}}::add_endpoints(app, {{name}}::make_endpoints({{name}}::make_service())); });
 }
 )";
 
@@ -174,7 +131,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/{{name}} /usr/local/bin/{{name}}
 EXPOSE 8080 8081 8082
-ENTRYPOINT ["/usr/local/bin/{{name}}", "--http-addr", "0.0.0.0:8080", "--grpc-addr", "0.0.0.0:8081", "--debug-addr", "0.0.0.0:8082"]
+# Listen on every interface (a service reads only the addresses of the servers it has).
+ENV SVCKIT_HTTP_ADDR=0.0.0.0:8080 SVCKIT_GRPC_ADDR=0.0.0.0:8081 SVCKIT_DEBUG_ADDR=0.0.0.0:8082
+ENTRYPOINT ["/usr/local/bin/{{name}}"]
 )";
 
 inline constexpr const char* kComposeHeader = R"(# Written by `svckit generate docker`: a 3-member etcd cluster and every service, registered in it.

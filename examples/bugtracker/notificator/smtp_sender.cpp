@@ -8,6 +8,26 @@
 
 namespace bugtracker::notificator {
 
+void add_smtp_flags(CLI::App& flags, SmtpOptions& smtp) {
+  flags.add_option("--smtp-url", smtp.url, "deliver through this SMTP server, e.g. smtp://127.0.0.1:2525 (default: keep in the outbox)");
+  flags.add_option("--smtp-from", smtp.from, "sender address")->capture_default_str();
+  flags.add_option_function<long long>(
+           "--smtp-give-up-after", [&smtp](long long s) { smtp.give_up_after = std::chrono::seconds(s); },
+           "seconds a message may stay undeliverable before it is dead")
+      ->check(CLI::PositiveNumber)
+      ->default_str(std::to_string(smtp.give_up_after.count()));
+  flags.add_option_function<long long>(
+           "--smtp-backoff-initial-ms", [&smtp](long long ms) { smtp.backoff_initial = std::chrono::milliseconds(ms); },
+           "first retry delay (doubles per attempt, with jitter)")
+      ->check(CLI::PositiveNumber)
+      ->default_str(std::to_string(smtp.backoff_initial.count()));
+  flags.add_option_function<long long>(
+           "--smtp-backoff-max-ms", [&smtp](long long ms) { smtp.backoff_max = std::chrono::milliseconds(ms); },
+           "longest retry delay (at least the initial one)")
+      ->check(CLI::PositiveNumber)
+      ->default_str(std::to_string(smtp.backoff_max.count()));
+}
+
 namespace {
 
 std::int64_t now_ms() {
@@ -30,6 +50,7 @@ std::size_t read_payload(char* buf, std::size_t size, std::size_t n, void* user)
 }  // namespace
 
 SmtpSender::SmtpSender(std::shared_ptr<Outbox> outbox, SmtpOptions opts) : outbox_(std::move(outbox)), opts_(std::move(opts)) {
+  opts_.backoff_max = std::max(opts_.backoff_max, opts_.backoff_initial);
   curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 

@@ -7,6 +7,8 @@
 // message's id, for receivers that deduplicate). Runs only when --smtp-url is given.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -27,6 +29,9 @@ struct SmtpOptions {
   std::chrono::milliseconds backoff_max{60000};
   std::chrono::milliseconds timeout{10000};  // per delivery
 };
+
+/// --smtp-url, --smtp-from, --smtp-give-up-after, --smtp-backoff-initial-ms, --smtp-backoff-max-ms.
+void add_smtp_flags(CLI::App& flags, SmtpOptions& smtp);
 
 class SmtpSender {
  public:

@@ -1,87 +1,40 @@
 // users — HTTP/JSON accounts service. Creating a user sends a welcome email through notificator, found in
 // the registry (--registry), balanced over its instances, retried elsewhere; queued when none answers.
-#include <iostream>
-
-#include <CLI/CLI.hpp>
-
-#include "../common/store_url.hpp"
-#include "svckit/address.hpp"
-#include "svckit/debug.hpp"
-#include "svckit/runner.hpp"
-#include "svckit/sd/announce.hpp"
-#include "svckit/sd/registry.hpp"
-#include "svckit/transport/http/server.hpp"
+#include "../common/api_service.hpp"
+#include "service.hpp"
 #include "transport.hpp"
 
 namespace us = bugtracker::users;
 
+namespace {
+
+void add_account_flags(CLI::App& flags, us::AccountLimits& a) {
+  flags.add_option("--login-per-account", a.per_account.per_minute, "login attempts per minute per email (also the burst) before 429")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  flags.add_option("--login-per-client", a.per_client.per_minute,
+                   "login attempts (and sign-ups of taken emails) per minute per client address (also the burst) before 429")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  flags.add_option("--max-pending-hashes", a.max_pending_hashes, "password hashes waiting or running before logins and sign-ups get 503")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  svckit::RunnerOptions opts;
-  opts.service = "users";
-  opts.http_addr = "127.0.0.1:8100";
-  opts.grpc_addr = "127.0.0.1:0";  // unused: users is HTTP only
-  opts.debug_addr = "127.0.0.1:9100";
-  std::string store = "sqlite:users.db";
-  std::string jwt_secret;
-  std::string notificator = "notificator";
-  std::string balancer = "p2c";
-  CLI::App app{"users: accounts, login tokens, welcome emails (svckit bug tracker)"};
-  svckit::add_runner_flags(app, opts);
-  bugtracker::EndpointOptions limits;
-  bugtracker::add_endpoint_flags(app, limits);
-  app.add_option("--store", store, "storage: sqlite:PATH or memory:")->capture_default_str();
-  app.add_option("--jwt-secret", jwt_secret, "HS256 secret, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
-  app.add_option("--notificator", notificator, "service name of the notificator in the registry")->capture_default_str();
-  app.add_option("--balancer", balancer, "round_robin|random|p2c|weighted|consistent_hash")->capture_default_str();
+  svckit::App app("users", "users: accounts, login tokens, welcome emails (svckit bug tracker)");
+  app.serve_http("127.0.0.1:8100").debug_address("127.0.0.1:9100").require_registry("where to find notificator");
+  bugtracker::ApiOptions api{.store = "sqlite:users.db"};
+  bugtracker::add_api_flags(app.flags(), api, "HS256 secret, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
   us::AccountLimits accounts;
-  app.add_option("--login-per-account", accounts.per_account.per_minute,
-                 "login attempts per minute per email (also the burst) before 429")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--login-per-client", accounts.per_client.per_minute,
-                 "login attempts per minute per client address (also the burst) before 429")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--max-pending-hashes", accounts.max_pending_hashes,
-                 "password hashes waiting or running before logins and sign-ups get 503")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-
-  std::shared_ptr<us::UserStore> users;
-  std::shared_ptr<svckit::auth::Hs256> jwt;
-  std::shared_ptr<svckit::sd::Registry> registry;
-  try {
-    jwt = std::make_shared<svckit::auth::Hs256>(svckit::auth::secret_from(jwt_secret));
-    users = us::UserStore::open(store);
-    if (opts.registry.empty()) throw std::invalid_argument("--registry is required (where to find notificator)");
-    registry = svckit::sd::Registry::open(opts.registry);
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
-  }
-
-  svckit::Runner runner(opts);
-  svckit::BlockingPool db_pool(bugtracker::store_threads(store));
-  // Welcomes go through notificator (discovered, balanced, retried); unsent ones stay queued in the store.
-  auto emails = std::make_shared<bugtracker::EmailSender>(
-      bugtracker::notificator_client(registry, notificator, balancer, runner), db_pool, users, svckit::log::Logger("users"), "users");
-  bugtracker::EmailSender::run_in_background(emails, runner);
-  auto svc = std::make_shared<us::UsersService>(users, db_pool, emails, jwt, accounts);
-
-  svckit::http::Router router;
-  us::add_http_routes(router, svc, limits);
-  auto http = std::make_shared<svckit::http::Server>(runner.io(), svckit::http::ServerOptions{.address = opts.http_addr, .tls = runner.server_tls()},
-                                                     std::move(router));
-  runner.add(http);
-  svckit::serve_debug(runner);  // /metrics, /healthz on --debug-addr
-  try {
-    svckit::sd::announce(runner, "users", [&] {
-      return svckit::split_host_port(opts.http_addr).first + ":" + std::to_string(http->port());
-    });
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
-  }
-  return runner.run();
+  add_account_flags(app.flags(), accounts);
+  return app.main(argc, argv, [&] {
+    auto jwt = bugtracker::jwt_key(api);
+    auto users = us::UserStore::open(api.store);
+    auto& db_pool = bugtracker::store_pool(app, api);
+    auto emails = bugtracker::email_sender(app, api, db_pool, users, "users");
+    us::add_http_routes(app.http(), std::make_shared<us::UsersService>(users, db_pool, emails, jwt, accounts), api.limits);
+  });
 }

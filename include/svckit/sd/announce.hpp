@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "svckit/runner.hpp"
@@ -23,5 +24,10 @@
 namespace svckit::sd {
 
 void announce(Runner& runner, std::string service, std::function<std::string()> listen_address, Instance metadata = {});
+
+class Registry;
+/// The same, in a registry already open (svckit::App passes the one its clients use); null: not registered.
+void announce(Runner& runner, std::shared_ptr<Registry> registry, std::string service,
+              std::function<std::string()> listen_address, Instance metadata = {});
 
 }  // namespace svckit::sd

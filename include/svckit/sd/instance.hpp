@@ -1,6 +1,6 @@
 // svckit/sd/instance.hpp — one running instance of a service, as a registry stores it.
 //
-// Registry layout (DESIGN.md §2, interoperable with go-kit's etcdv3 package): the key is
+// Registry layout (docs/discovery.md, interoperable with go-kit's etcdv3 package): the key is
 // `<prefix><host:port>`, the value either the bare `host:port` (go-kit's form) or a JSON object with
 // metadata: {"addr":"host:port","weight":3,"zone":"eu-1","version":"1.2.0","transport":"grpc","tls":true}.
 // "tls":true says the instance only speaks TLS: clients dial it with their TLS credentials (svckit/tls.hpp).

@@ -454,9 +454,11 @@ void Server::set_serving(bool serving) {
     st.workers[q]->post([s = state_, q] { s->update_watchers(q, false); });
 }
 
+std::string Server::address() const { return bound_address(state_->opts.address, state_->port); }
+
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return "grpc " + host + ":" + std::to_string(state_->port) + (state_->opts.tls ? " (TLS)" : "");
+  return "grpc " + join_host_port(host, state_->port) + (state_->opts.tls ? " (TLS)" : "");
 }
 
 namespace {
@@ -492,7 +494,7 @@ void Server::start() {
 
   ::grpc::ServerBuilder builder;
   int bound = 0;
-  builder.AddListeningPort(host + ":" + std::to_string(port), credentials(st.opts.tls.get()), &bound);
+  builder.AddListeningPort(join_host_port(host, port), credentials(st.opts.tls.get()), &bound);  // [v6]:port
   builder.RegisterService(&st.service);
   builder.SetMaxReceiveMessageSize(st.opts.max_message_bytes);
   builder.SetMaxSendMessageSize(st.opts.max_message_bytes);

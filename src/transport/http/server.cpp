@@ -469,9 +469,11 @@ std::uint16_t Server::port() const { return state_->port; }
 std::size_t Server::in_flight() const { return state_->in_flight.load(); }
 std::size_t Server::connections() const { return state_->connections.load(); }
 
+std::string Server::address() const { return bound_address(state_->opts.address, state_->port); }
+
 std::string Server::describe() const {
   auto [host, _] = split_host_port(state_->opts.address);
-  return state_->opts.name + " " + host + ":" + std::to_string(state_->port) + (state_->tls ? " (TLS)" : "");
+  return state_->opts.name + " " + join_host_port(host, state_->port) + (state_->tls ? " (TLS)" : "");
 }
 
 void Server::start() {

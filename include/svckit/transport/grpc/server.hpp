@@ -75,6 +75,7 @@ class Server : public svckit::Server {
   void start() override;
   void shutdown(std::chrono::steady_clock::time_point deadline) override;
   std::string describe() const override;
+  std::string address() const override;
   /// Readiness for grpc.health.v1.Health, which every svckit gRPC server serves (Check and Watch, on its own
   /// completion queues) for "" and for each service it has methods of; NOT_SERVING until the runner
   /// reports it ready.

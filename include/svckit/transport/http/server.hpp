@@ -56,6 +56,7 @@ class Server : public svckit::Server {
   /// IoPool's threads run: the loops end on them, releasing the routes' handlers before the pool goes.
   void shutdown(std::chrono::steady_clock::time_point deadline) override;
   std::string describe() const override;
+  std::string address() const override;
 
   /// The bound port (after start()).
   std::uint16_t port() const;
