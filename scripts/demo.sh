@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: the bug tracker on this machine. Starts a local etcd (temp data dir, free ports), two
-# notificator instances, users and bugs, all registered in etcd; walks through a short scenario (create a
-# user, log in, file a bug, assign it, list bugs), printing each request and response, which notificator
-# instance served each email, and what the registry holds. Keeps running until Ctrl-C unless ONCE=1.
+# The main job: the bug tracker on this machine. Starts a local etcd (temp data dir, free ports), a local
+# SMTP sink (Debian's python3-aiosmtpd, storing mail in a maildir), two notificator instances delivering to
+# it, users and bugs, all registered in etcd; walks through a short scenario (create a user, log in, file a
+# bug, assign it, list bugs), printing each request and response, which notificator instance served each
+# email, the emails as they arrive at the SMTP sink, and what the registry holds. Keeps running until
+# Ctrl-C unless ONCE=1.
 #
 # users listens on 127.0.0.1:8100 and bugs on 127.0.0.1:8200 (the README's curl commands use them) when
 # those ports are free, on free ports otherwise.
@@ -47,6 +49,13 @@ etcd_pid=$!
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
 echo "etcd is serving on 127.0.0.1:$etcd_port (pid $etcd_pid, data in $work/etcd)"
 
+# Where the emails go: a real SMTP server on loopback that files every message in a maildir.
+smtp_port=$(free_port)
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$work/mail" > "$work/smtp.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$smtp_port),1)" 2>/dev/null && break; sleep 0.1; done
+echo "an SMTP sink (aiosmtpd) is receiving mail on 127.0.0.1:$smtp_port, into $work/mail/new"
+
 scheme=http
 tls=()        # every service's TLS flags
 mtls=()       # notificator's: only services with a certificate from the CA may call it
@@ -67,7 +76,8 @@ export SVCKIT_JWT_SECRET="${SVCKIT_JWT_SECRET:-$(openssl rand -hex 32)}"
 declare -A debug_port
 for n in notificator1 notificator2; do
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "sqlite:$work/$n.db" \
-    --registry "$registry" --outbox-token "$outbox_token" "${tls[@]}" "${mtls[@]}" > "$work/$n.log" 2>&1 &
+    --smtp-url "smtp://127.0.0.1:$smtp_port" --registry "$registry" --outbox-token "$outbox_token" \
+    "${tls[@]}" "${mtls[@]}" > "$work/$n.log" 2>&1 &
   pids+=($!)
   debug_port[$n]=$(wait_registered "$work/$n.log" debug)
   echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox" \
@@ -114,7 +124,21 @@ show curl "${curl_tls[@]}" -sS -X POST "$bugs/create" -d '{"bug":"the login page
 show curl "${curl_tls[@]}" -sS -X POST "$bugs/create" -H "Authorization: Bearer $TOKEN" -d '{"bug":"the login page is blank"}'
 show curl "${curl_tls[@]}" -sS -X PATCH "$bugs/bugs/1" -H "Authorization: Bearer $TOKEN" -d '{"assignee_id":2,"status":"in_progress"}'
 show curl "${curl_tls[@]}" -sS "$bugs/bugs?status=in_progress&limit=10"
-echo "--- which notificator instance served each email (no --smtp-url here, so they wait in the outboxes) ---"
+echo "--- the emails, as the SMTP sink received them (waiting up to 20 s for all three) ---"
+for _ in $(seq 1 200); do [ "$(ls "$work/mail/new" 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.1; done
+/usr/bin/python3 - "$work/mail/new" <<'PY'
+import email, os, sys
+d = sys.argv[1]
+files = sorted(os.listdir(d), key=lambda f: os.path.getmtime(os.path.join(d, f))) if os.path.isdir(d) else []
+for f in files:
+    with open(os.path.join(d, f), "rb") as fh:
+        m = email.message_from_binary_file(fh)
+    body = m.get_payload(decode=True) or b""
+    print("  mail to %-18s subject %-28r %s" % (m["To"], m["Subject"], body.decode(errors="replace").strip().splitlines()[0][:60]))
+print("  (%d delivered)" % len(files))
+PY
+echo
+echo "--- which notificator instance served each email, and its delivery state ---"
 for n in notificator1 notificator2; do
   curl -sS -H "Authorization: Bearer $outbox_token" "http://127.0.0.1:${debug_port[$n]}/outbox" | /usr/bin/python3 -c '
 import json, sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo ONCE=1` and `make demo TLS=1 ONCE=1` end to end: the walkthrough runs against real etcd and
-# real services, each step answers as the README says, both notificators are discovered, and everything
-# stops cleanly; with TLS=1 every hop (curl → users/bugs, users/bugs → notificator) is TLS.
+# real services, each step answers as the README says, both notificators are discovered, the three emails
+# reach the SMTP sink, and everything stops cleanly; with TLS=1 every hop (curl → users/bugs, users/bugs → notificator) is TLS.
 set -euo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +22,12 @@ for tls in 0 1; do
   expect 'Welcome to the bug tracker, ann@example.com!'
   expect 'Welcome to the bug tracker, bob@example.com!'
   expect 'You have been assigned bug #1'
+  # Delivered for real, through the SMTP sink, each exactly once.
+  expect '(3 delivered)'
+  for to in ann@example.com bob@example.com; do
+    grep -q "mail to $to" "$out" || { cat "$out"; echo "FAIL: no mail to $to reached the SMTP sink"; exit 1; }
+  done
+  [ "$(grep -c 'mail to bob@example.com' "$out")" = 2 ] || { cat "$out"; echo "FAIL: bob gets a welcome and an assignment"; exit 1; }
   expect '/services/notificator/'
   expect 'etcd stopped'
   # Both instances are in the registry listing (two notificator keys).
