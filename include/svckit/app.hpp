@@ -24,7 +24,6 @@
 // Thread-safety: configure and wire from one thread, before run(); runner().shutdown() from any thread.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
