@@ -31,15 +31,13 @@ void from_json(svckit::json::ObjectReader& r, ChangeRequest& v) {
   if (by_email) r.fail("assign by \"assignee_id\" (a registered user's id), not by email");
 }
 
-struct GetRequest {  // from the path; the JSON form exists because serve() needs a default decoder
+struct GetRequest {  // from the path
   std::int64_t id = 0;
 };
-void from_json(svckit::json::ObjectReader& r, GetRequest& v) { r.required("id", v.id); }
 
 struct ListRequest {  // from the query string
   BugQuery query;
 };
-void from_json(svckit::json::ObjectReader& r, ListRequest&) { r.fail("GET /bugs takes no body"); }
 
 void to_json(boost::json::object& o, const Bug& b) {
   o["id"] = b.id;

@@ -27,10 +27,9 @@ void from_json(svckit::json::ObjectReader& r, AccountRequest& v) {
   r.required("password", v.password);
 }
 
-struct GetRequest {  // from the path; the JSON form exists because serve() needs a default decoder
+struct GetRequest {  // from the path
   std::int64_t id = 0;
 };
-void from_json(svckit::json::ObjectReader& r, GetRequest& v) { r.required("id", v.id); }
 
 struct UserView {
   std::int64_t id = 0;
