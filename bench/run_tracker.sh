@@ -7,6 +7,9 @@
 # experiments, NOTIFICATOR_ARGS and USERS_ARGS add flags to the services and RECORD=0 leaves
 # bench/RESULTS.md alone. MODE=tls runs only the TLS comparison: plaintext (twice, the noise control)
 # against TLS on both hops (wrk → users over HTTPS, users → notificator over mutual TLS), same rounds.
+# MODE=compare BEFORE=DIR runs only a before/after comparison: the services in DIR (another build's bin/)
+# against this build's (twice, the noise control), all middleware on, same rounds; it also counts the TCP
+# connections each users process holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
@@ -28,7 +31,7 @@ export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
 
 # A stack is one notificator and one users with its own etcd, so each users balances over its own
 # notificator only; stacks can run side by side, idle while another is measured.
-declare -A etcd_port=() uport=() upid=() npid=() scheme=()
+declare -A etcd_port=() uport=() upid=() npid=() scheme=() cbin=()  # cbin: a configuration's own bin/
 start_etcd() {  # NAME
   etcd_port[$1]=$(free_port); mkdir -p "$work/$1"
   etcd --data-dir "$work/$1/etcd" --listen-client-urls "http://127.0.0.1:${etcd_port[$1]}" \
@@ -48,12 +51,13 @@ start_stack() {  # NAME STORE(memory|sqlite) [FLAGS for both services] [FLAGS fo
   local name=$1 dir=$work/$1 nstore=memory: ustore=memory: registry="etcd://127.0.0.1:${etcd_port[$1]}"
   scheme[$name]=http; [[ "${3:-}" != *--tls-cert* ]] || scheme[$name]=https
   [ "$2" = memory ] || { nstore="sqlite:$dir/n-$RANDOM.db"; ustore="sqlite:$dir/u-$RANDOM.db"; }
-  "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
+  local b=${cbin[$name]:-$bin}
+  "$b/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "$nstore" --registry "$registry" \
     --log-level warn ${3:-} ${4:-} ${NOTIFICATOR_ARGS:-} > "$dir/n.log" 2>&1 &
   npid[$name]=$!
   wait_registered "$name" notificator
   uport[$name]=$(free_port)
-  "$bin/users" --http-addr "127.0.0.1:${uport[$name]}" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
+  "$b/users" --http-addr "127.0.0.1:${uport[$name]}" --debug-addr 127.0.0.1:0 --store "$ustore" --registry "$registry" \
     --log-level warn ${3:-} ${USERS_ARGS:-} > "$dir/u.log" 2>&1 &
   upid[$name]=$!
   wait_registered "$name" users
@@ -91,7 +95,7 @@ say() { echo "$*" | tee -a "$report"; }
 say "### $(date -u +%Y-%m-%dT%H:%MZ) — bug tracker POST /create — $machine"
 say ""
 mode=${MODE:-all}
-if [ "$mode" != tls ]; then
+if [ "$mode" = all ]; then
 say "wrk -t2 -c32 -d${secs}s → users → notificator (discovered in etcd, p2c, retry), all on this machine:"
 storage_run memory; read -r mrps mp50 mp99 merr mu mn <<<"$result"
 say "- memory: storage: **$mrps req/s**, p50 $mp50, p99 **$mp99**, $merr errors; CPU per request: users $mu µs, notificator $mn µs (goal ≥ 15,000 req/s, p99 ≤ 5 ms)"
@@ -123,6 +127,18 @@ if [ "$mode" = tls ]; then
   flags=([bare]="" [bare2]="" [tls]="--tls-cert $c/server.crt --tls-key $c/server.key --tls-ca $c/ca.crt")
   nflags=([tls]="--tls-client-ca $c/ca.crt")  # users presents its certificate to notificator (mutual TLS)
 fi
+if [ "$mode" = compare ]; then
+  [ -x "${BEFORE:-}/users" ] || { echo "MODE=compare needs BEFORE=DIR holding another build's users and notificator" >&2; exit 2; }
+  configs=(before after after2)
+  flags=([before]="" [after]="" [after2]="")
+  cbin=([before]=$BEFORE)
+fi
+# TCP connections a process holds to other processes (established, by its socket inodes).
+conns_of() {  # PID
+  local inodes; inodes=$(ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p' | sort -u)
+  awk 'NR > 1 && $4 == "01" {print $10}' /proc/net/tcp /proc/net/tcp6 | sort -u | comm -12 - <(echo "$inodes") | wc -l
+}
+declare -A conns=()
 declare -A reqs=() uticks=() nticks=() errs=() worst_us=() worst99=()
 for cfg in "${configs[@]}"; do
   reqs[$cfg]=0; uticks[$cfg]=0; nticks[$cfg]=0; errs[$cfg]=0; worst_us[$cfg]=0
@@ -146,7 +162,7 @@ for round in $(seq 1 "$rounds"); do
     if [ "$us" -gt "${worst_us[$cfg]}" ]; then worst_us[$cfg]=$us; worst99[$cfg]=$p99; fi
     echo "round $round $cfg: $rps req/s, p99 $p99" >&2
   done
-  for cfg in "${configs[@]}"; do stop_stack "$cfg"; done
+  for cfg in "${configs[@]}"; do conns[$cfg]=$(conns_of "${upid[$cfg]}"); stop_stack "$cfg"; done
 done
 kill "$zpid"; wait "$zpid" 2>/dev/null || true
 spans=$(grep -o 'spans=[0-9]*' "$work/z.log" | cut -d= -f2 || true)
@@ -159,7 +175,15 @@ line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µ
 cost() { awk -v x="${reqs[$1]}" -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {printf "%.1f", 100 - 200 * x / (a + b)}'; }
 noise=$(awk -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {d = 200 * (a - b) / (a + b); printf "%.1f", d < 0 ? -d : d}')
 say ""
-if [ "$mode" = tls ]; then
+if [ "$mode" = compare ]; then
+say "Before ($BEFORE) against after (this build), memory: storage, all middleware: $rounds rounds, each starting fresh" \
+    "processes for every configuration and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
+say "- before: $(line before); users held ${conns[before]} TCP connections (to etcd, notificator and wrk's 32)"
+say "- after: $(line after); users held ${conns[after]} TCP connections"
+say "- after again, a second stack (the noise control): $(line after2)"
+say "- after against before: **$(awk -v x="${reqs[before]}" -v a="${reqs[after]}" -v b="${reqs[after2]}" 'BEGIN {printf "%+.1f", 100 * ((a + b) / 2 - x) / x}')%** of throughput" \
+    "(the two identical stacks landed $(awk -v a="${reqs[after]}" -v b="${reqs[after2]}" 'BEGIN {d = 200 * (a - b) / (a + b); printf "%.1f", d < 0 ? -d : d}')% apart)"
+elif [ "$mode" = tls ]; then
 say "TLS against plaintext, memory: storage, all middleware: $rounds rounds, each starting fresh processes for every" \
     "configuration and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
 say "- plaintext (HTTP, then gRPC): $(line bare)"
@@ -179,6 +203,6 @@ say "- against none: **middleware costs $(cost middleware)%** without tracing, *
     "$(cost sampled)% with 10% of traces sampled (goal ≤ 10%; the two identical stacks landed $noise% apart)"
 fi
 say ""
-say "Command: \`make bench-tracker$([ "$mode" != tls ] || echo " MODE=tls")\` (bench/run_tracker.sh)."
+say "Command: \`make bench-tracker$([ "$mode" = all ] || echo " MODE=$mode")$([ "$mode" != compare ] || echo " BEFORE=$BEFORE")\` (bench/run_tracker.sh)."
 say ""
 [ "${RECORD:-1}" = 0 ] || cat "$report" >> bench/RESULTS.md

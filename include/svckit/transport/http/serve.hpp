@@ -77,9 +77,9 @@ std::string encode_body(const Resp& v, BodyFormat format) {
 
 template <class Req, class Resp>
 Handler serve(Endpoint<Req, Resp> endpoint, ServeOptions<Req, Resp> options = {}) {
-  constexpr bool proto_in = detail::ProtobufMessage<Req>;
-  const bool proto_out = detail::ProtobufMessage<Resp> && !options.encode;  // a given encoder writes JSON
-  return [endpoint = std::move(endpoint), o = std::move(options), proto_out](Request& r) -> boost::asio::awaitable<Response> {
+  return [endpoint = std::move(endpoint), o = std::move(options)](Request& r) -> boost::asio::awaitable<Response> {
+    constexpr bool proto_in = detail::ProtobufMessage<Req>;
+    const bool proto_out = detail::ProtobufMessage<Resp> && !o.encode;  // a given encoder writes JSON
     auto in = request_format(r.msg[beast_http::field::content_type], proto_in);
     if (!in) {
       if (!o.decode) co_return detail::unsupported_media_type(proto_in);
