@@ -173,12 +173,12 @@ line() {  # CFG → "N req/s, worst p99 P, E errors; CPU per request: users U µ
 # Throughput lost against no middleware (both bare stacks together), in %, to a tenth: whole percents
 # rounded down the requests and so up the cost (10.2% printed as 11%).
 cost() { awk -v x="${reqs[$1]}" -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {printf "%.1f", 100 - 200 * x / (a + b)}'; }
-noise=$(awk -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {d = 200 * (a - b) / (a + b); printf "%.1f", d < 0 ? -d : d}')
+[ "$mode" = compare ] || noise=$(awk -v a="${reqs[bare]}" -v b="${reqs[bare2]}" 'BEGIN {d = 200 * (a - b) / (a + b); printf "%.1f", d < 0 ? -d : d}')
 say ""
 if [ "$mode" = compare ]; then
 say "Before ($BEFORE) against after (this build), memory: storage, all middleware: $rounds rounds, each starting fresh" \
     "processes for every configuration and moving the load between them every ${turn}s (each figure sums its $rounds turns):"
-say "- before: $(line before); users held ${conns[before]} TCP connections (to etcd, notificator and wrk's 32)"
+say "- before: $(line before); users held ${conns[before]} TCP connections once the load stopped (to etcd and notificator)"
 say "- after: $(line after); users held ${conns[after]} TCP connections"
 say "- after again, a second stack (the noise control): $(line after2)"
 say "- after against before: **$(awk -v x="${reqs[before]}" -v a="${reqs[after]}" -v b="${reqs[after2]}" 'BEGIN {printf "%+.1f", 100 * ((a + b) / 2 - x) / x}')%** of throughput" \
