@@ -44,6 +44,11 @@ bool TokenBucket::available(Clock::time_point now_tp, Clock::duration* wait) con
 
 bool TokenBucket::full(Clock::time_point now) const { return full_at_.load(std::memory_order_relaxed) <= ns(now); }
 
+TokenBucket::Clock::time_point TokenBucket::full_at() const {
+  const std::int64_t at = std::max<std::int64_t>(full_at_.load(std::memory_order_relaxed), 0);  // never drawn: the epoch
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(at)));
+}
+
 Status RateLimit::rate_limited(TokenBucket::Clock::duration wait) {
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
   return Status(StatusCode::ResourceExhausted, "rate limit exceeded; retry in " + std::to_string(ms.count()) + " ms")

@@ -313,6 +313,19 @@ TEST_F(UsersTest, SignUpsThatFindATakenEmailAreThrottledLikeLogins) {
   EXPECT_EQ(call("users", "GET", "/healthz").status, 200);
 }
 
+// Issue 29: when the throttle's table is full, a flood of new emails must not reset an account that is being
+// guessed at (the table used to be wiped, so trying random emails cleared every account's count).
+TEST_F(UsersTest, AFloodOfNewEmailsDoesNotResetAThrottledAccount) {
+  start_notificator("n1");
+  start_api("users", USERS_BIN, "", {"--login-per-client", "1000", "--login-tracked-keys", "4"});
+  ASSERT_EQ(post("/users", R"({"email":"victim@example.com","password":"correct horse"})").status, 201);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(login("victim@example.com", "wrong guess").status, 401) << i;
+  ASSERT_EQ(login("victim@example.com", "wrong guess").status, 429);
+  for (int i = 0; i < 8; ++i)  // twice the table's size in keys nobody uses
+    EXPECT_EQ(login("flood" + std::to_string(i) + "@example.com", "wrong guess").status, 401) << i;
+  EXPECT_EQ(login("victim@example.com", "wrong guess").status, 429) << "the flood gave the account its attempts back";
+}
+
 // Issue 18: the Argon2id queue is bounded. A login flood gets 503 with Retry-After for logins, while routes
 // that hash nothing keep answering during it.
 TEST_F(UsersTest, AFullPasswordQueueAnswers503ForLoginsWhileOtherRoutesKeepWorking) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "svckit/address.hpp"
 
@@ -76,7 +77,16 @@ bool LoginThrottle::Buckets::take(const std::string& key, TokenBucket::Clock::du
 void LoginThrottle::Buckets::make_room(TokenBucket::Clock::time_point now) {
   if (buckets_.size() < max_keys_) return;
   std::erase_if(buckets_, [&](const auto& kv) { return kv.second.full(now); });
-  if (buckets_.size() >= max_keys_) buckets_.clear();
+  if (buckets_.size() < max_keys_) return;
+  // None is idle: forget the quarter that will be full again soonest. Forgetting a bucket refills it, so
+  // this gives back the fewest tokens, and the deepest-drained buckets (the accounts under attack) stay:
+  // a flood of new keys cannot reset another key's count (it used to wipe the table).
+  std::vector<std::pair<TokenBucket::Clock::time_point, std::string>> by_refill;
+  by_refill.reserve(buckets_.size());
+  for (const auto& [key, bucket] : buckets_) by_refill.emplace_back(bucket.full_at(), key);
+  const std::size_t evict = std::max<std::size_t>(1, buckets_.size() / 4);
+  std::nth_element(by_refill.begin(), by_refill.begin() + static_cast<std::ptrdiff_t>(evict - 1), by_refill.end());
+  for (std::size_t i = 0; i < evict; ++i) buckets_.erase(by_refill[i].second);
 }
 
 }  // namespace bugtracker::users

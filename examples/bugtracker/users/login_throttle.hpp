@@ -10,8 +10,8 @@
 // client the email has an account) takes a token, and a client whose bucket is empty gets 429 for every
 // sign-up, taken email or not, so enumerating accounts through /create is as slow as guessing passwords.
 // Memory is bounded: at most max_keys buckets per kind; past that, buckets that are full again (idle keys)
-// are forgotten, and if none is, all of that kind are (an attacker cycling through more keys than that
-// gains fresh buckets, still bounded by the other kind's limit).
+// are forgotten, and if none is, the quarter that will be full again soonest (forgetting refills a bucket,
+// so the deepest-drained — an account under attack — are kept: a flood of new keys cannot reset them).
 // Behind a proxy every client has the proxy's address: raise the per-client limit or put the proxy's own
 // limit in front. Thread-safety: any thread.
 #pragma once

@@ -19,6 +19,10 @@ void add_account_flags(CLI::App& flags, us::AccountLimits& a) {
   flags.add_option("--max-pending-hashes", a.max_pending_hashes, "password hashes waiting or running before logins and sign-ups get 503")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  flags.add_option("--login-tracked-keys", a.tracked_keys,
+                   "login throttle buckets kept per kind (emails, client addresses); past it the soonest-refilled are forgotten")
+      ->check(CLI::Range(std::size_t{4}, std::size_t{100000000}))
+      ->capture_default_str();
 }
 
 }  // namespace

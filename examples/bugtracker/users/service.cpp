@@ -15,7 +15,7 @@ UsersService::UsersService(std::shared_ptr<UserStore> store, svckit::BlockingPoo
                            AccountLimits limits)
     : store_(std::move(store)),
       pool_(pool),
-      throttle_(limits.per_account, limits.per_client),
+      throttle_(limits.per_account, limits.per_client, limits.tracked_keys),
       hasher_(limits.max_pending_hashes),
       emails_(std::move(emails)),
       jwt_(std::move(jwt)) {}

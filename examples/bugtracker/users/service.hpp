@@ -26,6 +26,7 @@ struct AccountLimits {
   LoginThrottle::Limit per_account{5};   // login attempts per minute per email
   LoginThrottle::Limit per_client{30};   // login attempts per minute per client address
   std::size_t max_pending_hashes = 32;   // Argon2id hashes waiting or running; more get 503
+  std::size_t tracked_keys = 100000;     // throttle buckets kept per kind (accounts, clients): the memory bound
 };
 
 class UsersService {

@@ -31,6 +31,9 @@ class TokenBucket {
   bool available(Clock::time_point now, Clock::duration* wait) const;
   /// Every token is back: the bucket is as if never drawn (a keyed limiter may forget it).
   bool full(Clock::time_point now) const;
+  /// When every token is back (in the past for a full bucket): a keyed limiter that must forget some
+  /// buckets forgets those full soonest, which loses the least.
+  Clock::time_point full_at() const;
 
  private:
   std::int64_t interval_ns_;   // time one token takes to come back
