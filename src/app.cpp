@@ -67,8 +67,11 @@ std::optional<int> App::parse(int argc, char** argv) {
     runner_ = std::make_unique<Runner>(opts_);  // first: it configures logging
     if (!opts_.registry.empty()) registry_ = sd::Registry::open(opts_.registry);
     if (grpc_)
-      grpc_server_ = std::make_shared<grpc::Server>(runner_->io(),
-                                                    grpc::ServerOptions{.address = opts_.grpc_addr, .tls = runner_->server_tls()});
+      grpc_server_ = std::make_shared<grpc::Server>(runner_->io(), grpc::ServerOptions{.address = opts_.grpc_addr,
+                                                                                    .max_message_bytes = static_cast<int>(opts_.max_message_bytes),
+                                                                                    .max_in_flight = static_cast<int>(opts_.max_in_flight),
+                                                                                    .max_concurrent_streams = static_cast<int>(opts_.max_streams),
+                                                                                    .tls = runner_->server_tls()});
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
@@ -97,8 +100,13 @@ int App::run() {
   auto& r = runner();
   std::shared_ptr<Server> registered;  // gRPC when the service serves both
   if (http_) {
-    registered = std::make_shared<http::Server>(
-        r.io(), http::ServerOptions{.address = opts_.http_addr, .tls = r.server_tls()}, std::move(*http_routes_));
+    registered = std::make_shared<http::Server>(r.io(),
+                                                http::ServerOptions{.address = opts_.http_addr,
+                                                                    .body_limit = opts_.max_body_bytes,
+                                                                    .max_in_flight = opts_.max_in_flight,
+                                                                    .max_connections = opts_.max_connections,
+                                                                    .tls = r.server_tls()},
+                                                std::move(*http_routes_));
     r.add(registered);
   }
   if (grpc_) {

@@ -47,6 +47,30 @@ void add_tls_flags(CLI::App& app, RunnerOptions& o) {
   });
 }
 
+// Limits of the servers a service has (docs/security.md): each flag only for a transport it serves.
+void add_limit_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
+  if (which.http_addr) {
+    app.add_option("--max-connections", o.max_connections, "HTTP connections open at once; more are closed on accept (0: no limit)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
+        ->capture_default_str();
+    app.add_option("--max-body-bytes", o.max_body_bytes, "largest HTTP request body (413 beyond)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+        ->capture_default_str();
+  }
+  if (which.grpc_addr) {
+    app.add_option("--max-message-bytes", o.max_message_bytes, "largest gRPC request message (RESOURCE_EXHAUSTED beyond)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+        ->capture_default_str();
+    app.add_option("--max-streams", o.max_streams, "gRPC streams one connection may have open at once (0: gRPC's default)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{1000000}))
+        ->capture_default_str();
+  }
+  if (which.http_addr || which.grpc_addr)
+    app.add_option("--max-in-flight", o.max_in_flight, "requests in flight per server before 503 / UNAVAILABLE (0: no limit)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
+        ->capture_default_str();
+}
+
 }  // namespace
 
 void add_runner_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
@@ -59,6 +83,7 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
       ->envname("SVCKIT_DEBUG_ADDR")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "io threads (0: one per core)")->capture_default_str();
+  add_limit_flags(app, o, which);
   app.add_option_function<int>(
          "--shutdown-timeout-ms", [&o](int ms) { o.shutdown_timeout = std::chrono::milliseconds(ms); },
          "how long in-flight requests may run after SIGTERM")

@@ -61,6 +61,12 @@ struct RunnerOptions {
   std::chrono::milliseconds drain_delay{0};  // NOT_SERVING → listeners close
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  // Limits of the servers svckit::App builds (each flag only for what the service serves; 0: no limit).
+  std::size_t max_connections = 10000;      // HTTP: open connections; one more is closed on accept
+  std::size_t max_in_flight = 10000;        // HTTP and gRPC: requests in flight per server; more get 503 / UNAVAILABLE
+  std::size_t max_body_bytes = 1 << 20;     // HTTP: request body (413 beyond)
+  std::size_t max_message_bytes = 4 << 20;  // gRPC: request message (RESOURCE_EXHAUSTED beyond)
+  std::size_t max_streams = 1000;           // gRPC: concurrent streams per connection
   // Service discovery (used by svckit::sd::announce; empty registry: not registered anywhere)
   std::string registry;   // e.g. etcd://127.0.0.1:2379,10.0.0.2:2379
   std::string advertise;  // host:port to register when listening on 0.0.0.0 (default: the listen address)

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/etcd.hpp"
+#include "support/http_call.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/sd/static_instancer.hpp"
@@ -183,4 +185,34 @@ TEST(App, MainExitsWithTwoAndSaysWhyWhenSetupFailsOrARequiredRegistryIsMissing) 
     EXPECT_EQ(app.main(1, const_cast<char**>(argv), []() -> std::optional<int> { return 7; }), 7)
         << "a setup may end the process with its own code (a maintenance mode)";
   }
+}
+
+// Limits come from flags, for the transports a service serves, and hold on the wire.
+TEST(App, ServerLimitsComeFromFlags) {
+  svckit::App grpc_only("g", "g");
+  grpc_only.serve_grpc();
+  const char* help[] = {"g", "--help"};
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(grpc_only.parse(2, const_cast<char**>(help)), 0);
+  const auto text = testing::internal::GetCapturedStdout();
+  for (const char* flag : {"--max-message-bytes", "--max-streams", "--max-in-flight"})
+    EXPECT_NE(text.find(flag), std::string::npos) << flag << " missing:\n" << text;
+  for (const char* flag : {"--max-body-bytes", "--max-connections"}) EXPECT_EQ(text.find(flag), std::string::npos) << flag;
+
+  svckit::App app("lim", "lim");
+  app.serve_http();
+  const auto port = svckit::test::free_port();
+  const std::string addr = "127.0.0.1:" + std::to_string(port);
+  int big = 0, fits = 0;
+  int rc = run_app(
+      app, {"--http-addr", addr.c_str(), "--debug-addr", "127.0.0.1:0", "--max-body-bytes", "16"},
+      [&] { app.http().add(svckit::http::Verb::post, "/x", ok()); },
+      [&] {
+        big = svckit::test::http_call(port, "POST", "/x", std::string(17, 'x')).status;
+        fits = svckit::test::http_call(port, "POST", "/x", std::string(16, 'x')).status;
+        return fits != 0;
+      });
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(big, 413) << "--max-body-bytes 16 let 17 bytes through";
+  EXPECT_EQ(fits, 200);
 }
