@@ -73,8 +73,7 @@ std::optional<int> App::parse(int argc, char** argv) {
                                                                                     .max_concurrent_streams = static_cast<int>(opts_.max_streams),
                                                                                     .tls = runner_->server_tls()});
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
+    return start_failed(e);
   }
   return std::nullopt;
 }
@@ -118,14 +117,13 @@ int App::run() {
     try {
       sd::announce(r, registry_, name_, [registered] { return registered->address(); }, metadata_);
     } catch (const std::invalid_argument& e) {
-      std::cerr << "error: " << e.what() << "\n";
-      return 2;
+      return start_failed(e);
     }
   }
   return r.run();
 }
 
-int App::setup_failed(const std::exception& e) {
+int App::start_failed(const std::exception& e) {
   std::cerr << "error: " << e.what() << "\n";
   return 2;
 }

@@ -67,7 +67,8 @@ class App {
   App& require_registry(std::string why);
   /// Metadata registered with the instance (weight, zone, version, transport); the address is filled in.
   App& register_with(sd::Instance metadata);
-  /// Where the service's own flags go (CLI11).
+  /// Where the service's own flags go (CLI11). Checks that span several flags belong in the setup: the app's
+  /// one parse-complete callback is svckit's.
   CLI::App& flags();
 
   /// Parses the command line and builds what the flags describe (runner, registry, gRPC server). Returns
@@ -103,7 +104,7 @@ class App {
         return *rc;
       }
     } catch (const std::exception& e) {
-      return setup_failed(e);
+      return start_failed(e);
     }
     return run();
   }
@@ -117,7 +118,8 @@ class App {
   }
 
  private:
-  int setup_failed(const std::exception& e);
+  /// Prints "error: <what>" and gives the exit code 2: how flags, setup and registration refuse to start.
+  int start_failed(const std::exception& e);
 
   std::vector<std::shared_ptr<void>> kept_;  // first: destroyed last, after the servers that refer to it
   std::string name_;

@@ -38,9 +38,13 @@ class NamedFactories {
   Factory find(std::string_view name) const {
     std::lock_guard lock(mu_);
     if (auto it = table_.find(name); it != table_.end()) return it->second;
-    std::string known;
-    for (const auto& [n, f] : table_) known += (known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown " + kind_ + " \"" + std::string(name.substr(0, 64)) + "\" (known: " + known + ")");
+    throw std::invalid_argument("unknown " + kind_ + " \"" + std::string(name.substr(0, 64)) + "\" (known: " + known_locked() + ")");
+  }
+
+  /// Every registered name, comma-separated: what errors list.
+  std::string known() const {
+    std::lock_guard lock(mu_);
+    return known_locked();
   }
 
   bool contains(std::string_view name) const {
@@ -76,6 +80,12 @@ class NamedFactories {
   }
 
  private:
+  std::string known_locked() const {
+    std::string out;
+    for (const auto& [n, f] : table_) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  }
+
   std::string kind_;
   mutable std::mutex mu_;
   std::map<std::string, Factory, std::less<>> table_;

@@ -41,13 +41,11 @@ std::string redact_url(std::string_view url) {
 
 Result<RegistryUrl> parse_registry_url(std::string_view url) {
   auto bad = [&](const std::string& why) {
-    std::string known;
-    for (const auto& s : registry_schemes()) known += (known.empty() ? "" : ", ") + s;
     // Redacted first, then cut: cutting first could leave a password whose '@' falls beyond the cut.
     std::string shown = redact_url(url);
     if (shown.size() > 256) shown = shown.substr(0, 256) + "…";
     return invalid_argument("bad registry URL \"" + shown + "\": " + why + " (want scheme://host:port[,host:port][/path]; schemes: " +
-                            known + ")");
+                            schemes().known() + ")");
   };
   if (url.size() > kMaxUrlBytes) return bad("longer than " + std::to_string(kMaxUrlBytes) + " bytes");
   RegistryUrl out;

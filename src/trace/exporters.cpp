@@ -27,7 +27,7 @@ std::shared_ptr<Exporter> make_exporter(std::string_view name, std::string_view 
 std::string exporter_url_error(std::string_view name, std::string_view url) {
   try {
     auto factory = kinds().find(name);
-    return factory.url_error ? factory.url_error(url) : std::string();
+    return url.empty() || !factory.url_error ? std::string() : factory.url_error(url);
   } catch (const std::invalid_argument& e) {
     return e.what();
   }

@@ -93,6 +93,14 @@ void clear_recorded() {
   recorded().deregistered.clear();
 }
 
+/// What `--help` prints for an app that has declared what it serves.
+std::string help_of(svckit::App& app) {
+  const char* help[] = {"app", "--help"};
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(app.parse(2, const_cast<char**>(help)), 0);
+  return testing::internal::GetCapturedStdout();
+}
+
 svckit::http::Handler ok() {
   return [](svckit::http::Request&) -> boost::asio::awaitable<svckit::http::Response> {
     co_return svckit::http::json_response(200, "{}");
@@ -112,10 +120,7 @@ TEST(App, HasTheFlagsOfWhatItServesOnly) {
 
   svckit::App grpc_only("g", "g: grpc only");
   grpc_only.serve_grpc();
-  const char* help[] = {"g", "--help"};
-  testing::internal::CaptureStdout();
-  EXPECT_EQ(grpc_only.parse(2, const_cast<char**>(help)), 0);
-  const auto text = testing::internal::GetCapturedStdout();
+  const auto text = help_of(grpc_only);
   EXPECT_NE(text.find("--grpc-addr"), std::string::npos) << text;
   EXPECT_EQ(text.find("--http-addr"), std::string::npos) << text;
   EXPECT_NE(text.find("--debug-addr"), std::string::npos) << text;
@@ -191,10 +196,7 @@ TEST(App, MainExitsWithTwoAndSaysWhyWhenSetupFailsOrARequiredRegistryIsMissing) 
 TEST(App, ServerLimitsComeFromFlags) {
   svckit::App grpc_only("g", "g");
   grpc_only.serve_grpc();
-  const char* help[] = {"g", "--help"};
-  testing::internal::CaptureStdout();
-  EXPECT_EQ(grpc_only.parse(2, const_cast<char**>(help)), 0);
-  const auto text = testing::internal::GetCapturedStdout();
+  const auto text = help_of(grpc_only);
   for (const char* flag : {"--max-message-bytes", "--max-streams", "--max-in-flight"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag << " missing:\n" << text;
   for (const char* flag : {"--max-body-bytes", "--max-connections"}) EXPECT_EQ(text.find(flag), std::string::npos) << flag;

@@ -293,8 +293,8 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     if (o.http) p.Print("  add_http_routes(app.http(), endpoints);\n");
     p.Print("}\n\n");
     // The registry client: one pool of per-instance Endpoints (one connection each), every method balanced over it.
-    p.Print("Client::Client([[maybe_unused]] std::shared_ptr<svckit::sd::Registry> registry,\n"
-            "               [[maybe_unused]] boost::asio::any_io_executor ex, ClientOptions options) {\n");
+    p.Print("Client::Client(std::shared_ptr<svckit::sd::Registry> registry, boost::asio::any_io_executor ex,\n"
+            "               ClientOptions options) {\n");
     if (o.grpc && o.http)
       p.Print("  if (options.transport != \"grpc\" && options.transport != \"http\")\n"
               "    throw std::invalid_argument(\"transport must be grpc or http, not '\" + options.transport + \"'\");\n"
@@ -304,14 +304,11 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
                   "    throw std::invalid_argument(\"these bindings were generated for $default_transport$ only, not '\" + "
                   "options.transport + \"'\");\n"
                   "  auto connect = make_$default_transport$_client;\n");
-    p.Print("  [[maybe_unused]] auto instancer = registry->instancer(options.service);\n"
-            "  [[maybe_unused]] auto balancer = svckit::sd::make_balancer(options.balancer);\n"
-            "  [[maybe_unused]] svckit::sd::EndpointerOptions eo{.service = options.service};\n"
-            "  [[maybe_unused]] auto tls = options.tls ? options.tls : svckit::tls::load_client({});\n");
-    p.Print("  pool_ = svckit::sd::ConnectionPool<Endpoints>::create(\n"
-            "      instancer, [connect, tls](const svckit::sd::Instance& i) {\n"
+    p.Print("  auto tls = options.tls ? options.tls : svckit::tls::load_client({});\n"
+            "  pool_ = svckit::sd::ConnectionPool<Endpoints>::create(\n"
+            "      registry->instancer(options.service), [connect, tls](const svckit::sd::Instance& i) {\n"
             "        return svckit::Result(connect(i.address, i.tls ? tls : nullptr));\n"
-            "      }, balancer, ex, eo);\n");
+            "      }, svckit::sd::make_balancer(options.balancer), ex, {.service = options.service});\n");
     for (int j = 0; j < s->method_count(); ++j)
       p.Print(method_vars(s->method(j)), "  endpoints_.$method$ = svckit::sd::balanced(pool_, &Endpoints::$method$, options.retry);\n");
     p.Print(sv, "}\n\n}  // namespace $ns$\n");

@@ -31,7 +31,7 @@ struct ExporterFactory {
 /// A new exporter of a registered kind; throws std::invalid_argument for an unknown name (naming the
 /// known ones) or a URL the exporter cannot use.
 std::shared_ptr<Exporter> make_exporter(std::string_view name, std::string_view url);
-/// Why make_exporter(name, url) would fail, or "".
+/// Why make_exporter(name, url) would fail, or ""; with an empty url, only whether the name is known.
 std::string exporter_url_error(std::string_view name, std::string_view url);
 /// Every registered exporter name, sorted.
 std::vector<std::string> exporter_names();
