@@ -64,7 +64,12 @@ function(svckit_service_library target)
     VERBATIM)
   add_library(${target} STATIC ${out}/${name}.pb.cc ${out}/${name}.svckit.cc ${stub_srcs})
   target_include_directories(${target} PUBLIC ${out})
-  target_link_libraries(${target} PUBLIC svckit::svckit protobuf::libprotobuf)
+  # What the bindings use: the App and discovery, HTTP (the App's debug listener is HTTP), gRPC if served.
+  # Registry backends and trace exporters are the executable's choice (svckit::etcd, svckit::zipkin).
+  target_link_libraries(${target} PUBLIC svckit::app protobuf::libprotobuf)
+  if(NOT ARG_TRANSPORT STREQUAL "http")
+    target_link_libraries(${target} PUBLIC svckit::grpc)
+  endif()
   if(ARG_TEST)
     find_package(GTest REQUIRED)
     add_executable(${ARG_TEST} ${out}/${name}.svckit_test.cc)

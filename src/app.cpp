@@ -8,7 +8,6 @@
 #include "svckit/debug.hpp"
 #include "svckit/sd/announce.hpp"
 #include "svckit/sd/registry.hpp"
-#include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/router.hpp"
 #include "svckit/transport/http/server.hpp"
 
@@ -27,12 +26,6 @@ App::~App() = default;
 App& App::serve_http(std::string address) {
   http_ = true;
   opts_.http_addr = std::move(address);
-  return *this;
-}
-
-App& App::serve_grpc(std::string address) {
-  grpc_ = true;
-  opts_.grpc_addr = std::move(address);
   return *this;
 }
 
@@ -66,12 +59,7 @@ std::optional<int> App::parse(int argc, char** argv) {
       throw std::invalid_argument("--registry is required (" + registry_required_ + ")");
     runner_ = std::make_unique<Runner>(opts_);  // first: it configures logging
     if (!opts_.registry.empty()) registry_ = sd::Registry::open(opts_.registry);
-    if (grpc_)
-      grpc_server_ = std::make_shared<grpc::Server>(runner_->io(), grpc::ServerOptions{.address = opts_.grpc_addr,
-                                                                                    .max_message_bytes = static_cast<int>(opts_.max_message_bytes),
-                                                                                    .max_in_flight = static_cast<int>(opts_.max_in_flight),
-                                                                                    .max_concurrent_streams = static_cast<int>(opts_.max_streams),
-                                                                                    .tls = runner_->server_tls()});
+    if (make_grpc_server_) grpc_server_ = make_grpc_server_();
   } catch (const std::exception& e) {
     return start_failed(e);
   }
@@ -86,11 +74,6 @@ Runner& App::runner() {
 http::Router& App::http() {
   if (!http_) throw std::logic_error("svckit::App: http() on a service that does not serve_http()");
   return *http_routes_;
-}
-
-grpc::Server& App::grpc() {
-  if (!grpc_server_) throw std::logic_error("svckit::App: grpc() on a service that does not serve_grpc() (or before parse())");
-  return *grpc_server_;
 }
 
 http::Router& App::debug_routes() { return *debug_routes_; }
@@ -108,7 +91,7 @@ int App::run() {
                                                 std::move(*http_routes_));
     r.add(registered);
   }
-  if (grpc_) {
+  if (grpc_server_) {
     r.add(grpc_server_);
     registered = grpc_server_;
   }

@@ -5,11 +5,16 @@
 
 #include "svckit/tls.hpp"
 #include "svckit/trace/exporters.hpp"
-#include "svckit/trace/zipkin.hpp"
 
 namespace svckit {
 
 namespace {
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
 
 std::shared_ptr<const tls::Credentials> load_server_tls(const RunnerOptions& o) {
   if (o.tls_cert.empty() && o.tls_key.empty()) {
@@ -43,6 +48,7 @@ void check_flags_together(CLI::App& app, RunnerOptions& o) {
     } catch (const std::invalid_argument& e) {
       throw CLI::ValidationError("TLS", e.what());
     }
+    if (o.trace_url.empty()) return;  // no spans sent: the default exporter need not be linked
     if (auto why = trace::exporter_url_error(o.trace_exporter, o.trace_url); !why.empty())
       throw CLI::ValidationError("--trace-url", why);
   });
@@ -108,7 +114,7 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
          "registration lease TTL in seconds (kept alive; expires if the process dies)")
       ->check(CLI::Range(1, 3600))
       ->default_str(std::to_string(o.register_ttl.count()));
-  app.add_option("--trace-exporter", o.trace_exporter, "where spans go: a registered exporter (built in: zipkin)")
+  app.add_option("--trace-exporter", o.trace_exporter, "where spans go: a registered exporter (linked: " + join_names(trace::exporter_names()) + ")")
       ->check([](const std::string& name) { return trace::exporter_url_error(name, ""); })
       ->capture_default_str();
   app.add_option("--trace-url", o.trace_url, "send spans to this collector, e.g. http://127.0.0.1:9411/api/v2/spans "
@@ -120,7 +126,9 @@ void add_runner_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
            o.trace_url = url;
          },
          "short for --trace-exporter zipkin --trace-url URL")
-      ->check([](const std::string& url) { return trace::zipkin_url_error(url); });
+      ->check([](const std::string& url) {
+        return url.empty() ? std::string("--zipkin-url needs a URL") : trace::exporter_url_error("zipkin", url);
+      });
   app.add_option("--trace-sample-rate", o.trace_sample_rate, "share of new traces recorded (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();

@@ -24,6 +24,7 @@
 // Thread-safety: configure and wire from one thread, before run(); runner().shutdown() from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,7 +60,7 @@ class App {
   // Before parsing ------------------------------------------------------------------------------------
   /// Serves HTTP: adds --http-addr, defaulting to `address`.
   App& serve_http(std::string address = "127.0.0.1:8080");
-  /// Serves gRPC: adds --grpc-addr, defaulting to `address`.
+  /// Serves gRPC: adds --grpc-addr, defaulting to `address`. Defined in svckit::grpc (link it to call this).
   App& serve_grpc(std::string address = "127.0.0.1:8081");
   /// The debug listener's default address (--debug-addr; 127.0.0.1:8082 unless set).
   App& debug_address(std::string address);
@@ -82,7 +83,7 @@ class App {
   const RunnerOptions& options() const { return opts_; }
   /// The HTTP server's routes (serve_http only; throws std::logic_error otherwise). Filled before run().
   http::Router& http();
-  /// The gRPC server, to add methods to (serve_grpc only; throws std::logic_error otherwise).
+  /// The gRPC server, to add methods to (serve_grpc only; throws std::logic_error otherwise). In svckit::grpc.
   grpc::Server& grpc();
   /// Routes of the service's own on the debug listener (e.g. an authenticated admin view).
   http::Router& debug_routes();
@@ -132,7 +133,10 @@ class App {
   std::shared_ptr<sd::Registry> registry_;
   std::unique_ptr<http::Router> http_routes_;
   std::unique_ptr<http::Router> debug_routes_;
-  std::shared_ptr<grpc::Server> grpc_server_;
+  // serve_grpc (svckit::grpc) sets the maker; the App itself never names the gRPC transport, so a service
+  // without gRPC does not link it.
+  std::function<std::shared_ptr<Server>()> make_grpc_server_;
+  std::shared_ptr<Server> grpc_server_;
 };
 
 }  // namespace svckit

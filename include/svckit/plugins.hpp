@@ -1,7 +1,8 @@
 // svckit/plugins.hpp — a table of named factories: how registries, balancers and trace exporters plug in.
 //
 // Each kind of plug-in has one table (sd::register_registry, sd::register_balancer,
-// trace::register_exporter). svckit's own plug-ins are added the first time a table is used; a plug-in of
+// trace::register_exporter). svckit::sd's balancers and static:// are added the first time a table is used;
+// the plug-in components (svckit::etcd, svckit::zipkin) join when an executable links them; a plug-in of
 // yours joins from its own file, before the name is first looked up (for example from main, or from the
 // initialiser of a static in the file that defines it, which every executable keeps):
 //
@@ -60,12 +61,13 @@ class NamedFactories {
     return out;
   }
 
-  /// The one table of this Factory type: made on first use, with `add_builtins` run on it then, and kept
-  /// until exit (plug-ins may be looked up from static destructors and other threads).
-  static NamedFactories& once(const char* kind, void (*add_builtins)(NamedFactories&)) {
+  /// The one table of this Factory type: made on first use, with `add_builtins` (if any) run on it then,
+  /// and kept until exit (plug-ins may be looked up from static destructors and other threads). Safe to call
+  /// from static initialisers: that is how plug-in components register.
+  static NamedFactories& once(const char* kind, void (*add_builtins)(NamedFactories&) = nullptr) {
     static NamedFactories* table = [&] {
       auto* t = new NamedFactories(kind);
-      add_builtins(*t);
+      if (add_builtins) add_builtins(*t);
       return t;
     }();
     return *table;

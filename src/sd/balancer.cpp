@@ -1,6 +1,6 @@
 #include "svckit/sd/balancer.hpp"
 
-#include "../builtin_plugins.hpp"
+#include "builtin_plugins.hpp"
 #include "svckit/plugins.hpp"
 
 namespace svckit::sd {

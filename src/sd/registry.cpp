@@ -4,7 +4,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "../builtin_plugins.hpp"
+#include "builtin_plugins.hpp"
 #include "svckit/address.hpp"
 #include "svckit/plugins.hpp"
 
@@ -52,7 +52,8 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos) return bad("no scheme");
   out.scheme = std::string(url.substr(0, sep));
-  if (!schemes().contains(out.scheme)) return bad("unknown scheme \"" + out.scheme.substr(0, 64) + "\"");
+  if (!schemes().contains(out.scheme))  // a backend joins when its component is linked (docs/components.md)
+    return bad("unknown scheme \"" + out.scheme.substr(0, 64) + "\" (is the library that registers it linked? etcd:// is svckit::etcd)");
   std::string_view rest = url.substr(sep + 3);
   // Credentials end at the last '@' before the first '/' (as redact_url reads them); the hosts end at the
   // first '/' or '?' after them.

@@ -2,16 +2,14 @@
 
 #include <stdexcept>
 
-#include "../builtin_plugins.hpp"
 #include "svckit/plugins.hpp"
 
 namespace svckit::trace {
 
 namespace {
 
-NamedFactories<ExporterFactory>& kinds() {
-  return NamedFactories<ExporterFactory>::once("trace exporter", detail::add_builtin_exporters);
-}
+// Empty until a component joins: svckit::zipkin registers "zipkin" when it is linked (zipkin_plugin.cpp).
+NamedFactories<ExporterFactory>& kinds() { return NamedFactories<ExporterFactory>::once("trace exporter"); }
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "stringsvc.pb.h"
+#include "echo.pb.h"
 #include "svckit/codec/proto_json.hpp"
 
 using namespace svckit;
@@ -103,7 +103,7 @@ TEST(JsonCodec, ErrorBodyRoundTrips) {
 }
 
 TEST(JsonCodec, ProtobufMessages) {
-  using PC = json::Codec<stringsvc::pb::UppercaseRequest>;
+  using PC = json::Codec<svckit_test::EchoRequest>;
   auto r = PC::decode(R"({"s":"hello"})");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->s(), "hello");
@@ -111,9 +111,9 @@ TEST(JsonCodec, ProtobufMessages) {
   EXPECT_NE(PC::decode(R"({"s":"x","zzz":1})").status().message().find("zzz"), std::string::npos);
   EXPECT_EQ(PC::decode(R"({"s":5})").status().code(), StatusCode::InvalidArgument);
   EXPECT_EQ(PC::decode("{").status().code(), StatusCode::InvalidArgument);
-  stringsvc::pb::CountReply reply;
+  svckit_test::CountReply reply;
   reply.set_v(7);
-  EXPECT_EQ(json::Codec<stringsvc::pb::CountReply>::encode(reply), R"({"v":"7"})");  // int64 is a string in proto3 JSON
+  EXPECT_EQ(json::Codec<svckit_test::CountReply>::encode(reply), R"({"v":"7"})");  // int64 is a string in proto3 JSON
 }
 
 TEST(JsonCodec, AppendEscapedEscapesQuotesBackslashesAndControlCharacters) {

@@ -22,14 +22,6 @@ fail() {
   exit 1
 }
 source "$(dirname "$0")/lib.sh"
-# expect_fail WANT_RC WANT_TEXT COMMAND…: the command fails with that exit code and says WANT_TEXT.
-expect_fail() {
-  local want_rc=$1 want=$2; shift 2
-  local rc=0
-  "$@" > "$work/out" 2>&1 || rc=$?
-  [ "$rc" = "$want_rc" ] || fail "'$*' exited $rc, want $want_rc: $(cat "$work/out")"
-  grep -qF -- "$want" "$work/out" || fail "'$*' did not say '$want': $(cat "$work/out")"
-}
 
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 svckit="$work/prefix/bin/svckit"

@@ -12,3 +12,13 @@ wait_for() {
 
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago.
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# expect_fail RC TEXT COMMAND…: the command exits RC and its output contains TEXT. Uses the caller's $work
+# and fail().
+expect_fail() {
+  local want_rc=$1 want=$2; shift 2
+  local rc=0
+  "$@" > "$work/out" 2>&1 || rc=$?
+  [ "$rc" = "$want_rc" ] || fail "'$*' exited $rc, want $want_rc: $(cat "$work/out")"
+  grep -qF -- "$want" "$work/out" || fail "'$*' did not say '$want': $(cat "$work/out")"
+}

@@ -7,9 +7,8 @@
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
-#include "endpoints.hpp"
+#include "generator/greeter_service.hpp"
 #include "health.grpc.pb.h"
-#include "service.hpp"
 #include "support/http_request.hpp"
 #include "support/run.hpp"
 #include "svckit/debug.hpp"
@@ -17,7 +16,6 @@
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/client.hpp"
-#include "transport.hpp"
 
 namespace {
 
@@ -26,7 +24,7 @@ using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 using svckit::test::wait_until;
 
-// A stringsvc process in a thread: gRPC server, debug listener, and the runner that owns them.
+// A greeter process in a thread: gRPC server, debug listener, and the runner that owns them.
 class Service {
  public:
   explicit Service(std::chrono::milliseconds drain_delay = std::chrono::milliseconds(0), std::string registry = {},
@@ -41,7 +39,7 @@ class Service {
     runner_ = std::make_unique<svckit::Runner>(opts);
     grpc_ = std::make_shared<svckit::grpc::Server>(runner_->io(), svckit::grpc::ServerOptions{.address = opts.grpc_addr,
                                                                                         .max_watch_streams = max_watch_streams});
-    stringsvc::add_grpc_methods(*grpc_, stringsvc::make_server_endpoints(stringsvc::make_string_service()));
+    greeter::add_grpc_methods(*grpc_, greeter::make_endpoints(greeter::make_service()));
     runner_->add(grpc_);
     debug_ = svckit::serve_debug(*runner_);
   }
@@ -93,7 +91,7 @@ TEST(Health, ServingOnceStartedPerServiceAndUnknownServiceIsNotFound) {
   Service s;
   s.start();
   ASSERT_TRUE(wait_until([&] { return s.check("") == HealthCheckResponse::SERVING; }));
-  EXPECT_EQ(s.check("stringsvc.pb.StringService"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(s.check("greeter.Greeter"), HealthCheckResponse::SERVING);
   grpc::StatusCode code{};
   EXPECT_EQ(s.check("no.such.Service", &code), -1);
   EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
@@ -124,7 +122,7 @@ TEST(Health, NotReadyWhileTheRegistryCannotBeReached) {
   held.open(boost::asio::ip::tcp::v4());
   held.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
   Service s(std::chrono::milliseconds(0), "etcd://127.0.0.1:" + std::to_string(held.local_endpoint().port()));
-  svckit::sd::announce(s.runner(), "stringsvc", [] { return std::string("127.0.0.1:1"); });
+  svckit::sd::announce(s.runner(), "greeter", [] { return std::string("127.0.0.1:1"); });
   s.start();
   auto [status, body] = s.readyz();
   EXPECT_EQ(status, 503u);

@@ -12,7 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
-#include "stringsvc.pb.h"
+#include "echo.pb.h"
 #include "support/http_request.hpp"
 #include "support/run.hpp"
 #include "svckit/codec/proto_json.hpp"
@@ -33,15 +33,15 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using stringsvc::pb::UppercaseReply;
-using stringsvc::pb::UppercaseRequest;
+using svckit_test::EchoReply;
+using svckit_test::EchoRequest;
 using svckit::middleware::TokenBucket;
 using svckit::test::wait_until;
-using Endpoint = svckit::Endpoint<UppercaseRequest, UppercaseReply>;
+using Endpoint = svckit::Endpoint<EchoRequest, EchoReply>;
 
 Endpoint echo() {
-  return [](const svckit::Context&, const UppercaseRequest& r) -> asio::awaitable<svckit::Result<UppercaseReply>> {
-    UppercaseReply out;
+  return [](const svckit::Context&, const EchoRequest& r) -> asio::awaitable<svckit::Result<EchoReply>> {
+    EchoReply out;
     out.set_v(r.s());
     co_return out;
   };
@@ -73,9 +73,9 @@ class Gate {
 };
 
 Endpoint gated(Gate& gate) {
-  return [&gate](const svckit::Context&, const UppercaseRequest& r) -> asio::awaitable<svckit::Result<UppercaseReply>> {
+  return [&gate](const svckit::Context&, const EchoRequest& r) -> asio::awaitable<svckit::Result<EchoReply>> {
     co_await gate.wait();
-    UppercaseReply out;
+    EchoReply out;
     out.set_v(r.s());
     co_return out;
   };
@@ -120,14 +120,14 @@ class Overload : public ::testing::Test {
     grpc_->add("/test.Echo/Echo", std::move(ep));
     grpc_->start();
     io_.start();
-    grpc_client_ = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+    grpc_client_ = svckit::grpc::client_endpoint<EchoRequest, EchoReply>(
         svckit::grpc::make_channel("127.0.0.1:" + std::to_string(grpc_->port())), "/test.Echo/Echo");
   }
   svckit::Result<svckit::http::Response> post() {
     return svckit::test::http_request(http_->port(), svckit::http::Verb::post, "/echo", R"({"s":"x"})");
   }
-  svckit::Result<UppercaseReply> call_grpc() {
-    UppercaseRequest req;
+  svckit::Result<EchoReply> call_grpc() {
+    EchoRequest req;
     req.set_s("x");
     const svckit::Context ctx;  // the coroutine keeps references to its arguments
     return svckit::test::run_sync(grpc_client_(ctx, req));
@@ -204,7 +204,7 @@ TEST_F(Overload, GrpcServerShedsBeyondMaxInFlightWithUnavailable) {
   asio::io_context client_io;
   bool first_ok = false;
   asio::co_spawn(client_io, [&]() -> asio::awaitable<void> {
-    UppercaseRequest req;
+    EchoRequest req;
     req.set_s("x");
     auto r = co_await grpc_client_(svckit::Context{}, req);
     first_ok = r.ok();
@@ -284,10 +284,10 @@ TEST(AdaptiveBreaker, AnOverloadedInstanceLeavesBalancingAndComesBackWhenItRecov
   auto good = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
   good->add("/test.Echo/Echo", echo());
   auto bad = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
-  bad->add("/test.Echo/Echo", Endpoint([&healthy](const svckit::Context&, const UppercaseRequest& r)
-                                           -> asio::awaitable<svckit::Result<UppercaseReply>> {
+  bad->add("/test.Echo/Echo", Endpoint([&healthy](const svckit::Context&, const EchoRequest& r)
+                                           -> asio::awaitable<svckit::Result<EchoReply>> {
              if (!healthy) co_return svckit::Status(svckit::StatusCode::ResourceExhausted, "rate limited");
-             UppercaseReply out;
+             EchoReply out;
              out.set_v(r.s());
              co_return out;
            }));
@@ -296,17 +296,17 @@ TEST(AdaptiveBreaker, AnOverloadedInstanceLeavesBalancingAndComesBackWhenItRecov
   io.start();
   const std::string good_addr = "127.0.0.1:" + std::to_string(good->port());
   const std::string bad_addr = "127.0.0.1:" + std::to_string(bad->port());
-  auto endpointer = svckit::sd::Endpointer<UppercaseRequest, UppercaseReply>::create(
+  auto endpointer = svckit::sd::Endpointer<EchoRequest, EchoReply>::create(
       svckit::sd::StaticInstancer::create(std::vector<std::string>{good_addr, bad_addr}),
       [](const svckit::sd::Instance& inst) -> svckit::Result<Endpoint> {
-        return svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(svckit::grpc::make_channel(inst.address),
+        return svckit::grpc::client_endpoint<EchoRequest, EchoReply>(svckit::grpc::make_channel(inst.address),
                                                                                "/test.Echo/Echo");
       },
       svckit::sd::make_balancer("round_robin"), io.context(0).get_executor(),
       {.service = "breaker-test", .breaker = {.window = 500ms, .open_for = 100ms}});
   auto call = svckit::sd::balanced(endpointer, {.max_attempts = 1});
   auto once = [&] {
-    UppercaseRequest req;
+    EchoRequest req;
     req.set_s("x");
     const svckit::Context ctx;
     return svckit::test::run_on(io.context(0).get_executor(), call(ctx, req));

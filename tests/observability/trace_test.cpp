@@ -17,7 +17,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "stringsvc.pb.h"
+#include "echo.pb.h"
 #include "support/run.hpp"
 #include "support/zipkin_collector.hpp"
 #include "svckit/codec/proto_json.hpp"
@@ -42,12 +42,12 @@ namespace {
 namespace asio = boost::asio;
 namespace trace = svckit::trace;
 using namespace std::chrono_literals;
-using stringsvc::pb::UppercaseReply;
-using stringsvc::pb::UppercaseRequest;
+using svckit_test::EchoReply;
+using svckit_test::EchoRequest;
 using svckit::test::find_span;
 using svckit::test::str;
 using svckit::test::wait_until;
-using Endpoint = svckit::Endpoint<UppercaseRequest, UppercaseReply>;
+using Endpoint = svckit::Endpoint<EchoRequest, EchoReply>;
 
 constexpr std::string_view kW3cExample = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -340,10 +340,10 @@ class Tracing : public ::testing::Test {
   /// A gRPC backend whose first `failures` calls answer UNAVAILABLE; returns its address.
   std::string start_grpc_backend(int failures = 0) {
     grpc_ = std::make_shared<svckit::grpc::Server>(io_, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
-    grpc_->add("/test.Echo/Echo", Endpoint([this, failures](const svckit::Context&, const UppercaseRequest& r)
-                                               -> asio::awaitable<svckit::Result<UppercaseReply>> {
+    grpc_->add("/test.Echo/Echo", Endpoint([this, failures](const svckit::Context&, const EchoRequest& r)
+                                               -> asio::awaitable<svckit::Result<EchoReply>> {
                  if (backend_calls_.fetch_add(1) < failures) co_return svckit::unavailable("warming up");
-                 UppercaseReply out;
+                 EchoReply out;
                  out.set_v(r.s());
                  co_return out;
                }));
@@ -361,12 +361,12 @@ class Tracing : public ::testing::Test {
 
   /// A front HTTP service: POST /front calls `downstream` with the request's Context, inside the given
   /// middleware; it answers with the trace id and span id it ran in.
-  std::uint16_t start_front(Endpoint downstream, svckit::Middleware<UppercaseRequest, UppercaseReply> mw = nullptr) {
-    Endpoint front = [downstream](const svckit::Context& ctx, const UppercaseRequest& r) -> asio::awaitable<svckit::Result<UppercaseReply>> {
+  std::uint16_t start_front(Endpoint downstream, svckit::Middleware<EchoRequest, EchoReply> mw = nullptr) {
+    Endpoint front = [downstream](const svckit::Context& ctx, const EchoRequest& r) -> asio::awaitable<svckit::Result<EchoReply>> {
       auto res = co_await downstream(ctx, r);
       if (!res.ok()) co_return res.status();
       svckit::log::Logger("front").for_request(ctx).info("downstream answered");
-      UppercaseReply out;
+      EchoReply out;
       out.set_v(trace::trace_id_hex(ctx.span()) + "/" + trace::span_id_hex(ctx.span().span_id));
       co_return out;
     };
@@ -413,7 +413,7 @@ class Tracing : public ::testing::Test {
 
 TEST_F(Tracing, OneTraceFollowsARequestThroughHttpAndGrpcWithCorrectParents) {
   const auto backend = start_grpc_backend();
-  auto grpc_call = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(svckit::grpc::make_channel(backend),
+  auto grpc_call = svckit::grpc::client_endpoint<EchoRequest, EchoReply>(svckit::grpc::make_channel(backend),
                                                                                    "/test.Echo/Echo");
   const auto port = start_front(grpc_call);
   io_.start();
@@ -440,14 +440,14 @@ TEST_F(Tracing, OneTraceFollowsARequestThroughHttpAndGrpcWithCorrectParents) {
 TEST_F(Tracing, HttpClientCallsAreChildSpansAndCarryTraceparent) {
   svckit::http::Router back;
   back.add(svckit::http::Verb::post, "/back",
-           svckit::http::serve(Endpoint([](const svckit::Context& ctx, const UppercaseRequest&) -> asio::awaitable<svckit::Result<UppercaseReply>> {
-             UppercaseReply out;
+           svckit::http::serve(Endpoint([](const svckit::Context& ctx, const EchoRequest&) -> asio::awaitable<svckit::Result<EchoReply>> {
+             EchoReply out;
              out.set_v(std::string(ctx.metadata("traceparent")));
              co_return out;
            })));
   const auto back_port = start_http(std::move(back));
   auto client = std::make_shared<svckit::http::Client>("127.0.0.1", back_port);
-  auto call_back = svckit::http::json_client<UppercaseRequest, UppercaseReply>(client, svckit::http::Verb::post, "/back");
+  auto call_back = svckit::http::json_client<EchoRequest, EchoReply>(client, svckit::http::Verb::post, "/back");
   const auto port = start_front(call_back);
   io_.start();
 
@@ -465,7 +465,7 @@ TEST_F(Tracing, HttpClientCallsAreChildSpansAndCarryTraceparent) {
 
 TEST_F(Tracing, AMalformedTraceparentIsIgnoredAndANewTraceStarts) {
   const auto backend = start_grpc_backend();
-  const auto port = start_front(svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+  const auto port = start_front(svckit::grpc::client_endpoint<EchoRequest, EchoReply>(
       svckit::grpc::make_channel(backend), "/test.Echo/Echo"));
   io_.start();
   for (std::string_view bad : {"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
@@ -485,10 +485,10 @@ TEST_F(Tracing, AMalformedTraceparentIsIgnoredAndANewTraceStarts) {
 
 TEST_F(Tracing, EachRetryThroughTheBalancerIsItsOwnClientSpan) {
   const auto backend = start_grpc_backend(/*failures=*/1);
-  auto endpointer = svckit::sd::Endpointer<UppercaseRequest, UppercaseReply>::create(
+  auto endpointer = svckit::sd::Endpointer<EchoRequest, EchoReply>::create(
       svckit::sd::StaticInstancer::create(std::vector<std::string>{backend}),
       [](const svckit::sd::Instance& inst) -> svckit::Result<Endpoint> {
-        return svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(svckit::grpc::make_channel(inst.address),
+        return svckit::grpc::client_endpoint<EchoRequest, EchoReply>(svckit::grpc::make_channel(inst.address),
                                                                                "/test.Echo/Echo");
       },
       svckit::sd::make_balancer("round_robin"), io_.context(0).get_executor(), {.service = "trace-retry"});
@@ -537,7 +537,7 @@ TEST_F(Tracing, EveryLogLineOfTheRequestCarriesItsTraceId) {
     lines.emplace_back(line);
   });
   const auto backend = start_grpc_backend();
-  const auto port = start_front(svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+  const auto port = start_front(svckit::grpc::client_endpoint<EchoRequest, EchoReply>(
                                     svckit::grpc::make_channel(backend), "/test.Echo/Echo"),
                                 svckit::middleware::Logging{svckit::log::Logger("front"), "front"});
   io_.start();
@@ -565,7 +565,7 @@ TEST_F(Tracing, ACollectorThatIsDownCostsSpansNotRequests) {
   const double before = dropped_metric("export_failed");
 
   const auto backend = start_grpc_backend();
-  const auto port = start_front(svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+  const auto port = start_front(svckit::grpc::client_endpoint<EchoRequest, EchoReply>(
       svckit::grpc::make_channel(backend), "/test.Echo/Echo"));
   io_.start();
   for (int i = 0; i < 20; ++i) EXPECT_EQ(post_front(port, "").size(), 49u);  // every request still succeeds

@@ -9,42 +9,40 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/server_builder.h>
 
-#include "endpoints.hpp"
-#include "service.hpp"
-#include "stringsvc.grpc.pb.h"
+#include "greeter.grpc.pb.h"
+#include "generator/greeter_service.hpp"
 #include "support/run.hpp"
 #include "svckit/blocking.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/server.hpp"
-#include "transport.hpp"
 
 using namespace svckit;
 using namespace svckit::test;
 using namespace std::chrono_literals;
-using stringsvc::UppercaseReply;
-using stringsvc::UppercaseRequest;
+using greeter::HelloReply;
+using greeter::HelloRequest;
 
 namespace {
 
 class GrpcTransport : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto endpoints = stringsvc::make_server_endpoints(stringsvc::make_string_service());
+    auto endpoints = greeter::make_endpoints(greeter::make_service());
     server = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
-    stringsvc::add_grpc_methods(*server, endpoints);
-    server->add<UppercaseRequest, UppercaseReply>(
-        "/test.Slow/Sleep", [this](const Context& ctx, const UppercaseRequest& req) -> boost::asio::awaitable<Result<UppercaseReply>> {
+    greeter::add_grpc_methods(*server, endpoints);
+    server->add<HelloRequest, HelloReply>(
+        "/test.Slow/Sleep", [this](const Context& ctx, const HelloRequest& req) -> boost::asio::awaitable<Result<HelloReply>> {
           seen_deadline = ctx.deadline().has_value();
           seen_request_id = ctx.request_id();
-          boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(std::stoi(req.s())));
+          boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(std::stoi(req.name())));
           auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
           if (ec) {
             ctx_cancelled = ctx.cancelled();
             ++cancelled;
           }
-          UppercaseReply r;
-          r.set_v("slept");
+          HelloReply r;
+          r.set_message("slept");
           co_return r;
         });
     server->start();
@@ -72,9 +70,9 @@ class GrpcTransport : public ::testing::Test {
   std::thread client_thread;
 };
 
-UppercaseRequest upper_request(std::string s) {
-  UppercaseRequest req;
-  req.set_s(std::move(s));
+HelloRequest hello_request(std::string s) {
+  HelloRequest req;
+  req.set_name(std::move(s));
   return req;
 }
 
@@ -94,44 +92,44 @@ struct ClientLoop {  // runs client_io on its own thread for the duration of a t
 
 TEST_F(GrpcTransport, SvckitClientCallsSvckitServer) {
   ClientLoop loop(client_io);
-  auto e = stringsvc::make_grpc_client(address);
+  auto e = greeter::make_grpc_client(address);
   Context ctx;
-  auto r = run(e.uppercase(ctx, upper_request("hello")));
+  auto r = run(e.say_hello(ctx, hello_request("hello")));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->v(), "HELLO");
-  stringsvc::CountRequest creq;
-  creq.set_s("four");
-  auto c = run(e.count(ctx, creq));
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->v(), 4);
+  EXPECT_EQ(r->message(), "hello hello from test");
+  greeter::DeleteRequest dreq;
+  dreq.set_id("four");
+  auto d = run(e.delete_(ctx, dreq));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->deleted());
 }
 
 TEST_F(GrpcTransport, EndpointErrorsKeepTheirCode) {
   ClientLoop loop(client_io);
-  auto e = stringsvc::make_grpc_client(address);
+  auto e = greeter::make_grpc_client(address);
   Context ctx;
-  auto r = run(e.uppercase(ctx, UppercaseRequest{}));
-  EXPECT_EQ(r.status(), invalid_argument("s must not be empty"));
+  auto r = run(e.say_hello(ctx, HelloRequest{}));
+  EXPECT_EQ(r.status(), invalid_argument("name is empty"));
 }
 
 TEST_F(GrpcTransport, GeneratedClassicClientWorksUnchanged) {
-  auto stub = stringsvc::pb::StringService::NewStub(::grpc::CreateChannel(address, ::grpc::InsecureChannelCredentials()));
+  auto stub = greeter::Greeter::NewStub(::grpc::CreateChannel(address, ::grpc::InsecureChannelCredentials()));
   ::grpc::ClientContext cctx;
-  UppercaseRequest req;
-  req.set_s("interop");
-  UppercaseReply reply;
-  auto st = stub->Uppercase(&cctx, req, &reply);
+  HelloRequest req;
+  req.set_name("interop");
+  HelloReply reply;
+  auto st = stub->SayHello(&cctx, req, &reply);
   ASSERT_TRUE(st.ok()) << st.error_message();
-  EXPECT_EQ(reply.v(), "INTEROP");
+  EXPECT_EQ(reply.message(), "hello interop from test");
   ::grpc::ClientContext cctx2;
-  auto bad = stub->Uppercase(&cctx2, UppercaseRequest{}, &reply);
+  auto bad = stub->SayHello(&cctx2, HelloRequest{}, &reply);
   EXPECT_EQ(bad.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 namespace {
-class ClassicService final : public stringsvc::pb::StringService::Service {
-  ::grpc::Status Uppercase(::grpc::ServerContext*, const UppercaseRequest* req, UppercaseReply* reply) override {
-    reply->set_v("classic:" + req->s());
+class ClassicService final : public greeter::Greeter::Service {
+  ::grpc::Status SayHello(::grpc::ServerContext*, const HelloRequest* req, HelloReply* reply) override {
+    reply->set_message("classic:" + req->name());
     return ::grpc::Status::OK;
   }
 };
@@ -146,30 +144,30 @@ TEST_F(GrpcTransport, SvckitClientCallsGeneratedClassicServer) {
   auto classic = b.BuildAndStart();
   ASSERT_NE(port, 0);
   ClientLoop loop(client_io);
-  auto e = stringsvc::make_grpc_client("127.0.0.1:" + std::to_string(port));
+  auto e = greeter::make_grpc_client("127.0.0.1:" + std::to_string(port));
   Context ctx;
-  auto r = run(e.uppercase(ctx, upper_request("x")));
+  auto r = run(e.say_hello(ctx, hello_request("x")));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->v(), "classic:x");
-  auto un = run(e.count(ctx, stringsvc::CountRequest{}));  // not implemented by the classic server
+  EXPECT_EQ(r->message(), "classic:x");
+  auto un = run(e.later(ctx, HelloRequest{}));  // not implemented by the classic server
   EXPECT_EQ(un.status().code(), StatusCode::Unimplemented);
   classic->Shutdown();
 }
 
 TEST_F(GrpcTransport, HandlerExceptionIsInternalAndServerKeepsServing) {
   auto st = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0"});
-  st->add<UppercaseRequest, UppercaseReply>(
-      "/test.Throw/Throw", [](const Context&, const UppercaseRequest&) -> boost::asio::awaitable<Result<UppercaseReply>> {
+  st->add<HelloRequest, HelloReply>(
+      "/test.Throw/Throw", [](const Context&, const HelloRequest&) -> boost::asio::awaitable<Result<HelloReply>> {
         throw std::runtime_error("secret detail");
-        co_return UppercaseReply{};
+        co_return HelloReply{};
       });
   st->start();
   ClientLoop loop(client_io);
   auto ch = svckit::grpc::make_channel("127.0.0.1:" + std::to_string(st->port()));
-  auto ep = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(ch, "/test.Throw/Throw");
+  auto ep = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(ch, "/test.Throw/Throw");
   Context ctx;
   for (int i = 0; i < 3; ++i) {
-    auto r = run(ep(ctx, UppercaseRequest{}));
+    auto r = run(ep(ctx, HelloRequest{}));
     EXPECT_EQ(r.status(), internal_error("internal error"));  // no internals leak to the caller
   }
   st->shutdown(std::chrono::steady_clock::now() + 2s);
@@ -189,7 +187,7 @@ TEST_F(GrpcTransport, UnknownMethodIsUnimplemented) {
   ClientLoop loop(client_io);
   auto ch = svckit::grpc::make_channel(address);
   Context ctx;
-  auto r = run(svckit::grpc::unary_call(ch, "/nope.Nope/Nope", ctx, svckit::grpc::serialize_message(UppercaseRequest{})));
+  auto r = run(svckit::grpc::unary_call(ch, "/nope.Nope/Nope", ctx, svckit::grpc::serialize_message(HelloRequest{})));
   EXPECT_EQ(r.status().code(), StatusCode::Unimplemented);
 }
 
@@ -198,7 +196,7 @@ TEST_F(GrpcTransport, UnparseableRequestIsInvalidArgument) {
   auto ch = svckit::grpc::make_channel(address);
   Context ctx;
   ::grpc::Slice junk(std::string("\xff\xff\xff\xff", 4));
-  auto r = run(svckit::grpc::unary_call(ch, stringsvc::kUppercaseMethod, ctx, ::grpc::ByteBuffer(&junk, 1)));
+  auto r = run(svckit::grpc::unary_call(ch, greeter::kMethods[0].grpc_method, ctx, ::grpc::ByteBuffer(&junk, 1)));
   EXPECT_EQ(r.status().code(), StatusCode::InvalidArgument) << r.status();
 }
 
@@ -210,25 +208,25 @@ TEST_F(GrpcTransport, InvalidCallerMetadataIsInvalidArgumentNotAnAbort) {
            {"authorization", "Bearer a\tb"}, {"x-bad", "\xc3\xa9"}, {"Upper", "v"}, {"x-long", std::string(9000, 'v')}}) {
     svckit::grpc::ClientOptions opts;
     opts.metadata = {{k, v}};
-    auto upper = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(ch, stringsvc::kUppercaseMethod, opts);
+    auto upper = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(ch, greeter::kMethods[0].grpc_method, opts);
     Context ctx;
     ctx.set_timeout(3s);
-    auto r = run(upper(ctx, upper_request("x")));
+    auto r = run(upper(ctx, hello_request("x")));
     EXPECT_EQ(r.status().code(), StatusCode::InvalidArgument) << k << ": " << r.status();
   }
-  auto fine = run(stringsvc::make_grpc_client(address).uppercase(Context{}, upper_request("x")));
+  auto fine = run(greeter::make_grpc_client(address).say_hello(Context{}, hello_request("x")));
   EXPECT_TRUE(fine.ok()) << fine.status();
 }
 
 TEST_F(GrpcTransport, DeadlineAndRequestIdCrossTheWire) {
   ClientLoop loop(client_io);
   auto ch = svckit::grpc::make_channel(address);
-  auto sleep = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(ch, "/test.Slow/Sleep");
+  auto sleep = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(ch, "/test.Slow/Sleep");
   Context ctx;
   ctx.set_timeout(150ms);
   ctx.set_request_id("rid-grpc");
-  UppercaseRequest req;
-  req.set_s("10000");
+  HelloRequest req;
+  req.set_name("10000");
   auto start = std::chrono::steady_clock::now();
   auto r = run(sleep(ctx, req));
   EXPECT_EQ(r.status().code(), StatusCode::DeadlineExceeded) << r.status();
@@ -245,17 +243,17 @@ TEST_F(GrpcTransport, UnreachableServerIsUnavailable) {
   boost::asio::ip::tcp::acceptor a(tmp, {boost::asio::ip::make_address("127.0.0.1"), 0});
   auto port = a.local_endpoint().port();
   a.close();  // nothing listens there now
-  auto e = stringsvc::make_grpc_client("127.0.0.1:" + std::to_string(port));
+  auto e = greeter::make_grpc_client("127.0.0.1:" + std::to_string(port));
   Context ctx;
   ctx.set_timeout(3s);
-  auto r = run(e.uppercase(ctx, upper_request("x")));
+  auto r = run(e.say_hello(ctx, hello_request("x")));
   EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << r.status();
 }
 
 TEST_F(GrpcTransport, ManyConcurrentCallsOnFewThreads) {
   ClientLoop loop(client_io);
   auto ch = svckit::grpc::make_channel(address);
-  auto sleep = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(ch, "/test.Slow/Sleep");
+  auto sleep = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(ch, "/test.Slow/Sleep");
   // 200 calls that each wait 200 ms on the server: only possible quickly if no thread is held per call.
   auto all = [&]() -> boost::asio::awaitable<int> {
     std::atomic<int> ok{0};
@@ -266,8 +264,8 @@ TEST_F(GrpcTransport, ManyConcurrentCallsOnFewThreads) {
           [&]() -> boost::asio::awaitable<void> {
             Context ctx;
             ctx.set_timeout(20s);
-            UppercaseRequest req;
-            req.set_s("200");
+            HelloRequest req;
+            req.set_name("200");
             if ((co_await sleep(ctx, req)).ok()) ++ok;
           },
           boost::asio::use_future));
@@ -286,19 +284,19 @@ TEST_F(GrpcTransport, ManyConcurrentCallsOnFewThreads) {
 }
 
 TEST_F(GrpcTransport, SameEndpointsServeHttpJson) {
-  auto endpoints = stringsvc::make_server_endpoints(stringsvc::make_string_service());
+  auto endpoints = greeter::make_endpoints(greeter::make_service());
   http::Router router;
-  stringsvc::add_http_routes(router, endpoints);
+  greeter::add_http_routes(router, endpoints);
   auto hs = std::make_shared<http::Server>(io, http::ServerOptions{.address = "127.0.0.1:0"}, std::move(router));
   hs->start();
   ClientLoop loop(client_io);
-  auto e = stringsvc::make_http_client("127.0.0.1:" + std::to_string(hs->port()));
+  auto e = greeter::make_http_client("127.0.0.1:" + std::to_string(hs->port()));
   Context ctx;
-  auto r = run(e.uppercase(ctx, upper_request("both")));
+  auto r = run(e.say_hello(ctx, hello_request("both")));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->v(), "BOTH");
-  auto bad = run(e.uppercase(ctx, UppercaseRequest{}));
-  EXPECT_EQ(bad.status(), invalid_argument("s must not be empty"));
+  EXPECT_EQ(r->message(), "hello both from test");
+  auto bad = run(e.say_hello(ctx, HelloRequest{}));
+  EXPECT_EQ(bad.status(), invalid_argument("name is empty"));
   hs->shutdown(std::chrono::steady_clock::now() + 2s);
 }
 
@@ -310,22 +308,22 @@ TEST(GrpcServerLimits, ConcurrentStreamsPerConnectionAreCapped) {
   IoPool io{2};
   svckit::grpc::Server server(io, {.address = "127.0.0.1:0", .max_concurrent_streams = 2});
   std::atomic<int> now{0}, peak{0};
-  server.add<UppercaseRequest, UppercaseReply>(
-      "/test.Slow/Sleep", [&](const Context&, const UppercaseRequest&) -> boost::asio::awaitable<Result<UppercaseReply>> {
+  server.add<HelloRequest, HelloReply>(
+      "/test.Slow/Sleep", [&](const Context&, const HelloRequest&) -> boost::asio::awaitable<Result<HelloReply>> {
         const int n = ++now;
         for (int p = peak.load(); n > p && !peak.compare_exchange_weak(p, n);) {
         }
         boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 100ms);
         co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
         --now;
-        co_return UppercaseReply{};
+        co_return HelloReply{};
       });
   server.start();
   io.start();
   {
     boost::asio::io_context client_io;
     ClientLoop loop(client_io);
-    auto sleep = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+    auto sleep = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(
         svckit::grpc::make_channel("127.0.0.1:" + std::to_string(server.port())), "/test.Slow/Sleep");
     std::vector<std::future<bool>> calls;
     for (int i = 0; i < 6; ++i)
@@ -334,7 +332,7 @@ TEST(GrpcServerLimits, ConcurrentStreamsPerConnectionAreCapped) {
           [&]() -> boost::asio::awaitable<bool> {
             Context ctx;
             ctx.set_timeout(20s);
-            co_return (co_await sleep(ctx, UppercaseRequest{})).ok();
+            co_return (co_await sleep(ctx, HelloRequest{})).ok();
           },
           boost::asio::use_future));
     for (auto& c : calls) {
@@ -366,16 +364,16 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
   svckit::grpc::Server server(io, {.address = "127.0.0.1:0"});
-  server.add<UppercaseRequest, UppercaseReply>(
-      "/test.Blocking/Run", [&](const Context&, const UppercaseRequest& req) -> boost::asio::awaitable<Result<UppercaseReply>> {
-        std::string seen = req.s();  // the work reads the frame's locals: they must outlive it
+  server.add<HelloRequest, HelloReply>(
+      "/test.Blocking/Run", [&](const Context&, const HelloRequest& req) -> boost::asio::awaitable<Result<HelloReply>> {
+        std::string seen = req.name();  // the work reads the frame's locals: they must outlive it
         auto n = co_await run_blocking(pool, [&] {
           (void)gate.wait_for(20s);  // the blocking work being waited for (bounded: a broken test ends)
           return seen.size();
         });
         ++finished;
-        UppercaseReply r;
-        r.set_v(std::to_string(n));
+        HelloReply r;
+        r.set_message(std::to_string(n));
         co_return r;
       });
   server.start();
@@ -383,13 +381,13 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
   {
     boost::asio::io_context client_io;
     ClientLoop loop(client_io);
-    auto call = svckit::grpc::client_endpoint<UppercaseRequest, UppercaseReply>(
+    auto call = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(
         svckit::grpc::make_channel("127.0.0.1:" + std::to_string(server.port())), "/test.Blocking/Run");
     auto once = [&](std::chrono::milliseconds timeout) {
       Context ctx;
       ctx.set_timeout(timeout);
-      UppercaseRequest req;
-      req.set_s("abc");
+      HelloRequest req;
+      req.set_name("abc");
       return run_on(client_io.get_executor(), call(ctx, req));
     };
     // Two at once on a pool of one thread: the second call's work waits in the pool's queue, and its call
@@ -402,7 +400,7 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
     ASSERT_TRUE(wait_until([&] { return finished == 2; })) << "the blocking work ran to its end";
     auto ok = once(5s);
     ASSERT_TRUE(ok.ok()) << ok.status();
-    EXPECT_EQ(ok->v(), "3");
+    EXPECT_EQ(ok->message(), "3");
   }
   server.shutdown(std::chrono::steady_clock::now() + 5s);
   io.stop();

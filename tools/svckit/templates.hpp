@@ -21,7 +21,9 @@ project({{name}} LANGUAGES CXX)
 set(CMAKE_CXX_STANDARD 20)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 
-find_package(svckit CONFIG REQUIRED)
+# The libraries the bindings need (svckit::app, svckit::http, svckit::grpc, svckit::sd) come with them;
+# etcd and zipkin plug in by name: link the ones you use (docs/components.md).
+find_package(svckit CONFIG REQUIRED COMPONENTS app etcd zipkin)
 include(${CMAKE_CURRENT_SOURCE_DIR}/svckit.cmake)
 
 # {{name}}_api: messages + generated bindings; {{name}}_test: the generated test suite.
@@ -32,7 +34,7 @@ add_library({{name}}_service STATIC service.cpp)
 target_link_libraries({{name}}_service PUBLIC {{name}}_api)
 
 add_executable({{name}} main.cpp)
-target_link_libraries({{name}} PRIVATE {{name}}_service)
+target_link_libraries({{name}} PRIVATE {{name}}_service svckit::etcd svckit::zipkin)  # --registry etcd://, --trace-exporter zipkin
 svckit_link_allocator({{name}})
 
 target_link_libraries({{name}}_test PRIVATE {{name}}_service)
