@@ -10,48 +10,17 @@
 
 #include <boost/json.hpp>
 
+#include "../codec/base64.hpp"
+
 namespace svckit::auth {
 
 namespace json = boost::json;
 
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+std::string b64url(std::string_view in) { return codec::base64_encode(in, codec::Base64::Url); }
 
-std::string b64url(std::string_view in) {
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    if (i + 1 < in.size()) out += kAlphabet[(v >> 6) & 63];
-  }
-  return out;
-}
-
-bool unb64url(std::string_view in, std::string& out) {
-  out.clear();
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = std::strchr(kAlphabet, c);
-    if (!p || c == '\0') return false;
-    v = (v << 6) | static_cast<unsigned>(p - kAlphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xff);
-    }
-  }
-  return bits < 6;  // a lone trailing character cannot encode a byte
-}
+bool unb64url(std::string_view in, std::string& out) { return codec::base64_decode(in, out, codec::Base64::Url); }
 
 std::string hmac(const std::string& key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
