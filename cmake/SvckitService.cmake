@@ -58,7 +58,7 @@ function(svckit_service_library target)
   add_custom_command(
     OUTPUT ${gen}
     COMMAND protobuf::protoc --cpp_out=${out} --plugin=protoc-gen-svckit=${plugin} --svckit_out=${params}:${out}
-            ${stub_args} -I ${dir} ${abs}
+            ${stub_args} -I ${dir} -I ${SVCKIT_PROTO_INCLUDE_DIR} ${abs}
     DEPENDS ${abs} ${plugin_dep} protobuf::protoc
     COMMENT "protoc-gen-svckit ${name}.proto (${params})"
     VERBATIM)

@@ -36,6 +36,28 @@ const Field* find_field(const pb::Descriptor* d, std::string_view key) {
 
 class Reader {
  public:
+  /// One value of f from text (a REST route's path segment or query value): see proto_set_field_text.
+  Status field_text(pb::Message& m, const Field* f, std::string_view text) {
+    if (f->is_map() || f->cpp_type() == Field::CPPTYPE_MESSAGE) return fail(f->name(), "cannot be set from a path or query string");
+    bj::value v;
+    if (f->cpp_type() == Field::CPPTYPE_BOOL) {
+      if (text != "true" && text != "false") return fail(f->name(), "expected true or false");
+      v = text == "true";
+    } else if (std::int64_t n = 0; f->cpp_type() == Field::CPPTYPE_ENUM &&
+                                   std::from_chars(text.data(), text.data() + text.size(), n).ptr == text.data() + text.size() &&
+                                   !text.empty()) {
+      v = n;  // an enum by number
+    } else {
+      v = bj::string_view(text.data(), text.size());  // numbers, enums and bytes are read from strings too
+    }
+    if (const auto* o = f->real_containing_oneof(); o && m.GetReflection()->HasOneof(m, o) &&
+                                                     m.GetReflection()->GetOneofFieldDescriptor(m, o) != f)
+      return fail(f->name(), "another member of oneof " + o->name() + " is set already");
+    auto s = set(v, m, f, f->is_repeated());
+    if (s.ok() && needs_protobuf_) return fail(f->name(), "unsupported field type");  // not reached: no messages
+    return s;
+  }
+
   /// Set when the body needs protobuf's parser (see the top of this file); the read stops there.
   bool needs_protobuf() const { return needs_protobuf_; }
 
@@ -255,6 +277,12 @@ Status protobuf_parse(std::string_view body, pb::Message& out) {
 }
 
 }  // namespace
+
+Status proto_set_field_text(google::protobuf::Message& out, std::string_view name, std::string_view text) {
+  const Field* f = find_field(out.GetDescriptor(), name);
+  if (!f) return invalid_argument("unknown field \"" + std::string(name.substr(0, 64)) + "\" in " + out.GetDescriptor()->full_name());
+  return Reader().field_text(out, f, text);
+}
 
 Status proto_from_json(std::string_view body, google::protobuf::Message& out) {
   if (body.empty()) return invalid_argument("request body is empty; expected a JSON object");

@@ -4,10 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "generator/greeter_service.hpp"
@@ -15,6 +11,7 @@
 #include "svckit/transport/http/router.hpp"
 #include "svckit/transport/http/serve.hpp"
 #include "svckit/transport/http/server.hpp"
+#include "support/curl.hpp"
 #include "support/http_fixture.hpp"
 
 using svckit::http::BodyFormat;
@@ -77,37 +74,18 @@ class ContentNegotiation : public ::testing::Test {
     server = std::make_shared<svckit::http::Server>(io, svckit::http::ServerOptions{.address = "127.0.0.1:0"}, std::move(router));
     server->start();
     io.start();
-    char tmpl[] = "/tmp/svckit-content-XXXXXX";  // its own: ctest runs the cases as parallel processes
-    dir = mkdtemp(tmpl);
+    curl_ = std::make_unique<svckit::test::Curl>(server->port());
   }
   void TearDown() override {
-    std::filesystem::remove_all(dir);
     server->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(2));
     io.stop();
     io.join();
   }
 
-  struct Reply {
-    int status = 0;
-    std::string content_type, body;
-  };
+  using Reply = svckit::test::Curl::Reply;
   /// curl POSTs `body` (bytes, from a file) to `path` with these extra curl arguments.
   Reply curl(const std::string& path, const std::string& body, const std::string& args) {
-    const std::string in = dir + "/req.bin", out = dir + "/resp.bin";
-    std::ofstream(in, std::ios::binary) << body;
-    std::string cmd = "curl -s --max-time 10 -o " + out + " -w '%{http_code} %{content_type}' --data-binary @" + in + " " +
-                      args + " http://127.0.0.1:" + std::to_string(server->port()) + path;
-    std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
-    char line[256] = {};
-    Reply r;
-    if (p && fgets(line, sizeof line, p.get())) {
-      std::string s(line);
-      r.status = std::atoi(s.c_str());
-      r.content_type = s.substr(s.find(' ') + 1);
-    }
-    std::ifstream f(out, std::ios::binary);
-    r.body.assign(std::istreambuf_iterator<char>(f), {});
-    return r;
+    return (*curl_)("POST", path, body, args);
   }
   static std::string hello(const std::string& name) {
     greeter::HelloRequest req;
@@ -117,7 +95,7 @@ class ContentNegotiation : public ::testing::Test {
 
   svckit::IoPool io{1};
   std::shared_ptr<svckit::http::Server> server;
-  std::string dir;
+  std::unique_ptr<svckit::test::Curl> curl_;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <google/protobuf/io/zero_copy_stream.h>
 
 #include "names.hpp"
+#include "routes.hpp"
 
 namespace svckit::gen {
 
@@ -68,13 +69,50 @@ std::string doc_comment(const D* d, const std::string& indent) {
   return out;
 }
 
+/// The routes of a method (checked once in Generate: an error cannot happen here).
+std::vector<Route> routes_of(const pb::MethodDescriptor* m) {
+  std::string unused;
+  return http_routes(m, &unused);
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// The C++ list of the route's {field} names: {"id", "name"}.
+std::string path_fields_list(const Route& r) {
+  std::string out = "{";
+  for (const auto& f : r.path_fields) out += (out.size() > 1 ? ", \"" : "\"") + f + "\"";
+  return out + "}";
+}
+
 Vars method_vars(const pb::MethodDescriptor* m) {
+  const Route first = routes_of(m).front();  // the one clients call
+  std::string verb = first.verb == "delete_" ? "DELETE" : upper(first.verb);
   return {{"Method", m->name()},
           {"method", identifier(snake_case(m->name()))},
           {"Req", message_class(m->input_type())},
           {"Resp", message_class(m->output_type())},
           {"full_method", "/" + m->service()->full_name() + "/" + m->name()},
-          {"http_path", "/" + kebab_case(m->name())}};
+          {"http_verb", verb},
+          {"http_verb_enum", first.verb},
+          {"http_path", first.path},
+          {"http_fields", path_fields_list(first)},
+          {"http_query", first.body ? "false" : "true"},
+          {"http_body", first.body ? "true" : "false"}};
+}
+
+Vars route_vars(const pb::MethodDescriptor* m, const Route& r, bool int64_as_number) {
+  auto v = method_vars(m);
+  v["verb"] = r.verb;
+  v["path"] = r.path;
+  v["fields"] = path_fields_list(r);
+  v["query"] = r.body ? "false" : "true";
+  v["body"] = r.body ? "true" : "false";
+  v["status"] = std::to_string(r.success_status);
+  v["int64"] = int64_as_number ? "true" : "false";
+  return v;
 }
 
 /// "pb::notificator" → "PB_NOTIFICATOR".
@@ -155,11 +193,12 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       p.Print(method_vars(s->method(j)), "  svckit::Endpoint<$Req$, $Resp$> $method$;\n");
     p.Print(sv,
             "};\n\n"
-            "/// How each method is reached: its gRPC method and its HTTP route (POST, JSON body).\n"
-            "struct MethodInfo {\n  const char* name;\n  const char* grpc_method;\n  const char* http_path;\n};\n"
+            "/// How each method is reached: its gRPC method and its (first) HTTP route.\n"
+            "struct MethodInfo {\n  const char* name;\n  const char* grpc_method;\n  const char* http_verb;\n"
+            "  const char* http_path;\n};\n"
             "inline constexpr std::array<MethodInfo, $n$> kMethods{{\n");
     for (int j = 0; j < s->method_count(); ++j)
-      p.Print(method_vars(s->method(j)), "    {\"$Method$\", \"$full_method$\", \"$http_path$\"},\n");
+      p.Print(method_vars(s->method(j)), "    {\"$Method$\", \"$full_method$\", \"$http_verb$\", \"$http_path$\"},\n");
     p.Print("}};\n\n");
 
     // make_endpoints: a template so any generic middleware (svckit's or the user's) fits every method.
@@ -183,7 +222,8 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     p.Print("  (void)svc;\n  return e;\n}\n\n");
 
     if (o.http)
-      p.Print("/// Serves each method as POST <http_path> with a JSON body (proto3 JSON mapping).\n"
+      p.Print("/// Serves each method on its HTTP routes: those its (svckit.api.http) option declares, else\n"
+              "/// POST /<kebab-case name> with a body; JSON (proto3 mapping) or protobuf, as Content-Type says.\n"
               "void add_http_routes(svckit::http::Router& router, const Endpoints& endpoints);\n"
               "/// Client endpoints calling one instance over HTTP/JSON (host:port); over HTTPS with tls.\n"
               "Endpoints make_http_client(const std::string& address,\n"
@@ -239,8 +279,8 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
           "#include \"svckit/sd/balancer.hpp\"\n#include \"svckit/sd/endpointer.hpp\"\n",
           "file", file->name(), "base", base);
   if (o.http)
-    p.Print("#include \"svckit/transport/http/client.hpp\"\n#include \"svckit/transport/http/router.hpp\"\n"
-            "#include \"svckit/transport/http/serve.hpp\"\n");
+    p.Print("#include \"svckit/transport/http/client.hpp\"\n#include \"svckit/transport/http/route_binding.hpp\"\n"
+            "#include \"svckit/transport/http/router.hpp\"\n#include \"svckit/transport/http/serve.hpp\"\n");
   if (o.grpc) p.Print("#include \"svckit/transport/grpc/client.hpp\"\n#include \"svckit/transport/grpc/server.hpp\"\n");
 
   for (int i = 0; i < file->service_count(); ++i) {
@@ -257,17 +297,36 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     }
     if (o.http) {
       p.Print("void add_http_routes([[maybe_unused]] svckit::http::Router& router, [[maybe_unused]] const Endpoints& e) {\n");
+      const bool int64 = int64_as_number(s);
       for (int j = 0; j < s->method_count(); ++j)
-        p.Print(method_vars(s->method(j)),
-                "  router.add(svckit::http::Verb::post, \"$http_path$\", svckit::http::serve(e.$method$));\n");
+        for (const auto& r : routes_of(s->method(j))) {
+          auto rv = route_vars(s->method(j), r, int64);
+          if (!r.declared && !int64) {
+            p.Print(rv, "  router.add(svckit::http::Verb::$verb$, \"$path$\", svckit::http::serve(e.$method$));\n");
+          } else if (r.path_fields.empty() && r.body) {
+            p.Print(rv, "  router.add(svckit::http::Verb::$verb$, \"$path$\", svckit::http::serve(e.$method$, {\n"
+                        "      .success_status = $status$, .int64_as_number = $int64$}));\n");
+          } else {
+            p.Print(rv, "  router.add(svckit::http::Verb::$verb$, \"$path$\", svckit::http::serve(e.$method$, {\n"
+                        "      .success_status = $status$, .body = $body$,\n"
+                        "      .bind = svckit::http::route_binder<$Req$>({$fields$, $query$}), .int64_as_number = $int64$}));\n");
+          }
+        }
       p.Print("}\n\nEndpoints make_http_client(const std::string& address,\n"
               "                           std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
               "  auto [host, port] = svckit::split_host_port(address);\n"
               "  [[maybe_unused]] auto client = std::make_shared<svckit::http::Client>(\n"
               "      host, port, svckit::http::ClientOptions{.tls = std::move(tls)});\n  Endpoints e;\n");
-      for (int j = 0; j < s->method_count(); ++j)
-        p.Print(method_vars(s->method(j)),
-                "  e.$method$ = svckit::http::json_client<$Req$, $Resp$>(client, svckit::http::Verb::post, \"$http_path$\");\n");
+      for (int j = 0; j < s->method_count(); ++j) {
+        auto mv = method_vars(s->method(j));
+        if (mv["http_fields"] == "{}" && mv["http_body"] == "true")
+          p.Print(mv, "  e.$method$ = svckit::http::json_client<$Req$, $Resp$>(client, svckit::http::Verb::$http_verb_enum$, "
+                      "\"$http_path$\");\n");
+        else
+          p.Print(mv, "  e.$method$ = svckit::http::json_client<$Req$, $Resp$>(client, svckit::http::Verb::$http_verb_enum$, "
+                      "\"$http_path$\",\n      {.target = svckit::http::route_targeter<$Req$>(\"$http_path$\", {$http_fields$, $http_query$}),\n"
+                      "       .body = $http_body$});\n");
+      }
       p.Print("  return e;\n}\n\n");
     }
     if (o.grpc) {
@@ -411,6 +470,7 @@ bool SvckitGenerator::Generate(const pb::FileDescriptor* file, const std::string
         *error = m->full_name() + ": streaming methods are not supported by protoc-gen-svckit (unary only)";
         return false;
       }
+      if (http_routes(m, error).empty()) return false;
     }
   std::string base = file->name().substr(0, file->name().rfind(".proto"));
   auto emit = [&](const std::string& name, auto write) {

@@ -141,6 +141,12 @@ class ObjectReader {
   Status error_;
 };
 
+/// How protobuf messages are written as JSON (svckit/codec/proto_json.hpp; here so that transports can pass
+/// it along without including protobuf).
+struct ProtoJsonOptions {
+  bool int64_as_number = false;  // int64/uint64 fields as JSON numbers, not the proto3 mapping's strings
+};
+
 /// How a type travels as JSON. The primary template uses from_json/to_json found by ADL; svckit provides a
 /// specialisation for protobuf messages (svckit/codec/proto_json.hpp).
 template <class T, class = void>

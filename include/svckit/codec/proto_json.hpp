@@ -18,13 +18,15 @@
 
 namespace svckit::json {
 
-struct ProtoJsonOptions {
-  bool int64_as_number = false;  // int64/uint64 fields as JSON numbers, not strings
-};
-
 /// Reads `body` (a JSON object) into `out`; INVALID_ARGUMENT naming the field for anything the mapping refuses.
 Status proto_from_json(std::string_view body, google::protobuf::Message& out);
 std::string proto_to_json(const google::protobuf::Message& m, const ProtoJsonOptions& options = {});
+
+/// Sets the field called `name` (its .proto or lowerCamel name) of `out` from text — a path segment or a
+/// query value of a REST route: strings as they are, numbers in decimal, bool as true/false, enums by name or
+/// number, bytes as base64; a repeated field gets one more element. INVALID_ARGUMENT naming the field for
+/// an unknown one, a message or map field, or text its type refuses.
+Status proto_set_field_text(google::protobuf::Message& out, std::string_view name, std::string_view text);
 
 template <class T>
 struct Codec<T, std::enable_if_t<std::is_base_of_v<google::protobuf::Message, T>>> {
@@ -34,6 +36,7 @@ struct Codec<T, std::enable_if_t<std::is_base_of_v<google::protobuf::Message, T>
     return out;
   }
   static std::string encode(const T& v) { return proto_to_json(v); }
+  static std::string encode(const T& v, const ProtoJsonOptions& o) { return proto_to_json(v, o); }
 };
 
 }  // namespace svckit::json

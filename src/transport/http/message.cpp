@@ -11,7 +11,7 @@ std::string_view Request::path() const {
   return t.substr(0, t.find('?'));
 }
 
-std::optional<std::string> url_decode(std::string_view s) {
+std::optional<std::string> url_decode(std::string_view s, bool plus_is_space) {
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -21,7 +21,7 @@ std::optional<std::string> url_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (s[i] == '%') {
       if (i + 2 >= s.size()) return std::nullopt;

@@ -79,6 +79,7 @@ template <class Req, class Resp>
 struct JsonClientOptions {
   std::function<std::string(const Req&)> target;                   // default: the fixed target given
   std::function<void(const Context&, Client::Request&)> before;   // e.g. set Authorization
+  bool body = true;  // false: the request travels in the target alone (path, query string)
 };
 
 /// An Endpoint that calls verb target on the client with a JSON body, decoding the JSON reply.
@@ -88,7 +89,7 @@ Endpoint<Req, Resp> json_client(std::shared_ptr<Client> client, Verb verb, std::
   return [client = std::move(client), verb, target = std::move(target), o = std::move(options)](
              const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
     Client::Request msg{verb, o.target ? o.target(req) : target, 11};
-    if (verb != Verb::get && verb != Verb::head && verb != Verb::delete_) {
+    if (o.body && verb != Verb::get && verb != Verb::head && verb != Verb::delete_) {
       msg.set(beast_http::field::content_type, "application/json");
       msg.body() = json::Codec<Req>::encode(req);
     }

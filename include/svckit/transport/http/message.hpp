@@ -43,8 +43,9 @@ struct Request {
   std::string_view query(std::string_view name) const;
 };
 
-/// Percent-decodes a query value ("a%40b.c" → "a@b.c", '+' → ' '); nullopt for a malformed escape.
-std::optional<std::string> url_decode(std::string_view s);
+/// Percent-decodes a query value ("a%40b.c" → "a@b.c", '+' → ' '; a path segment keeps '+': plus_is_space
+/// false); nullopt for a malformed escape.
+std::optional<std::string> url_decode(std::string_view s, bool plus_is_space = true);
 
 /// A response with a JSON body.
 Response json_response(unsigned status, std::string body);

@@ -31,6 +31,10 @@ struct ServeOptions {
   std::function<Result<Req>(const Request&)> decode;  // default: the body, as Content-Type says
   std::function<std::string(const Resp&)> encode;     // default: JSON or protobuf, as Accept says; given: JSON
   unsigned success_status = 200;
+  bool body = true;  // false: the request has no body (GET, DELETE); Req starts empty for `bind` to fill
+  // After the body: sets what the path and query string carry (REST routes, route_binding.hpp).
+  std::function<Status(const Request&, Req&)> bind;
+  bool int64_as_number = false;  // protobuf replies: 64-bit integers as JSON numbers (json::ProtoJsonOptions)
 };
 
 namespace detail {
@@ -67,9 +71,11 @@ Result<Req> decode_body(const std::string& body, BodyFormat format) {
 }
 
 template <class Resp>
-std::string encode_body(const Resp& v, BodyFormat format) {
-  if constexpr (ProtobufMessage<Resp>)
+std::string encode_body(const Resp& v, BodyFormat format, bool int64_as_number) {
+  if constexpr (ProtobufMessage<Resp>) {
     if (format == BodyFormat::Protobuf) return v.SerializeAsString();
+    if (int64_as_number) return json::Codec<Resp>::encode(v, json::ProtoJsonOptions{.int64_as_number = true});
+  }
   return json::Codec<Resp>::encode(v);
 }
 
@@ -82,12 +88,14 @@ Handler serve(Endpoint<Req, Resp> endpoint, ServeOptions<Req, Resp> options = {}
     const bool proto_out = detail::ProtobufMessage<Resp> && !o.encode;  // a given encoder writes JSON
     auto in = request_format(r.msg[beast_http::field::content_type], proto_in);
     if (!in) {
-      if (!o.decode) co_return detail::unsupported_media_type(proto_in);
-      in = BodyFormat::Json;  // a decoder of its own reads the request as it wants
+      if (!o.decode && o.body) co_return detail::unsupported_media_type(proto_in);
+      in = BodyFormat::Json;  // a decoder of its own reads the request as it wants; no body, nothing to read
     }
     auto out = reply_format(r.msg[beast_http::field::accept], *in, proto_out);
     if (!out) co_return detail::not_acceptable(proto_out);
-    Result<Req> req = o.decode ? o.decode(r) : detail::decode_body<Req>(r.msg.body(), *in);
+    Result<Req> req = o.decode ? o.decode(r) : o.body ? detail::decode_body<Req>(r.msg.body(), *in) : Result<Req>(Req{});
+    if (req.ok() && o.bind)
+      if (Status bound = o.bind(r, *req); !bound.ok()) req = bound;
     if (!req.ok()) co_return error_response(req.status());
     // Without a deadline there is nothing to race: call the endpoint directly (one coroutine frame less).
     // (if/else, not ?: — GCC 12 miscompiles co_await inside a conditional expression.)
@@ -99,7 +107,7 @@ Handler serve(Endpoint<Req, Resp> endpoint, ServeOptions<Req, Resp> options = {}
     }
     if (!resp.ok()) co_return error_response(resp.status());
     if (o.encode) co_return json_response(o.success_status, o.encode(*resp));
-    co_return detail::body_response(o.success_status, *out, detail::encode_body(*resp, *out));
+    co_return detail::body_response(o.success_status, *out, detail::encode_body(*resp, *out, o.int64_as_number));
   };
 }
 

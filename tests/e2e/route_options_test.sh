@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# protoc-gen-svckit refuses a malformed (svckit.api.http) option with a message naming the rpc and what is
+# wrong, and protoc fails: a bad route never reaches a build.
+set -euo pipefail
+plugin=$1 include=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# refused OPTION WANT: a service whose one rpc carries OPTION fails with WANT in protoc's output.
+refused() {
+  cat > "$work/bad.proto" <<PROTO
+syntax = "proto3";
+package bad;
+import "svckit/api/http.proto";
+message Req { int64 id = 1; repeated string tags = 2; Inner inner = 3; }
+message Inner { string s = 1; }
+message Resp {}
+service Bad { rpc Get (Req) returns (Resp) { option (svckit.api.http) = { $1 }; } }
+PROTO
+  local rc=0
+  protoc --plugin=protoc-gen-svckit="$plugin" --svckit_out="$work" -I "$work" -I "$include" "$work/bad.proto" \
+    > "$work/out" 2>&1 || rc=$?
+  [ "$rc" != 0 ] || fail "accepted: $1"
+  grep -qF -- "bad.Bad.Get: $2" "$work/out" || fail "'$1' did not say 'bad.Bad.Get: $2': $(cat "$work/out")"
+}
+
+refused 'get: "/x/{nope}"' '{nope} names no field of bad.Req'
+refused 'get: "/x/{tags}"' '{tags} must be a singular scalar field'
+refused 'get: "/x/{inner}"' '{inner} must be a singular scalar field'
+refused 'post: "/x/{id}/{id}" body: "*"' '{id} appears twice'
+refused 'get: "/x" body: "*"' 'GET and DELETE routes take no body'
+refused 'post: "/x" body: "inner"' 'body must be "*" or absent'
+refused 'post: "x" body: "*"' 'the path "x" must start with /'
+refused 'post: "/a b" body: "*"' 'path segment "a b" must be a literal'
+refused 'post: "/x/$y" body: "*"' 'path segment "$y" must be a literal'
+refused 'post: "/x" body: "*" success_status: 302' 'success_status must be 2xx'
+refused 'body: "*"' 'a route needs a verb and a path'
+refused 'get: "/x"' 'field inner (a message or map) cannot travel in a query string'
+refused 'post: "/x" body: "*" additional_bindings { get: "/y/{id}" additional_bindings { get: "/z" } }' \
+  'additional_bindings do not nest'
+echo "route options: ok"
