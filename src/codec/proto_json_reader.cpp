@@ -27,6 +27,38 @@ using Field = pb::FieldDescriptor;
 
 bool is_well_known(const pb::Descriptor* d) { return d->file()->name().starts_with("google/protobuf/"); }
 
+// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF): what proto3 string fields must
+// hold, since a peer parsing the binary form refuses anything else. (JSON bodies are checked by Boost.JSON.)
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;  // continuation bytes
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 const Field* find_field(const pb::Descriptor* d, std::string_view key) {
   if (const auto* f = d->FindFieldByName(std::string(key))) return f;
   for (int i = 0; i < d->field_count(); ++i)
@@ -48,6 +80,7 @@ class Reader {
                                    !text.empty()) {
       v = n;  // an enum by number
     } else {
+      if (f->type() == Field::TYPE_STRING && !valid_utf8(text)) return fail(f->name(), "not valid UTF-8");
       v = bj::string_view(text.data(), text.size());  // numbers, enums and bytes are read from strings too
     }
     if (const auto* o = f->real_containing_oneof(); o && m.GetReflection()->HasOneof(m, o) &&

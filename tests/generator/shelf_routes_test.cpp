@@ -70,6 +70,7 @@ TEST_F(ShelfRoutes, QueryParametersSetScalarsRepeatedFieldsAndEnums) {
   EXPECT_EQ(json((*curl)("GET", "/books?genre=NOVEL&limit=1")).at("next_after"), 1) << "an optional int64, as a number";
   EXPECT_EQ(json((*curl)("GET", "/books?genre=2")).at("books").at(0).at("title"), "Essays") << "an enum by number";
   EXPECT_EQ(json((*curl)("GET", "/books?title_prefix=Dune%20M")).at("books").at(0).at("title"), "Dune Messiah");
+  EXPECT_EQ(json((*curl)("GET", "/books?title_prefix=%C3%A9")).at("books").as_array().size(), 0u) << "UTF-8 is fine";
   EXPECT_FALSE(json((*curl)("GET", "/books")).as_object().contains("next_after")) << "absent on the last page";
 }
 
@@ -83,6 +84,8 @@ TEST_F(ShelfRoutes, BadPathAndQueryValuesAre400sNamingTheField) {
       {"/books?colour=red", "unknown field \"colour\""},
       {"/books/1?id=2", "query parameter \"id\" is set by the path"},
       {"/books?limit=%4", "malformed %-escape in the query string"},
+      {"/books?title_prefix=%C3%28", "field \"title_prefix\": not valid UTF-8"},  // proto3 strings are UTF-8
+      {"/books?title_prefix=%ED%A0%80", "field \"title_prefix\": not valid UTF-8"},  // a surrogate
   };
   for (const auto& [target, want] : cases) {
     auto r = (*curl)("GET", target);
@@ -128,6 +131,8 @@ TEST_F(ShelfRoutes, TheGeneratedHttpClientCallsTheDeclaredRoutes) {
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->books_size(), 1);
   EXPECT_EQ(svckit::http::route_target("/books", {{}, true}, list), "/books?tags=sf&title_prefix=Dune%20%2F%20M");
+  list.set_genre(static_cast<shelf::Genre>(42));  // an open enum's unknown number travels as the number
+  EXPECT_EQ(svckit::http::route_target("/books", {{}, true}, list), "/books?tags=sf&genre=42&title_prefix=Dune%20%2F%20M");
   auto gone = call(e.delete_book(svckit::Context{}, get));
   ASSERT_TRUE(gone.ok()) << gone.status();
   EXPECT_TRUE(gone->deleted());

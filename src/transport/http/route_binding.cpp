@@ -50,8 +50,9 @@ std::string field_text(const pb::Message& m, const Field* f, int index) {
     case Field::CPPTYPE_FLOAT: return number_text(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
     case Field::CPPTYPE_BOOL: return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
     case Field::CPPTYPE_ENUM: {
-      const auto* v = rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f);
-      return v->name();
+      const int n = rep ? r->GetRepeatedEnumValue(m, f, index) : r->GetEnumValue(m, f);
+      const auto* v = f->enum_type()->FindValueByNumber(n);
+      return v ? v->name() : number_text(n);  // an open enum's unknown number
     }
     case Field::CPPTYPE_STRING: {
       std::string s = rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
