@@ -11,6 +11,7 @@
 #include "svckit/address.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "tracker.hpp"
+#include "users.pb.h"
 
 using namespace std::chrono_literals;
 using svckit::test::Process;
@@ -94,6 +95,29 @@ TEST_F(UsersTest, HeadersGrpcWouldRefuseNeitherKillUsersNorReachNotificator) {
   }
   EXPECT_EQ(post("/create", R"({"email":"after@example.com"})").status, 201);
   EXPECT_NE(log_of("users").find("header not carried"), std::string::npos) << log_of("users");
+}
+
+// users.proto's routes speak protobuf too (Content-Type / Accept), with the same answers as JSON.
+TEST_F(UsersTest, ProtobufBodiesGetTheSameAnswersAsJson) {
+  start_notificator("n1");
+  start_users();
+  bugtracker::api::users::CreateRequest req;
+  req.set_email("proto@example.com");
+  auto r = svckit::test::http_call(service("users").http, "POST", "/create", req.SerializeAsString(),
+                                   "Content-Type: application/x-protobuf\r\n");
+  ASSERT_EQ(r.status, 201) << r.body;
+  bugtracker::api::users::User user;
+  ASSERT_TRUE(user.ParseFromString(r.body)) << r.body;
+  EXPECT_EQ(user.email(), "proto@example.com");
+  EXPECT_GT(user.id(), 0);
+  auto again = svckit::test::http_call(service("users").http, "POST", "/create", req.SerializeAsString(),
+                                       "Content-Type: application/x-protobuf\r\n");
+  EXPECT_EQ(again.status, 409) << "the same rules";
+  EXPECT_NE(again.body.find("ALREADY_EXISTS"), std::string::npos) << "errors stay JSON bodies: " << again.body;
+  auto json = call("users", "GET", "/users/" + std::to_string(user.id()), "", token());
+  EXPECT_EQ(json.body, R"({"id":)" + std::to_string(user.id()) + R"(,"email":"proto@example.com","created_ms":)" +
+                           std::to_string(user.created_ms()) + "}")
+      << "ids and times as JSON numbers, as documented";
 }
 
 TEST_F(UsersTest, BadInputGetsClearErrors) {

@@ -37,8 +37,9 @@ inline HttpReply http_call(unsigned short port, const std::string& method, const
     boost::asio::io_context io;
     boost::asio::ip::tcp::socket s(io);
     s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    std::string req = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
-                      extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const bool own_type = extra_headers.find("Content-Type:") != std::string::npos;  // else JSON
+    std::string req = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" +
+                      (own_type ? "" : "Content-Type: application/json\r\n") + extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     boost::system::error_code ec;
     // A server may answer (413) and stop reading before the body is all sent: read its answer anyway.
     boost::asio::write(s, boost::asio::buffer(req), ec);

@@ -1,144 +1,99 @@
 #include "transport.hpp"
 
-#include <charconv>
-
-#include "svckit/codec/json.hpp"
-#include "svckit/middleware.hpp"
-#include "middleware.hpp"
-#include "svckit/transport/http/serve.hpp"
+#include "bugs.svckit.h"
 
 namespace bugtracker::bugs {
 
+namespace api = bugtracker::api::bugs;
 using svckit::Context;
 using svckit::Result;
-using Verb = svckit::http::Verb;
-
-// Wire types: strict JSON (unknown fields are an error).
-struct FileRequest {
-  std::string bug;
-};
-void from_json(svckit::json::ObjectReader& r, FileRequest& v) { r.required("bug", v.bug); }
-
-struct ChangeRequest {
-  std::int64_t id = 0;  // from the path
-  BugPatch patch;
-};
-void from_json(svckit::json::ObjectReader& r, ChangeRequest& v) {
-  r.optional("status", v.patch.status);
-  r.optional("assignee_id", v.patch.assignee_id);
-  std::optional<std::string> by_email;  // the old form: refused with a hint rather than as an unknown field
-  r.optional("assignee", by_email);
-  if (by_email) r.fail("assign by \"assignee_id\" (a registered user's id), not by email");
-}
-
-struct GetRequest {  // from the path
-  std::int64_t id = 0;
-};
-
-struct ListRequest {  // from the query string
-  BugQuery query;
-};
-
-void to_json(boost::json::object& o, const Bug& b) {
-  o["id"] = b.id;
-  o["bug"] = b.text;
-  o["status"] = b.status;
-  o["assignee"] = b.assignee;
-  o["assignee_id"] = b.assignee_id;
-  o["reporter"] = b.reporter_email;
-  o["created_ms"] = b.created_ms;
-  o["updated_ms"] = b.updated_ms;
-}
-void to_json(boost::json::object& o, const BugPage& p) {
-  boost::json::array bugs;
-  bugs.reserve(p.bugs.size());
-  for (const auto& b : p.bugs) {
-    boost::json::object one;
-    to_json(one, b);
-    bugs.emplace_back(std::move(one));
-  }
-  o["bugs"] = std::move(bugs);
-  if (p.next_after) o["next_after"] = p.next_after;
-}
 
 namespace {
 
-
-Result<std::int64_t> positive_int(std::string_view s, const char* what) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v <= 0)
-    return svckit::invalid_argument(std::string(what) + " must be a positive integer");
+api::Bug view(const Bug& b) {
+  api::Bug v;
+  v.set_id(b.id);
+  v.set_bug(b.text);
+  v.set_status(b.status);
+  v.set_assignee(b.assignee);
+  v.set_assignee_id(b.assignee_id);
+  v.set_reporter(b.reporter_email);
+  v.set_created_ms(b.created_ms);
+  v.set_updated_ms(b.updated_ms);
   return v;
 }
 
-Result<ListRequest> decode_list(const svckit::http::Request& r) {
-  ListRequest l;
-  if (auto s = r.query("limit"); !s.empty()) {
-    auto v = positive_int(s, "limit");
-    if (!v.ok()) return v.status();
-    l.query.limit = static_cast<int>(std::min<std::int64_t>(*v, 1000));
-  }
-  if (auto s = r.query("after"); !s.empty() && s != "0") {
-    auto v = positive_int(s, "after");
-    if (!v.ok()) return v.status();
-    l.query.after_id = *v;
-  }
-  auto status = svckit::http::url_decode(r.query("status"));
-  auto assignee = svckit::http::url_decode(r.query("assignee"));
-  if (!status || !assignee) return svckit::invalid_argument("malformed %-escape in the query string");
-  l.query.status = std::move(*status);
-  l.query.assignee = std::move(*assignee);
-  return l;
+Result<api::Bug> view(Result<Bug> b) {
+  if (!b.ok()) return b.status();
+  return view(*b);
 }
+
+svckit::Status positive(std::int64_t id, const char* what) {
+  return id > 0 ? svckit::Status() : svckit::invalid_argument(std::string(what) + " must be a positive integer");
+}
+
+// The generated interface over BugsService: wire messages in and out, the caller from the bearer token,
+// the checks the wire needs; the rules of bugs stay in the service.
+class BugsApi final : public api::Service {
+ public:
+  BugsApi(std::shared_ptr<BugsService> svc, std::shared_ptr<const svckit::auth::Hs256> jwt)
+      : svc_(std::move(svc)), jwt_(std::move(jwt)) {}
+
+  boost::asio::awaitable<Result<api::Bug>> file_bug(const Context& ctx, const api::FileBugRequest& r) override {
+    auto who = caller(ctx);
+    if (!who.ok()) co_return who.status();
+    auto b = co_await svc_->file(ctx, *who, r.bug());
+    co_return view(std::move(b));
+  }
+  boost::asio::awaitable<Result<api::BugPage>> list_bugs(const Context& ctx, const api::ListBugsRequest& r) override {
+    BugQuery q;
+    if (r.has_limit()) q.limit = r.limit();
+    q.after_id = r.after();
+    q.status = r.status();
+    q.assignee = r.assignee();
+    auto page = co_await svc_->list(ctx, q);
+    if (!page.ok()) co_return page.status();
+    api::BugPage out;
+    for (const auto& b : page->bugs) *out.add_bugs() = view(b);
+    if (page->next_after) out.set_next_after(page->next_after);
+    co_return out;
+  }
+  boost::asio::awaitable<Result<api::Bug>> get_bug(const Context& ctx, const api::GetBugRequest& r) override {
+    if (auto s = positive(r.id(), "bug id"); !s.ok()) co_return s;
+    auto b = co_await svc_->get(ctx, r.id());
+    co_return view(std::move(b));
+  }
+  boost::asio::awaitable<Result<api::Bug>> change_bug(const Context& ctx, const api::ChangeBugRequest& r) override {
+    if (auto s = positive(r.id(), "bug id"); !s.ok()) co_return s;
+    if (r.has_assignee()) co_return svckit::invalid_argument("assign by \"assignee_id\" (a registered user's id), not by email");
+    auto who = caller(ctx);
+    if (!who.ok()) co_return who.status();
+    BugPatch patch;
+    if (r.has_status()) patch.status = r.status();
+    if (r.has_assignee_id()) patch.assignee_id = r.assignee_id();
+    auto b = co_await svc_->change(ctx, *who, r.id(), std::move(patch));
+    co_return view(std::move(b));
+  }
+
+ private:
+  // The caller, from the Authorization header: UNAUTHENTICATED (401) without a valid token.
+  Result<svckit::auth::Claims> caller(const Context& ctx) const { return svckit::auth::bearer(*jwt_, ctx.metadata("authorization")); }
+
+  std::shared_ptr<BugsService> svc_;
+  std::shared_ptr<const svckit::auth::Hs256> jwt_;
+};
 
 }  // namespace
 
 void add_http_routes(svckit::http::Router& router, std::shared_ptr<BugsService> svc,
                      std::shared_ptr<const svckit::auth::Hs256> jwt, const EndpointOptions& limits) {
-  // The caller, from the Authorization header: UNAUTHENTICATED (401) without a valid token.
-  auto caller = [jwt](const Context& ctx) { return svckit::auth::bearer(*jwt, ctx.metadata("authorization")); };
-
-  auto file = instrumented<FileRequest, Bug>(
-      "bugs", limits, "file_bug", [svc, caller](const Context& ctx, const FileRequest& r) -> boost::asio::awaitable<Result<Bug>> {
-        auto who = caller(ctx);
-        if (!who.ok()) co_return who.status();
-        co_return co_await svc->file(ctx, *who, r.bug);
-      });
-  auto change = instrumented<ChangeRequest, Bug>(
-      "bugs", limits, "change_bug", [svc, caller](const Context& ctx, const ChangeRequest& r) -> boost::asio::awaitable<Result<Bug>> {
-        auto who = caller(ctx);
-        if (!who.ok()) co_return who.status();
-        co_return co_await svc->change(ctx, *who, r.id, r.patch);
-      });
-  auto get = instrumented<GetRequest, Bug>(
-      "bugs", limits, "get_bug", [svc](const Context& ctx, const GetRequest& r) -> boost::asio::awaitable<Result<Bug>> {
-        co_return co_await svc->get(ctx, r.id);
-      });
-  auto list = instrumented<ListRequest, BugPage>(
-      "bugs", limits, "list_bugs", [svc](const Context& ctx, const ListRequest& r) -> boost::asio::awaitable<Result<BugPage>> {
-        co_return co_await svc->list(ctx, r.query);
-      });
-
-  auto id_from_path = [](const svckit::http::Request& r) { return positive_int(r.param("id"), "bug id"); };
-  router.add(Verb::post, "/create", svckit::http::serve(file, {.success_status = 201}));
-  router.add(Verb::get, "/bugs", svckit::http::serve(list, {.decode = decode_list}));
-  router.add(Verb::get, "/bugs/{id}", svckit::http::serve(get, {.decode = [id_from_path](const svckit::http::Request& r)
-                                                                    -> Result<GetRequest> {
-                                                                  auto id = id_from_path(r);
-                                                                  if (!id.ok()) return id.status();
-                                                                  return GetRequest{*id};
-                                                                }}));
-  router.add(Verb::patch, "/bugs/{id}",
-             svckit::http::serve(change, {.decode = [id_from_path](const svckit::http::Request& r) -> Result<ChangeRequest> {
-                                   auto id = id_from_path(r);
-                                   if (!id.ok()) return id.status();
-                                   auto c = svckit::json::Codec<ChangeRequest>::decode(r.msg.body());
-                                   if (!c.ok()) return c.status();
-                                   c->id = *id;
-                                   return c;
-                                 }}));
-  router.add(Verb::get, "/healthz", [](svckit::http::Request&) -> boost::asio::awaitable<svckit::http::Response> {
+  auto e = api::make_endpoints(std::make_shared<BugsApi>(std::move(svc), std::move(jwt)));
+  e.file_bug = instrumented("bugs", limits, "file_bug", std::move(e.file_bug));
+  e.list_bugs = instrumented("bugs", limits, "list_bugs", std::move(e.list_bugs));
+  e.get_bug = instrumented("bugs", limits, "get_bug", std::move(e.get_bug));
+  e.change_bug = instrumented("bugs", limits, "change_bug", std::move(e.change_bug));
+  api::add_http_routes(router, e);  // the routes bugs.proto declares
+  router.add(svckit::http::Verb::get, "/healthz", [](svckit::http::Request&) -> boost::asio::awaitable<svckit::http::Response> {
     co_return svckit::http::json_response(200, R"({"status":"ok"})");
   });
 }

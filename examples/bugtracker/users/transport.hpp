@@ -1,4 +1,4 @@
-// users — HTTP/JSON routes over the service.
+// users — the HTTP API (proto/users.proto, generated bindings) over the service.
 #pragma once
 
 #include <memory>
@@ -9,8 +9,8 @@
 
 namespace bugtracker::users {
 
-/// POST /create {"email"} (classic), POST /users {"email","password"}, GET /users/{id},
-/// POST /login {"email","password"} → {"token"}, GET /healthz.
+/// The routes users.proto declares — POST /create {"email"} (classic), POST /users {"email","password"},
+/// GET /users/{id}, POST /login {"email","password"} → {"token"} — and GET /healthz.
 /// Every route runs behind bugtracker::instrumented (metrics, logging, the --rate-limit).
 void add_http_routes(svckit::http::Router& router, std::shared_ptr<UsersService> svc, const EndpointOptions& limits);
 
