@@ -49,13 +49,7 @@ svc_pid=
 [ "$rc" = 0 ] || fail "hello_http exited $rc after SIGTERM"
 
 # 5. Linked, etcd:// works: the instance registers in a real etcd.
-cport=$(free_port) pport=$(free_port)
-etcd --name comp --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$cport" \
-  --advertise-client-urls "http://127.0.0.1:$cport" --listen-peer-urls "http://127.0.0.1:$pport" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$pport" --initial-cluster "comp=http://127.0.0.1:$pport" \
-  > "$work/etcd.log" 2>&1 &
-etcd_pid=$!
-wait_for 30 curl -sf "http://127.0.0.1:$cport/health" -o /dev/null || fail "etcd did not start"
+start_etcd
 http=127.0.0.1:$(free_port) debug=127.0.0.1:$(free_port)
 "$bin/hello_http_plugins" --registry "etcd://127.0.0.1:$cport" --http-addr "$http" --debug-addr "$debug" \
   > "$work/svc.log" 2>&1 &

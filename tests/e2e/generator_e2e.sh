@@ -75,13 +75,7 @@ cmake --build "$svc/build" >> "$work/build.log" 2>&1 || fail "build"
 grep -q "SayHelloAnswersAlikeInProcessAndOverTheWire" "$work/test.log" || fail "the generated test does not cover SayHello"
 
 # 5. A real etcd, the service registered in it.
-cport=$(free_port) pport=$(free_port)
-etcd --name e2e --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$cport" \
-  --advertise-client-urls "http://127.0.0.1:$cport" --listen-peer-urls "http://127.0.0.1:$pport" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$pport" --initial-cluster "e2e=http://127.0.0.1:$pport" \
-  > "$work/etcd.log" 2>&1 &
-etcd_pid=$!
-wait_for 30 curl -sf "http://127.0.0.1:$cport/health" -o /dev/null || fail "etcd did not start"
+start_etcd
 export SVCKIT_REGISTRY="etcd://127.0.0.1:$cport"  # the env fallback every command reads
 
 "$svckit" watch greeter > "$work/watch.log" 2>&1 &

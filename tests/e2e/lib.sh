@@ -22,3 +22,16 @@ expect_fail() {
   [ "$rc" = "$want_rc" ] || fail "'$*' exited $rc, want $want_rc: $(cat "$work/out")"
   grep -qF -- "$want" "$work/out" || fail "'$*' did not say '$want': $(cat "$work/out")"
 }
+
+# start_etcd: a one-member etcd on free loopback ports, data in $work/etcd, log in $work/etcd.log; sets
+# etcd_pid and cport (its client port) and returns once it answers /health (fail()s after 30 s).
+start_etcd() {
+  cport=$(free_port)
+  local pport; pport=$(free_port)
+  etcd --name e2e --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$cport" \
+    --advertise-client-urls "http://127.0.0.1:$cport" --listen-peer-urls "http://127.0.0.1:$pport" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$pport" --initial-cluster "e2e=http://127.0.0.1:$pport" \
+    > "$work/etcd.log" 2>&1 &
+  etcd_pid=$!
+  wait_for 30 curl -sf "http://127.0.0.1:$cport/health" -o /dev/null || fail "etcd did not start"
+}
