@@ -2,11 +2,13 @@
 
 #include <unordered_set>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -111,12 +113,33 @@ asio::awaitable<bool> EndpointerBase::wait_initialized(std::chrono::steady_clock
   co_return initialized();
 }
 
+asio::awaitable<bool> EndpointerBase::wait_for_targets(std::chrono::steady_clock::time_point deadline) {
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, deadline);
+  {
+    std::lock_guard lock(waiters_mu_);  // checked under the lock: a publication after it wakes this waiter
+    if (!targets()->targets.empty()) co_return true;
+    waiters_.push_back(timer);
+  }
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // the deadline, or woken
+  {
+    std::lock_guard lock(waiters_mu_);
+    std::erase(waiters_, timer);
+  }
+  co_return !targets()->targets.empty();
+}
+
 void EndpointerBase::publish() {
   auto set = std::make_shared<TargetSet>();
   set->targets.reserve(by_key_.size());
   for (const auto& [k, t] : by_key_) set->targets.push_back(t);
   set->prepared = balancer_->prepare(set->targets);
+  const bool any = !set->targets.empty();
   set_.store(std::move(set), std::memory_order_release);
+  if (!any) return;
+  std::lock_guard lock(waiters_mu_);
+  // On each waiter's own executor; an expiry in the past also ends a wait that has not begun yet.
+  for (auto& w : waiters_) asio::post(w->get_executor(), [w] { w->expires_at(asio::steady_timer::time_point::min()); });
+  waiters_.clear();
 }
 
 namespace {

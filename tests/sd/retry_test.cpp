@@ -1,13 +1,17 @@
 // balanced(): retries on another instance, deadlines, the retry budget, passive health.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
+#include <thread>
 #include <mutex>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "support/run.hpp"
 #include "svckit/sd/retry.hpp"
@@ -167,6 +171,44 @@ TEST_F(RetryTest, NoInstancesIsUnavailableWithAClearMessage) {
   auto r = call(ep);
   EXPECT_EQ(r.status().code(), StatusCode::Unavailable);
   EXPECT_NE(r.status().message().find("no instances"), std::string::npos);
+}
+
+// Issue 31: an instance deleted and registered again a moment later (a lease lapsed in a registry outage)
+// must not fail the calls made in between: a call that finds no instance waits for one, woken by the
+// publication.
+TEST_F(RetryTest, ACallThatFindsNoInstanceWaitsForOneWithinItsDeadline) {
+  auto instancer = sd::StaticInstancer::create(std::vector<std::string>{});
+  endpointer_ = sd::Endpointer<std::string, std::string>::create(instancer, fleet.factory(), sd::make_balancer("p2c"),
+                                                                 io_.get_executor());
+  ASSERT_TRUE(svckit::test::wait_until([&] { return endpointer_->initialized(); }));
+  auto ep = sd::balanced(endpointer_, {.wait_for_instance = 5000ms});
+  Context ctx;
+  ctx.set_timeout(10s);
+  const std::string request = "x";  // outlives the call (the coroutine keeps a reference)
+  auto pending = boost::asio::co_spawn(io_, ep(ctx, request), boost::asio::use_future);
+  // The call is waiting by now (were it not, it would find the instance at once: the test still holds).
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(pending.wait_for(0s), std::future_status::timeout) << "the call did not wait for an instance";
+  instancer->set({Instance{.key = "a", .address = dead_address(0)}});
+  ASSERT_EQ(pending.wait_for(5s), std::future_status::ready);
+  auto r = pending.get();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, dead_address(0) + ":x");
+}
+
+TEST_F(RetryTest, TheWaitForAnInstanceIsBoundedAndZeroFailsAtOnce) {
+  auto ep = sd::balanced(endpointer({}), {.wait_for_instance = 200ms});
+  Context ctx;
+  ctx.set_timeout(20s);
+  auto start = std::chrono::steady_clock::now();
+  auto r = call(ep, ctx);
+  EXPECT_EQ(r.status().code(), StatusCode::Unavailable);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms) << "it waited";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "once, not until the deadline";
+  auto at_once = sd::balanced(endpointer_, {.wait_for_instance = 0ms});
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(call(at_once, ctx).status().code(), StatusCode::Unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 200ms);
 }
 
 TEST_F(RetryTest, MarkedDownTargetComesBackWhenItAcceptsConnectionsAgain) {

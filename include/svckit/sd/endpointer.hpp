@@ -37,6 +37,8 @@
 
 #include "svckit/endpoint.hpp"
 #include "svckit/log.hpp"
+#include <boost/asio/steady_timer.hpp>
+
 #include "svckit/sd/balancer.hpp"
 #include "svckit/sd/instancer.hpp"
 
@@ -70,6 +72,10 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   bool initialized() const { return initialized_.load(std::memory_order_acquire); }
   /// Waits until initialized() or the deadline (only at start-up; polls every millisecond).
   boost::asio::awaitable<bool> wait_initialized(std::chrono::steady_clock::time_point deadline) const;
+  /// Waits until a set with a target is published, or the deadline; true when there is a target. Woken by
+  /// the publication itself (no polling): a call that finds no instance rides out the moment between an
+  /// instance's deletion and its re-registration (svckit::sd::balanced, RetryOptions::wait_for_instance).
+  boost::asio::awaitable<bool> wait_for_targets(std::chrono::steady_clock::time_point deadline);
 
  protected:
   EndpointerBase(std::shared_ptr<Instancer> instancer, std::shared_ptr<Balancer> balancer,
@@ -94,6 +100,8 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   std::unordered_map<std::string, std::shared_ptr<Target>> by_key_;  // strand only
   std::atomic<std::shared_ptr<const TargetSet>> set_{std::make_shared<const TargetSet>()};
   std::atomic<bool> initialized_{false};
+  std::mutex waiters_mu_;  // guards waiters_; publish() wakes them all
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> waiters_;
   mutable std::mutex status_mu_;
   Status registry_status_;
 };

@@ -12,7 +12,8 @@
 // the wait is exponential with full jitter. A RetryBudget caps retries to a fraction of calls, so a
 // struggling service is not buried under retries (go-kit's lb.Retry has no such cap). Every target has
 // a circuit breaker (breaker.hpp) fed by each attempt's outcome: a call it refuses goes to another
-// instance, and an open breaker keeps its instance out of balancing. Counted per EndpointerOptions::service:
+// instance, and an open breaker keeps its instance out of balancing. A call that finds no instance at all
+// waits up to RetryOptions::wait_for_instance (within its deadline) for one to be published. Counted per EndpointerOptions::service:
 // svckit_client_requests_total{service,instance,code}, svckit_client_retries_total{service} and
 // svckit_balancer_ejections_total{service,reason}.
 // Thread-safety: the returned endpoint may be called concurrently from any thread; the budget is shared.
@@ -54,6 +55,10 @@ struct RetryOptions {
   std::chrono::milliseconds timeout{10000};      // overall, when the Context has no deadline
   std::chrono::milliseconds backoff_initial{2};
   std::chrono::milliseconds backoff_max{100};
+  // A call that finds no instance waits this long (within its deadline) for one to be published, rather
+  // than failing at once: an instance deleted and registered again a moment later (a lease that lapsed in a
+  // registry outage, a restart) costs the call that wait, not an error. 0: fail at once.
+  std::chrono::milliseconds wait_for_instance{500};
   std::shared_ptr<RetryBudget> budget = std::make_shared<RetryBudget>();
 };
 
@@ -82,6 +87,7 @@ Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer,
     if (key_of) pick.hash = hash_key(key_of(req));
     opts.budget->on_call();
     Status last = unavailable("no instances available");
+    bool waited = false;
     for (int attempt = 0; attempt < opts.max_attempts; ++attempt) {
       if (attempt > 0) {
         if (!opts.budget->try_retry()) {
@@ -97,6 +103,11 @@ Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer,
       auto set = endpointer->targets();
       if (set->targets.empty() && !endpointer->initialized()) {  // just started: wait for the first set
         co_await endpointer->wait_initialized(deadline);
+        set = endpointer->targets();
+      }
+      if (set->targets.empty() && opts.wait_for_instance.count() > 0 && !waited) {  // none now: one may come back
+        waited = true;  // once per call: a service that has none for real fails after one wait
+        co_await endpointer->wait_for_targets(std::min(deadline, Context::Clock::now() + opts.wait_for_instance));
         set = endpointer->targets();
       }
       // The balancer's pick, unless its circuit breaker refuses the call: then another instance, at no
