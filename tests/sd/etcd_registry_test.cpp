@@ -157,6 +157,21 @@ TEST_F(EtcdRegistryTest, RevokedLeaseIsReplacedByANewOne) {
   EXPECT_EQ(counter("svckit_registry_lease_regrants_total", {"key"}, {"/services/users/10.0.0.5:80"}), regrants_before + 1);
 }
 
+// Issue 31: a lost lease is granted again at once, not after a backoff (each moment without the key is a
+// moment callers may find no instance). The backoff here is 8 s (jittered down to 4 s at least).
+TEST_F(EtcdRegistryTest, ALostLeaseIsGrantedAgainAtOnce) {
+  auto slow_backoff = Client::create({.endpoints = etcd.endpoints(), .backoff_initial = 8000ms, .backoff_max = 8000ms});
+  etcd::Registrar r(slow_backoff, instance("10.0.0.9:80"), 5s);
+  r.register_instance();
+  ASSERT_TRUE(wait_until([&] { return r.registered(); }));
+  // Past the flapping guard (a registration lost within a second of being made is backed off).
+  std::this_thread::sleep_for(1100ms);
+  auto old_lease = r.lease();
+  ASSERT_TRUE(run_sync(client->revoke(old_lease)).ok());
+  EXPECT_TRUE(wait_until([&] { return r.registered() && r.lease() != 0 && r.lease() != old_lease; }, 2s))
+      << "not registered again within 2 s: it waited the backoff";
+}
+
 TEST_F(EtcdRegistryTest, MalformedValuesAreSkippedAndValidOnesKept) {
   auto events = [](const char* type) {
     return counter("svckit_registry_watch_events_total", {"prefix", "type"}, {"/services/users/", type});

@@ -50,6 +50,9 @@ struct Registrar::State {
 
 namespace {
 
+// A registration lost sooner than this after it was made counts as a failure (backed off before the next).
+constexpr std::chrono::seconds kFlappingRegistration{1};
+
 asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
   const auto& opts = st->client->options();
   Backoff backoff(std::max(opts.backoff_initial, std::chrono::milliseconds(100)), opts.backoff_max);
@@ -80,6 +83,7 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
     ever_registered = true;
     failing = false;
     backoff.reset();
+    const auto registered_at = std::chrono::steady_clock::now();
 
     st->lease_lost = st->key_deleted = false;
     st->client->keep_alive(lease->id, st->ttl, [st](std::int64_t ttl) {
@@ -114,7 +118,9 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
         {"key"});
     regrants.with({st->key}).inc();
     st->lease = 0;
-    if (!co_await st->pause(backoff.next())) break;
+    // Re-grant at once: every moment without a lease is a moment callers may find no instance (issue 31).
+    // Back off only when the registration that was lost had just been made (a lease lost again and again).
+    if (std::chrono::steady_clock::now() - registered_at < kFlappingRegistration && !co_await st->pause(backoff.next())) break;
   }
 }
 
