@@ -69,6 +69,19 @@ TEST_F(HttpHostileInput, TransferEncodingOtherThanChunkedIs400AndClosesBeforeThe
   expect_still_serving();
 }
 
+// Two Content-Types: which one the body is depends on who reads it (Beast takes the first).
+TEST_F(HttpHostileInput, TwoContentTypesAre400AndClose) {
+  auto s = connect();
+  send(s, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Type: application/x-protobuf\r\n"
+          "Content-Length: 12\r\n\r\n{\"name\":\"a\"}");
+  boost::beast::flat_buffer buf;
+  auto res = read_response(s, buf);
+  EXPECT_EQ(res.result_int(), 400u);
+  EXPECT_NE(res.body().find("more than one Content-Type"), std::string::npos) << res.body();
+  EXPECT_TRUE(closed_by_server(s));
+  expect_still_serving();
+}
+
 TEST_F(HttpHostileInput, TransferEncodingInAnHttp10RequestIs400) {
   auto s = connect();
   send(s, "POST /echo HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nc\r\n{\"name\":\"a\"}\r\n0\r\n\r\n");

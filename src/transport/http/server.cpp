@@ -109,8 +109,10 @@ bool is_framing_header(std::string_view key) {
 // "chunked" in HTTP/1.1. Anything else ("gzip", "chunked, gzip", one we cannot decode) leaves the body's end
 // to guesswork, and a proxy in front that guesses differently would take its bytes for a next request
 // (smuggling): such a request is answered 400 and its connection closed. Beast itself reads
-// "Transfer-Encoding: gzip" as a request without a body, so this is checked on every request.
+// "Transfer-Encoding: gzip" as a request without a body, so this is checked on every request. Likewise a body
+// with two Content-Types: Beast reads the first, a proxy may have checked the last (JSON here, protobuf there).
 std::string_view framing_error(const beast_http::request<beast_http::string_body>& msg) {
+  if (msg.count(beast_http::field::content_type) > 1) return "more than one Content-Type";
   const std::size_t fields = msg.count(beast_http::field::transfer_encoding);
   if (fields == 0) return {};
   auto te = msg[beast_http::field::transfer_encoding];
