@@ -11,7 +11,9 @@
 // neither format 406. An error Status becomes the JSON error body with the mapped HTTP status. A deadline
 // that arrived with the request (x-timeout-ms) is enforced: the endpoint is cancelled and 504 returned.
 // A Req with no JSON form (no from_json, not a protobuf message) needs a decoder; without one the route
-// answers 500 and says so.
+// answers 500 and says so. REST routes of protobuf requests set `bind` (path and query fields, after the
+// body; route_binding.hpp) and, without a body, `body = false`; protoc-gen-svckit writes these for routes
+// declared in the .proto.
 #pragma once
 
 #include <concepts>
