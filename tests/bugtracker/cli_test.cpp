@@ -51,6 +51,20 @@ TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) {
   EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") + outbox_count("n2", "ann@example.com") == 1; }, 5s));
 }
 
+// users.proto declares its REST routes: svckit call follows them over HTTP (POST /users, not the default
+// POST /create-user; GET /users/{id} with the id in the path).
+TEST_F(CliTest, CallFollowsTheRoutesAProtoDeclares) {
+  start_notificator("n1");
+  start_api("users", USERS_BIN, "");
+  const std::string users = " --transport http --proto " SVCKIT_SOURCE_DIR "/examples/bugtracker/proto/users.proto";
+  auto made = cli("call users/CreateUser '{\"email\":\"cli@example.com\",\"password\":\"correct horse\"}'" + users);
+  EXPECT_EQ(made.exit_code, 0) << made.output;
+  EXPECT_NE(made.output.find("\"email\":\"cli@example.com\""), std::string::npos) << made.output;
+  auto got = cli("call users/GetUser '{\"id\":1}'" + users);
+  EXPECT_NE(got.exit_code, 0) << got.output;
+  EXPECT_NE(got.output.find("UNAUTHENTICATED"), std::string::npos) << "GET /users/1 needs a token: " << got.output;
+}
+
 TEST_F(CliTest, BadInputIsAClearErrorAndNeverACrash) {
   start_notificator("n1");
   // A registry value that does not parse is listed with the reason.

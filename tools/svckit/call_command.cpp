@@ -1,5 +1,6 @@
 // svckit call SERVICE/Method '{json}': like grpcurl, but it finds the service in the registry, balances
 // over its instances and retries elsewhere, through the same sd::Endpointer services use.
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include <google/protobuf/dynamic_message.h>
 
 #include "protoc-gen-svckit/names.hpp"
+#include "svckit/api/http.pb.h"
 #include "registry_commands.hpp"
 #include "svckit/address.hpp"
 #include "svckit/codec/proto_json.hpp"
@@ -18,6 +20,7 @@
 #include "svckit/sd/registry.hpp"
 #include "svckit/sd/retry.hpp"
 #include "svckit/tls.hpp"
+#include "svckit/transport/http/route_binding.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/http/client.hpp"
 #include "tool_support.hpp"
@@ -93,12 +96,67 @@ JsonEndpoint grpc_json_endpoint(const std::string& address, const pb::MethodDesc
 }
 
 /// Over HTTP: POST /<method-in-kebab-case> with the JSON as is (svckit's generated route).
-JsonEndpoint http_json_endpoint(const std::string& address, std::string path,
+/// Where svckit/api/http.proto is (beside an installed svckit, bin/../include, or this source tree's), and
+/// protobuf's own .proto files (google/protobuf/descriptor.proto, which it imports).
+std::vector<std::string> svckit_proto_dirs() {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec && std::filesystem::exists(exe.parent_path().parent_path() / "include/svckit/api/http.proto", ec))
+    dirs.push_back((exe.parent_path().parent_path() / "include").string());
+  if (std::filesystem::exists(SVCKIT_SOURCE_INCLUDE_DIR "/svckit/api/http.proto", ec)) dirs.push_back(SVCKIT_SOURCE_INCLUDE_DIR);
+  if (std::filesystem::exists(SVCKIT_PROTOBUF_INCLUDE_DIR "/google/protobuf/descriptor.proto", ec))
+    dirs.push_back(SVCKIT_PROTOBUF_INCLUDE_DIR);
+  return dirs;
+}
+
+/// How an rpc is reached over HTTP: its first declared route ((svckit.api.http) in the .proto), else
+/// POST /<kebab-case name> with a JSON body.
+struct HttpRoute {
+  http::Verb verb = http::Verb::post;
+  std::string pattern;
+  http::RouteFields fields;  // {field} segments; query: the rest travels in the query string
+  const pb::Descriptor* input = nullptr;  // to fill the path and query string from the request's JSON
+};
+
+HttpRoute http_route(const pb::MethodDescriptor* m, const std::string& method) {
+  HttpRoute r{.pattern = "/" + gen::kebab_case(m ? m->name() : method)};
+  if (!m) return r;
+  // The importer keeps an option it does not know as unknown fields: read again, the extension linked into
+  // this program (svckit::http) finds it.
+  pb::MethodOptions options;
+  options.ParseFromString(m->options().SerializeAsString());
+  if (!options.HasExtension(svckit::api::http)) return r;
+  const auto& rule = options.GetExtension(svckit::api::http);
+  using Rule = svckit::api::HttpRule;
+  switch (rule.pattern_case()) {
+    case Rule::kGet: r.verb = http::Verb::get, r.pattern = rule.get(); break;
+    case Rule::kPut: r.verb = http::Verb::put, r.pattern = rule.put(); break;
+    case Rule::kPost: r.verb = http::Verb::post, r.pattern = rule.post(); break;
+    case Rule::kDelete: r.verb = http::Verb::delete_, r.pattern = rule.delete_(); break;
+    case Rule::kPatch: r.verb = http::Verb::patch, r.pattern = rule.patch(); break;
+    default: return r;
+  }
+  for (auto open = r.pattern.find('{'); open != std::string::npos; open = r.pattern.find('{', open + 1))
+    r.fields.path.push_back(r.pattern.substr(open + 1, r.pattern.find('}', open) - open - 1));
+  r.fields.query = rule.body() != "*";
+  r.input = m->input_type();
+  return r;
+}
+
+JsonEndpoint http_json_endpoint(const std::string& address, HttpRoute route, std::shared_ptr<pb::DynamicMessageFactory> factory,
                                 std::shared_ptr<const tls::Credentials> tls) {
   auto [host, port] = split_host_port(address);
   auto client = std::make_shared<http::Client>(host, port, http::ClientOptions{.tls = std::move(tls)});
-  return [client, path](const Context& ctx, const std::string& json) -> asio::awaitable<Result<std::string>> {
-    auto res = co_await client->request(ctx, http::Verb::post, path, json);
+  return [client, route, factory](const Context& ctx, const std::string& json) -> asio::awaitable<Result<std::string>> {
+    std::string target = route.pattern, body = json;
+    if (route.input) {  // a declared route: the path (and query string) from the request's fields
+      std::unique_ptr<pb::Message> req(factory->GetPrototype(route.input)->New());
+      if (auto s = json::proto_from_json(json, *req); !s.ok()) co_return s;
+      target = http::route_target(route.pattern, route.fields, *req);
+      if (route.fields.query) body.clear();
+    }
+    auto res = co_await client->request(ctx, route.verb, target, body);
     if (!res.ok()) co_return res.status();
     if (res->result_int() / 100 != 2) co_return http::status_of(*res);
     co_return std::string(res->body());
@@ -136,6 +194,7 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
   pb::compiler::Importer importer(&tree, &proto_errors);
   std::vector<const pb::FileDescriptor*> files;
   for (const auto& dir : call.import_paths) tree.MapPath("", dir);
+  for (const auto& dir : svckit_proto_dirs()) tree.MapPath("", dir);  // import "svckit/api/http.proto" resolves
   for (const auto& path : call.protos) {
     auto dir = path.find('/') == std::string::npos ? std::string(".") : path.substr(0, path.rfind('/'));
     auto name = path.substr(path.rfind('/') + 1);
@@ -181,7 +240,7 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
   if (!registry) return 2;
   auto instancer = registry->instancer(service);
   auto factory = std::make_shared<pb::DynamicMessageFactory>();
-  std::string http_path = "/" + gen::kebab_case(m ? m->name() : method);
+  const HttpRoute route = http_route(m, method);
   bool missing_proto = false;
 
   return run_until_done(io, [&]() -> asio::awaitable<int> {
@@ -200,7 +259,7 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
         [&](const sd::Instance& i) -> Result<JsonEndpoint> {
           std::string transport = call.transport == "auto" ? (i.transport.empty() ? "grpc" : i.transport) : call.transport;
           auto peer_tls = i.tls ? tls : nullptr;
-          if (transport == "http") return http_json_endpoint(i.address, http_path, peer_tls);
+          if (transport == "http") return http_json_endpoint(i.address, route, factory, peer_tls);
           if (!m) {
             missing_proto = true;
             return Status(StatusCode::FailedPrecondition, i.address + " serves gRPC: give --proto FILE");
