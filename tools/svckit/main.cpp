@@ -88,15 +88,7 @@ int main(int argc, char** argv) {
   if (*gen_service_cmd) return generate_service(service, std::cout, std::cerr);
   if (*gen_docker_cmd) return generate_docker(docker_module, std::cout, std::cerr);
   if (*ls_cmd) return list_instances(registry, ls_service, std::cout, std::cerr);
-  if (*watch_cmd) {
-    int rc = watch_instances(registry, watch_service, max_changes, std::cout, std::cerr);
-    // Ends here without tearing the etcd client down: its last reference can be dropped on its own thread
-    // inside a watch callback, and gRPC then aborts at exit (grpc_cq_begin_op; the known teardown issue
-    // in src/sd/etcd/client.cpp). Everything watch printed is flushed first.
-    std::cout.flush();
-    std::cerr.flush();
-    std::_Exit(rc);
-  }
+  if (*watch_cmd) return watch_instances(registry, watch_service, max_changes, std::cout, std::cerr);
   if (*call_cmd) return call_method(registry, call, std::cout, std::cerr);
   return 2;
 }
