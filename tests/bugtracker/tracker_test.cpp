@@ -157,7 +157,7 @@ TEST_F(TrackerTest, RollingRestartOfEveryServiceUnderLoadFailsNoRequest) {
   // or duplicated an acknowledged write fails here).
   std::set<std::int64_t> distinct(user_ids.begin(), user_ids.end());
   EXPECT_EQ(distinct.size(), user_ids.size()) << "two creations acknowledged with one id";
-  const auto reader = svckit::auth::Hs256(svckit::test::kTrackerSecret).sign({.subject = "1"});
+  const auto reader = svckit::auth::Hs256(svckit::test::kTrackerSecret).sign({.subject = "service:test"});
   for (std::size_t i = 0; i < user_ids.size(); ++i)
     ASSERT_EQ(call(i % 2 ? "users1" : "users2", "GET", "/users/" + std::to_string(user_ids[i]), "", reader).status, 200)
         << user_ids[i];

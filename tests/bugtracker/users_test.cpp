@@ -45,6 +45,22 @@ TEST_F(UsersTest, CreateSendsAWelcomeThroughADiscoveredNotificator) {
   EXPECT_NE(got.body.find("ann@example.com"), std::string::npos);
 }
 
+// Issue 29: a user's record (email included) is that user's, and the services'; any other token gets 403,
+// whether the id exists or not.
+TEST_F(UsersTest, ARecordIsReadOnlyByItsUserOrAService) {
+  start_notificator("n1");
+  start_users();
+  ASSERT_EQ(post("/create", R"({"email":"ann@example.com"})").status, 201);
+  ASSERT_EQ(post("/create", R"({"email":"bob@example.com"})").status, 201);
+  EXPECT_EQ(call("users", "GET", "/users/2", "", token("2")).status, 200) << "bob reads bob";
+  auto other = call("users", "GET", "/users/2", "", token("1"));
+  EXPECT_EQ(other.status, 403) << "ann reads bob: " << other.body;
+  EXPECT_EQ(other.body.find("bob@example.com"), std::string::npos);
+  EXPECT_EQ(call("users", "GET", "/users/999", "", token("1")).status, 403) << "nor whether an id exists";
+  EXPECT_EQ(call("users", "GET", "/users/2", "", token("service:bugs")).status, 200) << "a service reads anyone";
+  EXPECT_EQ(call("users", "GET", "/users/999", "", token("service:bugs")).status, 404);
+}
+
 TEST_F(UsersTest, OneTraceSpansUsersAndNotificatorWithCorrectParents) {
   svckit::test::ZipkinCollector collector;
   start_notificator("n1", {"--zipkin-url", collector.url()});
@@ -114,7 +130,7 @@ TEST_F(UsersTest, ProtobufBodiesGetTheSameAnswersAsJson) {
                                        "Content-Type: application/x-protobuf\r\n");
   EXPECT_EQ(again.status, 409) << "the same rules";
   EXPECT_NE(again.body.find("ALREADY_EXISTS"), std::string::npos) << "errors stay JSON bodies: " << again.body;
-  auto json = call("users", "GET", "/users/" + std::to_string(user.id()), "", token());
+  auto json = call("users", "GET", "/users/" + std::to_string(user.id()), "", token(std::to_string(user.id())));
   EXPECT_EQ(json.body, R"({"id":)" + std::to_string(user.id()) + R"(,"email":"proto@example.com","created_ms":)" +
                            std::to_string(user.created_ms()) + "}")
       << "ids and times as JSON numbers, as documented";
@@ -135,7 +151,7 @@ TEST_F(UsersTest, BadInputGetsClearErrors) {
   EXPECT_EQ(post("/users", R"({"email":"bob@example.com"})").status, 400);
   EXPECT_EQ(call("users", "GET", "/users/0").status, 400);
   EXPECT_EQ(call("users", "GET", "/users/abc").status, 400);
-  EXPECT_EQ(call("users", "GET", "/users/999", "", token()).status, 404);
+  EXPECT_EQ(call("users", "GET", "/users/999", "", token("service:test")).status, 404);
   EXPECT_EQ(post("/create", std::string(2 * 1024 * 1024, 'x')).status, 413);
 }
 
@@ -146,7 +162,7 @@ TEST_F(UsersTest, RateLimitRefusesBeyondTheBurstAndMetricsCountEachOutcome) {
   auto refused = post("/create", R"({"email":"bob@example.com"})");
   EXPECT_EQ(refused.status, 429);
   EXPECT_NE(refused.body.find("RESOURCE_EXHAUSTED"), std::string::npos) << refused.body;
-  EXPECT_EQ(call("users", "GET", "/users/2", "", token()).status, 404) << "a refused create changes nothing";
+  EXPECT_EQ(call("users", "GET", "/users/2", "", token("service:test")).status, 404) << "a refused create changes nothing";
   auto m = metrics("users");
   EXPECT_NE(m.find(R"(svckit_requests_total{service="users",method="create",code="OK"} 1)"), std::string::npos) << m;
   EXPECT_NE(m.find(R"(svckit_requests_total{service="users",method="create",code="RESOURCE_EXHAUSTED"} 1)"),

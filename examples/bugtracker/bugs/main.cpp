@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     auto bugs = bg::BugStore::open(api.store);
     auto& db_pool = bugtracker::store_pool(app, api);
     auto emails = bugtracker::email_sender(app, api, db_pool, bugs, "bugs");
-    auto directory = bg::users_directory(app.registry(), users, api.balancer, app.runner());
+    auto directory = bg::users_directory(app.registry(), users, api.balancer, app.runner(), jwt);
     bg::add_http_routes(app.http(), std::make_shared<bg::BugsService>(bugs, db_pool, emails, directory), jwt, api.limits);
   });
 }

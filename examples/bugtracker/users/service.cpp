@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "../common/email.hpp"
+#include "../common/service_token.hpp"
 
 namespace bugtracker::users {
 
@@ -53,7 +54,12 @@ boost::asio::awaitable<svckit::Result<User>> UsersService::create(const svckit::
 }
 
 boost::asio::awaitable<svckit::Result<User>> UsersService::get(const svckit::Context& ctx, std::int64_t id) {
-  if (auto who = svckit::auth::bearer(*jwt_, ctx.metadata("authorization")); !who.ok()) co_return who.status();
+  auto who = svckit::auth::bearer(*jwt_, ctx.metadata("authorization"));
+  if (!who.ok()) co_return who.status();
+  // A user's record (email included) is for that user, and for the tracker's services (bugs looks assignees
+  // up); asked by anyone else, whether the id exists is not told either.
+  if (who->subject != std::to_string(id) && !is_service(*who))
+    co_return svckit::permission_denied("a user's record is only for that user");
   auto u = co_await svckit::run_blocking(pool_, [&]() -> svckit::Result<std::optional<User>> {
     try {
       return store_->get(id);

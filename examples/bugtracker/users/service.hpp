@@ -38,7 +38,8 @@ class UsersService {
   /// ALREADY_EXISTS for a taken email, which costs the client a login attempt (LoginThrottle), and
   /// RESOURCE_EXHAUSTED with Retry-After once it has none left. An empty password makes an account that cannot log in (/create).
   boost::asio::awaitable<svckit::Result<User>> create(const svckit::Context& ctx, std::string email, std::string password);
-  /// Needs a valid token (Authorization: Bearer, from the Context): UNAUTHENTICATED without one.
+  /// Needs a valid token (Authorization: Bearer, from the Context): UNAUTHENTICATED without one;
+  /// PERMISSION_DENIED unless it is that user's own or a service's (is_service), existing id or not.
   boost::asio::awaitable<svckit::Result<User>> get(const svckit::Context& ctx, std::int64_t id);
   /// A signed token for the user; UNAUTHENTICATED for an unknown email or a wrong password (same message,
   /// same cost: see PasswordHasher); RESOURCE_EXHAUSTED with Retry-After past the LoginThrottle's limits;
