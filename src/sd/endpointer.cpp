@@ -128,6 +128,11 @@ asio::awaitable<bool> EndpointerBase::wait_for_targets(std::chrono::steady_clock
   co_return !targets()->targets.empty();
 }
 
+std::size_t EndpointerBase::waiting_for_targets() const {
+  std::lock_guard lock(waiters_mu_);
+  return waiters_.size();
+}
+
 void EndpointerBase::publish() {
   auto set = std::make_shared<TargetSet>();
   set->targets.reserve(by_key_.size());

@@ -186,9 +186,9 @@ TEST_F(RetryTest, ACallThatFindsNoInstanceWaitsForOneWithinItsDeadline) {
   ctx.set_timeout(10s);
   const std::string request = "x";  // outlives the call (the coroutine keeps a reference)
   auto pending = boost::asio::co_spawn(io_, ep(ctx, request), boost::asio::use_future);
-  // The call is waiting by now (were it not, it would find the instance at once: the test still holds).
-  std::this_thread::sleep_for(100ms);
-  ASSERT_EQ(pending.wait_for(0s), std::future_status::timeout) << "the call did not wait for an instance";
+  ASSERT_TRUE(svckit::test::wait_until([&] { return endpointer_->waiting_for_targets() == 1; }))
+      << "the call did not wait for an instance";
+  ASSERT_EQ(pending.wait_for(0s), std::future_status::timeout);
   instancer->set({Instance{.key = "a", .address = dead_address(0)}});
   ASSERT_EQ(pending.wait_for(5s), std::future_status::ready);
   auto r = pending.get();

@@ -76,6 +76,8 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   /// the publication itself (no polling): a call that finds no instance rides out the moment between an
   /// instance's deletion and its re-registration (svckit::sd::balanced, RetryOptions::wait_for_instance).
   boost::asio::awaitable<bool> wait_for_targets(std::chrono::steady_clock::time_point deadline);
+  /// Calls waiting in wait_for_targets now.
+  std::size_t waiting_for_targets() const;
 
  protected:
   EndpointerBase(std::shared_ptr<Instancer> instancer, std::shared_ptr<Balancer> balancer,
@@ -100,7 +102,7 @@ class EndpointerBase : public std::enable_shared_from_this<EndpointerBase> {
   std::unordered_map<std::string, std::shared_ptr<Target>> by_key_;  // strand only
   std::atomic<std::shared_ptr<const TargetSet>> set_{std::make_shared<const TargetSet>()};
   std::atomic<bool> initialized_{false};
-  std::mutex waiters_mu_;  // guards waiters_; publish() wakes them all
+  mutable std::mutex waiters_mu_;  // guards waiters_; publish() wakes them all
   std::vector<std::shared_ptr<boost::asio::steady_timer>> waiters_;
   mutable std::mutex status_mu_;
   Status registry_status_;

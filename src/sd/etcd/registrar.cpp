@@ -33,6 +33,7 @@ struct Registrar::State {
   bool stopping = false;
   bool lease_lost = false;
   bool key_deleted = false;
+  int losses_in_a_row = 0;  // leases lost with no keepalive answered between them (a flapping registration)
   // any thread
   std::atomic<std::int64_t> lease{0};
   std::atomic<bool> is_registered{false};
@@ -49,9 +50,6 @@ struct Registrar::State {
 };
 
 namespace {
-
-// A registration lost sooner than this after it was made counts as a failure (backed off before the next).
-constexpr std::chrono::seconds kFlappingRegistration{1};
 
 asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
   const auto& opts = st->client->options();
@@ -83,11 +81,11 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
     ever_registered = true;
     failing = false;
     backoff.reset();
-    const auto registered_at = std::chrono::steady_clock::now();
-
     st->lease_lost = st->key_deleted = false;
     st->client->keep_alive(lease->id, st->ttl, [st](std::int64_t ttl) {
-      if (ttl <= 0) {
+      if (ttl > 0) {
+        st->losses_in_a_row = 0;  // etcd kept this lease: the registration holds
+      } else {
         st->lease_lost = true;
         st->poke();
       }
@@ -119,8 +117,8 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
     regrants.with({st->key}).inc();
     st->lease = 0;
     // Re-grant at once: every moment without a lease is a moment callers may find no instance (issue 31).
-    // Back off only when the registration that was lost had just been made (a lease lost again and again).
-    if (std::chrono::steady_clock::now() - registered_at < kFlappingRegistration && !co_await st->pause(backoff.next())) break;
+    // Back off only when the lease lost was itself a re-grant that etcd never kept (lost again and again).
+    if (++st->losses_in_a_row > 1 && !co_await st->pause(backoff.next())) break;
   }
 }
 
