@@ -82,13 +82,13 @@ inline pid_t spawn_process(const std::vector<std::string>& argv, const std::stri
   return pid;
 }
 
-/// GET path on 127.0.0.1:port; the body, or empty on any failure.
-inline std::string http_get(unsigned short port, const std::string& path) {
+/// GET path on host:port (127.0.0.1 unless given); the body, or empty on any failure.
+inline std::string http_get(unsigned short port, const std::string& path, const std::string& host = "127.0.0.1") {
   try {
     boost::asio::io_context io;
     boost::asio::ip::tcp::socket s(io);
-    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    s.connect({boost::asio::ip::make_address(host), port});
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n";
     boost::asio::write(s, boost::asio::buffer(req));
     std::string out;
     boost::system::error_code ec;
@@ -105,18 +105,29 @@ struct EtcdTls {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+/// Where a member runs: on loopback in the test's own namespace (free ports), or on a host of a fleet test
+/// (support/netns.hpp: run inside its namespace, clients and peers on its addresses, ports 2379 and 2380).
+struct EtcdPlacement {
+  std::vector<std::string> exec_prefix;  // e.g. {"ip", "netns", "exec", ns}
+  std::string client_host = "127.0.0.1";
+  std::string peer_host = "127.0.0.1";
+  bool own_namespace() const { return !exec_prefix.empty(); }
+};
+
 class EtcdMember {
  public:
-  EtcdMember(std::string name, std::filesystem::path dir, EtcdTls tls = {})
-      : name_(std::move(name)), dir_(std::move(dir)), tls_(std::move(tls)), client_port_(free_port()),
-        peer_port_(free_port()) {}
+  EtcdMember(std::string name, std::filesystem::path dir, EtcdTls tls = {}, EtcdPlacement where = {})
+      : name_(std::move(name)), dir_(std::move(dir)), tls_(std::move(tls)), where_(std::move(where)),
+        client_port_(where_.own_namespace() ? 2379 : free_port()),
+        peer_port_(where_.own_namespace() ? 2380 : free_port()) {}
   ~EtcdMember() { kill(); }
 
   std::string client_url() const {
-    return (tls_.enabled() ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(client_port_);
+    return (tls_.enabled() ? "https://" : "http://") + where_.client_host + ":" + std::to_string(client_port_);
   }
-  std::string peer_url() const { return "http://127.0.0.1:" + std::to_string(peer_port_); }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  std::string peer_url() const { return "http://" + where_.peer_host + ":" + std::to_string(peer_port_); }
+  std::string endpoint() const { return where_.client_host + ":" + std::to_string(client_port_); }
+  pid_t pid() const { return pid_; }
   const std::string& name() const { return name_; }
   bool running() const { return pid_ > 0; }
   std::filesystem::path log_path() const { return dir_ / "etcd.log"; }
@@ -134,6 +145,7 @@ class EtcdMember {
     if (tls_.enabled()) {
       for (std::string a : {"--cert-file", tls_.cert_file.c_str(), "--key-file", tls_.key_file.c_str()}) args.push_back(a);
     }
+    args.insert(args.begin(), where_.exec_prefix.begin(), where_.exec_prefix.end());
     pid_ = spawn_process(args, log_path().string());
   }
   /// Starts again with the same data (after stop() or kill()).
@@ -148,7 +160,7 @@ class EtcdMember {
       char buf[256];
       while (p && fgets(buf, sizeof buf, p.get())) body += buf;
     } else {
-      body = http_get(client_port_, "/health");
+      body = http_get(client_port_, "/health", where_.client_host);
     }
     return body.find("\"health\":\"true\"") != std::string::npos;
   }
@@ -181,6 +193,7 @@ class EtcdMember {
   std::string name_;
   std::filesystem::path dir_;
   EtcdTls tls_;
+  EtcdPlacement where_;
   unsigned short client_port_, peer_port_;
   std::string initial_cluster_;
   pid_t pid_ = -1;
@@ -189,7 +202,10 @@ class EtcdMember {
 /// n members forming one cluster, started and healthy when the constructor returns.
 class EtcdCluster {
  public:
-  explicit EtcdCluster(int n = 1, EtcdTls tls = {}) {
+  explicit EtcdCluster(int n = 1, EtcdTls tls = {}) : EtcdCluster(std::vector<EtcdPlacement>(static_cast<std::size_t>(n)), tls) {}
+  /// One member per placement (on the hosts of a fleet test).
+  explicit EtcdCluster(const std::vector<EtcdPlacement>& where, EtcdTls tls = {}) {
+    const int n = static_cast<int>(where.size());
     char tmpl[] = "/tmp/svckit-etcd-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     root_ = tmpl;
@@ -202,7 +218,7 @@ class EtcdCluster {
       for (int i = 0; i < n; ++i) {
         auto dir = root_ / ("n" + std::to_string(i));
         std::filesystem::create_directories(dir);
-        members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir, tls));
+        members_.push_back(std::make_unique<EtcdMember>("n" + std::to_string(i), dir, tls, where[static_cast<std::size_t>(i)]));
       }
       std::string initial;
       for (const auto& m : members_) initial += (initial.empty() ? "" : ",") + m->name() + "=" + m->peer_url();

@@ -5,19 +5,15 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
 #include "../../transport/grpc/credentials.hpp"
 #include "client_impl.hpp"
-#include "svckit/address.hpp"
 #include "svckit/context.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/message.hpp"
@@ -51,40 +47,6 @@ std::string prefix_range_end(std::string_view prefix) {
 
 namespace {
 
-// A gRPC target naming every member, so the channel fails over between them ("ipv4:a:p,b:p").
-// Host names are resolved once, here.
-std::string members_target(const std::vector<std::string>& endpoints) {
-  if (endpoints.empty()) throw std::invalid_argument("etcd: no endpoints given");
-  std::vector<std::string> v4, v6;
-  for (const auto& ep : endpoints) {
-    auto [host, port] = split_host_port(ep);
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(host, ec);
-    std::vector<asio::ip::address> addrs;
-    if (!ec) {
-      addrs.push_back(addr);
-    } else {
-      asio::io_context io;
-      asio::ip::tcp::resolver resolver(io);
-      auto results = resolver.resolve(host, std::to_string(port), ec);
-      if (ec) throw std::invalid_argument("etcd: cannot resolve " + ep + ": " + ec.message());
-      for (const auto& r : results) addrs.push_back(r.endpoint().address());
-    }
-    for (const auto& a : addrs) {
-      if (a.is_v4())
-        v4.push_back(a.to_string() + ":" + std::to_string(port));
-      else
-        v6.push_back("[" + a.to_string() + "]:" + std::to_string(port));
-    }
-  }
-  auto join = [](const char* scheme, const std::vector<std::string>& v) {
-    std::string t = scheme;
-    for (std::size_t i = 0; i < v.size(); ++i) t += (i ? "," : "") + v[i];
-    return t;
-  };
-  return v4.empty() ? join("ipv6:", v6) : join("ipv4:", v4);
-}
-
 KeyValue from_pb(const mvccpb::KeyValue& kv) {
   return {kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()};
 }
@@ -92,7 +54,6 @@ KeyValue from_pb(const mvccpb::KeyValue& kv) {
 }  // namespace
 
 Client::Impl::Impl(Options o) : opts(std::move(o)) {
-  target = members_target(opts.endpoints);
   ::grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
@@ -106,12 +67,14 @@ Client::Impl::Impl(Options o) : opts(std::move(o)) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // A member left behind closes its connection after a minute: one connection per process in the long run.
+  args.SetInt(GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS, 60000);
   // TLS when a CA is given; the files are read and checked now (svckit/tls.hpp), errors name them.
   std::shared_ptr<const tls::Credentials> tls;
   if (!opts.ca_file.empty())
     tls = tls::load_client({.ca_file = opts.ca_file, .cert_file = opts.cert_file, .key_file = opts.key_file});
-  auto creds = svckit::grpc::detail::channel_credentials(tls.get());
-  channel = ::grpc::CreateCustomChannel(target, creds, args);
+  members = std::make_unique<Members>(opts.endpoints, svckit::grpc::detail::channel_credentials(tls.get()), args);
+  members->on_move = [this] { asio::post(io, [this] { move_streams(); }); };
 }
 
 std::vector<std::pair<std::string, std::string>> Client::Impl::call_metadata() {
@@ -133,37 +96,35 @@ asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, cons
   Backoff backoff(opts.backoff_initial, opts.backoff_max);
   bool reauthenticated = false;
   for (;;) {
-    if (!opts.username.empty() && call_metadata().empty()) {
-      if (auto s = co_await authenticate(); !s.ok()) co_return s;
+    Status failure;
+    if (!opts.username.empty() && call_metadata().empty()) failure = co_await authenticate();
+    if (failure.ok()) {
+      // Attempts get a third of the budget each: a member that hangs (frozen, partitioned, a request
+      // forwarded to a leader that just died) is left for the next one while time remains.
+      auto member = members->current();
+      Context ctx;
+      ctx.set_deadline(std::min(deadline, Context::Clock::now() + opts.request_timeout / 3));
+      grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata()};
+      auto r = co_await grpc::unary_call(members->at(member).channel, method, ctx, grpc::serialize_message(req), co);
+      if (r.ok()) {
+        members->answered(member);
+        Resp out;
+        if (auto s = grpc::parse_message(*r, out); !s.ok()) co_return Status(StatusCode::Internal, s.message());
+        co_return out;
+      }
+      if (r.status().code() == StatusCode::Unauthenticated && !opts.username.empty() && !reauthenticated) {
+        reauthenticated = true;  // the token expired (etcd's simple tokens live 5 minutes): get a new one
+        std::lock_guard lock(token_mu);
+        token.clear();
+        continue;
+      }
+      failure = Status(r.status().code(), "etcd " + method + ": " + std::string(r.status().message()));
+      if (member_failure(failure.code())) members->failed(member, r.status().message());
     }
-    // Attempts get a third of the budget each: a request forwarded to a leader that just died is never
-    // answered, and only a retry (to the newly elected leader) succeeds.
-    Context ctx;
-    ctx.set_deadline(std::min(deadline, Context::Clock::now() + opts.request_timeout / 3));
-    grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata()};
-    auto r = co_await grpc::unary_call(channel, method, ctx, grpc::serialize_message(req), co);
-    if (r.ok()) {
-      Resp out;
-      if (auto s = grpc::parse_message(*r, out); !s.ok()) co_return Status(StatusCode::Internal, s.message());
-      co_return out;
-    }
-    auto code = r.status().code();
-    if (code == StatusCode::Unauthenticated && !opts.username.empty() && !reauthenticated) {
-      reauthenticated = true;  // the token expired (etcd's simple tokens live 5 minutes): get a new one
-      std::lock_guard lock(token_mu);
-      token.clear();
-      continue;
-    }
-    // The member we talked to went away (the channel moves to the next one) or the attempt timed out:
-    // try again while time is left.
     auto pause = backoff.next();
-    bool retryable = code == StatusCode::Unavailable || (code == StatusCode::DeadlineExceeded);
-    if (retryable && Context::Clock::now() + pause < deadline) {
-      asio::steady_timer t(co_await asio::this_coro::executor, pause);
-      co_await t.async_wait(asio::use_awaitable);
-      continue;
-    }
-    co_return Status(code, "etcd " + method + ": " + std::string(r.status().message()));
+    if (!member_failure(failure.code()) || Context::Clock::now() + pause >= deadline) co_return failure;
+    asio::steady_timer t(co_await asio::this_coro::executor, pause);
+    co_await t.async_wait(asio::use_awaitable);
   }
 }
 
@@ -171,11 +132,16 @@ asio::awaitable<Status> Client::Impl::authenticate() {
   pb::AuthenticateRequest req;
   req.set_name(opts.username);
   req.set_password(opts.password);
+  auto member = members->current();
   Context ctx;
-  ctx.set_timeout(opts.request_timeout);
-  auto r = co_await grpc::unary_call(channel, "/etcdserverpb.Auth/Authenticate", ctx, grpc::serialize_message(req),
-                                     {.timeout = opts.request_timeout});
-  if (!r.ok()) co_return Status(r.status().code(), "etcd authenticate as " + opts.username + ": " + r.status().message());
+  ctx.set_timeout(opts.request_timeout / 3);
+  auto r = co_await grpc::unary_call(members->at(member).channel, "/etcdserverpb.Auth/Authenticate", ctx,
+                                     grpc::serialize_message(req), {.timeout = opts.request_timeout});
+  if (!r.ok()) {
+    if (member_failure(r.status().code())) members->failed(member, r.status().message());
+    co_return Status(r.status().code(), "etcd authenticate as " + opts.username + ": " + r.status().message());
+  }
+  members->answered(member);
   pb::AuthenticateResponse resp;
   if (auto s = grpc::parse_message(*r, resp); !s.ok()) co_return s;
   std::lock_guard lock(token_mu);
@@ -191,6 +157,12 @@ asio::awaitable<bool> Client::Impl::sleep(std::chrono::milliseconds d) {
   co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   sleeping.erase(&t);
   co_return !closed;
+}
+
+void Client::Impl::move_streams() {
+  auto now = members->current();
+  if (watch_stream && watch_member != now) watch_stream->cancel();
+  if (keepalive_stream && keepalive_member != now) keepalive_stream->cancel();
 }
 
 void Client::Impl::close() {
@@ -233,6 +205,7 @@ Client::~Client() {
 
 const Options& Client::options() const { return impl_->opts; }
 asio::any_io_executor Client::executor() const { return impl_->io.get_executor(); }
+const std::string& Client::member() const { return impl_->members->at(impl_->members->current()).endpoint; }
 
 asio::awaitable<Result<GetResult>> Client::get(std::string key) {
   pb::RangeRequest req;
@@ -320,7 +293,7 @@ asio::awaitable<Status> Client::compact(std::int64_t revision) {
 
 void Client::keep_alive(std::int64_t lease, std::chrono::seconds ttl, LeaseCallback callback) {
   asio::post(impl_->io, [impl = impl_.get(), lease, ttl, cb = std::move(callback)]() mutable {
-    impl->add_lease(lease, {ttl, std::chrono::steady_clock::now() + ttl / 3, std::move(cb)});
+    impl->add_lease(lease, {ttl, std::chrono::steady_clock::now() + std::chrono::milliseconds(ttl) / 3, std::move(cb)});
   });
 }
 

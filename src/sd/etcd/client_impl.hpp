@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <grpcpp/channel.h>
 
+#include "members.hpp"
 #include "rpc.pb.h"
 #include "svckit/log.hpp"
 #include "svckit/sd/etcd/client.hpp"
@@ -32,6 +33,22 @@ class Backoff {
   int attempt_ = 0;
 };
 
+/// Whether a stream's member still answers: the oldest question (a refresh, a watch create or probe) not
+/// answered yet, and when the stream last heard anything.
+class AnswerClock {
+ public:
+  using clock = std::chrono::steady_clock;
+  void reset(clock::time_point now) { heard_at_ = now, asked_at_ = {}; }
+  void asked(clock::time_point now) { if (!waiting()) asked_at_ = now; }
+  void heard(clock::time_point now) { heard_at_ = now, asked_at_ = {}; }
+  bool waiting() const { return asked_at_ != clock::time_point{}; }
+  clock::time_point asked_at() const { return asked_at_; }
+  clock::time_point heard_at() const { return heard_at_; }
+
+ private:
+  clock::time_point heard_at_{}, asked_at_{};
+};
+
 struct Client::Impl {
   explicit Impl(Options o);
 
@@ -39,6 +56,10 @@ struct Client::Impl {
   template <class Resp, class Req>
   boost::asio::awaitable<Result<Resp>> call(const std::string& method, const Req& req);
   boost::asio::awaitable<Status> authenticate();
+  /// A failure worth another attempt on another member: unavailable (down, "no leader") or no answer in time.
+  static bool member_failure(StatusCode code) {
+    return code == StatusCode::Unavailable || code == StatusCode::DeadlineExceeded;
+  }
   std::vector<std::pair<std::string, std::string>> call_metadata();
   grpc::BidiStream::Metadata stream_metadata();
 
@@ -46,6 +67,8 @@ struct Client::Impl {
   /// Sleeps unless the client closes first; false if it closed.
   boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d);
   void close();  // cancels streams and sleeps; the coroutines then end
+  /// Ends the streams that are not on the current member (they reopen on it). Runs after every move.
+  void move_streams();
 
   // --- watches (client thread) ---
   struct Watch {
@@ -60,7 +83,9 @@ struct Client::Impl {
   boost::asio::awaitable<void> run_watch_stream();
   void on_watch_response(const etcdserverpb::WatchResponse& resp);
   void tell_watches_broken(const Status& why);
-  static constexpr std::chrono::milliseconds kConnectGrace{3000};  // no answer this long: report unreachable
+  /// Probes a watch stream that has been quiet for answer_timeout; leaves its member when a probe (or the
+  /// creates) go unanswered that long.
+  boost::asio::awaitable<void> watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, std::size_t member);
 
   // --- leases (client thread) ---
   struct KeptLease {
@@ -70,12 +95,13 @@ struct Client::Impl {
   };
   void add_lease(std::int64_t id, KeptLease l);
   boost::asio::awaitable<void> run_keepalive_stream();
-  boost::asio::awaitable<void> send_keepalives(std::shared_ptr<grpc::BidiStream> stream);
+  boost::asio::awaitable<void> send_keepalives(std::shared_ptr<grpc::BidiStream> stream, std::size_t member);
+  /// How long a refresh may go unanswered: answer_timeout, and at most a sixth of the shortest TTL.
+  std::chrono::milliseconds refresh_answer_timeout() const;
 
   Options opts;
   log::Logger log{"etcd"};
-  std::shared_ptr<::grpc::Channel> channel;
-  std::string target;  // the gRPC target naming every member
+  std::unique_ptr<Members> members;
 
   std::mutex token_mu;
   std::string token;  // auth token, when username is set
@@ -89,10 +115,14 @@ struct Client::Impl {
 
   std::map<std::int64_t, Watch> watches;
   std::shared_ptr<grpc::BidiStream> watch_stream;
+  std::size_t watch_member = 0;  // where watch_stream is open
+  AnswerClock watch_clock;
   bool watch_stream_running = false;
 
   std::map<std::int64_t, KeptLease> leases;
   std::shared_ptr<grpc::BidiStream> keepalive_stream;
+  std::size_t keepalive_member = 0;  // where keepalive_stream is open
+  AnswerClock keepalive_clock;
   bool keepalive_running = false;
   boost::asio::steady_timer keepalive_wake{io};  // cancelled to make the sender look at leases again
 };

@@ -1,4 +1,5 @@
-// The one LeaseKeepAlive stream a Client refreshes all its leases over.
+// The one LeaseKeepAlive stream a Client refreshes all its leases over, and how it leaves a member that stops
+// answering before any lease could lapse.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,6 +12,7 @@ namespace svckit::sd::etcd {
 
 namespace asio = boost::asio;
 namespace pb = etcdserverpb;
+using namespace std::chrono_literals;
 
 void Client::Impl::add_lease(std::int64_t id, KeptLease l) {
   if (closed) return;
@@ -22,26 +24,38 @@ void Client::Impl::add_lease(std::int64_t id, KeptLease l) {
   }
 }
 
+std::chrono::milliseconds Client::Impl::refresh_answer_timeout() const {
+  // A refresh goes out every TTL/3; answered within TTL/6, a member that froze right after its last answer
+  // is left by TTL/2, and the refreshes sent again at once to the next member land well before the TTL.
+  std::chrono::milliseconds t = opts.answer_timeout;
+  for (const auto& [id, l] : leases) t = std::min(t, std::chrono::milliseconds(l.ttl) / 6);
+  return std::max(t, 100ms);
+}
+
 asio::awaitable<void> Client::Impl::run_keepalive_stream() {
   Backoff backoff(opts.backoff_initial, opts.backoff_max);
   bool lost = false;
   while (!closed && !leases.empty()) {
-    auto stream =
-        grpc::BidiStream::open(channel, "/etcdserverpb.Lease/LeaseKeepAlive", io.get_executor(), stream_metadata(),
-                                           /*wait_for_ready=*/true);
+    auto member = members->current();
+    auto stream = grpc::BidiStream::open(members->at(member).channel, "/etcdserverpb.Lease/LeaseKeepAlive",
+                                         io.get_executor(), stream_metadata());
     keepalive_stream = stream;
+    keepalive_member = member;
+    keepalive_clock.reset(std::chrono::steady_clock::now());
     // After a reconnect the leases may be close to expiry: refresh every one at once.
     for (auto& [id, l] : leases) l.next_refresh = std::chrono::steady_clock::now();
-    asio::co_spawn(io, send_keepalives(stream), asio::detached);
+    asio::co_spawn(io, send_keepalives(stream, member), asio::detached);
     ::grpc::ByteBuffer buf;
     while (co_await stream->read(buf)) {
+      keepalive_clock.heard(std::chrono::steady_clock::now());
+      members->answered(member);
       pb::LeaseKeepAliveResponse resp;
       if (auto s = grpc::parse_message(buf, resp); !s.ok()) {
         log.error("etcd keepalive response does not parse", {{"error", s.message()}});
         continue;
       }
       if (lost) {
-        log.info("etcd keepalive stream restored", {{"leases", leases.size()}});
+        log.info("etcd keepalive stream restored", {{"leases", leases.size()}, {"member", members->at(member).endpoint}});
         lost = false;
       }
       backoff.reset();
@@ -60,33 +74,42 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
     keepalive_wake.cancel();  // ends this stream's sender
     ::grpc::Status st = co_await stream->finish();
     if (closed) break;
+    members->failed(member, st.error_message());  // moves nothing if the stream was ended by a move
     if (!lost) {
       log.warn("etcd keepalive stream lost; reconnecting", {{"code", static_cast<int>(st.error_code())},
-                                                             {"error", st.error_message()}, {"target", target}});
+                                                             {"error", st.error_message()},
+                                                             {"member", members->at(member).endpoint}});
       lost = true;
     }
     // Back soon enough to refresh every lease before it expires: at most a quarter of the shortest TTL.
     auto pause = backoff.next();
-    for (const auto& [id, l] : leases) pause = std::min<std::chrono::milliseconds>(pause, l.ttl / 4);
+    for (const auto& [id, l] : leases) pause = std::min(pause, std::chrono::milliseconds(l.ttl) / 4);
     if (!co_await sleep(pause)) break;
   }
   keepalive_running = false;
 }
 
-asio::awaitable<void> Client::Impl::send_keepalives(std::shared_ptr<grpc::BidiStream> stream) {
-  using namespace std::chrono_literals;
+asio::awaitable<void> Client::Impl::send_keepalives(std::shared_ptr<grpc::BidiStream> stream, std::size_t member) {
   while (!closed && keepalive_stream == stream) {
     auto now = std::chrono::steady_clock::now();
+    auto answer_timeout = refresh_answer_timeout();
+    if (keepalive_clock.waiting() && now - keepalive_clock.asked_at() >= answer_timeout) {
+      members->failed(member, "lease refresh unanswered for " + std::to_string(answer_timeout.count()) + " ms");
+      stream->cancel();  // the reader sees the end and reopens on the current member
+      break;
+    }
     auto next = now + 1h;
     for (auto& [id, l] : leases) {
       if (l.next_refresh <= now) {
         pb::LeaseKeepAliveRequest req;
         req.set_id(id);
         stream->write(grpc::serialize_message(req));
-        l.next_refresh = now + std::max<std::chrono::milliseconds>(l.ttl / 3, 500ms);
+        keepalive_clock.asked(now);
+        l.next_refresh = now + std::max(std::chrono::milliseconds(l.ttl) / 3, 500ms);
       }
       next = std::min(next, l.next_refresh);
     }
+    if (keepalive_clock.waiting()) next = std::min(next, keepalive_clock.asked_at() + answer_timeout);
     keepalive_wake.expires_at(next);
     boost::system::error_code ec;
     co_await keepalive_wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -43,27 +43,25 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
   Backoff backoff(opts.backoff_initial, opts.backoff_max);
   bool lost = false;
   while (!closed && !watches.empty()) {
-    auto stream = grpc::BidiStream::open(channel, "/etcdserverpb.Watch/Watch", io.get_executor(), stream_metadata(),
-                                           /*wait_for_ready=*/true);
+    auto member = members->current();
+    auto stream = grpc::BidiStream::open(members->at(member).channel, "/etcdserverpb.Watch/Watch", io.get_executor(),
+                                         stream_metadata());
     watch_stream = stream;
+    watch_member = member;
+    watch_clock.reset(std::chrono::steady_clock::now());
     for (const auto& [id, w] : watches) send_watch_create(id, w);
-    // The stream waits for the channel to (re)connect; if no member answers soon, say so instead of
-    // looking healthy while nothing is watched.
-    auto answered = std::make_shared<bool>(false);
-    asio::co_spawn(io, [this, stream, answered]() -> asio::awaitable<void> {
-      if (co_await sleep(kConnectGrace) && !*answered && watch_stream == stream)
-        tell_watches_broken(unavailable("etcd not reachable at " + target));
-    }, asio::detached);
+    asio::co_spawn(io, watch_watchdog(stream, member), asio::detached);
     ::grpc::ByteBuffer buf;
     while (co_await stream->read(buf)) {
-      *answered = true;
+      watch_clock.heard(std::chrono::steady_clock::now());
+      members->answered(member);
       pb::WatchResponse resp;
       if (auto s = grpc::parse_message(buf, resp); !s.ok()) {
         log.error("etcd watch response does not parse", {{"error", s.message()}});
         continue;
       }
       if (lost) {
-        log.info("etcd watch stream restored", {{"watches", watches.size()}});
+        log.info("etcd watch stream restored", {{"watches", watches.size()}, {"member", members->at(member).endpoint}});
         lost = false;
       }
       backoff.reset();
@@ -72,15 +70,41 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
     watch_stream.reset();
     ::grpc::Status st = co_await stream->finish();
     if (closed) break;
+    members->failed(member, st.error_message());  // moves nothing if the stream was ended by a move
     if (!lost) {
       log.warn("etcd watch stream lost; reconnecting", {{"code", static_cast<int>(st.error_code())},
-                                                         {"error", st.error_message()}, {"target", target}});
+                                                         {"error", st.error_message()},
+                                                         {"member", members->at(member).endpoint}});
       lost = true;
     }
     tell_watches_broken(unavailable("etcd watch stream lost: " + st.error_message()));
     if (!co_await sleep(backoff.next())) break;
   }
   watch_stream_running = false;
+}
+
+asio::awaitable<void> Client::Impl::watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, std::size_t member) {
+  // The creates just sent are the first question; after that, a stream quiet for answer_timeout is asked
+  // for progress (answered at once by a live member, even with no events to send).
+  watch_clock.asked(std::chrono::steady_clock::now());
+  const auto timeout = opts.answer_timeout;
+  for (;;) {
+    auto due = watch_clock.waiting() ? watch_clock.asked_at() + timeout : watch_clock.heard_at() + timeout;
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
+    if (!co_await sleep(std::max(wait, std::chrono::milliseconds(1))) || watch_stream != stream) co_return;
+    auto now = std::chrono::steady_clock::now();
+    if (watch_clock.waiting() && now - watch_clock.asked_at() >= timeout) {
+      members->failed(member, "watch stream unanswered for " + std::to_string(timeout.count()) + " ms");
+      stream->cancel();  // the reader sees the end, tells the watches, and reopens on the current member
+      co_return;
+    }
+    if (!watch_clock.waiting() && now - watch_clock.heard_at() >= timeout) {
+      pb::WatchRequest req;
+      req.mutable_progress_request();
+      stream->write(grpc::serialize_message(req));
+      watch_clock.asked(now);
+    }
+  }
 }
 
 void Client::Impl::tell_watches_broken(const Status& why) {

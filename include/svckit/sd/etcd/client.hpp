@@ -1,4 +1,4 @@
-// svckit/sd/etcd/client.hpp — svckit's own etcd v3 client: one gRPC channel per process, one Watch stream
+// svckit/sd/etcd/client.hpp — svckit's own etcd v3 client: one member at a time, one Watch stream
 // multiplexing every watch, one keepalive stream for every lease.
 //
 //   auto etcd = svckit::sd::etcd::Client::create({.endpoints = {"127.0.0.1:2379", "127.0.0.1:22379"}});
@@ -6,9 +6,15 @@
 //   co_await etcd->put("/services/users/10.0.0.5:8080", "10.0.0.5:8080", lease->id);
 //   etcd->keep_alive(lease->id, [](std::int64_t ttl) { if (ttl <= 0) { /* lost: grant and put again */ } });
 //
-// The channel lists every member and fails over between them; etcd's "hasleader" metadata makes a member
-// that lost its leader end our streams, so they move to a healthy member. Broken streams come back with
-// jittered exponential backoff; each state change (lost, restored) is logged once, not every retry.
+// Requests and streams go to one member (picked at random, so a fleet spreads over the cluster) until it
+// fails; then all of them move to the next member. A member fails when it is unreachable, answers "no
+// leader" (etcd's "hasleader" metadata makes a member cut off from the leader end our streams), or leaves
+// a request attempt (a third of request_timeout), a lease refresh or a watch probe unanswered for
+// answer_timeout: a frozen or partitioned member keeps its connections open, and waiting for TCP or HTTP/2
+// keepalive to notice would outlast the leases. Watches resume on the new member from the revision after
+// the last one seen (no event lost or repeated); leases are refreshed there at once. A member named by host
+// name is resolved again whenever its connection is lost. Broken streams come back with jittered
+// exponential backoff; each state change (lost, restored) is logged once, not every retry.
 // Optional username/password authentication (the token is refreshed when etcd rejects it) and TLS.
 //
 // Ownership and threads: Client::create returns a shared_ptr; registrars and instancers share it. The client
@@ -39,7 +45,11 @@ struct Options {
   std::string ca_file;    // TLS when set: PEM CA bundle to verify the members
   std::string cert_file;  // optional client certificate and key (PEM) for mutual TLS
   std::string key_file;
-  std::chrono::milliseconds request_timeout{5000};  // each unary request
+  std::chrono::milliseconds request_timeout{5000};  // each unary request (an attempt gets a third of it)
+  /// How long a member may leave a lease refresh or a watch probe unanswered before the client leaves it
+  /// for the next member (for refreshes, at most a sixth of the shortest TTL kept alive). A watch stream that
+  /// has been quiet this long is probed (etcd's progress request).
+  std::chrono::milliseconds answer_timeout{1500};
   std::chrono::milliseconds backoff_initial{50};    // first reconnect delay of a stream
   std::chrono::milliseconds backoff_max{2000};      // longest reconnect delay
 };
@@ -91,6 +101,8 @@ class Client {
   const Options& options() const;
   /// The client's own thread; callbacks run here.
   boost::asio::any_io_executor executor() const;
+  /// The member (host:port, as given in endpoints) requests and streams go to now.
+  const std::string& member() const;
 
   boost::asio::awaitable<Result<GetResult>> get(std::string key);
   boost::asio::awaitable<Result<GetResult>> get_prefix(std::string prefix);
