@@ -8,11 +8,13 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 #include "support/etcd.hpp"
 #include "support/netns.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/etcd/client.hpp"
+#include "svckit/sd/etcd/registrar.hpp"
 
 using namespace std::chrono_literals;
 using svckit::sd::etcd::Client;
@@ -121,6 +123,32 @@ TEST(EtcdMemberFaults, AMemberGoneFromTheNetworkCostsNoLease) {
     fleet.hosts[i]->cut(fleet.peers);
     fleet.hosts[i]->cut(fleet.clients);
   });
+}
+
+TEST(EtcdMemberFaults, AfterEveryMemberWasFrozenPastTheTtlTheKeyIsBackWithinHalfASecond) {
+  svckit::test::EtcdCluster cluster(3);
+  auto client = Client::create({.endpoints = cluster.endpoints()});
+  svckit::sd::Instance inst;
+  inst.address = "10.0.0.9:80";
+  inst.key = "/services/n/10.0.0.9:80";
+  svckit::sd::etcd::Registrar registrar(client, inst, 2s);
+  registrar.register_instance();
+  ASSERT_TRUE(wait_until([&] { return registrar.registered(); }));
+  auto first = registrar.lease();
+  auto observer = Client::create({.endpoints = cluster.endpoints()});
+
+  for (std::size_t i = 0; i < cluster.size(); ++i) cluster.member(i).pause();
+  std::this_thread::sleep_for(3s);  // the outage itself, longer than the TTL (not a wait for a condition)
+  auto thawed = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < cluster.size(); ++i) cluster.member(i).resume();
+  // etcd revokes the lapsed lease when it thaws; the registration must be back on a new lease at once.
+  auto back = [&] {
+    auto kv = run_sync(observer->get(inst.key));
+    return kv.ok() && kv->kvs.size() == 1 && kv->kvs[0].lease != first;
+  };
+  ASSERT_TRUE(wait_until(back, 10s));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - thawed);
+  EXPECT_LT(took, 500ms) << "the registration came back " << took.count() << " ms after etcd thawed";
 }
 
 TEST(EtcdMemberFaults, ARequestToAFrozenMemberIsAnsweredByAnother) {

@@ -59,9 +59,11 @@ Client::Impl::Impl(Options o) : opts(std::move(o)) {
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_initial.count()));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(opts.backoff_initial.count()));
-  // Reconnect within a second of a member coming back, so leases (TTL ≥ 2 s) are refreshed in time.
+  // Reconnect within half a second of a member coming back: streams wait for the connection (wait for
+  // ready), so the fleet is whole again that soon after an outage. Attempts at a member that refuses are
+  // cheap; at one that is gone, each lasts until the connect timeout.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(std::min<std::chrono::milliseconds>(opts.backoff_max, std::chrono::seconds(1)).count()));
+              static_cast<int>(std::min<std::chrono::milliseconds>(opts.backoff_max, std::chrono::milliseconds(500)).count()));
   // Notice a member that vanished without closing the connection (etcd tolerates pings every 5 s).
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
@@ -161,8 +163,14 @@ asio::awaitable<bool> Client::Impl::sleep(std::chrono::milliseconds d) {
 
 void Client::Impl::move_streams() {
   auto now = members->current();
-  if (watch_stream && watch_member != now) watch_stream->cancel();
-  if (keepalive_stream && keepalive_member != now) keepalive_stream->cancel();
+  if (watch_stream && watch_member != now) {
+    watch_ended_by_us = true;
+    watch_stream->cancel();
+  }
+  if (keepalive_stream && keepalive_member != now) {
+    keepalive_ended_by_us = true;
+    keepalive_stream->cancel();
+  }
 }
 
 void Client::Impl::close() {

@@ -117,12 +117,14 @@ struct Client::Impl {
   std::shared_ptr<grpc::BidiStream> watch_stream;
   std::size_t watch_member = 0;  // where watch_stream is open
   AnswerClock watch_clock;
+  bool watch_ended_by_us = false;  // by the watchdog or a move: reopen at once, no backoff
   bool watch_stream_running = false;
 
   std::map<std::int64_t, KeptLease> leases;
   std::shared_ptr<grpc::BidiStream> keepalive_stream;
   std::size_t keepalive_member = 0;  // where keepalive_stream is open
   AnswerClock keepalive_clock;
+  bool keepalive_ended_by_us = false;  // by the watchdog or a move: reopen at once, no backoff
   bool keepalive_running = false;
   boost::asio::steady_timer keepalive_wake{io};  // cancelled to make the sender look at leases again
 };

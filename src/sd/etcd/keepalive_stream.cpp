@@ -37,9 +37,12 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
   bool lost = false;
   while (!closed && !leases.empty()) {
     auto member = members->current();
+    // Waits for the member's connection (so it starts the moment a member is back after an outage); the
+    // watchdog in send_keepalives leaves a member that does not connect or answer in time.
     auto stream = grpc::BidiStream::open(members->at(member).channel, "/etcdserverpb.Lease/LeaseKeepAlive",
-                                         io.get_executor(), stream_metadata());
+                                         io.get_executor(), stream_metadata(), /*wait_for_ready=*/true);
     keepalive_stream = stream;
+    keepalive_ended_by_us = false;
     keepalive_member = member;
     keepalive_clock.reset(std::chrono::steady_clock::now());
     // After a reconnect the leases may be close to expiry: refresh every one at once.
@@ -81,7 +84,10 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
                                                              {"member", members->at(member).endpoint}});
       lost = true;
     }
-    // Back soon enough to refresh every lease before it expires: at most a quarter of the shortest TTL.
+    // Ended by us (a member that did not answer, a move): that member already had its time; go on at once.
+    // Ended by etcd or the network: back off, but soon enough to refresh every lease before it expires (at
+    // most a quarter of the shortest TTL).
+    if (keepalive_ended_by_us) continue;
     auto pause = backoff.next();
     for (const auto& [id, l] : leases) pause = std::min(pause, std::chrono::milliseconds(l.ttl) / 4);
     if (!co_await sleep(pause)) break;
@@ -95,6 +101,7 @@ asio::awaitable<void> Client::Impl::send_keepalives(std::shared_ptr<grpc::BidiSt
     auto answer_timeout = refresh_answer_timeout();
     if (keepalive_clock.waiting() && now - keepalive_clock.asked_at() >= answer_timeout) {
       members->failed(member, "lease refresh unanswered for " + std::to_string(answer_timeout.count()) + " ms");
+      keepalive_ended_by_us = true;
       stream->cancel();  // the reader sees the end and reopens on the current member
       break;
     }

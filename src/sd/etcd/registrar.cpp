@@ -34,6 +34,7 @@ struct Registrar::State {
   bool lease_lost = false;
   bool key_deleted = false;
   int losses_in_a_row = 0;  // leases lost with no keepalive answered between them (a flapping registration)
+  std::chrono::steady_clock::time_point last_kept{};  // when etcd last said the lease lives (grant or refresh)
   // any thread
   std::atomic<std::int64_t> lease{0};
   std::atomic<bool> is_registered{false};
@@ -82,8 +83,10 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
     failing = false;
     backoff.reset();
     st->lease_lost = st->key_deleted = false;
+    st->last_kept = std::chrono::steady_clock::now();
     st->client->keep_alive(lease->id, st->ttl, [st](std::int64_t ttl) {
       if (ttl > 0) {
+        st->last_kept = std::chrono::steady_clock::now();
         st->losses_in_a_row = 0;  // etcd kept this lease: the registration holds
       } else {
         st->lease_lost = true;
@@ -95,8 +98,17 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
         st->key_deleted = e.type == WatchEvent::Type::Delete;  // the last event decides
       if (st->key_deleted) st->poke();
     });
-    while (co_await st->pause(std::chrono::hours(24 * 365))) {
+    // Wakes when something happened, or when the lease must have lapsed: no refresh answered for a whole
+    // TTL (etcd unreachable or frozen). Registering again then, rather than when etcd says so, puts the key
+    // back on a new lease the moment etcd answers again: a lease that expired while etcd was frozen is only
+    // revoked a moment after it thaws, and a refresh sent then is answered only after that revocation.
+    while (co_await st->pause(st->last_kept + st->ttl - std::chrono::steady_clock::now())) {
       if (st->lease_lost) break;
+      if (std::chrono::steady_clock::now() >= st->last_kept + st->ttl) {
+        st->log.warn("no lease refresh answered for a TTL; the lease has lapsed", {{"key", st->key}});
+        st->lease_lost = true;
+        break;
+      }
       if (!st->key_deleted) continue;
       st->key_deleted = false;
       st->log.warn("our registry key was deleted; putting it back", {{"key", st->key}});

@@ -44,9 +44,12 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
   bool lost = false;
   while (!closed && !watches.empty()) {
     auto member = members->current();
+    // Waits for the member's connection (so it starts the moment a member is back after an outage); the
+    // watchdog leaves a member that does not connect or answer in time.
     auto stream = grpc::BidiStream::open(members->at(member).channel, "/etcdserverpb.Watch/Watch", io.get_executor(),
-                                         stream_metadata());
+                                         stream_metadata(), /*wait_for_ready=*/true);
     watch_stream = stream;
+    watch_ended_by_us = false;
     watch_member = member;
     watch_clock.reset(std::chrono::steady_clock::now());
     for (const auto& [id, w] : watches) send_watch_create(id, w);
@@ -78,7 +81,8 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
       lost = true;
     }
     tell_watches_broken(unavailable("etcd watch stream lost: " + st.error_message()));
-    if (!co_await sleep(backoff.next())) break;
+    // Ended by us (a member that did not answer, a move): that member already had its time; go on at once.
+    if (!watch_ended_by_us && !co_await sleep(backoff.next())) break;
   }
   watch_stream_running = false;
 }
@@ -95,6 +99,7 @@ asio::awaitable<void> Client::Impl::watch_watchdog(std::shared_ptr<grpc::BidiStr
     auto now = std::chrono::steady_clock::now();
     if (watch_clock.waiting() && now - watch_clock.asked_at() >= timeout) {
       members->failed(member, "watch stream unanswered for " + std::to_string(timeout.count()) + " ms");
+      watch_ended_by_us = true;
       stream->cancel();  // the reader sees the end, tells the watches, and reopens on the current member
       co_return;
     }
