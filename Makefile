@@ -9,9 +9,10 @@
 #   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
 #   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
 #   make bench-tracker — the bug tracker's POST /create end to end, memory: and SQLite (bench/RESULTS.md)
+#   make bench-fleet   — the bug tracker through etcd member faults under load (root: network namespaces)
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
-.PHONY: deps build build-demo build-asan build-fuzz test test-fast test-asan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker clean
+.PHONY: deps build build-demo build-asan build-fuzz test test-fast test-asan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker bench-fleet clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -65,6 +66,9 @@ bench-sd: build
 
 bench-tracker: build
 	bash bench/run_tracker.sh
+
+bench-fleet: build
+	bash bench/run_fleet.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

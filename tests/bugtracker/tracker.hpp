@@ -111,6 +111,9 @@ class TrackerTest : public ::testing::Test {
     return {};
   }
 
+  /// The registry every service is started with (a fleet test's cluster instead of etcd_).
+  virtual std::string registry_url() { return etcd_.url(); }
+
   EtcdCluster etcd_{1};
   std::string dir_;
   std::map<std::string, Service> services_;
@@ -118,7 +121,7 @@ class TrackerTest : public ::testing::Test {
 
  private:
   Service& start(const std::string& name, std::vector<std::string> argv) {
-    argv.insert(argv.end(), {"--registry", etcd_.url()});
+    argv.insert(argv.end(), {"--registry", registry_url()});
     auto& s = services_[name];
     s.log_path = dir_ + "/" + name + ".log";
     logs_.insert(s.log_path);

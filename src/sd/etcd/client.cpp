@@ -97,16 +97,19 @@ asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, cons
   auto deadline = Context::Clock::now() + opts.request_timeout;
   Backoff backoff(opts.backoff_initial, opts.backoff_max);
   bool reauthenticated = false;
+  std::string last_error;
   for (;;) {
     Status failure;
     if (!opts.username.empty() && call_metadata().empty()) failure = co_await authenticate();
     if (failure.ok()) {
       // Attempts get a third of the budget each: a member that hangs (frozen, partitioned, a request
-      // forwarded to a leader that just died) is left for the next one while time remains.
+      // forwarded to a leader that just died) is left for the next one while time remains. An attempt
+      // waits for its member's connection, so a request made while etcd is down goes through the moment a
+      // member is back.
       auto member = members->current();
       Context ctx;
       ctx.set_deadline(std::min(deadline, Context::Clock::now() + opts.request_timeout / 3));
-      grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata()};
+      grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata(), .wait_for_ready = true};
       auto r = co_await grpc::unary_call(members->at(member).channel, method, ctx, grpc::serialize_message(req), co);
       if (r.ok()) {
         members->answered(member);
@@ -123,11 +126,19 @@ asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, cons
       failure = Status(r.status().code(), "etcd " + method + ": " + std::string(r.status().message()));
       if (member_failure(failure.code())) members->failed(member, r.status().message());
     }
+    if (!member_failure(failure.code())) co_return failure;
+    last_error = failure.message();
+    if (Context::Clock::now() >= deadline) break;
+    // An attempt that waited out its time goes on to the next member at once; one that failed fast
+    // (refused, "no leader") backs off first, so a cluster in trouble is not hammered.
+    if (failure.code() == StatusCode::DeadlineExceeded) continue;
     auto pause = backoff.next();
-    if (!member_failure(failure.code()) || Context::Clock::now() + pause >= deadline) co_return failure;
+    if (Context::Clock::now() + pause >= deadline) break;
     asio::steady_timer t(co_await asio::this_coro::executor, pause);
     co_await t.async_wait(asio::use_awaitable);
   }
+  co_return unavailable("etcd " + method + ": no member answered within " +
+                        std::to_string(opts.request_timeout.count()) + " ms (last: " + last_error + ")");
 }
 
 asio::awaitable<Status> Client::Impl::authenticate() {
@@ -138,7 +149,7 @@ asio::awaitable<Status> Client::Impl::authenticate() {
   Context ctx;
   ctx.set_timeout(opts.request_timeout / 3);
   auto r = co_await grpc::unary_call(members->at(member).channel, "/etcdserverpb.Auth/Authenticate", ctx,
-                                     grpc::serialize_message(req), {.timeout = opts.request_timeout});
+                                     grpc::serialize_message(req), {.timeout = opts.request_timeout, .wait_for_ready = true});
   if (!r.ok()) {
     if (member_failure(r.status().code())) members->failed(member, r.status().message());
     co_return Status(r.status().code(), "etcd authenticate as " + opts.username + ": " + r.status().message());

@@ -58,6 +58,7 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
   bool failing = false;
   bool ever_registered = false;
   while (!st->stopping) {
+    auto attempt_began = std::chrono::steady_clock::now();
     auto lease = co_await st->client->grant(st->ttl);
     // No co_await inside a conditional expression: GCC 12 destroys the other branch's temporary twice
     // (a double free when etcd cannot be reached; Health.NotReadyWhileTheRegistryCannotBeReached).
@@ -68,7 +69,10 @@ asio::awaitable<void> keep_registered(std::shared_ptr<Registrar::State> st) {
       if (lease.ok()) (void)co_await st->client->revoke(lease->id);
       if (!failing) st->log.warn("cannot register; retrying with backoff", {{"key", st->key}, {"error", put.status().message()}});
       failing = true;
-      if (!co_await st->pause(backoff.next())) break;
+      // Back off after a quick failure; one that waited a request timeout for etcd (down, frozen) already
+      // paced itself, and trying again at once lets its next wait catch etcd the moment it is back.
+      bool waited = std::chrono::steady_clock::now() - attempt_began >= opts.request_timeout / 2;
+      if (!co_await st->pause(waited ? std::chrono::milliseconds(0) : backoff.next())) break;
       continue;
     }
     if (st->stopping) {  // deregister() ran while we were registering: undo it

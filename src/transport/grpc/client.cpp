@@ -119,6 +119,7 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
         auto call = std::make_unique<UnaryCall<decltype(handler)>>(std::move(handler));
         call->want_peer = span.recording();
         call->context.set_deadline(to_system(ctx.deadline().value_or(Context::Clock::now() + opts.timeout)));
+        call->context.set_wait_for_ready(opts.wait_for_ready);
         if (!ctx.request_id().empty()) call->context.AddMetadata("x-request-id", ctx.request_id());
         call->context.AddMetadata(std::string(trace::kTraceparentHeader), trace::format_traceparent(span.context()));
         if (auto state = ctx.metadata(trace::kTracestateHeader); !state.empty())

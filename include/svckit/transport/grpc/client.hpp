@@ -44,6 +44,9 @@ struct ClientOptions {
   // Extra request metadata (e.g. an auth token); a call with an entry that is not valid metadata
   // (svckit/metadata.hpp) fails with INVALID_ARGUMENT rather than reaching gRPC.
   std::vector<std::pair<std::string, std::string>> metadata;
+  // Wait (within the deadline) for the channel to connect instead of failing at once while it cannot
+  // (gRPC's wait-for-ready): the call starts the moment the server is back.
+  bool wait_for_ready = false;
 };
 
 /// One unary call with serialised bytes; the building block of client_endpoint.
