@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "support/certs.hpp"
+#include "support/netns.hpp"
+#include "svckit/sd/etcd/client.hpp"
 #include "tracker.hpp"
 
 using namespace std::chrono_literals;
@@ -30,6 +32,39 @@ class CliTest : public svckit::test::TrackerTest {
   static std::string proto() { return "--proto " SVCKIT_SOURCE_DIR "/examples/bugtracker/proto/notificator.proto"; }
   std::string port_of(const std::string& name) { return std::to_string(service(name).grpc); }
 };
+
+// etcd named by a host name that moves: the member it named is cut off and the name now resolves to another
+// member. `svckit watch`, running on a host whose /etc/hosts the test rewrites, must follow the name there.
+TEST(CliOnAFleet, WatchFollowsAnEtcdNameThatMovesToAnotherMember) {
+  svckit::test::VirtualNetwork clients, peers;
+  std::vector<std::unique_ptr<svckit::test::NetHost>> hosts;
+  std::vector<svckit::test::EtcdPlacement> where;
+  for (int i = 0; i < 3; ++i) {
+    auto& h = *hosts.emplace_back(std::make_unique<svckit::test::NetHost>("etcd" + std::to_string(i)));
+    auto client_ip = h.join(clients), peer_ip = h.join(peers);
+    where.push_back({h.run({}), client_ip, peer_ip});
+  }
+  svckit::test::NetHost desk("desk");
+  desk.join(clients);
+  {
+    svckit::test::EtcdCluster cluster(where);
+    auto etcd = svckit::sd::etcd::Client::create({.endpoints = cluster.endpoints()});
+    ASSERT_TRUE(svckit::test::run_sync(etcd->put("/services/notificator/10.0.0.1:80", "10.0.0.1:80")).ok());
+
+    desk.set_hosts(hosts[0]->address(clients) + " etcd-a\n");
+    char tmpl[] = "/tmp/svckit-cli-XXXXXX";
+    std::string log = std::string(mkdtemp(tmpl)) + "/watch.log";
+    svckit::test::Process watch(desk.run({SVCKIT_CLI, "--registry", "etcd://etcd-a:2379", "watch", "notificator", "--count", "1"}), log);
+    ASSERT_TRUE(wait_until([&] { return watch.log().find("10.0.0.1:80") != std::string::npos; }, 10s)) << watch.log();
+
+    desk.set_hosts(hosts[1]->address(clients) + " etcd-a\n");  // the name moves to member 1 ...
+    hosts[0]->cut(clients);                                   // ... and member 0 is gone from the desk's view
+    ASSERT_TRUE(svckit::test::run_sync(etcd->put("/services/notificator/10.0.0.2:80", "10.0.0.2:80")).ok());
+    ASSERT_TRUE(wait_until([&] { return !watch.alive(); }, 20s)) << "watch never saw the change: " << watch.log();
+    EXPECT_NE(watch.log().find("added    10.0.0.2:80"), std::string::npos) << watch.log();
+    std::filesystem::remove_all(std::filesystem::path(log).parent_path());
+  }
+}
 
 TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) {
   start_notificator("n1");

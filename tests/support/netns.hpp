@@ -19,6 +19,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -91,6 +93,10 @@ class NetHost {
     sh("ip -n " + ns_ + " link set lo up");
   }
   ~NetHost() {
+    if (!etc_dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(etc_dir_, ec);
+    }
     for (const auto& leg : legs_) {
       try {
         sh("ip link del " + leg.outside);  // deletes both ends
@@ -135,6 +141,16 @@ class NetHost {
       sh("ip netns exec " + ns_ + " tc qdisc replace dev " + l.inside + " root netem delay " + std::to_string(d.count()) + "ms");
   }
 
+  /// What programs run on this host find in /etc/hosts (`ip netns exec` mounts /etc/netns/NS/hosts over it).
+  /// Rewritten in place, so a program already running sees the change at its next lookup.
+  void set_hosts(const std::string& lines) {
+    etc_dir_ = "/etc/netns/" + ns_;
+    std::filesystem::create_directories(etc_dir_);
+    std::ofstream out(etc_dir_ + "/hosts", std::ios::trunc);
+    out << "127.0.0.1 localhost\n" << lines;
+    if (!out) throw std::runtime_error("cannot write " + etc_dir_ + "/hosts");
+  }
+
   /// argv run inside the host's namespace (`ip netns exec` execs it: the pid is the program's own).
   std::vector<std::string> run(std::vector<std::string> argv) const {
     argv.insert(argv.begin(), {"ip", "netns", "exec", ns_});
@@ -153,6 +169,7 @@ class NetHost {
   }
 
   std::string name_, ns_;
+  std::string etc_dir_;  // /etc/netns/NS when set_hosts was used
   std::vector<Leg> legs_;
 };
 

@@ -75,7 +75,8 @@ Client::Impl::Impl(Options o) : opts(std::move(o)) {
   std::shared_ptr<const tls::Credentials> tls;
   if (!opts.ca_file.empty())
     tls = tls::load_client({.ca_file = opts.ca_file, .cert_file = opts.cert_file, .key_file = opts.key_file});
-  members = std::make_unique<Members>(opts.endpoints, svckit::grpc::detail::channel_credentials(tls.get()), args);
+  members = std::make_unique<Members>(opts.endpoints, svckit::grpc::detail::channel_credentials(tls.get()), args,
+                                      io.get_executor());
   members->on_move = [this] { asio::post(io, [this] { move_streams(); }); };
 }
 
@@ -110,7 +111,7 @@ asio::awaitable<Result<Resp>> Client::Impl::call(const std::string& method, cons
       Context ctx;
       ctx.set_deadline(std::min(deadline, Context::Clock::now() + opts.request_timeout / 3));
       grpc::ClientOptions co{.timeout = opts.request_timeout, .metadata = call_metadata(), .wait_for_ready = true};
-      auto r = co_await grpc::unary_call(members->at(member).channel, method, ctx, grpc::serialize_message(req), co);
+      auto r = co_await grpc::unary_call(member->channel, method, ctx, grpc::serialize_message(req), co);
       if (r.ok()) {
         members->answered(member);
         Resp out;
@@ -148,7 +149,7 @@ asio::awaitable<Status> Client::Impl::authenticate() {
   auto member = members->current();
   Context ctx;
   ctx.set_timeout(opts.request_timeout / 3);
-  auto r = co_await grpc::unary_call(members->at(member).channel, "/etcdserverpb.Auth/Authenticate", ctx,
+  auto r = co_await grpc::unary_call(member->channel, "/etcdserverpb.Auth/Authenticate", ctx,
                                      grpc::serialize_message(req), {.timeout = opts.request_timeout, .wait_for_ready = true});
   if (!r.ok()) {
     if (member_failure(r.status().code())) members->failed(member, r.status().message());
@@ -224,7 +225,7 @@ Client::~Client() {
 
 const Options& Client::options() const { return impl_->opts; }
 asio::any_io_executor Client::executor() const { return impl_->io.get_executor(); }
-const std::string& Client::member() const { return impl_->members->at(impl_->members->current()).endpoint; }
+std::string Client::member() const { return impl_->members->current()->address; }
 
 asio::awaitable<Result<GetResult>> Client::get(std::string key) {
   pb::RangeRequest req;

@@ -85,7 +85,7 @@ struct Client::Impl {
   void tell_watches_broken(const Status& why);
   /// Probes a watch stream that has been quiet for answer_timeout; leaves its member when a probe (or the
   /// creates) go unanswered that long.
-  boost::asio::awaitable<void> watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, std::size_t member);
+  boost::asio::awaitable<void> watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, Members::MemberPtr member);
 
   // --- leases (client thread) ---
   struct KeptLease {
@@ -95,7 +95,7 @@ struct Client::Impl {
   };
   void add_lease(std::int64_t id, KeptLease l);
   boost::asio::awaitable<void> run_keepalive_stream();
-  boost::asio::awaitable<void> send_keepalives(std::shared_ptr<grpc::BidiStream> stream, std::size_t member);
+  boost::asio::awaitable<void> send_keepalives(std::shared_ptr<grpc::BidiStream> stream, Members::MemberPtr member);
   /// How long a refresh may go unanswered: answer_timeout, and at most a sixth of the shortest TTL.
   std::chrono::milliseconds refresh_answer_timeout() const;
 
@@ -115,14 +115,14 @@ struct Client::Impl {
 
   std::map<std::int64_t, Watch> watches;
   std::shared_ptr<grpc::BidiStream> watch_stream;
-  std::size_t watch_member = 0;  // where watch_stream is open
+  Members::MemberPtr watch_member;  // where watch_stream is open
   AnswerClock watch_clock;
   bool watch_ended_by_us = false;  // by the watchdog or a move: reopen at once, no backoff
   bool watch_stream_running = false;
 
   std::map<std::int64_t, KeptLease> leases;
   std::shared_ptr<grpc::BidiStream> keepalive_stream;
-  std::size_t keepalive_member = 0;  // where keepalive_stream is open
+  Members::MemberPtr keepalive_member;  // where keepalive_stream is open
   AnswerClock keepalive_clock;
   bool keepalive_ended_by_us = false;  // by the watchdog or a move: reopen at once, no backoff
   bool keepalive_running = false;

@@ -39,7 +39,7 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
     auto member = members->current();
     // Waits for the member's connection (so it starts the moment a member is back after an outage); the
     // watchdog in send_keepalives leaves a member that does not connect or answer in time.
-    auto stream = grpc::BidiStream::open(members->at(member).channel, "/etcdserverpb.Lease/LeaseKeepAlive",
+    auto stream = grpc::BidiStream::open(member->channel, "/etcdserverpb.Lease/LeaseKeepAlive",
                                          io.get_executor(), stream_metadata(), /*wait_for_ready=*/true);
     keepalive_stream = stream;
     keepalive_ended_by_us = false;
@@ -58,7 +58,7 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
         continue;
       }
       if (lost) {
-        log.info("etcd keepalive stream restored", {{"leases", leases.size()}, {"member", members->at(member).endpoint}});
+        log.info("etcd keepalive stream restored", {{"leases", leases.size()}, {"member", member->address}});
         lost = false;
       }
       backoff.reset();
@@ -81,7 +81,7 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
     if (!lost) {
       log.warn("etcd keepalive stream lost; reconnecting", {{"code", static_cast<int>(st.error_code())},
                                                              {"error", st.error_message()},
-                                                             {"member", members->at(member).endpoint}});
+                                                             {"member", member->address}});
       lost = true;
     }
     // Ended by us (a member that did not answer, a move): that member already had its time; go on at once.
@@ -95,7 +95,7 @@ asio::awaitable<void> Client::Impl::run_keepalive_stream() {
   keepalive_running = false;
 }
 
-asio::awaitable<void> Client::Impl::send_keepalives(std::shared_ptr<grpc::BidiStream> stream, std::size_t member) {
+asio::awaitable<void> Client::Impl::send_keepalives(std::shared_ptr<grpc::BidiStream> stream, Members::MemberPtr member) {
   while (!closed && keepalive_stream == stream) {
     auto now = std::chrono::steady_clock::now();
     auto answer_timeout = refresh_answer_timeout();

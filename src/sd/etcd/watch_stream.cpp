@@ -46,7 +46,7 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
     auto member = members->current();
     // Waits for the member's connection (so it starts the moment a member is back after an outage); the
     // watchdog leaves a member that does not connect or answer in time.
-    auto stream = grpc::BidiStream::open(members->at(member).channel, "/etcdserverpb.Watch/Watch", io.get_executor(),
+    auto stream = grpc::BidiStream::open(member->channel, "/etcdserverpb.Watch/Watch", io.get_executor(),
                                          stream_metadata(), /*wait_for_ready=*/true);
     watch_stream = stream;
     watch_ended_by_us = false;
@@ -64,7 +64,7 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
         continue;
       }
       if (lost) {
-        log.info("etcd watch stream restored", {{"watches", watches.size()}, {"member", members->at(member).endpoint}});
+        log.info("etcd watch stream restored", {{"watches", watches.size()}, {"member", member->address}});
         lost = false;
       }
       backoff.reset();
@@ -77,7 +77,7 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
     if (!lost) {
       log.warn("etcd watch stream lost; reconnecting", {{"code", static_cast<int>(st.error_code())},
                                                          {"error", st.error_message()},
-                                                         {"member", members->at(member).endpoint}});
+                                                         {"member", member->address}});
       lost = true;
     }
     tell_watches_broken(unavailable("etcd watch stream lost: " + st.error_message()));
@@ -87,7 +87,7 @@ asio::awaitable<void> Client::Impl::run_watch_stream() {
   watch_stream_running = false;
 }
 
-asio::awaitable<void> Client::Impl::watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, std::size_t member) {
+asio::awaitable<void> Client::Impl::watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, Members::MemberPtr member) {
   // The creates just sent are the first question; after that, a stream quiet for answer_timeout is asked
   // for progress (answered at once by a live member, even with no events to send).
   watch_clock.asked(std::chrono::steady_clock::now());

@@ -12,8 +12,9 @@
 // a request attempt (a third of request_timeout), a lease refresh or a watch probe unanswered for
 // answer_timeout: a frozen or partitioned member keeps its connections open, and waiting for TCP or HTTP/2
 // keepalive to notice would outlast the leases. Watches resume on the new member from the revision after
-// the last one seen (no event lost or repeated); leases are refreshed there at once. A member named by host
-// name is resolved again whenever its connection is lost. Broken streams come back with jittered
+// the last one seen (no event lost or repeated); leases are refreshed there at once. An endpoint given as a
+// host name stands for every address it resolves to (one name for the whole cluster works), and names are
+// resolved again each time the client has failed over every member, so a member that moved is found. Broken streams come back with jittered
 // exponential backoff; each state change (lost, restored) is logged once, not every retry.
 // Optional username/password authentication (the token is refreshed when etcd rejects it) and TLS.
 //
@@ -101,8 +102,9 @@ class Client {
   const Options& options() const;
   /// The client's own thread; callbacks run here.
   boost::asio::any_io_executor executor() const;
-  /// The member (host:port, as given in endpoints) requests and streams go to now.
-  const std::string& member() const;
+  /// The member (ip:port; a name given in endpoints stands for each address it resolves to) requests and
+  /// streams go to now.
+  std::string member() const;
 
   boost::asio::awaitable<Result<GetResult>> get(std::string key);
   boost::asio::awaitable<Result<GetResult>> get_prefix(std::string prefix);
