@@ -12,6 +12,7 @@ TEST(Failover, KilledInstanceCostsNoFailedCalls) {
                                        .stop_at = std::chrono::milliseconds(1000), .signal = SIGKILL});
   EXPECT_EQ(r.failed_calls, 0) << r.first_error;
   EXPECT_LE(r.failed_attempts, 10) << "passive health takes the dead instance out at its first failure";
+  EXPECT_TRUE(r.unclean_exits.empty()) << ::testing::PrintToString(r.unclean_exits);
 }
 
 TEST(Failover, TerminatedInstanceDeregistersFirstSoNoAttemptFails) {
@@ -20,6 +21,7 @@ TEST(Failover, TerminatedInstanceDeregistersFirstSoNoAttemptFails) {
                                        .stop_at = std::chrono::milliseconds(1000), .signal = SIGTERM});
   EXPECT_EQ(r.failed_calls, 0) << r.first_error;
   EXPECT_EQ(r.failed_attempts, 0);
+  EXPECT_TRUE(r.unclean_exits.empty()) << ::testing::PrintToString(r.unclean_exits);
 }
 
 // The command-line client discovers through etcd: the very first call after start-up must find the
@@ -48,9 +50,13 @@ TEST(Discovery, ClientFindsARegisteredServiceOnItsFirstCall) {
   }
   EXPECT_NE(run("--no-such-flag count a").find("--no-such-flag"), std::string::npos) << "unknown flags are named";
   kill(svc, SIGTERM);
-  waitpid(svc, nullptr, 0);
+  int status = 0;
+  waitpid(svc, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "stringsvc exits 0 after SIGTERM: "
+                                                             << svckit::test::EtcdCluster::tail(dir + "/stringsvc.log");
+  EXPECT_EQ(svckit::test::Process::fault_in(dir + "/stringsvc.log"), "");
   EXPECT_NE(run("--timeout-ms 300 count a").find("no instances"), std::string::npos) << "deregistered on SIGTERM";
-  std::filesystem::remove_all(dir);
+  if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
 }  // namespace

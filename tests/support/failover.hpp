@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "support/etcd.hpp"
+#include "support/process.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/sd/retry.hpp"
@@ -27,6 +28,9 @@ struct FailoverResult {
   long failed_calls = 0;     // what the caller saw fail
   long failed_attempts = 0;  // attempts that failed (and were retried, or not)
   std::string first_error;
+  /// Instances that did not stop as they should after SIGTERM at the end (or, for instance 0, after the
+  /// plan's SIGTERM): a non-zero exit, a sanitizer report in their log, or no exit within 20 s.
+  std::vector<std::string> unclean_exits;
 };
 
 struct FailoverPlan {
@@ -117,9 +121,26 @@ inline FailoverResult run_failover(const FailoverPlan& plan) {
     work.reset();
     runner.join();
   }
-  for (auto pid : pids) {
-    ::kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+  // The survivors stop as in production (SIGTERM), and how they stop is checked; instance 0 was killed, or
+  // got its SIGTERM from the plan already.
+  for (std::size_t i = 0; i < pids.size(); ++i) {
+    const bool killed = i == 0 && plan.signal == SIGKILL;
+    if (i > 0) ::kill(pids[i], SIGTERM);
+    int status = 0;
+    bool exited = wait_until([&] { return waitpid(pids[i], &status, WNOHANG) == pids[i]; }, std::chrono::seconds(20));
+    const std::string log = dir + "/stringsvc" + std::to_string(i) + ".log";
+    const std::string who = "stringsvc " + std::to_string(i);
+    if (!exited) {
+      ::kill(pids[i], SIGKILL);
+      waitpid(pids[i], nullptr, 0);
+      result.unclean_exits.push_back(who + " did not exit within 20 s of SIGTERM");
+      continue;
+    }
+    if (killed) continue;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      result.unclean_exits.push_back(who + " exited with " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+                                     ": " + EtcdCluster::tail(log));
+    if (auto fault = Process::fault_in(log); !fault.empty()) result.unclean_exits.push_back(who + ": " + fault);
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
