@@ -131,6 +131,8 @@ class EtcdMember {
   const std::string& name() const { return name_; }
   bool running() const { return pid_ > 0; }
   std::filesystem::path log_path() const { return dir_ / "etcd.log"; }
+  std::filesystem::path data_dir() const { return dir_ / "data"; }
+  const std::string& initial_cluster() const { return initial_cluster_; }
 
   /// initial_cluster: "n0=http://…,n1=http://…"; state "new" or "existing". Does not wait.
   void start(const std::string& initial_cluster, const std::string& state = "new") {

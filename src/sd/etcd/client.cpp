@@ -173,6 +173,30 @@ asio::awaitable<bool> Client::Impl::sleep(std::chrono::milliseconds d) {
   co_return !closed;
 }
 
+asio::awaitable<void> Client::Impl::check_history() {
+  pb::RangeRequest req;  // a linearizable read: its header carries the cluster's current revision
+  req.set_key("/");
+  req.set_count_only(true);
+  auto r = co_await call<pb::RangeResponse>("/etcdserverpb.KV/Range", req);
+  history_check_running = false;
+  if (!r.ok() || closed) co_return;  // cannot tell now; a later resumption asks again
+  const std::int64_t now = r->header().revision();
+  std::vector<std::int64_t> ahead;
+  for (const auto& [id, w] : watches)
+    if (w.next_revision > now + 1) ahead.push_back(id);
+  for (auto id : ahead) {
+    auto it = watches.find(id);
+    if (it == watches.end()) continue;
+    auto cb = std::move(it->second.callback);
+    Status why(StatusCode::OutOfRange, "etcd's history went back to revision " + std::to_string(now) +
+                                           ", before revision " + std::to_string(it->second.next_revision - 1) +
+                                           " this watch had seen (a cluster restored from a snapshot?)");
+    log.warn("etcd history went back; the watch must read again", {{"key", it->second.key}, {"revision", now}});
+    remove_watch(id);
+    cb({{}, now, why});
+  }
+}
+
 void Client::Impl::move_streams() {
   auto now = members->current();
   if (watch_stream && watch_member != now) {

@@ -83,6 +83,12 @@ struct Client::Impl {
   boost::asio::awaitable<void> run_watch_stream();
   void on_watch_response(const etcdserverpb::WatchResponse& resp);
   void tell_watches_broken(const Status& why);
+  /// A member resumed a watch at a revision below one the watch had reached: a member that lags (it
+  /// catches up) or a history that went back (a cluster restored from a snapshot, where new writes reuse
+  /// revisions the watch has passed and would never deliver). Asks the cluster for its revision and ends
+  /// the watches that are ahead of it with OutOfRange, so their owners read again.
+  boost::asio::awaitable<void> check_history();
+  bool history_check_running = false;
   /// Probes a watch stream that has been quiet for answer_timeout; leaves its member when a probe (or the
   /// creates) go unanswered that long.
   boost::asio::awaitable<void> watch_watchdog(std::shared_ptr<grpc::BidiStream> stream, Members::MemberPtr member);

@@ -150,6 +150,10 @@ void Client::Impl::on_watch_response(const pb::WatchResponse& resp) {
   }
   if (resp.created()) {
     if (w.next_revision == 0) w.next_revision = revision + 1;  // "from now" means after this revision
+    if (revision + 1 < w.next_revision && !history_check_running) {
+      history_check_running = true;
+      asio::co_spawn(io, check_history(), asio::detached);
+    }
     if (w.broken) {
       w.broken = false;
       auto cb = w.callback;

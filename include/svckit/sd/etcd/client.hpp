@@ -84,8 +84,9 @@ struct WatchUpdate {
   std::vector<WatchEvent> events;
   std::int64_t revision = 0;  // header revision of the response
   /// OK with events; Unavailable when the stream broke (the watch resumes by itself from the next
-  /// revision; OK again once it does); OutOfRange when the history to resume from was compacted: the
-  /// watch is then over, re-read the keys and watch again from the new revision.
+  /// revision; OK again once it does); OutOfRange when the history to resume from was compacted, or went
+  /// back (a cluster restored from an older snapshot): the watch is then over, re-read the keys and watch
+  /// again from the new revision.
   Status status;
 };
 
