@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/certs.hpp"
-#include "support/netns.hpp"
+#include "support/etcd_fleet.hpp"
 #include "svckit/sd/etcd/client.hpp"
 #include "tracker.hpp"
 
@@ -36,18 +36,13 @@ class CliTest : public svckit::test::TrackerTest {
 // etcd named by a host name that moves: the member it named is cut off and the name now resolves to another
 // member. `svckit watch`, running on a host whose /etc/hosts the test rewrites, must follow the name there.
 TEST(CliOnAFleet, WatchFollowsAnEtcdNameThatMovesToAnotherMember) {
-  svckit::test::VirtualNetwork clients, peers;
-  std::vector<std::unique_ptr<svckit::test::NetHost>> hosts;
-  std::vector<svckit::test::EtcdPlacement> where;
-  for (int i = 0; i < 3; ++i) {
-    auto& h = *hosts.emplace_back(std::make_unique<svckit::test::NetHost>("etcd" + std::to_string(i)));
-    auto client_ip = h.join(clients), peer_ip = h.join(peers);
-    where.push_back({h.run({}), client_ip, peer_ip});
-  }
+  svckit::test::EtcdFleet fleet;
+  auto& hosts = fleet.hosts;
+  auto& clients = fleet.clients;
   svckit::test::NetHost desk("desk");
   desk.join(clients);
   {
-    svckit::test::EtcdCluster cluster(where);
+    auto& cluster = *fleet.cluster;
     auto etcd = svckit::sd::etcd::Client::create({.endpoints = cluster.endpoints()});
     ASSERT_TRUE(svckit::test::run_sync(etcd->put("/services/notificator/10.0.0.1:80", "10.0.0.1:80")).ok());
 

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "support/netns.hpp"
+#include "support/etcd_fleet.hpp"
 #include "support/open_loop.hpp"
 #include "svckit/sd/etcd/client.hpp"
 #include "tracker.hpp"
@@ -108,17 +108,13 @@ class FleetTest : public svckit::test::TrackerTest {
  protected:
   void SetUp() override {
     TrackerTest::SetUp();
-    std::vector<svckit::test::EtcdPlacement> where;
-    for (int i = 0; i < 3; ++i) {
-      auto& h = *hosts_.emplace_back(std::make_unique<svckit::test::NetHost>("etcd" + std::to_string(i)));
-      auto client_ip = h.join(clients_), peer_ip = h.join(peers_);
-      where.push_back({h.run({}), client_ip, peer_ip});
-    }
-    cluster_ = std::make_unique<svckit::test::EtcdCluster>(where);
+    fleet_ = std::make_unique<svckit::test::EtcdFleet>();
+    cluster_ = fleet_->cluster.get();
   }
   void TearDown() override {
     TrackerTest::TearDown();  // the services stop first
-    cluster_.reset();
+    cluster_ = nullptr;
+    fleet_.reset();
   }
   std::string registry_url() override { return cluster_->url(); }
 
@@ -130,9 +126,8 @@ class FleetTest : public svckit::test::TrackerTest {
     return n;
   }
 
-  svckit::test::VirtualNetwork clients_, peers_;
-  std::vector<std::unique_ptr<svckit::test::NetHost>> hosts_;
-  std::unique_ptr<svckit::test::EtcdCluster> cluster_;
+  std::unique_ptr<svckit::test::EtcdFleet> fleet_;
+  svckit::test::EtcdCluster* cluster_ = nullptr;
 };
 
 TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
@@ -208,9 +203,9 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
   for (auto i : {static_cast<std::size_t>(leader), (static_cast<std::size_t>(leader) + 1) % cluster_->size()}) {
     faulted = static_cast<int>(i);
     under_load(std::string(static_cast<int>(i) == leader ? "leader" : "follower") + " cut off from its peers", true, [&] {
-      hosts_[i]->cut(peers_);
+      fleet_->hosts[i]->cut(fleet_->peers);
       std::this_thread::sleep_for(kFault);
-      hosts_[i]->heal(peers_);
+      fleet_->hosts[i]->heal(fleet_->peers);
     });
   }
 

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "support/etcd.hpp"
-#include "support/netns.hpp"
+#include "support/etcd_fleet.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/etcd/client.hpp"
 #include "svckit/sd/etcd/registrar.hpp"
@@ -87,37 +87,19 @@ void expect_the_client_rides_out(svckit::test::EtcdCluster& cluster, const std::
   EXPECT_EQ(std::count(seen.begin(), seen.end(), "/fault/before"), 1) << "no event repeated after the move";
 }
 
-/// Three etcd hosts on two networks: clients reach the members on one, the members talk to each other on
-/// the other, so a member can be cut off from its peers and still answer its clients.
-struct EtcdFleet {
-  svckit::test::VirtualNetwork clients, peers;
-  std::vector<std::unique_ptr<svckit::test::NetHost>> hosts;
-  std::unique_ptr<svckit::test::EtcdCluster> cluster;
-  EtcdFleet() {
-    std::vector<svckit::test::EtcdPlacement> where;
-    for (int i = 0; i < 3; ++i) {
-      auto& h = *hosts.emplace_back(std::make_unique<svckit::test::NetHost>("etcd" + std::to_string(i)));
-      auto client_ip = h.join(clients), peer_ip = h.join(peers);
-      where.push_back({h.run({}), client_ip, peer_ip});
-    }
-    cluster = std::make_unique<svckit::test::EtcdCluster>(where);
-  }
-  ~EtcdFleet() { cluster.reset(); }  // the members stop before their hosts go
-};
-
 TEST(EtcdMemberFaults, AFrozenMemberCostsNoLeaseAndWatchesMoveOn) {
   svckit::test::EtcdCluster cluster(3);
   expect_the_client_rides_out(cluster, [&](std::size_t i) { cluster.member(i).pause(); });
 }
 
 TEST(EtcdMemberFaults, AMemberCutOffFromItsPeersCostsNoLease) {
-  EtcdFleet fleet;
+  svckit::test::EtcdFleet fleet;
   // It still answers the client, but has no leader: refreshes go unanswered, streams end with "no leader".
   expect_the_client_rides_out(*fleet.cluster, [&](std::size_t i) { fleet.hosts[i]->cut(fleet.peers); });
 }
 
 TEST(EtcdMemberFaults, AMemberGoneFromTheNetworkCostsNoLease) {
-  EtcdFleet fleet;
+  svckit::test::EtcdFleet fleet;
   // Its packets vanish: no refusal, no reset, only silence.
   expect_the_client_rides_out(*fleet.cluster, [&](std::size_t i) {
     fleet.hosts[i]->cut(fleet.peers);
