@@ -17,14 +17,27 @@ cd "$(dirname "$0")/.."
 bin=${SVCKIT_BIN:-build/bin}  # SVCKIT_BIN: another build (the e2e test runs the demo from its own)
 work=$(mktemp -d)
 pids=()
+declare -A service_pid  # our services, name → pid: how each one stops is checked
 etcd_pid=
 sleeper=
 stop() {
   trap - EXIT
   [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  # A service must exit 0 after SIGTERM, with no sanitizer report in its log (a leak or a fault on the way out).
+  local unclean=0 rc
+  for n in "${!service_pid[@]}"; do
+    rc=0
+    wait "${service_pid[$n]}" 2>/dev/null || rc=$?
+    if [ "$rc" != 0 ]; then echo "$n exited $rc after SIGTERM:"; tail -n 5 "$work/$n.log"; unclean=1; fi
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|terminate called' "$work/$n.log"; then
+      echo "$n logged a sanitizer report or a crash:"; grep -m 3 -E 'Sanitizer|runtime error:|terminate called' "$work/$n.log"; unclean=1
+    fi
+  done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ ${#pids[@]} -gt 0 ] && echo "services stopped"
+  if [ ${#pids[@]} -gt 0 ]; then
+    if [ "$unclean" = 0 ]; then echo "services stopped cleanly"; else echo "services stopped, not all cleanly"; fi
+  fi
   if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; echo "etcd stopped"; fi
   rm -rf "$work"
 }
@@ -79,6 +92,7 @@ for n in notificator1 notificator2; do
     --smtp-url "smtp://127.0.0.1:$smtp_port" --registry "$registry" --outbox-token "$outbox_token" \
     "${tls[@]}" "${mtls[@]}" > "$work/$n.log" 2>&1 &
   pids+=($!)
+  service_pid[$n]=$!
   debug_port[$n]=$(wait_registered "$work/$n.log" debug)
   echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox" \
     "(curl -H 'Authorization: Bearer $outbox_token')"
@@ -87,11 +101,13 @@ users_addr="127.0.0.1:$(port_or_free 8100)"
 "$bin/users" --http-addr "$users_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/users.db" --registry "$registry" \
   "${tls[@]}" > "$work/users.log" 2>&1 &
 pids+=($!)
+service_pid[users]=$!
 users="$scheme://127.0.0.1:$(wait_registered "$work/users.log" http)"
 bugs_addr="127.0.0.1:$(port_or_free 8200)"
 "$bin/bugs" --http-addr "$bugs_addr" --debug-addr 127.0.0.1:0 --store "sqlite:$work/bugs.db" --registry "$registry" \
   "${tls[@]}" > "$work/bugs.log" 2>&1 &
 pids+=($!)
+service_pid[bugs]=$!
 bugs="$scheme://127.0.0.1:$(wait_registered "$work/bugs.log" http)"
 echo "users is serving on $users, bugs on $bugs"
 echo "Prometheus metrics: users http://127.0.0.1:$(wait_registered "$work/users.log" debug)/metrics," \

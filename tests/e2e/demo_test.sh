@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo ONCE=1` and `make demo TLS=1 ONCE=1` end to end: the walkthrough runs against real etcd and
 # real services, each step answers as the README says, both notificators are discovered, the three emails
-# reach the SMTP sink, and everything stops cleanly; with TLS=1 every hop (curl → users/bugs, users/bugs → notificator) is TLS.
+# reach the SMTP sink, and everything stops cleanly (each service exits 0 after SIGTERM); with TLS=1 every hop (curl → users/bugs, users/bugs → notificator) is TLS.
 set -euo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +30,7 @@ for tls in 0 1; do
   [ "$(grep -c 'mail to bob@example.com' "$out")" = 2 ] || { cat "$out"; echo "FAIL: bob gets a welcome and an assignment"; exit 1; }
   expect '/services/notificator/'
   expect 'etcd stopped'
+  expect 'services stopped cleanly'  # each service exited 0 after SIGTERM, no sanitizer report in its log
   # Both instances are in the registry listing (two notificator keys).
   [ "$(grep -c '^/services/notificator/' "$out")" = 2 ] || { cat "$out"; echo "FAIL: two notificators expected in etcd"; exit 1; }
   if [ "$tls" = 1 ]; then
