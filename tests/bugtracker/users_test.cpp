@@ -425,4 +425,39 @@ TEST_F(UsersTest, AttemptsThatTimedOutButWereStoredAndTheResendStoreOneWelcome) 
   EXPECT_NE(log_of("users").find("email not sent yet"), std::string::npos) << "the stall made the attempts fail";
 }
 
+// Two notificators on separate databases, the first one stalled (SIGSTOP) past users' attempt timeout while
+// welcomes are sent: an attempt that timed out must not be stored by the other instance too (the stalled one
+// stores it when it resumes). Every welcome is stored exactly once across both outboxes.
+TEST_F(UsersTest, AWelcomeIsStoredOnceAcrossNotificatorsWhenOneStallsPastTheAttemptTimeout) {
+  start_notificator("n1");
+  start_notificator("n2");
+  start_users();
+  ASSERT_EQ(::kill(service("n1").proc->pid(), SIGSTOP), 0);
+  constexpr int kUsers = 8;
+  auto email = [](int i) { return "stall" + std::to_string(i) + "@example.com"; };
+  std::vector<std::thread> creators;
+  std::atomic<int> created{0};
+  for (int i = 0; i < kUsers; ++i)  // at once, so n1 stays stopped well within its lease
+    creators.emplace_back([&, i] {
+      if (post("/create", R"({"email":")" + email(i) + R"("})").status == 201) ++created;
+    });
+  for (auto& t : creators) t.join();
+  ASSERT_EQ(::kill(service("n1").proc->pid(), SIGCONT), 0);
+  EXPECT_EQ(created, kUsers);
+  auto stored = [&](int i) { return outbox_count("n1", email(i)) + outbox_count("n2", email(i)); };
+  ASSERT_TRUE(wait_until([&] {
+    for (int i = 0; i < kUsers; ++i)
+      if (stored(i) < 1) return false;
+    return true;
+  }, 20s)) << "every welcome stored somewhere";
+  // Long enough for users' background loop to resend what timed out (due 0.5 s later, a pass every second).
+  EXPECT_TRUE(svckit::test::holds_for([&] {
+    for (int i = 0; i < kUsers; ++i)
+      if (stored(i) != 1) return false;
+    return true;
+  }, 4s)) << "a welcome stored twice";
+  EXPECT_NE(log_of("users").find("email not sent yet"), std::string::npos)
+      << "some welcomes went to the stalled instance and timed out (else this test proved nothing)";
+}
+
 }  // namespace

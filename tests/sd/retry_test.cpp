@@ -140,6 +140,27 @@ TEST_F(RetryTest, SlowAttemptTimesOutAndTheNextInstanceAnswersWithinTheDeadline)
   }
 }
 
+TEST_F(RetryTest, WithoutRetryAfterTimeoutAnAttemptThatTimedOutIsNotTriedElsewhere) {
+  // The slow instance may apply the request late: a call that must happen once stops at the timeout.
+  auto slow = dead_address(0), fast = dead_address(1);
+  fleet.delay[slow] = 5000ms;
+  auto ep = sd::balanced(endpointer({slow, fast}),
+                         {.max_attempts = 2, .attempt_timeout = 100ms, .retry_after_timeout = false});
+  Context ctx;
+  ctx.set_timeout(3s);
+  int timed_out = 0;
+  for (int i = 0; i < 6; ++i) {  // round robin reaches the slow one every other call
+    auto r = call(ep, ctx);
+    if (r.ok()) {
+      EXPECT_EQ(*r, fast + ":x");
+    } else {
+      EXPECT_EQ(r.status().code(), svckit::StatusCode::DeadlineExceeded) << r.status().message();
+      ++timed_out;
+    }
+  }
+  EXPECT_GT(timed_out, 0) << "no call reached the slow instance: the test proved nothing";
+}
+
 TEST_F(RetryTest, OverallDeadlineBoundsAllAttempts) {
   auto a = dead_address(0), b = dead_address(1);
   fleet.delay[a] = fleet.delay[b] = 5000ms;

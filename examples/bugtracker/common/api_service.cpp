@@ -9,7 +9,9 @@ void add_api_flags(CLI::App& flags, ApiOptions& o, const std::string& jwt_secret
   flags.add_option("--store", o.store, "storage: sqlite:PATH or memory:")->capture_default_str();
   flags.add_option("--jwt-secret", o.jwt_secret, jwt_secret_help);
   flags.add_option("--notificator", o.notificator, "service name of the notificator in the registry")->capture_default_str();
-  flags.add_option("--balancer", o.balancer, "round_robin|random|p2c|weighted|consistent_hash")->capture_default_str();
+  flags.add_option("--balancer", o.balancer,
+                   "round_robin|random|p2c|weighted|consistent_hash, for calls to other services (bugs → users); "
+                   "emails go to the notificator their idempotency key hashes to")->capture_default_str();
 }
 
 std::shared_ptr<svckit::auth::Hs256> jwt_key(const ApiOptions& o) {
@@ -22,7 +24,7 @@ svckit::BlockingPool& store_pool(svckit::App& app, const ApiOptions& o) {
 
 std::shared_ptr<EmailSender> email_sender(svckit::App& app, const ApiOptions& o, svckit::BlockingPool& pool,
                                           std::shared_ptr<EmailQueue> queue, const std::string& origin) {
-  auto sender = std::make_shared<EmailSender>(notificator_client(app.registry(), o.notificator, o.balancer, app.runner()), pool,
+  auto sender = std::make_shared<EmailSender>(notificator_client(app.registry(), o.notificator, app.runner()), pool,
                                               std::move(queue), svckit::log::Logger(origin), origin);
   EmailSender::run_in_background(sender, app.runner());
   return sender;

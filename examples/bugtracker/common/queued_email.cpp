@@ -119,14 +119,19 @@ void EmailSender::run_in_background(std::shared_ptr<EmailSender> self, svckit::R
 }
 
 SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
-                             const std::string& balancer, svckit::Runner& runner) {
+                             svckit::Runner& runner) {
   // The generated registry client (notificator.svckit.h): one gRPC channel per instance, balanced, retried.
+  // Two notificators keep separate outboxes: an attempt that timed out at one and were then retried at the
+  // other would be stored (and sent) twice. So one email, one instance: its key's.
   auto client = std::make_shared<pb::notificator::Client>(
       std::move(registry), runner.io().context(0).get_executor(),
       pb::notificator::ClientOptions{
           .service = service,
-          .balancer = balancer,
-          .retry = {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000)},
+          .balancer = "consistent_hash",
+          .retry = {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000), .retry_after_timeout = false},
+          .hash_key = [](const google::protobuf::Message& m) {
+            return static_cast<const pb::SendEmailRequest&>(m).idempotency_key();
+          },
           .tls = runner.client_tls()});
   return [client](const svckit::Context& ctx, const pb::SendEmailRequest& request) {
     return client->send_email(ctx, request);

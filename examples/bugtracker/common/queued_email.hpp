@@ -99,8 +99,11 @@ class EmailSender {
 };
 
 /// The notificator client every service uses: each instance registered under `service` in the registry,
-/// one gRPC channel per instance, `balancer` over them, up to 3 attempts on different instances.
+/// one gRPC channel per instance. Every attempt and resend of one email goes to the instance its idempotency
+/// key hashes to (consistent_hash) while that instance is registered and reachable, and an attempt that timed
+/// out is not tried on another instance (it may be stored late where it went): the queue resends it later,
+/// to the same instance, which stores it once. Only an instance that cannot be reached is skipped.
 SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
-                             const std::string& balancer, svckit::Runner& runner);
+                             svckit::Runner& runner);
 
 }  // namespace bugtracker

@@ -59,6 +59,10 @@ struct RetryOptions {
   // than failing at once: an instance deleted and registered again a moment later (a lease that lapsed in a
   // registry outage, a restart) costs the call that wait, not an error. 0: fail at once.
   std::chrono::milliseconds wait_for_instance{500};
+  // Whether an attempt that ran out of its attempt_timeout is tried again on another instance. The request
+  // may have reached the first instance and be applied there late: for a call that must happen once (an
+  // email) set false, hash its key to one instance (consistent_hash) and resend later to the same one.
+  bool retry_after_timeout = true;
   std::shared_ptr<RetryBudget> budget = std::make_shared<RetryBudget>();
 };
 
@@ -71,6 +75,14 @@ bool retryable(StatusCode code);
 /// A hash key for consistent_hash (e.g. the user id); returns "" when the request has none.
 template <class Req>
 using KeyOf = std::function<std::string(const Req&)>;
+
+/// The KeyOf a function of any request message gives (the generated clients' ClientOptions::hash_key);
+/// empty when f is.
+template <class Req, class F>
+KeyOf<Req> key_of(const F& f) {
+  if (!f) return {};
+  return [f](const Req& r) { return f(r); };
+}
 
 namespace detail {
 /// The balanced, retried call of one endpoint that `select` finds in each instance's T.
@@ -142,6 +154,7 @@ Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer,
       if (r.ok()) co_return r;
       last = r.status();
       bool attempt_timed_out = last.code() == StatusCode::DeadlineExceeded && Context::Clock::now() < deadline;
+      if (attempt_timed_out && !opts.retry_after_timeout) co_return last;
       if (last.code() == StatusCode::Unavailable) endpointer->report_failure(*target);
       if (!detail::retryable(last.code()) && !attempt_timed_out) co_return last;
       if (ctx.cancelled()) co_return last;
