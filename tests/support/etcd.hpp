@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -178,9 +179,18 @@ class EtcdMember {
 
   void stop() { signal_and_wait(SIGTERM); }
   void kill() { signal_and_wait(SIGKILL); }
-  /// Freezes (SIGSTOP) or thaws (SIGCONT) the member: it keeps its sockets but stops answering.
-  void pause() { if (pid_ > 0) ::kill(pid_, SIGSTOP); }
-  void resume() { if (pid_ > 0) ::kill(pid_, SIGCONT); }
+  /// Freezes (SIGSTOP) or thaws (SIGCONT) the member: it keeps its sockets but stops answering. Returns once
+  /// the kernel reports the process stopped (or running again): the signal alone is only queued, and a
+  /// request sent at once could still be answered.
+  void pause() { signal_and_await_state(SIGSTOP, true); }
+  void resume() { signal_and_await_state(SIGCONT, false); }
+  /// Whether the process is stopped now (state T in /proc/PID/stat).
+  bool stopped() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = stat.rfind(')');  // the state follows the command name, which may hold spaces
+    return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T';
+  }
 
  private:
   void signal_and_wait(int sig) {
@@ -190,6 +200,13 @@ class EtcdMember {
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+  }
+
+  void signal_and_await_state(int sig, bool want_stopped) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    if (!wait_until([&] { return stopped() == want_stopped; }, std::chrono::seconds(10)))
+      throw std::runtime_error("etcd " + name_ + (want_stopped ? " did not stop" : " did not continue"));
   }
 
   std::string name_;
