@@ -2,7 +2,7 @@
 # Runs the etcd member-fault schedule (issue 31) RUNS times (default 3) and appends the figures to
 # bench/RESULTS.md (make bench-fleet): the bug tracker (users + two notificators) on a real 3-member etcd
 # cluster whose members live in network namespaces, under 100 POST /create a second (open loop, every answer
-# checked) while etcd fails in turn — the leader killed and restarted, each member frozen 4 s (TTL 3 s),
+# checked) while etcd fails in turn — the leader killed and restarted, each member frozen for 400 requests (about 4 s; TTL 3 s),
 # the leader and a follower cut off from their peers, every member frozen, every member killed, then a
 # notificator killed and a new one started. Per fault: requests sent and failed, emails deferred,
 # registrations deleted and how long the longest stayed missing, time until whole again, the new instance's

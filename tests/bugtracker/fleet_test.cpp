@@ -11,7 +11,6 @@
 #include <iomanip>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "support/etcd_fleet.hpp"
 #include "support/open_loop.hpp"
@@ -24,9 +23,9 @@ using svckit::test::wait_until;
 
 namespace {
 
-constexpr auto kTtl = 3s;                // every service registers with this TTL
-constexpr auto kFault = kTtl + 1s;       // a fault lasts longer than a lease lives
-const std::string kTtlFlag = "3";
+// A fault lasts while this many requests are answered: 4 s at 100 a second, longer than a lease lives.
+constexpr std::int64_t kFaultRequests = 400;
+const std::string kTtlFlag = "3";  // every service registers with a 3 s TTL
 
 /// What the registry shows: every put and delete under /services/, with the time it was seen, and for how
 /// long a deleted registration stayed missing.
@@ -145,6 +144,11 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
     return svckit::test::http_call(users_port, "POST", "/create", body).status == 201;
   });
   ASSERT_TRUE(wait_until([&] { return load.tally().sent >= 100; }, 20s)) << "users answers";
+  // Keeps a fault on while kFaultRequests more requests are answered (the load runs on, open loop).
+  auto hold_fault = [&] {
+    auto from = load.tally().sent;
+    ASSERT_TRUE(wait_until([&] { return load.tally().sent >= from + kFaultRequests; }, 60s)) << "the load stalled";
+  };
 
   // Runs one fault under load, then a second of load after the cluster is healthy again. A registration
   // may go missing only when the member was the leader (see below), and then only for a moment.
@@ -187,14 +191,14 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
     int leader = faulted = cluster_->leader();
     ASSERT_GE(leader, 0);
     cluster_->member(static_cast<std::size_t>(leader)).kill();
-    std::this_thread::sleep_for(kFault);  // the fault's length (not a wait for a condition)
+    hold_fault();
     cluster_->member(static_cast<std::size_t>(leader)).restart();
   });
   for (std::size_t i = 0; i < cluster_->size(); ++i) {
     faulted = static_cast<int>(i);
     under_load("member " + std::to_string(i) + " frozen", true, [&] {
       cluster_->member(i).pause();
-      std::this_thread::sleep_for(kFault);
+      hold_fault();
       cluster_->member(i).resume();
     });
   }
@@ -204,7 +208,7 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
     faulted = static_cast<int>(i);
     under_load(std::string(static_cast<int>(i) == leader ? "leader" : "follower") + " cut off from its peers", true, [&] {
       fleet_->hosts[i]->cut(fleet_->peers);
-      std::this_thread::sleep_for(kFault);
+      hold_fault();
       fleet_->hosts[i]->heal(fleet_->peers);
     });
   }
@@ -212,7 +216,7 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
   std::chrono::milliseconds took{}, took_killed{};
   under_load("every member frozen", false, [&] {
     for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).pause();
-    std::this_thread::sleep_for(kFault);
+    hold_fault();
     auto thawed = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).resume();
     took = whole_after(thawed);
@@ -221,7 +225,7 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
 
   under_load("every member killed", false, [&] {
     for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).kill();
-    std::this_thread::sleep_for(kFault);
+    hold_fault();
     for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).restart();
     // The outage ends when etcd answers again.
     auto probe = etcd::Client::create({.endpoints = cluster_->endpoints(), .request_timeout = 200ms});

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
-#include <thread>
 
 #include "support/etcd.hpp"
 #include "support/etcd_fleet.hpp"
@@ -120,7 +119,8 @@ TEST(EtcdMemberFaults, AfterEveryMemberWasFrozenPastTheTtlTheKeyIsBackWithinHalf
   auto observer = Client::create({.endpoints = cluster.endpoints()});
 
   for (std::size_t i = 0; i < cluster.size(); ++i) cluster.member(i).pause();
-  std::this_thread::sleep_for(3s);  // the outage itself, longer than the TTL (not a wait for a condition)
+  // The outage lasts until the registrar has gone a whole TTL without an answer: the lease has lapsed.
+  ASSERT_TRUE(wait_until([&] { return !registrar.registered(); }, 10s));
   auto thawed = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < cluster.size(); ++i) cluster.member(i).resume();
   // etcd revokes the lapsed lease when it thaws; the registration must be back on a new lease at once.

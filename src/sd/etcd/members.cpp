@@ -24,9 +24,14 @@ bool is_ip(const std::string& host) {
   return !ec;
 }
 
+// A name stands for at most this many members: a DNS answer with thousands of addresses must not become
+// thousands of channels (an etcd cluster has a handful of members).
+constexpr std::size_t kMaxAddressesPerName = 16;
+
 std::vector<std::string> addresses_of(const asio::ip::tcp::resolver::results_type& results, std::uint16_t port) {
   std::vector<std::string> out;
   for (const auto& r : results) {
+    if (out.size() == kMaxAddressesPerName) break;
     auto a = join_host_port(r.endpoint().address().to_string(), port);
     if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
   }
