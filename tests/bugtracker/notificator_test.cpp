@@ -13,6 +13,7 @@
 #include "support/http_call.hpp"
 #include "support/process.hpp"
 #include "support/run.hpp"
+#include "support/smtp_sink.hpp"
 
 using namespace std::chrono_literals;
 using svckit::test::free_port;
@@ -28,19 +29,29 @@ class NotificatorTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
   }
   void TearDown() override {
-    procs_.clear();
+    stop_all();
     for (const char* log : {"/notificator.log", "/redrive.log"}) {
       auto fault = Process::fault_in(dir_ + log);
       EXPECT_TRUE(fault.empty()) << log << ": " << fault;
     }
     std::filesystem::remove_all(dir_);
   }
+  /// Stops every notificator as an operator would (SIGTERM); each must exit 0 (under the sanitizers a leak
+  /// or a fault on the way out is a non-zero exit). One already ended (SIGKILLed by the test) is skipped.
+  void stop_all() {
+    stub_.reset();  // an open client connection holds the server's shutdown until gRPC's 5 s backup poll sees GOAWAY
+    for (auto& p : procs_) {
+      if (!p->running()) continue;
+      EXPECT_EQ(p->stop(), 0) << p->log();
+    }
+    procs_.clear();
+  }
   Process& start_notificator(std::vector<std::string> extra = {}) {
     grpc_port_ = free_port();
     debug_port_ = free_port();
     std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:" + std::to_string(grpc_port_),
                                   "--debug-addr", "127.0.0.1:" + std::to_string(debug_port_),
-                                  "--store", "sqlite:" + dir_ + "/outbox.db", "--outbox-token", kToken};
+                                  "--store", store_.empty() ? "sqlite:" + dir_ + "/outbox.db" : store_, "--outbox-token", kToken};
     argv.insert(argv.end(), extra.begin(), extra.end());
     procs_.push_back(std::make_unique<Process>(argv, dir_ + "/notificator.log"));
     auto& p = *procs_.back();
@@ -71,27 +82,14 @@ class NotificatorTest : public ::testing::Test {
     for (auto at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) ++n;
     return n;
   }
-  /// A real SMTP server (aiosmtpd) on port, storing mail as files in DIR/mail/new.
-  std::unique_ptr<Process> start_smtp(unsigned short port) {
-    return std::make_unique<Process>(std::vector<std::string>{"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
-                                                              "127.0.0.1:" + std::to_string(port), "-c",
-                                                              "aiosmtpd.handlers.Mailbox", dir_ + "/mail"},
-                                     dir_ + "/smtp.log");
+  /// A real SMTP server (aiosmtpd) on port, storing mail in DIR/mail.
+  std::unique_ptr<svckit::test::SmtpSink> start_smtp(unsigned short port) {
+    return std::make_unique<svckit::test::SmtpSink>(port, dir_ + "/mail");
   }
   /// The Message-IDs of the mails the SMTP server holds (one per mail file).
-  std::vector<std::string> mailed() {
-    std::vector<std::string> ids;
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(dir_ + "/mail/new", ec)) {
-      std::ifstream in(f.path());
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      std::smatch m;
-      if (std::regex_search(text, m, std::regex("Message-ID: <([^@>]*)@"))) ids.push_back(m[1]);
-    }
-    return ids;
-  }
-
+  std::vector<std::string> mailed() { return svckit::test::SmtpSink::message_ids_in(dir_ + "/mail"); }
   std::string dir_;
+  std::string store_;  // --store; empty: sqlite:DIR/outbox.db
   unsigned short grpc_port_ = 0, debug_port_ = 0;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unique_ptr<pb::Notificator::Stub> stub_;
@@ -147,8 +145,9 @@ TEST_F(NotificatorTest, DeliversOverSmtpAndRetriesWhileTheServerIsDown) {
   std::string id;
   ASSERT_TRUE(send("carol@example.com", "your bug was assigned", &id).ok());
   // No SMTP server yet: the delivery fails and is retried with backoff.
-  ASSERT_TRUE(wait_until([&] { return outbox().find("\"attempts\":1") != std::string::npos; }, 10s)) << outbox();
-  EXPECT_NE(outbox().find("\"state\":\"pending\""), std::string::npos);
+  std::string listed;
+  ASSERT_TRUE(wait_until([&] { return (listed = outbox()).find("\"attempts\":1") != std::string::npos; }, 10s)) << listed;
+  EXPECT_NE(listed.find("\"state\":\"pending\""), std::string::npos) << listed;
 
   Process smtp({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c",
                 "aiosmtpd.handlers.Mailbox", maildir},
@@ -251,6 +250,41 @@ TEST_F(NotificatorTest, DeadMessagesAreKeptListedAndReDriven) {
   EXPECT_EQ(mailed(), std::vector<std::string>{id});
 }
 
+// Issue 29: re-drive worked only on a stopped notificator's SQLite file, so a memory: outbox's dead mail
+// could never be sent. POST /outbox/redrive on the debug listener re-drives a running notificator's own
+// store, either kind, and wakes its sender; the token guards it like GET /outbox.
+TEST_F(NotificatorTest, DeadMessagesAreReDrivenOnARunningNotificatorForBothStores) {
+  for (const std::string& store : {std::string("memory:"), "sqlite:" + dir_ + "/running.db"}) {
+    SCOPED_TRACE(store);
+    store_ = store;
+    std::filesystem::remove_all(dir_ + "/mail");
+    auto smtp_port = free_port();
+    start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-give-up-after", "1",
+                       "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100"});
+    std::string id;
+    ASSERT_TRUE(send("erin@example.com", "back from the dead", &id).ok());
+    ASSERT_TRUE(wait_until([&] { return count("\"state\":\"dead\"") == 1; }, 20s)) << outbox();
+    auto redrive = [&](const std::string& headers) {
+      return svckit::test::http_call(debug_port_, "POST", "/outbox/redrive", "", headers);
+    };
+    EXPECT_EQ(redrive("").status, 401);
+    EXPECT_EQ(redrive("Authorization: Bearer not-the-token-at-all\r\n").status, 401);
+    EXPECT_EQ(count("\"state\":\"dead\""), 1) << "refused requests change nothing";
+    auto smtp = start_smtp(smtp_port);
+    ASSERT_TRUE(wait_until([&] { return svckit::test::port_open(smtp_port); }, 10s)) << smtp->log();
+    auto answer = redrive(std::string("Authorization: Bearer ") + kToken + "\r\n");
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(answer.body, "{\"redriven\":1}");
+    ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
+    EXPECT_EQ(mailed(), std::vector<std::string>{id});
+    stop_all();
+  }
+  // --redrive-dead on a memory: store has nothing to re-drive: an error that points at the endpoint.
+  Process offline({NOTIFICATOR_BIN, "--store", "memory:", "--redrive-dead"}, dir_ + "/redrive.log");
+  EXPECT_EQ(offline.signal(0), 2);
+  EXPECT_NE(offline.log().find("POST /outbox/redrive"), std::string::npos) << offline.log();
+}
+
 // Issue 18: two notificators on one database both picked the same due rows and sent them twice. Rows are
 // claimed atomically now: every message arrives once. The mail is queued while SMTP is down, so that when it
 // comes up both notificators work through the same backlog at the same time.
@@ -298,7 +332,7 @@ TEST_F(NotificatorTest, TheOutboxIsShownOnlyWithItsToken) {
   EXPECT_NE(outbox().find("private words"), std::string::npos) << "the token opens it";
 
   // Without a token /outbox is off; a short token is a flag error.
-  procs_.clear();
+  stop_all();
   auto port = free_port();
   Process off({NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:" + std::to_string(port), "--store",
                "sqlite:" + dir_ + "/outbox.db"},

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "support/smtp_sink.hpp"
 #include "support/tcp_connections.hpp"
 #include "support/zipkin_collector.hpp"
 #include "svckit/address.hpp"
@@ -427,10 +428,13 @@ TEST_F(UsersTest, AttemptsThatTimedOutButWereStoredAndTheResendStoreOneWelcome) 
 
 // Two notificators on separate databases, the first one stalled (SIGSTOP) past users' attempt timeout while
 // welcomes are sent: an attempt that timed out must not be stored by the other instance too (the stalled one
-// stores it when it resumes). Every welcome is stored exactly once across both outboxes.
+// stores it when it resumes). Every welcome is stored exactly once across both outboxes, and arrives at a
+// real SMTP server exactly once.
 TEST_F(UsersTest, AWelcomeIsStoredOnceAcrossNotificatorsWhenOneStallsPastTheAttemptTimeout) {
-  start_notificator("n1");
-  start_notificator("n2");
+  svckit::test::SmtpSink smtp(svckit::test::free_port(), dir_ + "/mail");
+  ASSERT_TRUE(wait_until([&] { return svckit::test::port_open(smtp.port()); }, 10s)) << smtp.log();
+  start_notificator("n1", {"--smtp-url", smtp.url()});
+  start_notificator("n2", {"--smtp-url", smtp.url()});
   start_users();
   ASSERT_EQ(::kill(service("n1").proc->pid(), SIGSTOP), 0);
   constexpr int kUsers = 8;
@@ -456,6 +460,12 @@ TEST_F(UsersTest, AWelcomeIsStoredOnceAcrossNotificatorsWhenOneStallsPastTheAtte
       if (stored(i) != 1) return false;
     return true;
   }, 4s)) << "a welcome stored twice";
+  ASSERT_TRUE(wait_until([&] {
+    for (int i = 0; i < kUsers; ++i)
+      if (smtp.count_to(email(i)) < 1) return false;
+    return true;
+  }, 20s)) << "every welcome delivered: " << smtp.mails().size() << " mails\n" << smtp.log();
+  for (int i = 0; i < kUsers; ++i) EXPECT_EQ(smtp.count_to(email(i)), 1) << email(i);
   EXPECT_NE(log_of("users").find("email not sent yet"), std::string::npos)
       << "some welcomes went to the stalled instance and timed out (else this test proved nothing)";
 }

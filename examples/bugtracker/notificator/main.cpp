@@ -49,8 +49,14 @@ int main(int argc, char** argv) {
   bool redrive = false;
   app.flags().add_flag("--redrive-dead", redrive,
                        "put every dead message in --store back to pending (a running notificator then delivers them), "
-                       "print how many, and exit");
+                       "print how many, and exit (for sqlite:; a running notificator re-drives its own store, "
+                       "memory: too, on POST /outbox/redrive on the debug listener)");
   return app.main(argc, argv, [&]() -> std::optional<int> {
+    if (redrive && store.starts_with("memory:")) {
+      std::cerr << "--redrive-dead needs a sqlite: store (a memory: outbox lives in its process: "
+                   "POST /outbox/redrive on the running notificator's debug listener)\n";
+      return 2;
+    }
     auto outbox = nt::Outbox::open(store);
     if (redrive) return redrive_dead(*outbox);
     auto& db_pool = app.keep(std::make_shared<svckit::BlockingPool>(bugtracker::store_threads(store)));
@@ -67,7 +73,9 @@ int main(int argc, char** argv) {
     auto endpoints = pb::notificator::make_endpoints(svc);
     endpoints.send_email = bugtracker::instrumented("notificator", limits, "SendEmail", std::move(endpoints.send_email));
     pb::notificator::add_grpc_methods(app.grpc(), endpoints);
-    nt::add_debug_routes(app.debug_routes(), outbox, db_pool, outbox_token);
+    nt::add_debug_routes(app.debug_routes(), outbox, db_pool, outbox_token, [s = sender.get()] {
+      if (s) s->wake();
+    });
     if (retention_s > 0) nt::prune_in_background(outbox, db_pool, std::chrono::seconds(retention_s), app.runner());
     return std::nullopt;
   });

@@ -104,7 +104,7 @@ void SmtpSender::run() {
           log_.info("delivered", {{"id", m.id}, {"to", m.email}, {"attempts", attempts}});
         } else if (now_ms() - m.created_ms >= std::chrono::duration_cast<std::chrono::milliseconds>(opts_.give_up_after).count()) {
           outbox_->mark_dead(m.id, attempts, error);
-          log_.error("giving up on a message: dead until re-driven (--redrive-dead)",
+          log_.error("giving up on a message: dead until re-driven (POST /outbox/redrive, or --redrive-dead)",
                      {{"id", m.id}, {"to", m.email}, {"attempts", attempts}, {"error", error}});
         } else {
           auto cap = std::min(opts_.backoff_max, opts_.backoff_initial * (std::int64_t{1} << std::min(attempts - 1, 20)));

@@ -1,6 +1,7 @@
 // Delivers outbox messages over SMTP (libcurl) on its own thread, with retries and capped backoff; marks
 // each message sent, or dead once it has been undeliverable for give_up_after (a day by default: an SMTP
-// outage of hours loses nothing). Dead messages stay listed and are re-driven with --redrive-dead.
+// outage of hours loses nothing). Dead messages stay listed and are re-driven with POST /outbox/redrive on
+// a running notificator (or --redrive-dead on a stopped one's SQLite store).
 // Messages are claimed from the outbox before delivery (Outbox::claim_due), so two notificators sharing one
 // database send each message once; a notificator that dies between sending and marking a message sent
 // leaves it to be sent again after the claim's lease (at-least-once; the Message-ID header is the
