@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
@@ -232,6 +235,38 @@ TEST_F(EtcdRegistryTest, DroppingAnInstancerWaitsForItsCallbackSoTheClientIsRele
   svckit::log::configure(svckit::log::Level::Info, svckit::log::Format::Logfmt);
   EXPECT_TRUE(returned_before_release) << "the instancer was released while its callback still ran";
   EXPECT_FALSE(leaked) << "the etcd client was released on its own thread";
+}
+
+// How many threads of this process are named name (/proc/self/task/*/comm).
+int threads_named(const std::string& name) {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++n;
+  }
+  return n;
+}
+
+// Issue 29: a Registrar dropped on the client's own thread together with the client's last owner left its
+// withdraw running through a freed Client (a heap-use-after-free under ASan); the client was leaked too. Now
+// the client closes once the withdraw has finished: the key is revoked and the client's thread ends.
+TEST_F(EtcdRegistryTest, AClientReleasedOnItsOwnThreadFinishesTheWithdrawThenCloses) {
+  ASSERT_TRUE(run_sync(client->get("/ready")).ok());  // the fixture's client thread has named itself
+  const int before = threads_named("etcd-client");
+  auto own = Client::create({.endpoints = etcd.endpoints()});
+  auto registrar = std::make_unique<etcd::Registrar>(own, instance("10.0.0.9:80"));
+  registrar->register_instance();
+  ASSERT_TRUE(wait_until([&] { return registrar->registered(); }));
+  ASSERT_EQ(threads_named("etcd-client"), before + 1);
+  auto on_its_thread = own->executor();
+  boost::asio::post(on_its_thread, [c = std::move(own), r = std::move(registrar)]() mutable {
+    r.reset();  // starts the withdraw on this thread
+    c.reset();  // the client's last owner, on the client's own thread
+  });
+  EXPECT_TRUE(wait_until([&] { return run_sync(client->get("/services/users/10.0.0.9:80"))->kvs.empty(); }, 10s))
+      << "the withdraw revoked the lease";
+  EXPECT_TRUE(wait_until([&] { return threads_named("etcd-client") == before; }, 10s)) << "the client's thread ended";
 }
 
 TEST_F(EtcdRegistryTest, SlowSubscriberDoesNotHoldBackOthers) {

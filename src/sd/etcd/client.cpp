@@ -227,24 +227,31 @@ std::shared_ptr<Client> Client::create(Options options) {
   raw->thread = std::thread([raw] {
     pthread_setname_np(pthread_self(), "etcd-client");
     raw->io.run();
+    // Released on this thread (see release): nobody can join us, so the client goes when its work is done.
+    delete raw->delete_when_done;
   });
-  return std::shared_ptr<Client>(new Client(std::move(impl)));
+  return std::shared_ptr<Client>(new Client(std::move(impl)), &Client::release);
 }
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Client::~Client() {
-  Impl* impl = impl_.get();
+Client::~Client() = default;
+
+void Client::release(Client* client) {
+  Impl* impl = client->impl_.get();
   asio::post(impl->io, [impl] { impl->close(); });
   impl->work.reset();  // run() returns once every stream, call and coroutine has finished
   if (std::this_thread::get_id() == impl->thread.get_id()) {
-    // Dropped from one of our own callbacks (documented as a misuse): we cannot wait for ourselves.
-    impl->log.error("etcd client released on its own thread; leaking it");
+    // The last owner let go inside one of our own callbacks: we cannot wait for ourselves. Coroutines still
+    // running here may call through this Client (a dropped Registrar's withdraw holds a plain pointer to
+    // it), so it is deleted by this thread once they have all finished, not now.
+    impl->log.warn("etcd client released on its own thread; it closes when its calls have finished");
     impl->thread.detach();
-    (void)impl_.release();
+    impl->delete_when_done = client;
     return;
   }
   impl->thread.join();
+  delete client;
 }
 
 const Options& Client::options() const { return impl_->opts; }

@@ -115,6 +115,9 @@ struct Client::Impl {
   boost::asio::io_context io{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   std::thread thread;
+  // Set (on this thread) when the last owner released the client on this thread: the thread deletes it
+  // once run() has returned (Client::release).
+  Client* delete_when_done = nullptr;
 
   bool closed = false;
   std::set<boost::asio::steady_timer*> sleeping;

@@ -138,6 +138,9 @@ class Client {
 
  private:
   explicit Client(std::unique_ptr<Impl> impl);
+  /// The shared_ptr's deleter: closes the client and waits for its thread; released on that thread itself,
+  /// hands the deletion to it (after its last call and coroutine have finished).
+  static void release(Client* client);
   std::unique_ptr<Impl> impl_;
 };
 
