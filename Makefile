@@ -3,16 +3,21 @@
 #                 users, bugs) through a short scenario, then keep them running until Ctrl-C (ONCE=1: exit
 #                 after the walkthrough)
 #   make demo-stringsvc — the toolkit's example service and its client, discovered through etcd
-#   make test   — build and run every test: unit, integration, end to end, install, the ASan+UBSan suite, and a
-#                 short pass of every fuzz target
+#   make test   — build and run every test: unit, integration, end to end, install, the ASan+UBSan suite, the TSan
+#                 suite (test-tsan) and a short pass of every fuzz target
+#   make test-tsan — ThreadSanitizer build and run of the concurrency-heavy suites (core, HTTP, gRPC, sd, etcd,
+#                 the bug tracker's services); part of make test
 #   make fuzz   — build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 60)
 #   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
 #   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
 #   make bench-tracker — the bug tracker's POST /create end to end, memory: and SQLite (bench/RESULTS.md)
 #   make bench-fleet   — the bug tracker through etcd member faults under load (root: network namespaces)
 JOBS ?= $(shell nproc)
+# Four builds share ccache (default, ASan, TSan, fuzz): more than ccache's 5 GB default holds without
+# evicting one build's objects for another's.
+export CCACHE_MAXSIZE ?= 15G
 FUZZ_SECONDS ?= 60
-.PHONY: deps build build-demo build-asan build-fuzz test test-fast test-asan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker bench-fleet clean
+.PHONY: deps build build-demo build-asan build-tsan build-fuzz test test-fast test-asan test-tsan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker bench-fleet clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -32,6 +37,20 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan -j $(JOBS)
 
+# ThreadSanitizer: only the suites where threads meet (the library's unit tests, transports, discovery, and
+# the bug tracker's services as processes, themselves built with TSan). A race report fails the test (TSan's
+# exit code 66 at exit); children's logs are scanned too (tests/support/process.hpp).
+TSAN_SUITES := core_test http_test grpc_test sd_test sd_etcd_test bugtracker_test
+build-tsan: deps
+	cmake --preset tsan > /dev/null
+	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_SUITES)
+
+# FleetTest is left out: it asserts how fast the fleet heals (milliseconds), which TSan's 5-15x slowdown
+# makes meaningless; the paths it drives are run by the other suites here.
+test-tsan: build-tsan
+	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --preset tsan -j $(JOBS) -L "^($(shell echo $(TSAN_SUITES) | tr ' ' '|'))$$" -E "^FleetTest\."
+
 build-fuzz: deps
 	cmake --preset fuzz > /dev/null
 	cmake --build --preset fuzz -j $(JOBS)
@@ -43,7 +62,7 @@ test-fuzz: build-fuzz
 fuzz: build-fuzz
 	bash tests/fuzz/run.sh build-fuzz/bin $(FUZZ_SECONDS)
 
-test: test-fast test-asan test-fuzz
+test: test-fast test-asan test-tsan test-fuzz
 
 # The demo builds only what it runs (the three services), not the test suite.
 build-demo: deps

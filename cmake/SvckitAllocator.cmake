@@ -3,7 +3,7 @@
 # Why: on the bug tracker's POST /create path glibc malloc took ~15% of the CPU (buffers allocated on gRPC's
 # threads and freed on io threads defeat its per-thread caches); with tcmalloc the same binaries serve
 # ~15% more requests at a lower p99 (bench/RESULTS.md). Set SVCKIT_MALLOC=system to keep glibc's malloc;
-# sanitizer builds always do (ASan brings its own allocator).
+# sanitizer builds always do (ASan and TSan bring their own allocators).
 #
 #   find_package(svckit CONFIG REQUIRED)
 #   add_executable(mysvc main.cpp)
@@ -13,7 +13,7 @@ set(SVCKIT_MALLOC "tcmalloc" CACHE STRING "allocator linked into service executa
 set_property(CACHE SVCKIT_MALLOC PROPERTY STRINGS tcmalloc system)
 
 function(svckit_link_allocator target)
-  if(SVCKIT_MALLOC STREQUAL "system" OR SVCKIT_SANITIZE)
+  if(SVCKIT_MALLOC STREQUAL "system" OR SVCKIT_SANITIZE OR SVCKIT_TSAN)
     return()
   endif()
   if(NOT SVCKIT_MALLOC STREQUAL "tcmalloc")

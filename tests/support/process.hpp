@@ -68,7 +68,8 @@ class Process {
     std::string line;
     while (std::getline(in, line))
       for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "AddressSanitizer:DEADLYSIGNAL",
-                                 "runtime error:", "terminate called"})
+                                 "WARNING: ThreadSanitizer", "ThreadSanitizer:DEADLYSIGNAL", "runtime error:",
+                                 "terminate called"})
         if (line.find(marker) != std::string::npos) return line;
     return {};
   }

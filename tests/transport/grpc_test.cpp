@@ -391,9 +391,11 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
       return run_on(client_io.get_executor(), call(ctx, req));
     };
     // Two at once on a pool of one thread: the second call's work waits in the pool's queue, and its call
-    // is cancelled before the work starts (what killed the notificator) or while it runs.
-    auto second = std::async(std::launch::async, [&] { return once(50ms); });
-    EXPECT_EQ(once(50ms).status().code(), StatusCode::DeadlineExceeded);
+    // is cancelled before the work starts (what killed the notificator) or while it runs. The deadline
+    // leaves both calls time to reach the handler on a slow build (ThreadSanitizer: 50 ms was not enough);
+    // the gate holds the work well past it either way.
+    auto second = std::async(std::launch::async, [&] { return once(500ms); });
+    EXPECT_EQ(once(500ms).status().code(), StatusCode::DeadlineExceeded);
     EXPECT_EQ(second.get().status().code(), StatusCode::DeadlineExceeded);
     EXPECT_EQ(finished, 0) << "both calls ended while their work was still blocked";
     release.set_value();

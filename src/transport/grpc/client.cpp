@@ -40,7 +40,10 @@ class ClientQueue {
       pthread_setname_np(pthread_self(), "grpc-client");
       void* tag = nullptr;
       bool ok = false;
-      while (cq_.Next(&tag, &ok)) static_cast<detail::Tag*>(tag)->done(ok);
+      while (cq_.Next(&tag, &ok)) {
+        detail::taken_from_queue(tag);
+        static_cast<detail::Tag*>(tag)->done(ok);
+      }
     });
   }
   ~ClientQueue() {
@@ -63,6 +66,10 @@ std::int64_t pushback_ms(const ::grpc::ClientContext& context) {
 
 // Everything one call needs, alive until gRPC reports the call finished.
 struct UnaryCallBase : detail::Tag {
+  // Declared first, so released last, after the gRPC objects: the call's final reference to the channel is
+  // then dropped by svckit's code and not inside libgrpc++ (uninstrumented), so ThreadSanitizer sees the
+  // channel's reference count reach zero in order, whichever thread dropped the other references.
+  std::shared_ptr<::grpc::Channel> channel;
   ::grpc::ClientContext context;
   ::grpc::ByteBuffer reply;
   ::grpc::Status status;
@@ -85,8 +92,10 @@ struct UnaryCall final : UnaryCallBase {
     // it could outlive an io_context the caller destroys as soon as the handler has run.
     const std::int64_t pushback = status.ok() ? -1 : pushback_ms(context);
     std::string peer = want_peer ? context.peer() : std::string();
-    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work), pushback,
-                    p = std::move(peer)]() mutable { std::move(h)(std::move(st), std::move(r), pushback, std::move(p)); });
+    detail::post_completion(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work),
+                                 pushback, p = std::move(peer)]() mutable {
+      std::move(h)(std::move(st), std::move(r), pushback, std::move(p));
+    });
   }
 };
 
@@ -127,10 +136,11 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
         for (const auto& [k, v] : opts.metadata) call->context.AddMetadata(k, v);
         ::grpc::GenericStub stub(channel);
         auto* cq = ClientQueue::instance().cq();
+        call->channel = channel;
         call->reader = stub.PrepareUnaryCall(&call->context, full_method, request, cq);
         call->reader->StartCall();
         auto* raw = call.release();  // owned by the completion queue until done()
-        raw->reader->Finish(&raw->reply, &raw->status, raw);
+        raw->reader->Finish(&raw->reply, &raw->status, detail::handed_to_queue(raw));
       },
       asio::use_awaitable);
   Status result = status.ok() ? Status() : from_grpc(status);

@@ -13,6 +13,7 @@ void CqWorker::run() {
   void* tag = nullptr;
   bool ok = false;
   while (cq_->Next(&tag, &ok)) {
+    taken_from_queue(tag);
     static_cast<Tag*>(tag)->done(ok);
     drain();  // what the tag started (a handler) runs before the next poll
   }
@@ -37,7 +38,7 @@ void CqWorker::push(std::unique_ptr<FnBase> fn) {
   // On the worker's own thread the loop drains after the current tag; from elsewhere, wake it once.
   if (current_worker == this || alarm_pending_) return;
   alarm_pending_ = true;
-  alarm_.Set(cq_, gpr_inf_past(GPR_CLOCK_MONOTONIC), &alarm_tag_);
+  alarm_.Set(cq_, gpr_inf_past(GPR_CLOCK_MONOTONIC), handed_to_queue(&alarm_tag_));
 }
 
 void CqWorker::AlarmTag::done(bool) {

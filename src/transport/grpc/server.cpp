@@ -90,7 +90,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues;
   std::vector<std::unique_ptr<detail::CqWorker>> workers;  // one per queue, same index
   std::vector<std::thread> pollers;
-  std::uint16_t port = 0;
+  std::atomic<std::uint16_t> port{0};  // written by start() on the runner's thread, read by port() anywhere
   // Held shared while a handler hands its reply to gRPC, unique while the queues are shut down: no
   // operation is ever started on a queue that is shutting down.
   std::shared_mutex closing_mu;
@@ -138,9 +138,9 @@ class Call final : public detail::Tag {
  public:
   Call(std::shared_ptr<Server::State> st, std::size_t queue, int method)
       : st_(std::move(st)), queue_(queue), method_(method) {
-    ctx_.AsyncNotifyWhenDone(&done_tag_);
+    ctx_.AsyncNotifyWhenDone(detail::handed_to_queue(&done_tag_));
     auto* cq = st_->queues[queue_].get();
-    st_->service.request(method_, &ctx_, &request_, &responder_, cq, this);
+    st_->service.request(method_, &ctx_, &request_, &responder_, cq, detail::handed_to_queue(this));
   }
 
   void done(bool ok) override {
@@ -260,11 +260,11 @@ class Call final : public detail::Tag {
     }
     finishing_ = true;
     if (reply.status.ok()) {
-      responder_.Finish(reply.payload, ::grpc::Status::OK, this);
+      responder_.Finish(reply.payload, ::grpc::Status::OK, detail::handed_to_queue(this));
       return;
     }
     if (auto after = reply.status.retry_after()) ctx_.AddTrailingMetadata(kPushbackTrailer, std::to_string(after->count()));
-    responder_.FinishWithError(to_grpc(reply.status), this);
+    responder_.FinishWithError(to_grpc(reply.status), detail::handed_to_queue(this));
   }
 
   detail::CqExecutor executor() const { return detail::CqExecutor(st_->workers[queue_].get()); }
@@ -287,8 +287,9 @@ class Call final : public detail::Tag {
 class WatchCall final : public detail::Tag {
  public:
   WatchCall(std::shared_ptr<Server::State> st, std::size_t queue) : st_(std::move(st)), queue_(queue) {
-    ctx_.AsyncNotifyWhenDone(&done_tag_);
-    st_->service.request_stream(st_->watch_method, &ctx_, &request_, &writer_, st_->queues[queue_].get(), this);
+    ctx_.AsyncNotifyWhenDone(detail::handed_to_queue(&done_tag_));
+    st_->service.request_stream(st_->watch_method, &ctx_, &request_, &writer_, st_->queues[queue_].get(),
+                               detail::handed_to_queue(this));
   }
 
   void done(bool ok) override {  // the call arrived (or the server is shutting down: ok false)
@@ -332,7 +333,7 @@ class WatchCall final : public detail::Tag {
     if (st_->closed) return;  // no operation on a queue that is shutting down (see Server::State)
     last_ = status;
     writing_ = true;
-    writer_.Write(detail::health_wire::response(status), &write_tag_);
+    writer_.Write(detail::health_wire::response(status), detail::handed_to_queue(&write_tag_));
   }
 
   void finish(::grpc::Status status) {
@@ -371,7 +372,7 @@ class WatchCall final : public detail::Tag {
     std::shared_lock lock(st_->closing_mu);
     if (st_->closed) return;  // Shutdown cancels the call; its done tag still comes
     finish_pending_ = true;
-    writer_.Finish(final_, &finish_tag_);
+    writer_.Finish(final_, detail::handed_to_queue(&finish_tag_));
   }
   void on_finished(bool) {
     finish_pending_ = false;

@@ -32,13 +32,15 @@ struct StreamOp final : detail::Tag {
     std::unique_ptr<StreamOp> self(this);
     auto ex = asio::get_associated_executor(handler);
     // The work guard is released on the handler's thread, after it ran (see UnaryCall::done).
-    asio::post(ex, [h = std::move(handler), keep = std::move(stream), w = std::move(work), ok]() mutable { std::move(h)(ok); });
+    detail::post_completion(ex, [h = std::move(handler), keep = std::move(stream), w = std::move(work), ok]() mutable {
+      std::move(h)(ok);
+    });
   }
 };
 
 template <class Handler>
 detail::Tag* make_op(std::shared_ptr<BidiStream> s, Handler h) {
-  return new StreamOp<Handler>(std::move(s), std::move(h));  // deleted by done()
+  return detail::handed_to_queue(new StreamOp<Handler>(std::move(s), std::move(h)));  // deleted by done()
 }
 
 }  // namespace

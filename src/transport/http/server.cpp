@@ -143,7 +143,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   Router router;
   std::optional<ssl::context> tls;  // from opts.tls: connections start with a handshake
   std::vector<Lane> lanes;
-  std::uint16_t port = 0;
+  std::atomic<std::uint16_t> port{0};  // written by start() on the runner's thread, read by port() anywhere
   std::atomic<std::size_t> in_flight{0};
   metrics::Counter& shed = metrics::default_registry()
                                .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
