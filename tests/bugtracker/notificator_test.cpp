@@ -12,6 +12,7 @@
 #include "support/etcd.hpp"
 #include "support/http_call.hpp"
 #include "support/process.hpp"
+#include "support/reserved_port.hpp"
 #include "support/run.hpp"
 #include "support/smtp_sink.hpp"
 
@@ -82,9 +83,10 @@ class NotificatorTest : public ::testing::Test {
     for (auto at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) ++n;
     return n;
   }
-  /// A real SMTP server (aiosmtpd) on port, storing mail in DIR/mail.
-  std::unique_ptr<svckit::test::SmtpSink> start_smtp(unsigned short port) {
-    return std::make_unique<svckit::test::SmtpSink>(port, dir_ + "/mail");
+  /// A real SMTP server (aiosmtpd) on the reserved port (released to it), storing mail in DIR/mail.
+  std::unique_ptr<svckit::test::SmtpSink> start_smtp(svckit::test::ReservedPort& port) {
+    port.release();
+    return std::make_unique<svckit::test::SmtpSink>(port.port(), dir_ + "/mail");
   }
   /// The Message-IDs of the mails the SMTP server holds (one per mail file).
   std::vector<std::string> mailed() { return svckit::test::SmtpSink::message_ids_in(dir_ + "/mail"); }
@@ -139,7 +141,8 @@ TEST_F(NotificatorTest, AcknowledgedMessagesSurviveSigkill) {
 }
 
 TEST_F(NotificatorTest, DeliversOverSmtpAndRetriesWhileTheServerIsDown) {
-  auto smtp_port = free_port();
+  svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+  auto smtp_port = smtp_reserved.port();
   std::string maildir = dir_ + "/mail";
   start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port)});
   std::string id;
@@ -149,6 +152,7 @@ TEST_F(NotificatorTest, DeliversOverSmtpAndRetriesWhileTheServerIsDown) {
   ASSERT_TRUE(wait_until([&] { return (listed = outbox()).find("\"attempts\":1") != std::string::npos; }, 10s)) << listed;
   EXPECT_NE(listed.find("\"state\":\"pending\""), std::string::npos) << listed;
 
+  smtp_reserved.release();
   Process smtp({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c",
                 "aiosmtpd.handlers.Mailbox", maildir},
                dir_ + "/smtp.log");
@@ -210,7 +214,8 @@ TEST_F(NotificatorTest, TheSameIdempotencyKeyStoresOneMessageAndAnswersItsId) {
 // never sent. Now it keeps retrying (here with a fast backoff: 8 attempts take well under a second) and is
 // delivered, once, when the SMTP server comes up.
 TEST_F(NotificatorTest, AnSmtpOutageLongerThanTheOldGiveUpLosesNoMail) {
-  auto smtp_port = free_port();
+  svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+  auto smtp_port = smtp_reserved.port();
   start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-backoff-initial-ms", "10",
                      "--smtp-backoff-max-ms", "50"});
   std::string id;
@@ -222,14 +227,15 @@ TEST_F(NotificatorTest, AnSmtpOutageLongerThanTheOldGiveUpLosesNoMail) {
   };
   ASSERT_TRUE(wait_until([&] { return attempts() >= 12; }, 20s)) << outbox();
   EXPECT_EQ(count("\"state\":\"pending\""), 1) << outbox();
-  auto smtp = start_smtp(smtp_port);
+  auto smtp = start_smtp(smtp_reserved);
   ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
   EXPECT_EQ(mailed(), std::vector<std::string>{id});
 }
 
 // Issue 18: past --smtp-give-up-after a message is dead: kept, listed, and re-driven by the operator.
 TEST_F(NotificatorTest, DeadMessagesAreKeptListedAndReDriven) {
-  auto smtp_port = free_port();
+  svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+  auto smtp_port = smtp_reserved.port();
   std::vector<std::string> flags{"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-give-up-after",
                                  "1", "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100"};
   auto& p = start_notificator(flags);
@@ -243,7 +249,7 @@ TEST_F(NotificatorTest, DeadMessagesAreKeptListedAndReDriven) {
   Process redrive({NOTIFICATOR_BIN, "--store", "sqlite:" + dir_ + "/outbox.db", "--redrive-dead"}, dir_ + "/redrive.log");
   EXPECT_EQ(redrive.signal(0), 0) << redrive.log();
   EXPECT_NE(redrive.log().find("re-driven: 1"), std::string::npos) << redrive.log();
-  auto smtp = start_smtp(smtp_port);
+  auto smtp = start_smtp(smtp_reserved);
   flags[3] = "86400";
   start_notificator(flags);
   ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
@@ -258,7 +264,8 @@ TEST_F(NotificatorTest, DeadMessagesAreReDrivenOnARunningNotificatorForBothStore
     SCOPED_TRACE(store);
     store_ = store;
     std::filesystem::remove_all(dir_ + "/mail");
-    auto smtp_port = free_port();
+    svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+    auto smtp_port = smtp_reserved.port();
     start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-give-up-after", "1",
                        "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100"});
     std::string id;
@@ -270,7 +277,7 @@ TEST_F(NotificatorTest, DeadMessagesAreReDrivenOnARunningNotificatorForBothStore
     EXPECT_EQ(redrive("").status, 401);
     EXPECT_EQ(redrive("Authorization: Bearer not-the-token-at-all\r\n").status, 401);
     EXPECT_EQ(count("\"state\":\"dead\""), 1) << "refused requests change nothing";
-    auto smtp = start_smtp(smtp_port);
+    auto smtp = start_smtp(smtp_reserved);
     ASSERT_TRUE(wait_until([&] { return svckit::test::port_open(smtp_port); }, 10s)) << smtp->log();
     auto answer = redrive(std::string("Authorization: Bearer ") + kToken + "\r\n");
     EXPECT_EQ(answer.status, 200);
@@ -289,7 +296,8 @@ TEST_F(NotificatorTest, DeadMessagesAreReDrivenOnARunningNotificatorForBothStore
 // claimed atomically now: every message arrives once. The mail is queued while SMTP is down, so that when it
 // comes up both notificators work through the same backlog at the same time.
 TEST_F(NotificatorTest, TwoNotificatorsOnOneDatabaseSendEachMessageOnce) {
-  auto smtp_port = free_port();
+  svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+  auto smtp_port = smtp_reserved.port();
   const std::vector<std::string> flags{"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port),
                                        "--smtp-backoff-initial-ms", "300", "--smtp-backoff-max-ms", "400"};
   start_notificator(flags);
@@ -304,7 +312,7 @@ TEST_F(NotificatorTest, TwoNotificatorsOnOneDatabaseSendEachMessageOnce) {
     ids.insert(id);
   }
   ASSERT_TRUE(wait_until([&] { return count("\"attempts\":0") == 0; }, 20s)) << "every message tried once";
-  auto smtp = start_smtp(smtp_port);
+  auto smtp = start_smtp(smtp_reserved);
   ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == kMessages; }, 60s)) << outbox() << smtp->log();
   ASSERT_TRUE(wait_until([&] { return mailed().size() >= ids.size(); }, 10s)) << mailed().size();
   auto got = mailed();
@@ -347,12 +355,13 @@ TEST_F(NotificatorTest, TheOutboxIsShownOnlyWithItsToken) {
 // Issue 18: the outbox was never pruned. Sent messages go after --sent-retention-s; dead ones (still owed
 // to someone) stay.
 TEST_F(NotificatorTest, SentMessagesArePrunedAfterTheRetentionAndDeadOnesStay) {
-  auto smtp_port = free_port();
+  svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+  auto smtp_port = smtp_reserved.port();
   start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-give-up-after", "1",
                      "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100", "--sent-retention-s", "2"});
   ASSERT_TRUE(send("dead@example.com", "never delivered").ok());
   ASSERT_TRUE(wait_until([&] { return count("\"state\":\"dead\"") == 1; }, 20s)) << outbox();
-  auto smtp = start_smtp(smtp_port);
+  auto smtp = start_smtp(smtp_reserved);
   ASSERT_TRUE(send("sent@example.com", "delivered").ok());
   ASSERT_TRUE(wait_until([&] { return count("\"state\":\"sent\"") == 1; }, 20s)) << outbox() << smtp->log();
   // The pass that removes it sees the dead message older than the retention too.
