@@ -15,12 +15,16 @@ int main(int argc, char** argv) {
   bugtracker::add_api_flags(app.flags(), api, "HS256 secret shared with users, 32+ bytes (default: $SVCKIT_JWT_SECRET)");
   std::string users = "users";
   app.flags().add_option("--users", users, "service name of users in the registry (assignees are looked up there)")->capture_default_str();
+  std::string balancer = "p2c";
+  app.flags()
+      .add_option("--balancer", balancer, "round_robin|random|p2c|weighted|consistent_hash, for calls to users")
+      ->capture_default_str();
   return app.main(argc, argv, [&] {
     auto jwt = bugtracker::jwt_key(api);
     auto bugs = bg::BugStore::open(api.store);
     auto& db_pool = bugtracker::store_pool(app, api);
     auto emails = bugtracker::email_sender(app, api, db_pool, bugs, "bugs");
-    auto directory = bg::users_directory(app.registry(), users, api.balancer, app.runner(), jwt);
+    auto directory = bg::users_directory(app.registry(), users, balancer, app.runner(), jwt);
     bg::add_http_routes(app.http(), std::make_shared<bg::BugsService>(bugs, db_pool, emails, directory), jwt, api.limits);
   });
 }

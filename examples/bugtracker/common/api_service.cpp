@@ -9,9 +9,6 @@ void add_api_flags(CLI::App& flags, ApiOptions& o, const std::string& jwt_secret
   flags.add_option("--store", o.store, "storage: sqlite:PATH or memory:")->capture_default_str();
   flags.add_option("--jwt-secret", o.jwt_secret, jwt_secret_help);
   flags.add_option("--notificator", o.notificator, "service name of the notificator in the registry")->capture_default_str();
-  flags.add_option("--balancer", o.balancer,
-                   "round_robin|random|p2c|weighted|consistent_hash, for calls to other services (bugs → users); "
-                   "emails go to the notificator their idempotency key hashes to")->capture_default_str();
 }
 
 std::shared_ptr<svckit::auth::Hs256> jwt_key(const ApiOptions& o) {

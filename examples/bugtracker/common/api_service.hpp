@@ -19,11 +19,11 @@ struct ApiOptions {
   std::string store;  // sqlite:PATH or memory:
   std::string jwt_secret;
   std::string notificator = "notificator";  // its name in the registry
-  std::string balancer = "p2c";
   EndpointOptions limits;
 };
 
-/// --store, --jwt-secret, --notificator, --balancer, --rate-limit, --bare-endpoints.
+/// --store, --jwt-secret, --notificator, --rate-limit, --bare-endpoints. (Emails go to the notificator
+/// their idempotency key hashes to: no balancer to choose there.)
 void add_api_flags(CLI::App& flags, ApiOptions& o, const std::string& jwt_secret_help);
 
 /// The HS256 key from --jwt-secret (else $SVCKIT_JWT_SECRET); throws std::invalid_argument when short.
