@@ -223,7 +223,7 @@ TEST_F(GrpcTransport, DeadlineAndRequestIdCrossTheWire) {
   auto ch = svckit::grpc::make_channel(address);
   auto sleep = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(ch, "/test.Slow/Sleep");
   Context ctx;
-  ctx.set_timeout(150ms);
+  ctx.set_timeout(1s);  // time for the call to reach the handler on a slow build (TSan: 150 ms was not); it sleeps 10 s
   ctx.set_request_id("rid-grpc");
   HelloRequest req;
   req.set_name("10000");

@@ -81,7 +81,7 @@ TEST_F(HttpClient, DeadlineExceeded) {
   auto c = client();
   auto sleep = http::json_client<Sleep, Sleep>(c, http::Verb::post, "/sleep");
   Context ctx;
-  ctx.set_timeout(100ms);
+  ctx.set_timeout(1s);  // time for the call to reach the handler on a slow build (TSan); it sleeps 5 s
   auto r = run(sleep(ctx, Sleep{5000}));
   EXPECT_EQ(r.status().code(), StatusCode::DeadlineExceeded) << r.status();
   // The server got the deadline too and cancelled its work.
