@@ -108,14 +108,12 @@ class FleetTest : public svckit::test::TrackerTest {
   void SetUp() override {
     TrackerTest::SetUp();
     fleet_ = std::make_unique<svckit::test::EtcdFleet>();
-    cluster_ = fleet_->cluster.get();
   }
   void TearDown() override {
     TrackerTest::TearDown();  // the services stop first
-    cluster_ = nullptr;
     fleet_.reset();
   }
-  std::string registry_url() override { return cluster_->url(); }
+  std::string registry_url() override { return cluster().url(); }
 
   /// How many emails users has put off to its retry queue so far.
   int deferred() {
@@ -125,15 +123,16 @@ class FleetTest : public svckit::test::TrackerTest {
     return n;
   }
 
+  svckit::test::EtcdCluster& cluster() { return *fleet_->cluster; }
+
   std::unique_ptr<svckit::test::EtcdFleet> fleet_;
-  svckit::test::EtcdCluster* cluster_ = nullptr;
 };
 
 TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
   start_notificator("n1", {"--register-ttl", kTtlFlag});
   start_notificator("n2", {"--register-ttl", kTtlFlag});
   start_api("users", USERS_BIN, "memory:", {"--register-ttl", kTtlFlag});
-  RegistryLog registry(cluster_->endpoints());
+  RegistryLog registry(cluster().endpoints());
   const std::vector<std::string> keys{"/services/notificator/127.0.0.1:" + std::to_string(service("n1").grpc),
                                       "/services/notificator/127.0.0.1:" + std::to_string(service("n2").grpc),
                                       "/services/users/127.0.0.1:" + std::to_string(service("users").http)};
@@ -156,11 +155,11 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
     SCOPED_TRACE(what);
     auto before = load.tally();
     int deferred_before = deferred();
-    int leader_before = cluster_->leader();
+    int leader_before = cluster().leader();
     auto missing_before = registry.missing();
     registry.reset_gaps();
     fault();
-    cluster_->wait_healthy();
+    cluster().wait_healthy();
     auto healed = load.tally();
     ASSERT_TRUE(wait_until([&] { return load.tally().sent >= healed.sent + 100; }, 20s));
     auto during = load.tally() - before;
@@ -182,29 +181,29 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
   // After a full outage: how long until every service is registered on a live lease, asked through a client
   // made for the purpose (one that lived through the outage would be measuring its own way back).
   auto whole_after = [&](std::chrono::steady_clock::time_point ended) {
-    auto fresh = etcd::Client::create({.endpoints = cluster_->endpoints()});
+    auto fresh = etcd::Client::create({.endpoints = cluster().endpoints()});
     EXPECT_TRUE(wait_until([&] { return all_alive(*fresh, keys); }, 10s));
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ended);
   };
 
   under_load("leader killed and restarted", true, [&] {
-    int leader = faulted = cluster_->leader();
+    int leader = faulted = cluster().leader();
     ASSERT_GE(leader, 0);
-    cluster_->member(static_cast<std::size_t>(leader)).kill();
+    cluster().member(static_cast<std::size_t>(leader)).kill();
     hold_fault();
-    cluster_->member(static_cast<std::size_t>(leader)).restart();
+    cluster().member(static_cast<std::size_t>(leader)).restart();
   });
-  for (std::size_t i = 0; i < cluster_->size(); ++i) {
+  for (std::size_t i = 0; i < cluster().size(); ++i) {
     faulted = static_cast<int>(i);
     under_load("member " + std::to_string(i) + " frozen", true, [&] {
-      cluster_->member(i).pause();
+      cluster().member(i).pause();
       hold_fault();
-      cluster_->member(i).resume();
+      cluster().member(i).resume();
     });
   }
-  int leader = cluster_->leader();
+  int leader = cluster().leader();
   ASSERT_GE(leader, 0);
-  for (auto i : {static_cast<std::size_t>(leader), (static_cast<std::size_t>(leader) + 1) % cluster_->size()}) {
+  for (auto i : {static_cast<std::size_t>(leader), (static_cast<std::size_t>(leader) + 1) % cluster().size()}) {
     faulted = static_cast<int>(i);
     under_load(std::string(static_cast<int>(i) == leader ? "leader" : "follower") + " cut off from its peers", true, [&] {
       fleet_->hosts[i]->cut(fleet_->peers);
@@ -215,20 +214,20 @@ TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
 
   std::chrono::milliseconds took{}, took_killed{};
   under_load("every member frozen", false, [&] {
-    for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).pause();
+    for (std::size_t i = 0; i < cluster().size(); ++i) cluster().member(i).pause();
     hold_fault();
     auto thawed = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).resume();
+    for (std::size_t i = 0; i < cluster().size(); ++i) cluster().member(i).resume();
     took = whole_after(thawed);
   });
   std::printf("[ fleet ] every member frozen: whole again %lld ms after the thaw\n", static_cast<long long>(took.count()));
 
   under_load("every member killed", false, [&] {
-    for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).kill();
+    for (std::size_t i = 0; i < cluster().size(); ++i) cluster().member(i).kill();
     hold_fault();
-    for (std::size_t i = 0; i < cluster_->size(); ++i) cluster_->member(i).restart();
+    for (std::size_t i = 0; i < cluster().size(); ++i) cluster().member(i).restart();
     // The outage ends when etcd answers again.
-    auto probe = etcd::Client::create({.endpoints = cluster_->endpoints(), .request_timeout = 200ms});
+    auto probe = etcd::Client::create({.endpoints = cluster().endpoints(), .request_timeout = 200ms});
     ASSERT_TRUE(wait_until([&] { return svckit::test::run_sync(probe->get("/")).ok(); }, 30s));
     took_killed = whole_after(std::chrono::steady_clock::now());
   });

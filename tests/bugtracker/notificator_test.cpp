@@ -143,7 +143,6 @@ TEST_F(NotificatorTest, AcknowledgedMessagesSurviveSigkill) {
 TEST_F(NotificatorTest, DeliversOverSmtpAndRetriesWhileTheServerIsDown) {
   svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
   auto smtp_port = smtp_reserved.port();
-  std::string maildir = dir_ + "/mail";
   start_notificator({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port)});
   std::string id;
   ASSERT_TRUE(send("carol@example.com", "your bug was assigned", &id).ok());
@@ -152,17 +151,14 @@ TEST_F(NotificatorTest, DeliversOverSmtpAndRetriesWhileTheServerIsDown) {
   ASSERT_TRUE(wait_until([&] { return (listed = outbox()).find("\"attempts\":1") != std::string::npos; }, 10s)) << listed;
   EXPECT_NE(listed.find("\"state\":\"pending\""), std::string::npos) << listed;
 
-  smtp_reserved.release();
-  Process smtp({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c",
-                "aiosmtpd.handlers.Mailbox", maildir},
-               dir_ + "/smtp.log");
-  ASSERT_TRUE(wait_until([&] { return outbox().find("\"state\":\"sent\"") != std::string::npos; }, 20s)) << outbox() << smtp.log();
+  auto smtp = start_smtp(smtp_reserved);
+  ASSERT_TRUE(wait_until([&] { return outbox().find("\"state\":\"sent\"") != std::string::npos; }, 20s)) << outbox() << smtp->log();
   // The message is in the SMTP server's mailbox, addressed and with its content.
-  std::string mail;
-  for (const auto& f : std::filesystem::directory_iterator(maildir + "/new")) mail = svckit::test::EtcdCluster::tail(f.path());
-  EXPECT_NE(mail.find("To: carol@example.com"), std::string::npos) << mail;
-  EXPECT_NE(mail.find("your bug was assigned"), std::string::npos) << mail;
-  EXPECT_NE(mail.find(id), std::string::npos) << "the outbox id is the Message-ID";
+  auto mails = smtp->mails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].find("To: carol@example.com"), std::string::npos) << mails[0];
+  EXPECT_NE(mails[0].find("your bug was assigned"), std::string::npos) << mails[0];
+  EXPECT_NE(mails[0].find(id), std::string::npos) << "the outbox id is the Message-ID";
 }
 
 TEST_F(NotificatorTest, RegistersInEtcdAndDeregistersOnSigterm) {

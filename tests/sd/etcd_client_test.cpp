@@ -20,20 +20,25 @@ using svckit::test::wait_until;
 namespace {
 
 // Collects what a watch delivers (callbacks run on the client's thread).
+// What a watch delivered. The callback shares the log's state, so a watch still delivering on the client's
+// thread after the test's WatchLog has gone out of scope (the client outlives it) writes to live memory.
 struct WatchLog {
-  std::mutex mu;
-  std::vector<WatchEvent> events;
-  std::vector<svckit::Status> statuses;
+  struct State {
+    std::mutex mu;
+    std::vector<WatchEvent> events;
+    std::vector<svckit::Status> statuses;
+  };
+  std::shared_ptr<State> state = std::make_shared<State>();
   auto callback() {
-    return [this](const WatchUpdate& u) {
-      std::lock_guard lock(mu);
-      for (const auto& e : u.events) events.push_back(e);
-      if (u.events.empty()) statuses.push_back(u.status);
+    return [st = state](const WatchUpdate& u) {
+      std::lock_guard lock(st->mu);
+      for (const auto& e : u.events) st->events.push_back(e);
+      if (u.events.empty()) st->statuses.push_back(u.status);
     };
   }
   std::size_t count() {
-    std::lock_guard lock(mu);
-    return events.size();
+    std::lock_guard lock(state->mu);
+    return state->events.size();
   }
 };
 
@@ -117,12 +122,12 @@ TEST_F(EtcdClientTest, WatchesShareOneStreamAndSeeEventsInOrder) {
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(run_sync(client->put("/w/a/" + std::to_string(i), "v")).ok());
   ASSERT_TRUE(run_sync(client->erase("/w/a/3")).ok());
   ASSERT_TRUE(wait_until([&] { return a.count() == base_a + 21; }));
-  std::lock_guard lock(a.mu);
-  for (std::size_t i = base_a + 1; i < a.events.size(); ++i)
-    EXPECT_LT(a.events[i - 1].kv.mod_revision, a.events[i].kv.mod_revision);
-  EXPECT_EQ(a.events.back().type, WatchEvent::Type::Delete);
-  EXPECT_EQ(a.events.back().kv.key, "/w/a/3");
-  for (const auto& e : b.events) EXPECT_EQ(e.kv.key, "/w/b") << "a key watch sees only its key";
+  std::lock_guard lock(a.state->mu);
+  for (std::size_t i = base_a + 1; i < a.state->events.size(); ++i)
+    EXPECT_LT(a.state->events[i - 1].kv.mod_revision, a.state->events[i].kv.mod_revision);
+  EXPECT_EQ(a.state->events.back().type, WatchEvent::Type::Delete);
+  EXPECT_EQ(a.state->events.back().kv.key, "/w/a/3");
+  for (const auto& e : b.state->events) EXPECT_EQ(e.kv.key, "/w/b") << "a key watch sees only its key";
 }
 
 TEST_F(EtcdClientTest, WatchFromARevisionReplaysHistory) {
@@ -140,11 +145,11 @@ TEST_F(EtcdClientTest, WatchOnCompactedRevisionEndsWithOutOfRange) {
   WatchLog log;
   client->watch("/c/", true, first, log.callback());
   ASSERT_TRUE(wait_until([&] {
-    std::lock_guard lock(log.mu);
-    return !log.statuses.empty();
+    std::lock_guard lock(log.state->mu);
+    return !log.state->statuses.empty();
   }));
-  std::lock_guard lock(log.mu);
-  EXPECT_EQ(log.statuses[0].code(), svckit::StatusCode::OutOfRange) << log.statuses[0].message();
+  std::lock_guard lock(log.state->mu);
+  EXPECT_EQ(log.state->statuses[0].code(), svckit::StatusCode::OutOfRange) << log.state->statuses[0].message();
 }
 
 TEST(EtcdClient, UnreachableEtcdGivesUnavailableWithinTheRequestTimeout) {

@@ -238,7 +238,7 @@ TEST_F(EtcdRegistryTest, DroppingAnInstancerWaitsForItsCallbackSoTheClientIsRele
 }
 
 // How many threads of this process are named name (/proc/self/task/*/comm).
-int threads_named(const std::string& name) {
+static int threads_named(const std::string& name) {
   int n = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm(task.path() / "comm");
@@ -320,8 +320,8 @@ TEST_F(EtcdRegistryTest, AClusterRestoredFromAnOlderSnapshotIsReadAgain) {
   const std::string snapshot = (member.data_dir().parent_path() / "snapshot.db").string();
   const std::string ctl = "etcdctl --endpoints=" + member.endpoint();
   ASSERT_EQ(std::system((ctl + " snapshot save " + snapshot + " >/dev/null 2>&1").c_str()), 0);
-  auto client = Client::create({.endpoints = cluster.endpoints()});
-  auto instancer = etcd::Instancer::create(client, "/services/users/");
+  auto reader = Client::create({.endpoints = cluster.endpoints()});
+  auto instancer = etcd::Instancer::create(reader, "/services/users/");
   View view(*instancer);
   for (auto key : {"b:1", "c:1", "e:1"}) ASSERT_TRUE(run_sync(writer->put(std::string("/services/users/") + key, "10.0.0.2:1")).ok());
   ASSERT_TRUE(wait_until([&] { return view.size() == 4; }));

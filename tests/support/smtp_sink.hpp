@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -46,17 +47,17 @@ class SmtpSink {
     }
     return ids;
   }
-  /// How many mails were received for one address (their To: header).
-  int count_to(const std::string& address) const {
-    int n = 0;
-    const std::string header = "\nTo: " + address;
+  /// How many mails each address received (their To: header), from one read of the maildir.
+  std::map<std::string, int> count_by_recipient() const {
+    std::map<std::string, int> out;
     for (const auto& text : mails()) {
-      auto at = text.find(header);
-      if (at != std::string::npos && at + header.size() < text.size() &&
-          (text[at + header.size()] == '\r' || text[at + header.size()] == '\n'))
-        ++n;
+      auto at = text.find("\nTo: ");
+      if (at == std::string::npos) continue;
+      at += 5;
+      auto end = text.find_first_of("\r\n", at);
+      ++out[text.substr(at, end == std::string::npos ? std::string::npos : end - at)];
     }
-    return n;
+    return out;
   }
 
  private:

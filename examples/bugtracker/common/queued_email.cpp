@@ -121,7 +121,7 @@ void EmailSender::run_in_background(std::shared_ptr<EmailSender> self, svckit::R
 SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, const std::string& service,
                              svckit::Runner& runner) {
   // The generated registry client (notificator.svckit.h): one gRPC channel per instance, balanced, retried.
-  // Two notificators keep separate outboxes: an attempt that timed out at one and were then retried at the
+  // Two notificators keep separate outboxes: an attempt that timed out at one and was then retried at the
   // other would be stored (and sent) twice. So one email, one instance: its key's.
   auto client = std::make_shared<pb::notificator::Client>(
       std::move(registry), runner.io().context(0).get_executor(),
