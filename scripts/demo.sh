@@ -6,6 +6,8 @@
 # email, the emails as they arrive at the SMTP sink, and what the registry holds. Keeps running until
 # Ctrl-C unless ONCE=1.
 #
+# REGISTRY=zk: the services register in a local ZooKeeper (Debian's zookeeperd) instead of etcd.
+#
 # users listens on 127.0.0.1:8100 and bugs on 127.0.0.1:8200 (the README's curl commands use them) when
 # those ports are free, on free ports otherwise.
 #
@@ -18,7 +20,7 @@ bin=${SVCKIT_BIN:-build/bin}  # SVCKIT_BIN: another build (the e2e test runs the
 work=$(mktemp -d)
 pids=()
 declare -A service_pid  # our services, name → pid: how each one stops is checked
-etcd_pid=
+registry_pid=
 sleeper=
 stop() {
   trap - EXIT
@@ -38,7 +40,7 @@ stop() {
   if [ ${#pids[@]} -gt 0 ]; then
     if [ "$unclean" = 0 ]; then echo "services stopped cleanly"; else echo "services stopped, not all cleanly"; fi
   fi
-  if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; echo "etcd stopped"; fi
+  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null || true; wait "$registry_pid" 2>/dev/null || true; echo "${registry_kind:-etcd} stopped"; fi
   rm -rf "$work"
 }
 trap stop EXIT
@@ -53,14 +55,36 @@ wait_registered() {  # log kind
   sed -n "s/.*server=\"$2 [0-9.]*:\([0-9]*\)[ \"].*/\1/p" "$1" | head -1
 }
 
-etcd_port=$(free_port)
-registry="etcd://127.0.0.1:$etcd_port"
-etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
-  --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
-  --logger zap --log-level error > "$work/etcd.log" 2>&1 &
-etcd_pid=$!
-for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
-echo "etcd is serving on 127.0.0.1:$etcd_port (pid $etcd_pid, data in $work/etcd)"
+registry_kind=${REGISTRY:-etcd}
+case "$registry_kind" in
+  etcd)
+    etcd_port=$(free_port)
+    registry="etcd://127.0.0.1:$etcd_port"
+    etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
+      --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$(free_port)" \
+      --logger zap --log-level error > "$work/etcd.log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$etcd_port/health" | grep -q true && break; sleep 0.1; done
+    echo "etcd is serving on 127.0.0.1:$etcd_port (pid $registry_pid, data in $work/etcd)"
+    ;;
+  zk)
+    # Debian's zookeeperd: one standalone server on loopback, its data in the work dir.
+    zk_port=$(free_port)
+    registry="zk://127.0.0.1:$zk_port?session_timeout_ms=4000"
+    mkdir -p "$work/zk"
+    printf 'tickTime=200\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n' \
+      "$work/zk" "$zk_port" > "$work/zoo.cfg"
+    java -Xmx256m -XX:+UseSerialGC -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+      org.apache.zookeeper.server.quorum.QuorumPeerMain "$work/zoo.cfg" > "$work/zk.log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 1 300); do
+      /usr/bin/python3 -c "import socket; s=socket.create_connection(('127.0.0.1',$zk_port),1); s.settimeout(1); s.sendall(b'srvr'); exit(0 if b'Mode' in s.recv(4096) else 1)" 2>/dev/null && break
+      sleep 0.1
+    done
+    echo "ZooKeeper is serving on 127.0.0.1:$zk_port (pid $registry_pid, data in $work/zk)"
+    ;;
+  *) echo "REGISTRY must be etcd or zk, not $registry_kind" >&2; exit 2 ;;
+esac
 
 # Where the emails go: a real SMTP server on loopback that files every message in a maildir.
 smtp_port=$(free_port)
@@ -127,8 +151,12 @@ show() {
   echo; echo
 }
 echo "--- what the registry holds ---"
-show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
-echo "--- create users (each gets a welcome email through a notificator found in etcd) ---"
+if [ "$registry_kind" = zk ]; then
+  show /usr/share/zookeeper/bin/zkCli.sh -server "127.0.0.1:$zk_port" ls -R /services
+else
+  show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
+fi
+echo "--- create users (each gets a welcome email through a notificator found in $registry_kind) ---"
 show curl "${curl_tls[@]}" -sS -X POST "$users/users" -d '{"email":"ann@example.com","password":"correct horse"}'
 show curl "${curl_tls[@]}" -sS -X POST "$users/create" -d '{"email":"bob@example.com"}'
 show curl "${curl_tls[@]}" -sS -X POST "$users/create" -d '{"email":"not-an-email"}'

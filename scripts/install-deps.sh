@@ -12,6 +12,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # the CLI and its protoc plugin (protoc-gen-svckit); python3-yaml checks the generated compose file
   libprotoc-dev python3-yaml
+  # file:// registries in YAML
+  libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev libssl-dev
   # the allocator service executables link (cmake/SvckitAllocator.cmake)
   libgoogle-perftools-dev
@@ -21,6 +23,8 @@ packages=(
   python3-grpcio
   # discovery
   etcd-server etcd-client
+  # zk:// registries: the C client, and a real ZooKeeper for the tests; dns+srv:// tests serve SRV records with dnsmasq
+  libzookeeper-mt-dev zookeeperd dnsmasq-base
   # go-kit interop test: a Go program with the official Go etcd client (tests/interop/gokit_etcdv3)
   golang-go golang-etcd-server-dev
   # bug tracker

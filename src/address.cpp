@@ -5,10 +5,19 @@
 
 namespace svckit {
 
+namespace {
+// A DNS name is at most 253 bytes; with brackets, a colon and a port, an address is well under this.
+constexpr std::size_t kMaxAddressBytes = 512;
+constexpr std::size_t kShownBytes = 80;
+}  // namespace
+
 std::pair<std::string, std::uint16_t> split_host_port(std::string_view address) {
   auto bad = [&](const char* why) {
-    return std::invalid_argument("bad address \"" + std::string(address) + "\": " + why + " (want host:port)");
+    // Addresses come from registries anyone may have written to: the message shows a bounded part.
+    std::string shown = address.size() > kShownBytes ? std::string(address.substr(0, kShownBytes)) + "…" : std::string(address);
+    return std::invalid_argument("bad address \"" + shown + "\": " + why + " (want host:port)");
   };
+  if (address.size() > kMaxAddressBytes) throw bad("longer than 512 bytes");
   auto colon = address.rfind(':');
   if (colon == std::string_view::npos) throw bad("no port");
   std::string_view host = address.substr(0, colon);

@@ -4,11 +4,15 @@
 #include "builtin_plugins.hpp"
 
 #include "balancers/builtin.hpp"
+#include "svckit/sd/file_registry.hpp"
 #include "svckit/sd/static_registry.hpp"
 
 namespace svckit::detail {
 
-void add_builtin_registries(NamedFactories<sd::RegistryFactory>& t) { t.add("static", sd::open_static_registry); }
+void add_builtin_registries(NamedFactories<sd::RegistryFactory>& t) {
+  t.add("static", sd::open_static_registry);
+  t.add("file", sd::open_file_registry);
+}
 
 void add_builtin_balancers(NamedFactories<sd::BalancerFactory>& t) {
   t.add("round_robin", sd::balancers::make_round_robin);

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include "builtin_plugins.hpp"
@@ -19,10 +20,30 @@ NamedFactories<RegistryFactory>& schemes() {
   return NamedFactories<RegistryFactory>::once("registry scheme", detail::add_builtin_registries);
 }
 
+// The schemes whose URLs name a path and no hosts (file:///etc/svckit/instances.json).
+struct PathSchemes {
+  std::mutex mu;
+  std::set<std::string, std::less<>> names{"file"};  // file:// is built in (builtin_plugins.cpp)
+  bool contains(std::string_view scheme) {
+    std::lock_guard lock(mu);
+    return names.contains(scheme);
+  }
+};
+PathSchemes& path_schemes() {
+  static auto* p = new PathSchemes;  // kept until exit: plug-ins register from static initialisers
+  return *p;
+}
+
 }  // namespace
 
-bool register_registry(std::string scheme, RegistryFactory factory) {
+bool register_registry(std::string scheme, RegistryFactory factory, RegistryUrlForm form) {
+  std::string name = scheme;
   schemes().add(std::move(scheme), std::move(factory));
+  if (form == RegistryUrlForm::path) {
+    auto& p = path_schemes();
+    std::lock_guard lock(p.mu);
+    p.names.insert(std::move(name));
+  }
   return true;
 }
 
@@ -53,8 +74,16 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
   if (sep == std::string_view::npos) return bad("no scheme");
   out.scheme = std::string(url.substr(0, sep));
   if (!schemes().contains(out.scheme))  // a backend joins when its component is linked (docs/components.md)
-    return bad("unknown scheme \"" + out.scheme.substr(0, 64) + "\" (is the library that registers it linked? etcd:// is svckit::etcd)");
+    return bad("unknown scheme \"" + out.scheme.substr(0, 64) + "\" (is the library that registers it linked? etcd:// is svckit::etcd, zk:// svckit::zk)");
   std::string_view rest = url.substr(sep + 3);
+  if (path_schemes().contains(out.scheme)) {  // scheme:///absolute/path[?query]
+    if (rest.empty() || rest.front() != '/') return bad(out.scheme + ":// takes an absolute path and no host: " + out.scheme + ":///dir/file");
+    auto q = rest.find('?');
+    out.path = std::string(rest.substr(0, q));
+    if (q != std::string_view::npos) out.query = std::string(rest.substr(q + 1));
+    if (out.path.size() < 2) return bad("no path");
+    return out;
+  }
   // Credentials end at the last '@' before the first '/' (as redact_url reads them); the hosts end at the
   // first '/' or '?' after them.
   std::string_view hosts = rest;
@@ -87,6 +116,10 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
   }
   if (out.hosts.empty()) return bad("no host:port");
   return out;
+}
+
+Result<std::vector<std::string>> Registry::services(std::chrono::milliseconds) {
+  return unimplemented("this registry cannot list its services; name one");
 }
 
 std::shared_ptr<Registry> Registry::open(std::string_view url) {

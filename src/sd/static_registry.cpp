@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "read_only_registrar.hpp"
 #include "svckit/sd/static_instancer.hpp"
 
 namespace svckit::sd {
@@ -11,13 +12,8 @@ namespace {
 class StaticRegistry final : public Registry {
  public:
   explicit StaticRegistry(const RegistryUrl& u) : hosts_(u.hosts) {}
-  std::unique_ptr<Registrar> registrar(std::string_view, Instance, std::chrono::seconds) override {
-    struct Noop final : Registrar {
-      void register_instance() override {}
-      Status deregister(std::chrono::milliseconds) override { return {}; }
-      bool registered() const override { return false; }
-    };
-    return std::make_unique<Noop>();
+  std::unique_ptr<Registrar> registrar(std::string_view service, Instance inst, std::chrono::seconds) override {
+    return std::make_unique<detail::ReadOnlyRegistrar>(std::string(service), inst.address, "static://");
   }
   std::shared_ptr<Instancer> instancer(std::string_view) override { return StaticInstancer::create(hosts_); }
 

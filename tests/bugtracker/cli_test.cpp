@@ -3,6 +3,8 @@
 // makes the command exit non-zero and is looked for in what it printed.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "support/certs.hpp"
 #include "support/etcd_fleet.hpp"
 #include "svckit/sd/etcd/client.hpp"
@@ -79,6 +81,23 @@ TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) {
   EXPECT_EQ(call.exit_code, 0) << call.output;
   EXPECT_NE(call.output.find("\"id\":\""), std::string::npos) << call.output;
   EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") + outbox_count("n2", "ann@example.com") == 1; }, 5s));
+}
+
+// The same commands on a file:// registry: ls lists the file's services, call reaches the instance listed.
+TEST_F(CliTest, LsAndCallWorkOnAFileRegistry) {
+  start_notificator("n1");
+  const std::string file = dir_ + "/instances.yaml";
+  std::ofstream(file) << "notificator:\n  - {addr: 127.0.0.1:" << port_of("n1") << ", zone: lab}\nusers: []\n";
+  const std::string registry = "--registry file://" + file + " ";
+  auto ls = cli(registry + "ls", false);
+  EXPECT_EQ(ls.exit_code, 0) << ls.output;
+  EXPECT_NE(ls.output.find("notificator  127.0.0.1:" + port_of("n1") + "  -    zone=lab"), std::string::npos) << ls.output;
+  auto call = cli(registry + "call notificator/SendEmail '{\"email\":\"fil@example.com\",\"content\":\"hi\"}' " + proto(), false);
+  EXPECT_EQ(call.exit_code, 0) << call.output;
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "fil@example.com") == 1; }, 5s));
+  auto none = cli(registry + "ls users", false);
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_NE(none.output.find("no instances"), std::string::npos) << none.output;
 }
 
 // users.proto declares its REST routes: svckit call follows them over HTTP (POST /users, not the default

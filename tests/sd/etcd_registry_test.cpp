@@ -15,6 +15,7 @@
 #include "svckit/metrics/registry.hpp"
 #include "svckit/sd/etcd/registry.hpp"
 #include "support/etcd.hpp"
+#include "support/instance_view.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/etcd/instancer.hpp"
 #include "svckit/sd/etcd/registrar.hpp"
@@ -27,48 +28,9 @@ using svckit::test::run_sync;
 using svckit::test::wait_until;
 namespace etcd = svckit::sd::etcd;
 
+using svckit::test::View;
+
 namespace {
-
-// What a subscriber has applied, updated on its own thread.
-class View {
- public:
-  explicit View(svckit::sd::Instancer& instancer) {
-    sub_ = instancer.subscribe(io_.get_executor(), [this](const InstanceUpdate& u) {
-      std::lock_guard lock(mu_);
-      if (u.reset) set_.clear();
-      for (const auto& i : u.upserts) set_[i.key] = i;
-      for (const auto& k : u.removed) set_.erase(k);
-      status_ = u.status;
-      ++updates_;
-    });
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~View() {
-    sub_.cancel();
-    work_.reset();
-    thread_.join();
-  }
-  std::map<std::string, Instance> set() {
-    std::lock_guard lock(mu_);
-    return set_;
-  }
-  bool has(const std::string& key) { return set().contains(key); }
-  std::size_t size() { return set().size(); }
-  svckit::Status status() {
-    std::lock_guard lock(mu_);
-    return status_;
-  }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  std::thread thread_;
-  svckit::sd::Subscription sub_;
-  std::mutex mu_;
-  std::map<std::string, Instance> set_;
-  svckit::Status status_;
-  int updates_ = 0;
-};
 
 Instance instance(const std::string& addr, const std::string& service = "users") {
   Instance i;

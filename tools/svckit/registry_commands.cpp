@@ -118,6 +118,58 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
   co_return 0;
 }
 
+// The first set an instancer publishes (or its error), waiting at most `timeout`.
+Result<std::vector<sd::Instance>> first_set(sd::Instancer& instancer, std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  std::promise<Result<std::vector<sd::Instance>>> first;
+  auto got = first.get_future();
+  auto sub = instancer.subscribe(io.get_executor(), [&, done = false](const sd::InstanceUpdate& u) mutable {
+    if (done) return;
+    done = true;
+    if (u.status.ok())
+      first.set_value(u.upserts);
+    else
+      first.set_value(u.status);
+    io.stop();
+  });
+  io.run_for(timeout);
+  if (got.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return deadline_exceeded("no answer from the registry");
+  return got.get();
+}
+
+// Any other scheme, through the Registry interface: the services it names (or the one asked for), each
+// with the instances its instancer publishes first. No TTLs: only etcd has leases to ask.
+int list_any(const RegistryFlags& flags, const std::string& service, std::ostream& out, std::ostream& err) {
+  auto registry = open_registry(flags.url, err);
+  if (!registry) return 2;
+  const std::string shown = sd::redact_url(flags.url);
+  std::vector<std::string> names{service};
+  if (service.empty()) {
+    auto listed = registry->services(flags.timeout);
+    if (!listed.ok()) {
+      err << "error: cannot list the services of " << shown << ": " << listed.status().message() << "\n";
+      return listed.status().code() == StatusCode::Unimplemented ? 2 : 1;
+    }
+    names = std::move(*listed);
+  }
+  std::vector<Row> rows;
+  for (const auto& name : names) {
+    auto set = first_set(*registry->instancer(name), flags.timeout);
+    if (!set.ok()) {
+      err << "error: registry " << shown << ": " << set.status().message() << "\n";
+      return 1;
+    }
+    std::sort(set->begin(), set->end(), [](const auto& a, const auto& b) { return a.address < b.address; });
+    for (const auto& i : *set) rows.push_back({name, i.address, "-", describe_metadata(i)});
+  }
+  if (rows.empty()) {
+    err << (service.empty() ? "no services in " + shown : "error: service '" + service + "' has no instances in " + shown) << "\n";
+    return service.empty() ? 0 : 1;
+  }
+  print_rows(rows, out);
+  return 0;
+}
+
 }  // namespace
 
 int list_instances(const RegistryFlags& flags, const std::string& service, std::ostream& out, std::ostream& err) {
@@ -132,11 +184,8 @@ int list_instances(const RegistryFlags& flags, const std::string& service, std::
     print_rows(rows, out);
     return 0;
   }
-  if (url->scheme != "etcd") {
-    err << "error: svckit ls lists etcd:// and static:// registries, not " << url->scheme << "://\n";
-    return 2;
-  }
-  return run_until_done(list_etcd(*url, flags, service, out, err));
+  if (url->scheme == "etcd") return run_until_done(list_etcd(*url, flags, service, out, err));
+  return list_any(flags, service, out, err);
 }
 
 int watch_instances(const RegistryFlags& flags, const std::string& service, int max_changes, std::ostream& out,

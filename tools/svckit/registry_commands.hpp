@@ -10,7 +10,7 @@
 namespace svckit::cli {
 
 struct RegistryFlags {
-  std::string url;                         // etcd://host:port[,…][/root] or static://…
+  std::string url;                         // any registry URL: etcd://…, file:///…, static://…
   std::chrono::milliseconds timeout{3000};  // each registry request, and the wait for the first set
 };
 

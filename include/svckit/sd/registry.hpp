@@ -4,11 +4,14 @@
 //   auto instancer = registry->instancer("notificator");
 //   auto registrar = registry->registrar("users", instance, std::chrono::seconds(10));
 //
-// URLs (one syntax for flags, the CLI and config): scheme://[user:password@]host:port[,host:port…][/path][?query]
+// URLs (one syntax for flags, the CLI and config): scheme://[user:password@]host:port[,host:port…][/path][?query],
+// or scheme:///absolute/path for a scheme that reads a local file.
 // Built-in schemes:
 //   etcd://[user:password@]host:port[,host:port…][/root]   keys <root>/<service>/<host:port>; root defaults
 //                                                          to /services (go-kit's layout); see sd/etcd/registry.hpp
 //   static://host:port[,host:port…]                        a fixed list of instances (any service name)
+//   file:///path/instances.json (or .yaml)                 instances listed in a file, followed as it changes;
+//                                                          see sd/file_registry.hpp
 // More schemes plug in by name (svckit/plugins.hpp): register_registry("zk", open_zk) from your own file,
 // then Registry::open("zk://…") opens it. How a backend lays out its keys is its own business: this
 // interface speaks only of services and instances.
@@ -31,7 +34,7 @@ namespace svckit::sd {
 
 struct RegistryUrl {
   std::string scheme;              // "etcd", "static", or a plug-in's
-  std::vector<std::string> hosts;  // host:port each
+  std::vector<std::string> hosts;  // host:port each (none for a path scheme, file://)
   std::string path;                // as written after the hosts ("/services"), "" when none
   std::string query;               // after '?', undecoded, "" when none
   std::string username, password;
@@ -58,14 +61,21 @@ class Registry {
                                                std::chrono::seconds ttl) = 0;
   /// The instances of `service`, watched.
   virtual std::shared_ptr<Instancer> instancer(std::string_view service) = 0;
+  /// The names of the services the registry holds, sorted, read now (for tools: `svckit ls`). Waits at most
+  /// `timeout`. The default answers Unimplemented (static:// holds no names).
+  virtual Result<std::vector<std::string>> services(std::chrono::milliseconds timeout);
 };
 
 /// Opens a registry from its parsed URL; throws std::invalid_argument for a URL it cannot use.
 using RegistryFactory = std::function<std::shared_ptr<Registry>(const RegistryUrl&)>;
 
+/// What a scheme's URLs name: servers (scheme://host:port,…/path, at least one host), or a local path
+/// (scheme:///absolute/path, no host; the path is RegistryUrl::path).
+enum class RegistryUrlForm { hosts, path };
+
 /// Makes `scheme` (e.g. "zk") known to parse_registry_url and Registry::open. Returns true, so it can
 /// initialise a static; throws std::invalid_argument when the scheme is taken or malformed (plugins.hpp).
-bool register_registry(std::string scheme, RegistryFactory factory);
+bool register_registry(std::string scheme, RegistryFactory factory, RegistryUrlForm form = RegistryUrlForm::hosts);
 /// The registered schemes, sorted.
 std::vector<std::string> registry_schemes();
 

@@ -2,7 +2,8 @@
 //
 //   static://host:port[,host:port…]
 //
-// Every service name resolves to the same list (a StaticInstancer); registering is a no-op. For
+// Every service name resolves to the same list (a StaticInstancer); registering only logs (the list is
+// the URL) and counts as registered, so readiness does not wait on it. For
 // development, tests, and deployments where addresses are known in advance.
 #pragma once
 
