@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the service-discovery benchmarks (issue 3) against real etcd and appends the figures to
 # bench/RESULTS.md (make bench-sd):
-#   1. propagation: etcd Put/Delete acknowledgement → the balancer's target set (20 trials each)
+#   1. propagation: a registry write acknowledged → the balancer's target set (20 trials each; etcd,
+#      ZooKeeper, file)
 #   2. scale: 10,000 instances, then 200 put/delete events (load time, watcher CPU, lag, memory)
 #   3. balancer pick cost with 100 targets (Google Benchmark)
 #   4. failover: 3 instances under 500 calls/s for 20 s, one SIGKILLed (then SIGTERMed) at 5 s
@@ -14,7 +15,7 @@ say() { echo "$*" | tee -a "$report"; }
 
 say "### $(date -u +%Y-%m-%dT%H:%MZ) — service discovery — $machine"
 say ""
-say "Propagation (goal p50 ≤ 0.5 ms, p99 ≤ 5 ms), \`$bin/sd_propagation 20\`:"
+say "Propagation per registry, same run (goal for etcd p50 ≤ 0.5 ms, p99 ≤ 5 ms), \`$bin/sd_propagation 20\`:"
 "$bin/sd_propagation" 20 | sed 's/^/- /' | tee -a "$report"
 say ""
 say "Scale (goals: load ≤ 150 ms, CPU ≤ 20 ms, correct ≤ 2 ms after the last event, ≤ 2 KB per instance), \`$bin/sd_scale 10000 200\`:"

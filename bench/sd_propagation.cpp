@@ -1,93 +1,207 @@
-// Propagation: from etcd acknowledging a Put/Delete to the balancer's target set reflecting it.
-// A writer client registers/deregisters keys; a separate client's Instancer → Endpointer sees them.
-// Prints one line per figure; bench/run.sh appends them to bench/RESULTS.md.
+// Propagation: from the registry acknowledging a write (an instance added or removed) to the balancer's
+// target set reflecting it, for each backend in the same run:
+//   etcd  Put/Delete acknowledged by etcd; a second client's Instancer → Endpointer sees it (watch)
+//   zk    a node created/deleted, acknowledged by ZooKeeper; a second session's child watch sees it
+//   file  the instances file replaced (rename returned); the file registry's inotify watch sees it
+// Prints one line per figure; bench/run_sd.sh appends them to bench/RESULTS.md.
+//   sd_propagation [TRIALS] [BACKEND…]       (default 20 trials, every backend)
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
-#include <optional>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <zookeeper/zookeeper.h>
 
+#include "sd/zk/client.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
+#include "support/zookeeper.hpp"
 #include "svckit/sd/endpointer.hpp"
 #include "svckit/sd/etcd/instancer.hpp"
+#include "svckit/sd/registry.hpp"
 
 namespace sd = svckit::sd;
 using Clock = std::chrono::steady_clock;
 
-int main(int argc, char** argv) {
-  int trials = argc > 1 ? std::atoi(argv[1]) : 20;
-  svckit::log::configure(svckit::log::Level::Warn, svckit::log::Format::Logfmt);
-  svckit::test::EtcdCluster etcd(1);
-  auto writer = sd::etcd::Client::create({.endpoints = etcd.endpoints()});
-  auto watcher = sd::etcd::Client::create({.endpoints = etcd.endpoints()});
+namespace {
+
+// One registry under test: how to add and remove an instance (returning once the registry acknowledged it),
+// and the instancer a client would watch.
+struct Backend {
+  std::string name;
+  std::function<void(const std::string& addr)> add, remove;
+  std::shared_ptr<sd::Instancer> instancer;
+};
+
+// Times write → balancer for one backend.
+std::pair<std::vector<double>, std::vector<double>> measure(Backend& b, int trials) {
   boost::asio::io_context io(1);
   auto work = boost::asio::make_work_guard(io);
   std::thread t([&] { io.run(); });
-
-  // The moment the Endpointer applies a change: its factory runs when an instance appears, and the
-  // endpoint it made is destroyed when the instance leaves. The main thread waits without spinning.
+  // The moment the Endpointer applies a change to an address: its factory runs when the instance appears,
+  // and the endpoint it made is destroyed when the instance leaves. Waiting on the address itself (not on
+  // "some change") keeps a late effect of one trial from counting for the next. No spinning.
   std::mutex mu;
   std::condition_variable cv;
-  std::optional<Clock::time_point> seen;
-  auto mark = [&] {
-    std::lock_guard lock(mu);
-    seen = Clock::now();
-    cv.notify_all();
-  };
-  struct OnDestroy {
-    std::function<void()> fn;
-    ~OnDestroy() { fn(); }
-  };
+  std::map<std::string, Clock::time_point> added, removed;
   auto endpointer = sd::Endpointer<int, int>::create(
-      sd::etcd::Instancer::create(watcher, "/services/bench/"),
-      [&](const sd::Instance&) -> svckit::Result<svckit::Endpoint<int, int>> {
-        mark();
-        auto guard = std::make_shared<OnDestroy>(OnDestroy{mark});
+      b.instancer,
+      [&](const sd::Instance& inst) -> svckit::Result<svckit::Endpoint<int, int>> {
+        {
+          std::lock_guard lock(mu);
+          added[inst.address] = Clock::now();
+        }
+        cv.notify_all();
+        std::shared_ptr<void> guard(nullptr, [&, a = inst.address](void*) {
+          {
+            std::lock_guard lock(mu);
+            removed[a] = Clock::now();
+          }
+          cv.notify_all();
+        });
         return svckit::Endpoint<int, int>([guard](const svckit::Context&, const int& x) -> boost::asio::awaitable<svckit::Result<int>> { co_return x; });
       },
       sd::make_balancer("round_robin"), io.get_executor());
-  svckit::test::wait_until([&] { return endpointer->initialized(); });
-
-  auto measure = [&](auto change) {
-    {
-      std::lock_guard lock(mu);
-      seen.reset();
-    }
-    auto r = svckit::test::run_sync(change());
+  svckit::test::wait_until([&] { return endpointer->initialized(); }, std::chrono::seconds(10));
+  // Runs `change` on `addr` and returns the microseconds from its acknowledgement to the balancer applying it.
+  auto once = [&](bool add, const std::string& addr) {
+    (add ? b.add : b.remove)(addr);
     auto acked = Clock::now();
-    if (!r.ok()) throw std::runtime_error(r.status().message());
+    auto& when = add ? added : removed;
     std::unique_lock lock(mu);
-    if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return seen.has_value(); }))
-      throw std::runtime_error("change never arrived");
+    if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return when.contains(addr); }))
+      throw std::runtime_error(b.name + ": change never arrived (" + (add ? "add " : "remove ") + addr + ")");
     // The event may beat the acknowledgement back to us: that counts as zero.
-    return std::max(0.0, std::chrono::duration<double, std::micro>(*seen - acked).count());
+    return std::max(0.0, std::chrono::duration<double, std::micro>(when[addr] - acked).count());
   };
-  // Warm-up: the watch is created asynchronously after the first read; wait until it delivers.
-  (void)measure([&] { return writer->put("/services/bench/warm:1", "warm:1"); });
-  (void)measure([&] { return writer->erase("/services/bench/warm:1"); });
+  // Warm-up: watches are set up asynchronously after the first read; wait until one delivers.
+  (void)once(true, "10.9.9.9:1");
+  (void)once(false, "10.9.9.9:1");
   std::vector<double> put_us, del_us;
   for (int i = 0; i < trials; ++i) {
-    std::string key = "/services/bench/10.1.0." + std::to_string(i) + ":80";
-    put_us.push_back(measure([&] { return writer->put(key, key.substr(16)); }));
-    del_us.push_back(measure([&] { return writer->erase(key); }));
+    const std::string addr = "10.1.0." + std::to_string(i) + ":80";
+    put_us.push_back(once(true, addr));
+    del_us.push_back(once(false, addr));
   }
-  auto report = [&](const char* what, std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    auto pct = [&](double p) { return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))]; };
-    std::printf("propagation %-6s trials=%zu p50=%.3f ms p99=%.3f ms max=%.3f ms\n", what, v.size(), pct(0.5) / 1000,
-                pct(0.99) / 1000, v.back() / 1000);
-  };
-  std::vector<double> all = put_us;
-  all.insert(all.end(), del_us.begin(), del_us.end());
-  if (std::getenv("SVCKIT_BENCH_VERBOSE"))
-    for (std::size_t i = 0; i < put_us.size(); ++i) std::printf("trial %zu put %.1f us delete %.1f us\n", i, put_us[i], del_us[i]);
-  report("put", put_us);
-  report("delete", del_us);
-  report("all", all);
   endpointer.reset();
   work.reset();
   t.join();
+  return {put_us, del_us};
+}
+
+void report(const std::string& backend, const char* what, std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto pct = [&](double p) { return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))]; };
+  std::printf("propagation %-4s %-6s trials=%zu p50=%.3f ms p99=%.3f ms max=%.3f ms\n", backend.c_str(), what, v.size(),
+              pct(0.5) / 1000, pct(0.99) / 1000, v.back() / 1000);
+  std::fflush(stdout);
+}
+
+void run(Backend b, int trials) {
+  auto [put_us, del_us] = measure(b, trials);
+  std::vector<double> all = put_us;
+  all.insert(all.end(), del_us.begin(), del_us.end());
+  report(b.name, "put", put_us);
+  report(b.name, "delete", del_us);
+  report(b.name, "all", all);
+}
+
+void bench_etcd(int trials) {
+  svckit::test::EtcdCluster etcd(1);
+  auto writer = sd::etcd::Client::create({.endpoints = etcd.endpoints()});
+  auto watcher = sd::etcd::Client::create({.endpoints = etcd.endpoints()});
+  auto check = [](const svckit::Status& s) {
+    if (!s.ok()) throw std::runtime_error(s.message());
+  };
+  run({"etcd",
+       [&](const std::string& a) { check(svckit::test::run_sync(writer->put("/services/bench/" + a, a)).status()); },
+       [&](const std::string& a) { check(svckit::test::run_sync(writer->erase("/services/bench/" + a)).status()); },
+       sd::etcd::Instancer::create(watcher, "/services/bench/")},
+      trials);
+}
+
+void bench_zk(int trials) {
+  svckit::test::ZooKeeper zk(1);
+  auto writer = sd::zk::Client::create({.hosts = {zk.server(0).endpoint()}});
+  // Runs one operation on the writer's thread and waits for ZooKeeper's answer.
+  auto call = [&](auto op) {
+    auto done = std::make_shared<std::promise<int>>();
+    auto rc = done->get_future();
+    boost::asio::post(writer->executor(), [&, done] { op([done](int r) { done->set_value(r); }); });
+    if (rc.wait_for(std::chrono::seconds(10)) != std::future_status::ready) throw std::runtime_error("zk: no answer");
+    return rc.get();
+  };
+  svckit::test::wait_until([&] { return call([&](auto d) { writer->exists("/", false, d); }) == ZOK; }, std::chrono::seconds(10));
+  call([&](auto d) { writer->create_parents("/services/bench/x", d); });
+  call([&](auto d) { writer->create("/services/bench", "", false, [d](int r, std::string) { d(r); }); });
+  auto registry = sd::Registry::open(zk.url());
+  run({"zk",
+       [&](const std::string& a) {
+         if (int r = call([&](auto d) { writer->create("/services/bench/" + a, a, false, [d](int r, std::string) { d(r); }); }); r != ZOK)
+           throw std::runtime_error("zk create: " + sd::zk::error_text(r));
+       },
+       [&](const std::string& a) {
+         if (int r = call([&](auto d) { writer->remove("/services/bench/" + a, d); }); r != ZOK)
+           throw std::runtime_error("zk delete: " + sd::zk::error_text(r));
+       },
+       registry->instancer("bench")},
+      trials);
+}
+
+void bench_file(int trials) {
+  char tmpl[] = "/tmp/svckit-propagation-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(tmpl);
+  const auto file = dir / "instances.json";
+  std::vector<std::string> listed;
+  // Writes the whole list beside the file and renames it over, as configuration tools do.
+  auto write = [&] {
+    std::string json = R"({"bench": [)";
+    for (std::size_t i = 0; i < listed.size(); ++i) json += (i ? ",\"" : "\"") + listed[i] + "\"";
+    json += "]}";
+    std::ofstream(dir / "next.json", std::ios::trunc) << json;
+    std::filesystem::rename(dir / "next.json", file);
+  };
+  write();
+  auto registry = sd::Registry::open("file://" + file.string());
+  run({"file",
+       [&](const std::string& a) {
+         listed.push_back(a);
+         write();
+       },
+       [&](const std::string& a) {
+         std::erase(listed, a);
+         write();
+       },
+       registry->instancer("bench")},
+      trials);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int trials = argc > 1 ? std::atoi(argv[1]) : 20;
+  std::vector<std::string> backends;
+  for (int i = 2; i < argc; ++i) backends.emplace_back(argv[i]);
+  if (backends.empty()) backends = {"etcd", "zk", "file"};
+  svckit::log::configure(std::getenv("SVCKIT_BENCH_VERBOSE") ? svckit::log::Level::Debug : svckit::log::Level::Warn,
+                         svckit::log::Format::Logfmt);
+  for (const auto& b : backends) {
+    if (b == "etcd")
+      bench_etcd(trials);
+    else if (b == "zk")
+      bench_zk(trials);
+    else if (b == "file")
+      bench_file(trials);
+    else {
+      std::fprintf(stderr, "unknown backend %s (etcd, zk, file)\n", b.c_str());
+      return 2;
+    }
+  }
 }

@@ -152,7 +152,7 @@ show() {
 }
 echo "--- what the registry holds ---"
 if [ "$registry_kind" = zk ]; then
-  show /usr/share/zookeeper/bin/zkCli.sh -server "127.0.0.1:$zk_port" ls -R /services
+  show bash -c "/usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:$zk_port ls -R /services 2>/dev/null | grep '^/'"
 else
   show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
 fi

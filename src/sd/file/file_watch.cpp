@@ -23,7 +23,7 @@ namespace {
 // Checked this often even without an inotify event (NFS, overlay file systems, a directory that appears
 // later), and how long a burst of events (an editor's truncate, write, rename) is let settle.
 constexpr int kPollMs = 2000;
-constexpr int kSettleMs = 20;
+constexpr int kSettleMs = 5;
 constexpr std::size_t kMaxSkippedLogged = 20;
 
 class FileInstancer final : public Instancer {
