@@ -1,11 +1,12 @@
 # The README's front door. Both targets install what is missing (Debian packages), then build.
 #   make demo   — build the bug tracker's services only and run them (local etcd, an SMTP sink, 2 notificators,
 #                 users, bugs) through a short scenario, then keep them running until Ctrl-C (ONCE=1: exit
-#                 after the walkthrough)
+#                 after the walkthrough; TLS=1: every hop over TLS; REGISTRY=zk or consul: ZooKeeper or the
+#                 Consul stand-in instead of etcd)
 #   make demo-stringsvc — the toolkit's example service and its client, discovered through etcd
 #   make test   — build and run every test: unit, integration, end to end, install, the ASan+UBSan suite, the TSan
 #                 suite (test-tsan) and a short pass of every fuzz target
-#   make test-tsan — ThreadSanitizer build and run of the concurrency-heavy suites (core, HTTP, gRPC, sd, etcd,
+#   make test-tsan — ThreadSanitizer build and run of the concurrency-heavy suites (core, HTTP, gRPC, sd, etcd, zk, consul,
 #                 the bug tracker's services); part of make test
 #   make fuzz   — build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 60)
 #   make bench  — build and run the transport benchmarks (figures go to bench/RESULTS.md)
@@ -40,7 +41,7 @@ test-asan: build-asan
 # ThreadSanitizer: only the suites where threads meet (the library's unit tests, transports, discovery, and
 # the bug tracker's services as processes, themselves built with TSan). A race report fails the test (TSan's
 # exit code 66 at exit); children's logs are scanned too (tests/support/process.hpp).
-TSAN_SUITES := core_test http_test grpc_test sd_test sd_etcd_test bugtracker_test
+TSAN_SUITES := core_test http_test grpc_test sd_test sd_etcd_test sd_zk_test sd_consul_test bugtracker_test
 build-tsan: deps
 	cmake --preset tsan > /dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_SUITES)

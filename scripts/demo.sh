@@ -6,7 +6,8 @@
 # email, the emails as they arrive at the SMTP sink, and what the registry holds. Keeps running until
 # Ctrl-C unless ONCE=1.
 #
-# REGISTRY=zk: the services register in a local ZooKeeper (Debian's zookeeperd) instead of etcd.
+# REGISTRY=zk: the services register in a local ZooKeeper (Debian's zookeeperd) instead of etcd;
+# REGISTRY=consul: with a Consul agent stand-in (Debian has no Consul; tests/support/consul_standin.py).
 #
 # users listens on 127.0.0.1:8100 and bugs on 127.0.0.1:8200 (the README's curl commands use them) when
 # those ports are free, on free ports otherwise.
@@ -83,7 +84,17 @@ case "$registry_kind" in
     done
     echo "ZooKeeper is serving on 127.0.0.1:$zk_port (pid $registry_pid, data in $work/zk)"
     ;;
-  *) echo "REGISTRY must be etcd or zk, not $registry_kind" >&2; exit 2 ;;
+  consul)
+    # Debian has no Consul: the stand-in agent the tests use (tests/support/consul_standin.py says what of
+    # Consul it models). The services register with TTL checks they keep passing.
+    consul_port=$(free_port)
+    registry="consul://127.0.0.1:$consul_port"
+    /usr/bin/python3 tests/support/consul_standin.py --port "$consul_port" > "$work/consul.log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$consul_port/v1/status/leader" | grep -q 8300 && break; sleep 0.1; done
+    echo "a Consul agent stand-in is serving on 127.0.0.1:$consul_port (pid $registry_pid)"
+    ;;
+  *) echo "REGISTRY must be etcd, zk or consul, not $registry_kind" >&2; exit 2 ;;
 esac
 
 # Where the emails go: a real SMTP server on loopback that files every message in a maildir.
@@ -153,6 +164,8 @@ show() {
 echo "--- what the registry holds ---"
 if [ "$registry_kind" = zk ]; then
   show bash -c "/usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:$zk_port ls -R /services 2>/dev/null | grep '^/'"
+elif [ "$registry_kind" = consul ]; then
+  show curl -sS "http://127.0.0.1:$consul_port/v1/health/service/notificator?passing"
 else
   show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
 fi

@@ -8,12 +8,14 @@
 #include <mutex>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "svckit/sd/etcd/registry.hpp"
+#include "svckit/sd/registry.hpp"
 #include "support/etcd.hpp"
 #include "support/instance_view.hpp"
 #include "support/run.hpp"
@@ -356,3 +358,43 @@ TEST(EtcdRestart, ClientsServeFromCacheAndRegistrationsComeBack) {
 }
 
 }  // namespace
+
+// go-micro's etcd registry: one key per node under /micro/registry/<service>/, the value its registry.Service
+// JSON. With ?format=go-micro svckit reads those (so it can call go-micro services) and writes its own
+// instances the same way (so go-micro's readers find svckit's).
+TEST_F(EtcdRegistryTest, GoMicroServicesAreFoundAndSvckitRegistersTheirWay) {
+  const std::string go_value =
+      R"({"name":"greeter","version":"1.2.0","metadata":null,"endpoints":[{"name":"Greeter.Hello","request":null,"response":null,"metadata":{}}],)"
+      R"("nodes":[{"id":"greeter-5c4e0d6c","address":"10.0.0.7:8080","metadata":{"broker":"http","protocol":"grpc","registry":"etcd","server":"grpc","transport":"grpc","secure":"true"}}]})";
+  ASSERT_TRUE(run_sync(client->put("/micro/registry/greeter/greeter-5c4e0d6c", go_value)).ok());
+  ASSERT_TRUE(run_sync(client->put("/micro/registry/greeter/broken", R"({"name":"greeter","nodes":[]})")).ok());
+  auto registry = svckit::sd::Registry::open(etcd.url() + "?format=go-micro");
+  auto instancer = registry->instancer("greeter");
+  View view(*instancer);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }));
+  const auto found = view.set().begin()->second;
+  EXPECT_EQ(found.address, "10.0.0.7:8080");
+  EXPECT_EQ(found.version, "1.2.0");
+  EXPECT_EQ(found.transport, "grpc");
+  EXPECT_TRUE(found.tls) << "\"secure\":\"true\"";
+
+  auto mine = instance("10.0.0.8:9090");
+  mine.version = "2.0.0";
+  auto r = registry->registrar("greeter", mine, 10s);
+  r->register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 2; }));
+  auto got = run_sync(client->get_prefix("/micro/registry/greeter/greeter-10.0.0.8:9090"));
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->kvs.size(), 1u);
+  EXPECT_NE(got->kvs[0].lease, 0) << "on a lease, as go-micro's own nodes are";
+  // What go-micro's decode reads: the service's name and version, the node's id and address.
+  auto v = boost::json::parse(got->kvs[0].value).as_object();
+  EXPECT_EQ(v.at("name").as_string(), "greeter");
+  EXPECT_EQ(v.at("version").as_string(), "2.0.0");
+  const auto& node = v.at("nodes").as_array().at(0).as_object();
+  EXPECT_EQ(node.at("id").as_string(), "greeter-10.0.0.8:9090");
+  EXPECT_EQ(node.at("address").as_string(), "10.0.0.8:9090");
+  EXPECT_TRUE(r->deregister(2s).ok());
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }));
+  EXPECT_THROW(svckit::sd::Registry::open(etcd.url() + "?format=go-kit-v9"), std::invalid_argument);
+}

@@ -9,6 +9,7 @@
 
 #include "support/run.hpp"
 #include "svckit/sd/endpointer.hpp"
+#include "svckit/sd/go_micro.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/sd/static_instancer.hpp"
 
@@ -274,3 +275,46 @@ TEST(Instancer, CancellingASubscriptionReleasesItsCallbackAtOnce) {
 }
 
 }  // namespace
+
+// go-micro's registry values (svckit/sd/go_micro.hpp).
+TEST(GoMicroValue, ReadsTheKeysNodeAndItsMetadata) {
+  const std::string value =
+      R"({"name":"greeter","version":"1.0","nodes":[{"id":"other","address":"10.0.0.1:1"},)"
+      R"({"id":"greeter-1","address":"10.0.0.2:2","metadata":{"protocol":"mucp","zone":"eu","weight":"3","secure":"true"}}]})";
+  auto i = sd::parse_go_micro_instance("/micro/registry/greeter/greeter-1", value);
+  ASSERT_TRUE(i.ok()) << i.status().message();
+  EXPECT_EQ(i->address, "10.0.0.2:2") << "the node the key names";
+  EXPECT_EQ(i->transport, "mucp");
+  EXPECT_EQ(i->zone, "eu");
+  EXPECT_EQ(i->weight, 3);
+  EXPECT_TRUE(i->tls);
+  EXPECT_EQ(i->version, "1.0");
+  auto first = sd::parse_go_micro_instance("/micro/registry/greeter/unknown", value);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->address, "10.0.0.1:1") << "else the first node";
+
+  Instance mine;
+  mine.key = "k";
+  mine.address = "[::1]:80";
+  mine.weight = 7;
+  mine.zone = "z";
+  mine.transport = "grpc";
+  mine.tls = true;
+  auto back = sd::parse_go_micro_instance("k", sd::format_go_micro_instance("svc", mine));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  mine.version = "latest";
+  EXPECT_EQ(*back, mine);
+}
+
+TEST(GoMicroValue, MalformedValuesAreRejectedWithTheReason) {
+  for (const std::string& bad : std::vector<std::string>{"", "10.0.0.1:80", "{", "[]", R"({"nodes":[]})", R"({"nodes":"x"})", R"({"nodes":[5]})",
+                                R"({"nodes":[{"address":"nohost"}]})", R"({"nodes":[{"address":5}]})",
+                                R"({"nodes":[{"address":"h:1","metadata":{"weight":"0"}}]})",
+                                R"({"nodes":[{"address":"h:1","metadata":{"weight":"x"}}]})",
+                                "{\"nodes\":" + std::string(100, '[') + std::string(100, ']') + "}",
+                                std::string(70000, ' ')}) {
+    auto r = sd::parse_go_micro_instance("/micro/registry/a/b", bad);
+    EXPECT_FALSE(r.ok()) << bad.substr(0, 60);
+    EXPECT_NE(r.status().message().find("/micro/registry/a/b"), std::string::npos) << r.status().message();
+  }
+}

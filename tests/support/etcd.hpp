@@ -37,6 +37,7 @@
 #include <gtest/gtest.h>
 #endif
 
+#include "support/reserved_port.hpp"
 #include "support/run.hpp"
 
 extern char** environ;
@@ -138,6 +139,7 @@ class EtcdMember {
   /// initial_cluster: "n0=http://…,n1=http://…"; state "new" or "existing". Does not wait.
   void start(const std::string& initial_cluster, const std::string& state = "new") {
     if (pid_ > 0) return;
+    held_ports_.clear();  // ours again, for etcd to bind
     initial_cluster_ = initial_cluster;
     std::vector<std::string> args{
         "etcd", "--name", name_, "--data-dir", (dir_ / "data").string(), "--listen-client-urls", client_url(),
@@ -200,6 +202,10 @@ class EtcdMember {
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+    // Down, perhaps for a restart: the ports stay ours meanwhile (a test beside us once got the peer port
+    // from free_port() during a 30 s outage, and the restart failed to bind it).
+    if (!where_.own_namespace())
+      for (auto port : {client_port_, peer_port_}) held_ports_.push_back(std::make_unique<ReservedPort>(port));
   }
 
   void signal_and_await_state(int sig, bool want_stopped) {
@@ -215,6 +221,7 @@ class EtcdMember {
   EtcdPlacement where_;
   unsigned short client_port_, peer_port_;
   std::string initial_cluster_;
+  std::vector<std::unique_ptr<ReservedPort>> held_ports_;  // while stopped
   pid_t pid_ = -1;
 };
 

@@ -21,6 +21,21 @@ class ReservedPort {
     ::fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
     port_ = socket_.local_endpoint().port();
   }
+  /// Holds `port` while the server that owns it is down (a member stopped for a restart), so that no test
+  /// running beside it is given the port meanwhile. Best effort: held() is false when the port cannot be
+  /// bound now (connections of the old server still in TIME_WAIT, say).
+  explicit ReservedPort(unsigned short port) : socket_(io_) {
+    boost::system::error_code ec;
+    socket_.open(boost::asio::ip::tcp::v4(), ec);
+    if (!ec) socket_.bind({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec) {
+      socket_.close(ec);
+      return;
+    }
+    ::fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
+    port_ = port;
+  }
+  bool held() const { return socket_.is_open(); }
   unsigned short port() const { return port_; }
   /// Lets the port go, for the server about to bind it.
   void release() { socket_.close(); }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "support/etcd.hpp"  // free_port, port_open, spawn_process
+#include "support/reserved_port.hpp"
 #include "support/run.hpp"
 
 namespace svckit::test {
@@ -54,6 +55,7 @@ class ZooKeeperServer {
   /// the JVM. Does not wait.
   void start(const std::vector<std::string>& peers) {
     if (pid_ > 0) return;
+    held_ports_.clear();  // ours again, for the server to bind
     peers_ = peers;
     std::ofstream cfg(dir_ / "zoo.cfg", std::ios::trunc);
     cfg << "tickTime=100\ninitLimit=50\nsyncLimit=10\n"
@@ -82,11 +84,14 @@ class ZooKeeperServer {
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+    // Down, perhaps for a restart: its ports stay ours meanwhile, so no test beside us is given them.
+    for (auto port : {client_port_, quorum_port_, election_port_}) held_ports_.push_back(std::make_unique<ReservedPort>(port));
   }
   int id_;
   std::filesystem::path dir_;
   unsigned short client_port_, quorum_port_, election_port_;
   std::vector<std::string> peers_;
+  std::vector<std::unique_ptr<ReservedPort>> held_ports_;  // while stopped
   pid_t pid_ = -1;
 };
 

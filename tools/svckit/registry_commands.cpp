@@ -15,6 +15,7 @@
 
 #include "svckit/sd/etcd/client.hpp"
 #include "svckit/sd/etcd/registry.hpp"
+#include "svckit/sd/go_micro.hpp"
 #include "svckit/sd/instance.hpp"
 #include "svckit/sd/registry.hpp"
 #include "svckit/status.hpp"
@@ -75,6 +76,7 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
                                           .password = url.password,
                                           .request_timeout = flags.timeout});
   const std::string root = sd::etcd::root_of(url);
+  const bool go_micro = sd::etcd::go_micro_format(url);
   std::string prefix = service.empty() ? root : sd::etcd::service_prefix(root, service);
   auto got = co_await client->get_prefix(prefix);
   if (!got.ok()) {
@@ -103,7 +105,7 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
     Row row;
     row.service = slash == std::string::npos ? rest : rest.substr(0, slash);
     row.ttl = kv.lease == 0 ? "-" : ttl_of[kv.lease];
-    auto inst = sd::parse_instance(kv.key, kv.value);
+    auto inst = go_micro ? sd::parse_go_micro_instance(kv.key, kv.value) : sd::parse_instance(kv.key, kv.value);
     if (inst.ok()) {
       row.address = inst->address;
       row.metadata = describe_metadata(*inst);
@@ -184,7 +186,15 @@ int list_instances(const RegistryFlags& flags, const std::string& service, std::
     print_rows(rows, out);
     return 0;
   }
-  if (url->scheme == "etcd") return run_until_done(list_etcd(*url, flags, service, out, err));
+  if (url->scheme == "etcd") {
+    try {
+      (void)sd::etcd::go_micro_format(*url);
+    } catch (const std::invalid_argument& e) {
+      err << "error: " << e.what() << "\n";
+      return 2;
+    }
+    return run_until_done(list_etcd(*url, flags, service, out, err));
+  }
   return list_any(flags, service, out, err);
 }
 

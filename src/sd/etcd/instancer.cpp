@@ -67,15 +67,16 @@ struct InstancerSync {
   }
 };
 
-std::shared_ptr<Instancer> Instancer::create(std::shared_ptr<Client> client, std::string prefix) {
-  auto p = std::make_shared<Instancer>(Private{}, std::move(client), std::move(prefix));
+std::shared_ptr<Instancer> Instancer::create(std::shared_ptr<Client> client, std::string prefix, ValueParser parse) {
+  auto p = std::make_shared<Instancer>(Private{}, std::move(client), std::move(prefix), parse);
   p->start();
   return p;
 }
 
-Instancer::Instancer(Private, std::shared_ptr<Client> client, std::string prefix)
+Instancer::Instancer(Private, std::shared_ptr<Client> client, std::string prefix, ValueParser parse)
     : client_(std::move(client)),
       prefix_(std::move(prefix)),
+      parse_(parse),
       log_(log::Logger("instancer").with({{"prefix", prefix_}})),
       retry_timer_(std::make_shared<asio::steady_timer>(client_->executor())),
       gate_(std::make_shared<Gate>()) {
@@ -100,7 +101,7 @@ void Instancer::load(const GetResult& r) {
   std::vector<Instance> all;
   all.reserve(r.kvs.size());
   for (const auto& kv : r.kvs) {
-    auto inst = parse_instance(kv.key, kv.value);
+    auto inst = parse_(kv.key, kv.value);
     if (inst.ok())
       all.push_back(std::move(*inst));
     else
@@ -144,7 +145,7 @@ void Instancer::on_watch(const WatchUpdate& u) {
   }
   std::vector<Change> changes;
   changes.reserve(u.events.size());
-  for (auto& c : detail::instance_changes(u.events)) {
+  for (auto& c : detail::instance_changes(u.events, parse_)) {
     count_event(prefix_, c.instance ? "put" : c.error.empty() ? "delete" : "malformed");
     // Garbage replaces whatever was there: that instance is no longer usable.
     if (!c.error.empty()) log_.warn("skipping malformed registry value", {{"key", c.key}, {"error", c.error}});

@@ -19,8 +19,8 @@ namespace asio = boost::asio;
 
 // Shared by the handle and the registration coroutine; mutable parts live on the client's thread.
 struct Registrar::State {
-  State(Client* c, Instance inst, std::chrono::seconds t)
-      : client(c), key(inst.key), value(format_instance_value(inst)), ttl(t), wake(c->executor()) {}
+  State(Client* c, Instance inst, std::chrono::seconds t, std::string v)
+      : client(c), key(inst.key), value(v.empty() ? format_instance_value(inst) : std::move(v)), ttl(t), wake(c->executor()) {}
 
   Client* client;  // outlives us: the handle holding the client's shared_ptr stops us first
   std::string key, value;
@@ -156,8 +156,8 @@ asio::awaitable<Status> withdraw(std::shared_ptr<Registrar::State> st) {
 
 }  // namespace
 
-Registrar::Registrar(std::shared_ptr<Client> client, Instance instance, std::chrono::seconds ttl)
-    : client_(std::move(client)), state_(std::make_shared<State>(client_.get(), std::move(instance), ttl)) {}
+Registrar::Registrar(std::shared_ptr<Client> client, Instance instance, std::chrono::seconds ttl, std::string value)
+    : client_(std::move(client)), state_(std::make_shared<State>(client_.get(), std::move(instance), ttl, std::move(value))) {}
 
 Registrar::~Registrar() {
   asio::co_spawn(client_->executor(), withdraw(state_), asio::detached);

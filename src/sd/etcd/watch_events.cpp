@@ -14,7 +14,7 @@ std::vector<WatchEvent> events_of(const etcdserverpb::WatchResponse& resp) {
   return events;
 }
 
-std::vector<InstanceChange> instance_changes(const std::vector<WatchEvent>& events) {
+std::vector<InstanceChange> instance_changes(const std::vector<WatchEvent>& events, ValueParser parse) {
   std::vector<InstanceChange> changes;
   changes.reserve(events.size());
   for (const auto& e : events) {
@@ -22,7 +22,7 @@ std::vector<InstanceChange> instance_changes(const std::vector<WatchEvent>& even
       changes.push_back({e.kv.key, std::nullopt, {}});
       continue;
     }
-    auto inst = parse_instance(e.kv.key, e.kv.value);
+    auto inst = parse(e.kv.key, e.kv.value);
     if (inst.ok())
       changes.push_back({e.kv.key, std::move(*inst), {}});
     else

@@ -23,6 +23,9 @@ struct InstanceChange {
   std::optional<Instance> instance;  // empty: removed
   std::string error;                 // non-empty: a malformed value
 };
-std::vector<InstanceChange> instance_changes(const std::vector<WatchEvent>& events);
+/// How a registry value becomes an instance: parse_instance (go-kit's and svckit's form) or
+/// parse_go_micro_instance.
+using ValueParser = Result<Instance> (*)(std::string_view key, std::string_view value);
+std::vector<InstanceChange> instance_changes(const std::vector<WatchEvent>& events, ValueParser parse = &parse_instance);
 
 }  // namespace svckit::sd::etcd::detail

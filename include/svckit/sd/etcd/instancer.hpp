@@ -8,7 +8,8 @@
 // applies each event on its own (O(1) per event, never a re-list). If the stream breaks it resumes from
 // the next revision; only when that history was compacted does it re-read the prefix and publish the
 // difference. While etcd is unreachable subscribers keep the last known set and see the error in
-// InstanceUpdate::status. Values that are neither host:port nor the JSON form are skipped with one log line.
+// InstanceUpdate::status. Values that are neither host:port nor the JSON form (or, with parse_go_micro_instance,
+// not a go-micro service) are skipped with one log line.
 // Destroying it waits for a watch event it is handling, so the instancer (and the client it holds) is
 // released by its owner, never on the client's thread.
 #pragma once
@@ -25,7 +26,10 @@ namespace svckit::sd::etcd {
 
 class Instancer final : public sd::Instancer {
  public:
-  static std::shared_ptr<Instancer> create(std::shared_ptr<Client> client, std::string prefix);
+  /// How a value becomes an instance: parse_instance, or parse_go_micro_instance (svckit/sd/go_micro.hpp).
+  using ValueParser = Result<sd::Instance> (*)(std::string_view key, std::string_view value);
+  static std::shared_ptr<Instancer> create(std::shared_ptr<Client> client, std::string prefix,
+                                           ValueParser parse = &parse_instance);
   ~Instancer() override;
 
   const std::string& prefix() const { return prefix_; }
@@ -33,7 +37,7 @@ class Instancer final : public sd::Instancer {
   std::int64_t revision() const { return revision_.load(); }
 
   struct Private;
-  Instancer(Private, std::shared_ptr<Client> client, std::string prefix);
+  Instancer(Private, std::shared_ptr<Client> client, std::string prefix, ValueParser parse);
   struct Gate;
 
  private:
@@ -44,6 +48,7 @@ class Instancer final : public sd::Instancer {
 
   std::shared_ptr<Client> client_;
   std::string prefix_;
+  ValueParser parse_;
   std::atomic<std::int64_t> revision_{0};
   std::atomic<std::int64_t> watch_id_{0};
   log::Logger log_{"instancer"};

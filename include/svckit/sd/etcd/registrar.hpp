@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "svckit/sd/etcd/client.hpp"
 #include "svckit/sd/instance.hpp"
@@ -23,7 +24,9 @@ namespace svckit::sd::etcd {
 
 class Registrar final : public sd::Registrar {
  public:
-  Registrar(std::shared_ptr<Client> client, Instance instance, std::chrono::seconds ttl = std::chrono::seconds(10));
+  /// `value`: what the key holds; empty for sd::format_instance_value(instance).
+  Registrar(std::shared_ptr<Client> client, Instance instance, std::chrono::seconds ttl = std::chrono::seconds(10),
+            std::string value = {});
   ~Registrar() override;
 
   void register_instance() override;

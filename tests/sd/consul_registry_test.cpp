@@ -1,0 +1,182 @@
+// consul:// against a Consul agent STAND-IN (tests/support/consul_standin.py; Debian has no Consul server):
+// registration with TTL and gRPC health checks run for real, blocking queries and their index rules, an
+// instance killed or frozen, the agent restarted with no state, and malformed entries.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include "sd/consul/health.hpp"
+#include "support/consul.hpp"
+#include "support/instance_view.hpp"
+#include "support/process.hpp"
+#include "support/run.hpp"
+#include "svckit/sd/registry.hpp"
+
+namespace sd = svckit::sd;
+using namespace std::chrono_literals;
+using svckit::test::View;
+using svckit::test::wait_until;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+sd::Instance instance(const std::string& addr) {
+  sd::Instance i;
+  i.address = addr;
+  return i;
+}
+
+// The body of an HTTP response as http_get returns it (headers and body).
+std::string body_of(const std::string& response) {
+  auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+class ConsulRegistryTest : public ::testing::Test {
+ protected:
+  svckit::test::ConsulStandIn consul_;
+};
+
+// Registered with a TTL check that the registrar keeps passing: found among the passing instances, with its
+// metadata; deregistered: gone at once.
+TEST_F(ConsulRegistryTest, RegistersWithATtlCheckAndDeregisters) {
+  auto registry = sd::Registry::open(consul_.url());
+  auto instancer = registry->instancer("users");
+  View view(*instancer);
+  auto meta = instance("127.0.0.1:7002");
+  meta.weight = 3;
+  meta.zone = "eu-1";
+  meta.tls = true;
+  auto a = registry->registrar("users", instance("127.0.0.1:7001"), 3s);
+  auto b = registry->registrar("users", meta, 3s);
+  a->register_instance();
+  b->register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.addresses() == Strings{"127.0.0.1:7001", "127.0.0.1:7002"}; }, 10s)) << consul_.log();
+  EXPECT_TRUE(a->registered() && b->registered());
+  for (const auto& [key, inst] : view.set()) {
+    if (inst.address != "127.0.0.1:7002") continue;
+    EXPECT_EQ(inst.weight, 3);
+    EXPECT_EQ(inst.zone, "eu-1");
+    EXPECT_TRUE(inst.tls);
+  }
+  auto agent_view = consul_.get("/v1/agent/service/users-127.0.0.1:7001");
+  EXPECT_NE(agent_view.find("\"Port\": 7001"), std::string::npos) << agent_view;
+  // Still passing after two TTLs: the registrar passes its check.
+  EXPECT_TRUE(svckit::test::holds_for([&] { return view.size() == 2; }, 6s));
+  EXPECT_TRUE(a->deregister(2s).ok());
+  EXPECT_TRUE(wait_until([&] { return view.addresses() == Strings{"127.0.0.1:7002"}; }));
+  auto services = registry->services(2s);
+  ASSERT_TRUE(services.ok()) << services.status().message();
+  EXPECT_EQ(*services, Strings{"users"});
+}
+
+// A service process (stringsvc) killed: its TTL check is no longer passed and it leaves the passing set. One
+// registered with a gRPC check: the agent asks its grpc.health.v1 service; frozen, it fails the check and
+// leaves; thawed, it passes and comes back.
+TEST_F(ConsulRegistryTest, ChecksDropAKilledInstanceAndAFrozenOneUntilItThaws) {
+  auto registry = sd::Registry::open(consul_.url());
+  auto instancer = registry->instancer("stringsvc");
+  View view(*instancer);
+  char tmpl[] = "/tmp/svckit-consul-svc-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  auto start = [&](const std::string& name, const std::string& url) {
+    return std::make_unique<svckit::test::Process>(
+        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--registry", url,
+                                 "--register-ttl", "3"},
+        dir + "/" + name + ".log");
+  };
+  auto ttl = start("ttl", consul_.url("?check=ttl"));
+  auto grpc = start("grpc", consul_.url("?check=grpc"));
+  ASSERT_TRUE(wait_until([&] { return view.size() == 2; }, 20s)) << ttl->log() << grpc->log() << consul_.log();
+
+  ttl->signal(SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 10s)) << "its TTL ran out";
+
+  ::kill(grpc->pid(), SIGSTOP);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 15s)) << "frozen: the agent's gRPC health check fails";
+  ::kill(grpc->pid(), SIGCONT);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 15s)) << grpc->log();
+  EXPECT_EQ(grpc->stop(), 0) << grpc->log();
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 5s)) << "deregistered at SIGTERM";
+  EXPECT_EQ(grpc->fault(), "");
+  std::filesystem::remove_all(dir);
+}
+
+// The agent goes away: the last set stays, the status says why; it comes back with no state (an agent
+// restarted afresh): the registrar registers again and the set is whole.
+TEST_F(ConsulRegistryTest, AnAgentOutageKeepsTheLastSetAndARestartedAgentGetsUsBack) {
+  auto registry = sd::Registry::open(consul_.url("?wait=2s"));
+  auto instancer = registry->instancer("users");
+  View view(*instancer);
+  auto r = registry->registrar("users", instance("127.0.0.1:7001"), 3s);
+  r->register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1 && view.status().ok(); }, 10s));
+
+  consul_.stop();
+  ASSERT_TRUE(wait_until([&] { return !view.status().ok(); }, 10s));
+  EXPECT_EQ(view.addresses(), Strings{"127.0.0.1:7001"}) << "the last known set while consul is down";
+  consul_.start();
+  EXPECT_TRUE(wait_until([&] { return view.status().ok() && view.size() == 1; }, 20s)) << consul_.log();
+  EXPECT_NE(consul_.get("/v1/agent/service/users-127.0.0.1:7001").find("200 OK"), std::string::npos)
+      << "registered again with the agent that forgot it";
+}
+
+// Consul's index rules: an index that goes backwards (a snapshot restore) starts over, and an agent that
+// answers index 0 (no blocking possible) is not hammered.
+TEST_F(ConsulRegistryTest, IndexRulesNeitherMissChangesNorHammerTheAgent) {
+  auto registry = sd::Registry::open(consul_.url("?wait=2s"));
+  auto instancer = registry->instancer("users");
+  View view(*instancer);
+  auto a = registry->registrar("users", instance("127.0.0.1:7001"), 10s);
+  a->register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }, 10s));
+
+  consul_.put("/debug/index/1");  // backwards, below what the instancer has seen
+  auto b = registry->registrar("users", instance("127.0.0.1:7002"), 10s);
+  b->register_instance();
+  EXPECT_TRUE(wait_until([&] { return view.size() == 2; }, 10s)) << "the change after the index went backwards is seen";
+
+  consul_.put("/debug/index-zero/1");
+  const auto before = std::stoi(body_of(consul_.get("/debug/queries")));
+  std::this_thread::sleep_for(3s);  // the window being measured, not a wait for an event
+  const auto asked = std::stoi(body_of(consul_.get("/debug/queries"))) - before;
+  EXPECT_LE(asked, 6) << "with index 0 the instancer asks about once a second, not in a loop";
+  EXPECT_GE(asked, 1) << "and still asks";
+  auto c = registry->registrar("users", instance("127.0.0.1:7003"), 10s);
+  c->register_instance();
+  EXPECT_TRUE(wait_until([&] { return view.size() == 3; }, 5s)) << "changes still arrive";
+}
+
+// Entries an agent (or whoever registered there) holds that are no usable instance are skipped with the
+// reason; the rest stands. Hostile bytes from the agent are an error, never a crash.
+TEST_F(ConsulRegistryTest, MalformedEntriesAreSkipped) {
+  for (const char* bad : {R"({"ID":"x1","Name":"users","Address":"127.0.0.1","Port":0})",
+                          R"({"ID":"x2","Name":"users","Address":"127.0.0.1","Port":70000})",
+                          R"({"ID":"x3","Name":"users","Address":"not an address:","Port":80})",
+                          R"({"ID":"x4","Name":"users","Address":"127.0.0.1","Port":81,"Meta":{"weight":"-1"}})"})
+    consul_.put("/v1/agent/service/register", bad);
+  consul_.put("/v1/agent/service/register", R"({"ID":"ok","Name":"users","Address":"127.0.0.1","Port":82})");
+  auto registry = sd::Registry::open(consul_.url());
+  auto instancer = registry->instancer("users");
+  View view(*instancer);
+  EXPECT_TRUE(wait_until([&] { return view.addresses() == Strings{"127.0.0.1:82"}; }, 10s));
+  EXPECT_TRUE(view.status().ok());
+
+  for (const std::string& hostile : Strings{"", "{}", "[1,2]", std::string(5 << 20, '['), "[{\"Service\":{\"ID\":5}}]",
+                                           "[" + std::string(100, '[') + std::string(100, ']') + "]"}) {
+    auto parsed = sd::consul::parse_health_entries(hostile);
+    EXPECT_TRUE(!parsed.ok() || parsed->instances.empty()) << hostile.substr(0, 40);
+  }
+}
+
+TEST(ConsulRegistryUrl, BadUrlsAreRefusedWithTheReason) {
+  for (const char* bad : {"consul://", "consul://h:1/path", "consul://h:1?check=http", "consul://h:1?wait=0s",
+                          "consul://h:1?wait=11m", "consul://h:1?token=x", "consul://u:p@h:1"})
+    EXPECT_THROW(sd::Registry::open(bad), std::invalid_argument) << bad;
+  auto r = sd::Registry::open("consul://127.0.0.1:1");
+  EXPECT_THROW(r->instancer("a/b"), std::invalid_argument);
+}
+
+}  // namespace
