@@ -3,6 +3,8 @@
 //   etcd  Put/Delete acknowledged by etcd; a second client's Instancer → Endpointer sees it (watch)
 //   zk    a node created/deleted, acknowledged by ZooKeeper; a second session's child watch sees it
 //   file  the instances file replaced (rename returned); the file registry's inotify watch sees it
+//   consul  a service registered/deregistered with the agent (the test suite's STAND-IN agent: Debian has no
+//           Consul), acknowledged by its 200; an instancer's blocking query returns with it
 // Prints one line per figure; bench/run_sd.sh appends them to bench/RESULTS.md.
 //   sd_propagation [TRIALS] [BACKEND…]       (default 20 trials, every backend)
 #include <algorithm>
@@ -19,12 +21,14 @@
 #include <zookeeper/zookeeper.h>
 
 #include "sd/zk/client.hpp"
+#include "support/consul.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
 #include "support/zookeeper.hpp"
 #include "svckit/sd/endpointer.hpp"
 #include "svckit/sd/etcd/instancer.hpp"
 #include "svckit/sd/registry.hpp"
+#include "svckit/transport/http/client.hpp"
 
 namespace sd = svckit::sd;
 using Clock = std::chrono::steady_clock;
@@ -98,7 +102,7 @@ std::pair<std::vector<double>, std::vector<double>> measure(Backend& b, int tria
 void report(const std::string& backend, const char* what, std::vector<double> v) {
   std::sort(v.begin(), v.end());
   auto pct = [&](double p) { return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))]; };
-  std::printf("propagation %-4s %-6s trials=%zu p50=%.3f ms p99=%.3f ms max=%.3f ms\n", backend.c_str(), what, v.size(),
+  std::printf("propagation %-6s %-6s trials=%zu p50=%.3f ms p99=%.3f ms max=%.3f ms\n", backend.c_str(), what, v.size(),
               pct(0.5) / 1000, pct(0.99) / 1000, v.back() / 1000);
   std::fflush(stdout);
 }
@@ -183,13 +187,36 @@ void bench_file(int trials) {
   std::filesystem::remove_all(dir);
 }
 
+void bench_consul(int trials) {
+  svckit::test::ConsulStandIn consul;
+  // One agent call, acknowledged by its answer (a client per call: its connection belongs to run_sync's
+  // io_context, which ends with the call).
+  auto put = [&](const std::string& target, const std::string& body) {
+    auto r = svckit::test::run_sync([&]() -> boost::asio::awaitable<svckit::Result<svckit::http::Response>> {
+      svckit::http::Client writer("127.0.0.1", consul.port());
+      co_return co_await writer.request(svckit::Context(), svckit::http::Verb::put, target, body);
+    }());
+    if (!r.ok() || r->result_int() != 200) throw std::runtime_error("consul: " + (r.ok() ? std::string(r->body()) : r.status().message()));
+  };
+  auto registry = sd::Registry::open(consul.url());
+  run({"consul",
+       [&](const std::string& a) {
+         auto colon = a.rfind(':');
+         put("/v1/agent/service/register", R"({"ID":"bench-)" + a + R"(","Name":"bench","Address":")" + a.substr(0, colon) +
+                                               R"(","Port":)" + a.substr(colon + 1) + "}");
+       },
+       [&](const std::string& a) { put("/v1/agent/service/deregister/bench-" + a, ""); },
+       registry->instancer("bench")},
+      trials);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int trials = argc > 1 ? std::atoi(argv[1]) : 20;
   std::vector<std::string> backends;
   for (int i = 2; i < argc; ++i) backends.emplace_back(argv[i]);
-  if (backends.empty()) backends = {"etcd", "zk", "file"};
+  if (backends.empty()) backends = {"etcd", "zk", "file", "consul"};
   svckit::log::configure(std::getenv("SVCKIT_BENCH_VERBOSE") ? svckit::log::Level::Debug : svckit::log::Level::Warn,
                          svckit::log::Format::Logfmt);
   for (const auto& b : backends) {
@@ -199,8 +226,10 @@ int main(int argc, char** argv) {
       bench_zk(trials);
     else if (b == "file")
       bench_file(trials);
+    else if (b == "consul")
+      bench_consul(trials);
     else {
-      std::fprintf(stderr, "unknown backend %s (etcd, zk, file)\n", b.c_str());
+      std::fprintf(stderr, "unknown backend %s (etcd, zk, file, consul)\n", b.c_str());
       return 2;
     }
   }

@@ -130,6 +130,9 @@ def health_entries(name, passing_only):
 
 class Agent(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY (which Consul, in Go, has) each answer on a
+    # kept-alive connection waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet: the test's log is the service's
         pass
