@@ -4,6 +4,7 @@
 #include "builtin_plugins.hpp"
 
 #include "balancers/builtin.hpp"
+#include "svckit/sd/dns/registry.hpp"
 #include "svckit/sd/file_registry.hpp"
 #include "svckit/sd/static_registry.hpp"
 
@@ -12,6 +13,7 @@ namespace svckit::detail {
 void add_builtin_registries(NamedFactories<sd::RegistryFactory>& t) {
   t.add("static", sd::open_static_registry);
   t.add("file", sd::open_file_registry);
+  t.add("dns+srv", sd::dns::open_registry);
 }
 
 void add_builtin_balancers(NamedFactories<sd::BalancerFactory>& t) {

@@ -2,7 +2,6 @@
 
 #include <map>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 
 #include "builtin_plugins.hpp"
@@ -20,17 +19,20 @@ NamedFactories<RegistryFactory>& schemes() {
   return NamedFactories<RegistryFactory>::once("registry scheme", detail::add_builtin_registries);
 }
 
-// The schemes whose URLs name a path and no hosts (file:///etc/svckit/instances.json).
-struct PathSchemes {
+// The schemes whose URLs are not scheme://host:port…: file:///etc/svckit/instances.json (a path),
+// dns+srv://example.internal (a name).
+struct UrlForms {
   std::mutex mu;
-  std::set<std::string, std::less<>> names{"file"};  // file:// is built in (builtin_plugins.cpp)
-  bool contains(std::string_view scheme) {
+  // The built-in ones (builtin_plugins.cpp); plug-ins add theirs through register_registry.
+  std::map<std::string, RegistryUrlForm, std::less<>> forms{{"file", RegistryUrlForm::path}, {"dns+srv", RegistryUrlForm::name}};
+  RegistryUrlForm of(std::string_view scheme) {
     std::lock_guard lock(mu);
-    return names.contains(scheme);
+    auto it = forms.find(scheme);
+    return it == forms.end() ? RegistryUrlForm::hosts : it->second;
   }
 };
-PathSchemes& path_schemes() {
-  static auto* p = new PathSchemes;  // kept until exit: plug-ins register from static initialisers
+UrlForms& url_forms() {
+  static auto* p = new UrlForms;  // kept until exit: plug-ins register from static initialisers
   return *p;
 }
 
@@ -39,10 +41,10 @@ PathSchemes& path_schemes() {
 bool register_registry(std::string scheme, RegistryFactory factory, RegistryUrlForm form) {
   std::string name = scheme;
   schemes().add(std::move(scheme), std::move(factory));
-  if (form == RegistryUrlForm::path) {
-    auto& p = path_schemes();
-    std::lock_guard lock(p.mu);
-    p.names.insert(std::move(name));
+  if (form != RegistryUrlForm::hosts) {
+    auto& f = url_forms();
+    std::lock_guard lock(f.mu);
+    f.forms[std::move(name)] = form;
   }
   return true;
 }
@@ -76,12 +78,15 @@ Result<RegistryUrl> parse_registry_url(std::string_view url) {
   if (!schemes().contains(out.scheme))  // a backend joins when its component is linked (docs/components.md)
     return bad("unknown scheme \"" + out.scheme.substr(0, 64) + "\" (is the library that registers it linked? etcd:// is svckit::etcd, zk:// svckit::zk)");
   std::string_view rest = url.substr(sep + 3);
-  if (path_schemes().contains(out.scheme)) {  // scheme:///absolute/path[?query]
-    if (rest.empty() || rest.front() != '/') return bad(out.scheme + ":// takes an absolute path and no host: " + out.scheme + ":///dir/file");
+  if (const auto form = url_forms().of(out.scheme); form != RegistryUrlForm::hosts) {
+    // scheme:///absolute/path[?query] or scheme://name[?query]
     auto q = rest.find('?');
     out.path = std::string(rest.substr(0, q));
     if (q != std::string_view::npos) out.query = std::string(rest.substr(q + 1));
-    if (out.path.size() < 2) return bad("no path");
+    if (form == RegistryUrlForm::path && (out.path.size() < 2 || out.path.front() != '/'))
+      return bad(out.scheme + ":// takes an absolute path and no host: " + out.scheme + ":///dir/file");
+    if (form == RegistryUrlForm::name && (out.path.empty() || out.path.find_first_of("/@:") != std::string::npos))
+      return bad(out.scheme + ":// takes a name, no port or path: " + out.scheme + "://example.internal");
     return out;
   }
   // Credentials end at the last '@' before the first '/' (as redact_url reads them); the hosts end at the

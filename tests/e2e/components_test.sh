@@ -34,7 +34,7 @@ grep -q "linked: zipkin" "$work/help2" || fail "--help of hello_http_plugins doe
 
 # 3. What is not linked is refused by name, with what is.
 expect_fail 2 'unknown scheme "etcd" (is the library that registers it linked? etcd:// is svckit::etcd, zk:// svckit::zk)' "$bin/hello_http" --registry etcd://127.0.0.1:1
-grep -qF 'schemes: file, static)' "$work/out" || fail "the error does not list the known schemes: $(cat "$work/out")"
+grep -qF 'schemes: dns+srv, file, static)' "$work/out" || fail "the error does not list the known schemes: $(cat "$work/out")"
 expect_fail 105 'unknown trace exporter "zipkin"' "$bin/hello_http" --trace-exporter zipkin
 
 # 4. It serves.

@@ -5,13 +5,15 @@
 //   auto registrar = registry->registrar("users", instance, std::chrono::seconds(10));
 //
 // URLs (one syntax for flags, the CLI and config): scheme://[user:password@]host:port[,host:port…][/path][?query],
-// or scheme:///absolute/path for a scheme that reads a local file.
+// scheme:///absolute/path for a scheme that reads a local file, or scheme://name for one that takes a name.
 // Built-in schemes:
 //   etcd://[user:password@]host:port[,host:port…][/root]   keys <root>/<service>/<host:port>; root defaults
 //                                                          to /services (go-kit's layout); see sd/etcd/registry.hpp
 //   static://host:port[,host:port…]                        a fixed list of instances (any service name)
 //   file:///path/instances.json (or .yaml)                 instances listed in a file, followed as it changes;
 //                                                          see sd/file_registry.hpp
+//   dns+srv://example.internal[?resolver=ip:port]          DNS SRV records _<service>._tcp.example.internal;
+//                                                          see sd/dns/registry.hpp
 // More schemes plug in by name (svckit/plugins.hpp): register_registry("zk", open_zk) from your own file,
 // then Registry::open("zk://…") opens it. How a backend lays out its keys is its own business: this
 // interface speaks only of services and instances.
@@ -69,9 +71,10 @@ class Registry {
 /// Opens a registry from its parsed URL; throws std::invalid_argument for a URL it cannot use.
 using RegistryFactory = std::function<std::shared_ptr<Registry>(const RegistryUrl&)>;
 
-/// What a scheme's URLs name: servers (scheme://host:port,…/path, at least one host), or a local path
-/// (scheme:///absolute/path, no host; the path is RegistryUrl::path).
-enum class RegistryUrlForm { hosts, path };
+/// What a scheme's URLs name: servers (scheme://host:port,…/path, at least one host), a local path
+/// (scheme:///absolute/path, no host; the path is RegistryUrl::path), or a name (scheme://name[?query], e.g.
+/// a DNS domain; the name is RegistryUrl::path, without a leading '/').
+enum class RegistryUrlForm { hosts, path, name };
 
 /// Makes `scheme` (e.g. "zk") known to parse_registry_url and Registry::open. Returns true, so it can
 /// initialise a static; throws std::invalid_argument when the scheme is taken or malformed (plugins.hpp).
