@@ -83,7 +83,7 @@ TEST_F(ConsulRegistryTest, ChecksDropAKilledInstanceAndAFrozenOneUntilItThaws) {
   const std::string dir = mkdtemp(tmpl);
   auto start = [&](const std::string& name, const std::string& url) {
     return std::make_unique<svckit::test::Process>(
-        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--registry", url,
+        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--registry", url,
                                  "--register-ttl", "3"},
         dir + "/" + name + ".log");
   };

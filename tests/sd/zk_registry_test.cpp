@@ -201,7 +201,8 @@ TEST_F(ZkRegistryTest, AKilledInstanceLeavesWithItsSessionAndAFrozenOneComesBack
   const std::string dir = mkdtemp(tmpl);
   auto start = [&](const std::string& name) {
     return std::make_unique<svckit::test::Process>(
-        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--registry", url},
+        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0",
+                                 "--registry", url},
         dir + "/" + name + ".log");
   };
   auto killed = start("killed");

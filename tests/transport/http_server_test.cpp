@@ -154,6 +154,18 @@ TEST_F(HttpServer, GarbageRequestIs400) {
   EXPECT_TRUE(closed_by_server(s));
 }
 
+// The lanes listen with SO_REUSEPORT, which would let a second server (another process, a misconfigured
+// second instance) bind a port already in use and take half its connections. It must fail instead.
+TEST_F(HttpServer, ASecondServerOnAPortInUseFailsInsteadOfSharingIt) {
+  auto second = std::make_shared<svckit::http::Server>(
+      io, svckit::http::ServerOptions{.address = "127.0.0.1:" + std::to_string(server->port())}, svckit::http::Router{});
+  EXPECT_THROW(second->start(), boost::system::system_error);
+  auto s = connect();  // the first one still serves
+  send(s, "GET /greetings/ann HTTP/1.1\r\nHost: x\r\n\r\n");
+  boost::beast::flat_buffer buf;
+  EXPECT_EQ(read_response(s, buf).result_int(), 200u);
+}
+
 class HttpServerLimits : public HttpFixture {
  protected:
   void SetUp() override {

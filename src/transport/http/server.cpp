@@ -481,6 +481,16 @@ std::string Server::describe() const {
 void Server::start() {
   auto [host, port] = split_host_port(state_->opts.address);
   tcp::endpoint ep(asio::ip::make_address(host), port);
+  if (ep.port() != 0) {
+    // SO_REUSEPORT below lets any process of this user bind a port already listened on, and the kernel would
+    // split connections between the two. A plain bind first: a port in use is an error, not a shared port.
+    tcp::acceptor probe(*state_->lanes.front().io);
+    probe.open(ep.protocol());
+    probe.set_option(tcp::acceptor::reuse_address(true));  // TIME_WAIT leftovers are no conflict
+    boost::system::error_code ec;
+    probe.bind(ep, ec);
+    if (ec) throw boost::system::system_error(ec, "cannot listen on " + state_->opts.address);
+  }
   for (auto& lane : state_->lanes) {
     // Every lane listens on the same port (SO_REUSEPORT); the kernel spreads connections across them.
     auto acc = std::make_unique<tcp::acceptor>(*lane.io);
