@@ -5,6 +5,9 @@
 //   file  the instances file replaced (rename returned); the file registry's inotify watch sees it
 //   consul  a service registered/deregistered with the agent (the test suite's STAND-IN agent: Debian has no
 //           Consul), acknowledged by its 200; an instancer's blocking query returns with it
+//   eureka  an instance registered/deleted (the tests' STAND-IN server), acknowledged by its answer; an
+//           instancer polling every 100 ms sees it (Eureka has no watch: poll/2 on average)
+//   nacos   the same with the tests' Nacos STAND-IN and its naming API
 // Prints one line per figure; bench/run_sd.sh appends them to bench/RESULTS.md.
 //   sd_propagation [TRIALS] [BACKEND…]       (default 20 trials, every backend)
 #include <algorithm>
@@ -23,6 +26,7 @@
 #include "sd/zk/client.hpp"
 #include "support/consul.hpp"
 #include "support/etcd.hpp"
+#include "support/rest_standin.hpp"
 #include "support/run.hpp"
 #include "support/zookeeper.hpp"
 #include "svckit/sd/endpointer.hpp"
@@ -210,13 +214,42 @@ void bench_consul(int trials) {
       trials);
 }
 
+// Eureka and Nacos: writes through the stand-in's own API (curl, acknowledged by its answer), read by an
+// instancer polling every 100 ms.
+void bench_polled(const std::string& scheme, int trials) {
+  svckit::test::RestStandIn server(scheme);
+  const bool eureka = scheme == "eureka";
+  auto registry = sd::Registry::open(server.url(eureka ? "/eureka?poll=100ms" : "?poll=100ms"));
+  auto where = [](const std::string& a) {
+    auto colon = a.rfind(':');
+    return std::make_pair(a.substr(0, colon), a.substr(colon + 1));
+  };
+  auto add = [&](const std::string& a) {
+    auto [host, port] = where(a);
+    if (eureka)
+      server.request("POST", "/eureka/apps/BENCH", R"({"instance":{"instanceId":")" + a + R"(","hostName":")" + host + R"(","app":"BENCH","ipAddr":")" +
+                                                       host + R"(","status":"UP","port":{"$":)" + port +
+                                                       R"(,"@enabled":"true"},"dataCenterInfo":{"name":"MyOwn"}}})");
+    else
+      server.request("POST", "/nacos/v1/ns/instance?serviceName=DEFAULT_GROUP@@bench&ip=" + host + "&port=" + port);
+  };
+  auto remove = [&](const std::string& a) {
+    auto [host, port] = where(a);
+    if (eureka)
+      server.request("DELETE", "/eureka/apps/BENCH/" + a);
+    else
+      server.request("DELETE", "/nacos/v1/ns/instance?serviceName=DEFAULT_GROUP@@bench&ip=" + host + "&port=" + port);
+  };
+  run({scheme, add, remove, registry->instancer("bench")}, trials);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int trials = argc > 1 ? std::atoi(argv[1]) : 20;
   std::vector<std::string> backends;
   for (int i = 2; i < argc; ++i) backends.emplace_back(argv[i]);
-  if (backends.empty()) backends = {"etcd", "zk", "file", "consul"};
+  if (backends.empty()) backends = {"etcd", "zk", "file", "consul", "eureka", "nacos"};
   svckit::log::configure(std::getenv("SVCKIT_BENCH_VERBOSE") ? svckit::log::Level::Debug : svckit::log::Level::Warn,
                          svckit::log::Format::Logfmt);
   for (const auto& b : backends) {
@@ -228,8 +261,10 @@ int main(int argc, char** argv) {
       bench_file(trials);
     else if (b == "consul")
       bench_consul(trials);
+    else if (b == "eureka" || b == "nacos")
+      bench_polled(b, trials);
     else {
-      std::fprintf(stderr, "unknown backend %s (etcd, zk, file, consul)\n", b.c_str());
+      std::fprintf(stderr, "unknown backend %s (etcd, zk, file, consul, eureka, nacos)\n", b.c_str());
       return 2;
     }
   }

@@ -7,6 +7,7 @@
 
 #include "support/certs.hpp"
 #include "support/etcd_fleet.hpp"
+#include "support/rest_standin.hpp"
 #include "svckit/sd/etcd/client.hpp"
 #include "tracker.hpp"
 
@@ -20,11 +21,11 @@ namespace {
 
 class CliTest : public svckit::test::TrackerTest {
  protected:
-  /// Runs `svckit ARGS` (against the test's etcd unless ARGS names --registry) and checks that no
+  /// Runs `svckit ARGS` (against the test's registry unless ARGS names --registry) and checks that no
   /// sanitizer spoke.
   svckit::test::CommandResult cli(const std::string& args, bool with_registry = true) {
     // Bounded: a CLI that hangs fails here, naming the command (exit 124), instead of stalling the suite.
-    auto r = run_command("timeout 30 " + std::string(SVCKIT_CLI) + (with_registry ? " --registry " + etcd_.url() : "") +
+    auto r = run_command("timeout 30 " + std::string(SVCKIT_CLI) + (with_registry ? " --registry '" + registry_url() + "'" : "") +
                          " " + args);
     EXPECT_NE(r.exit_code, 124) << "svckit " << args << " did not finish in 30 s:\n" << r.output;
     for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:", "terminate called"})
@@ -33,6 +34,26 @@ class CliTest : public svckit::test::TrackerTest {
   }
   static std::string proto() { return "--proto " SVCKIT_SOURCE_DIR "/examples/bugtracker/proto/notificator.proto"; }
   std::string port_of(const std::string& name) { return std::to_string(service(name).grpc); }
+  // ls, watch and call on whatever registry the test runs: they see and reach the registered notificators.
+  void ls_watch_and_call() {
+    start_notificator("n1");
+    auto ls = cli("ls notificator");
+    EXPECT_EQ(ls.exit_code, 0) << ls.output;
+    EXPECT_NE(ls.output.find("127.0.0.1:" + port_of("n1")), std::string::npos) << ls.output;
+
+    // watch prints the current set, then exits after the one change we make.
+    const std::string watch_log = dir_ + "/watch.log";
+    svckit::test::Process watch({SVCKIT_CLI, "--registry", registry_url(), "watch", "notificator", "--count", "1"}, watch_log);
+    ASSERT_TRUE(wait_until([&] { return watch.log().find(port_of("n1")) != std::string::npos; }, 10s)) << watch.log();
+    start_notificator("n2");
+    EXPECT_EQ(watch.signal(0), 0) << watch.log();
+    EXPECT_NE(watch.log().find("added    127.0.0.1:" + port_of("n2")), std::string::npos) << watch.log();
+
+    auto call = cli("call notificator/SendEmail '{\"email\":\"ann@example.com\",\"content\":\"hi\"}' " + proto());
+    EXPECT_EQ(call.exit_code, 0) << call.output;
+    EXPECT_NE(call.output.find("\"id\":\""), std::string::npos) << call.output;
+    EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") + outbox_count("n2", "ann@example.com") == 1; }, 5s));
+  }
 };
 
 // etcd named by a host name that moves: the member it named is cut off and the name now resolves to another
@@ -63,25 +84,22 @@ TEST(CliOnAFleet, WatchFollowsAnEtcdNameThatMovesToAnotherMember) {
   }
 }
 
-TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) {
-  start_notificator("n1");
-  auto ls = cli("ls notificator");
-  EXPECT_EQ(ls.exit_code, 0) << ls.output;
-  EXPECT_NE(ls.output.find("127.0.0.1:" + port_of("n1")), std::string::npos) << ls.output;
+TEST_F(CliTest, LsWatchAndCallSeeAndReachTheRegisteredInstances) { ls_watch_and_call(); }
 
-  // watch prints the current set, then exits after the one change we make.
-  const std::string watch_log = dir_ + "/watch.log";
-  svckit::test::Process watch({SVCKIT_CLI, "--registry", etcd_.url(), "watch", "notificator", "--count", "1"}, watch_log);
-  ASSERT_TRUE(wait_until([&] { return watch.log().find(port_of("n1")) != std::string::npos; }, 10s)) << watch.log();
-  start_notificator("n2");
-  EXPECT_EQ(watch.signal(0), 0) << watch.log();
-  EXPECT_NE(watch.log().find("added    127.0.0.1:" + port_of("n2")), std::string::npos) << watch.log();
+// The same on the registries reached over HTTP (stand-ins: Debian has none of their servers; each script says
+// what of the real server it models).
+class CliOnHttpRegistries : public CliTest, public ::testing::WithParamInterface<const char*> {
+ protected:
+  std::string registry_url() override {
+    const std::string scheme = GetParam();
+    return standin_.url(scheme == "eureka" ? "/eureka?poll=100ms" : scheme == "nacos" ? "?poll=100ms" : "");
+  }
+  svckit::test::RestStandIn standin_{GetParam()};
+};
 
-  auto call = cli("call notificator/SendEmail '{\"email\":\"ann@example.com\",\"content\":\"hi\"}' " + proto());
-  EXPECT_EQ(call.exit_code, 0) << call.output;
-  EXPECT_NE(call.output.find("\"id\":\""), std::string::npos) << call.output;
-  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "ann@example.com") + outbox_count("n2", "ann@example.com") == 1; }, 5s));
-}
+TEST_P(CliOnHttpRegistries, LsWatchAndCallSeeAndReachTheRegisteredInstances) { ls_watch_and_call(); }
+
+INSTANTIATE_TEST_SUITE_P(Schemes, CliOnHttpRegistries, ::testing::Values("consul", "eureka", "nacos"));
 
 // The same commands on a file:// registry: ls lists the file's services, call reaches the instance listed.
 TEST_F(CliTest, LsAndCallWorkOnAFileRegistry) {

@@ -16,17 +16,12 @@
 
 namespace sd = svckit::sd;
 using namespace std::chrono_literals;
+using svckit::test::instance;
 using svckit::test::View;
 using svckit::test::wait_until;
 using Strings = std::vector<std::string>;
 
 namespace {
-
-sd::Instance instance(const std::string& addr) {
-  sd::Instance i;
-  i.address = addr;
-  return i;
-}
 
 // The body of an HTTP response as http_get returns it (headers and body).
 std::string body_of(const std::string& response) {

@@ -216,7 +216,9 @@ static int threads_named(const std::string& name) {
 // withdraw running through a freed Client (a heap-use-after-free under ASan); the client was leaked too. Now
 // the client closes once the withdraw has finished: the key is revoked and the client's thread ends.
 TEST_F(EtcdRegistryTest, AClientReleasedOnItsOwnThreadFinishesTheWithdrawThenCloses) {
-  ASSERT_TRUE(run_sync(client->get("/ready")).ok());  // the fixture's client thread has named itself
+  ASSERT_TRUE(run_sync(client->get("/ready")).ok());
+  // The fixture's client thread names itself once it runs, which an answer does not wait for.
+  ASSERT_TRUE(wait_until([&] { return threads_named("etcd-client") == 1; }));
   const int before = threads_named("etcd-client");
   auto own = Client::create({.endpoints = etcd.endpoints()});
   auto registrar = std::make_unique<etcd::Registrar>(own, instance("10.0.0.9:80"));

@@ -22,17 +22,12 @@
 
 namespace sd = svckit::sd;
 using namespace std::chrono_literals;
+using svckit::test::instance;
 using svckit::test::View;
 using svckit::test::wait_until;
 using Strings = std::vector<std::string>;
 
 namespace {
-
-sd::Instance instance(const std::string& addr) {
-  sd::Instance i;
-  i.address = addr;
-  return i;
-}
 
 // Raw ZooKeeper access for what a registry user would not do: writing nodes the way go-kit or a careless
 // operator does, deleting ours by hand.

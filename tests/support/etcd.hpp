@@ -71,6 +71,10 @@ inline pid_t spawn_process(const std::vector<std::string>& argv, const std::stri
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {  // only async-signal-safe calls until exec
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A process group of its own: a child a test has stopped (SIGSTOP) must not get the SIGHUP the kernel sends
+    // to the stopped members of a group that becomes orphaned — the test's group, when some other process in
+    // it exits (a frozen consul stand-in died that way, killed by SIGHUP, in full runs of the suite).
+    setpgid(0, 0);
     if (getppid() != parent) _exit(127);  // the parent is already gone
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {

@@ -64,4 +64,11 @@ class View {
   int updates_ = 0;
 };
 
+/// An instance at `address` with no metadata (what a test registers).
+inline sd::Instance instance(const std::string& address) {
+  sd::Instance i;
+  i.address = address;
+  return i;
+}
+
 }  // namespace svckit::test

@@ -28,8 +28,11 @@ class Process {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == 0) return true;
     pid_ = -1;
+    ended_ = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status)) : "signal " + std::to_string(WTERMSIG(status));
     return false;
   }
+  /// How the process ended, once alive() has seen it end ("exit code 1", "signal 9"), else "".
+  const std::string& ended() const { return ended_; }
   void start() { pid_ = svckit::test::spawn_process(argv_, log_); }
   /// Stops the process as an operator would (SIGTERM) and waits up to limit for it to exit; returns the exit
   /// code (128+signal if a signal ended it), or -1 if it was still running at the limit (it is then killed).
@@ -78,6 +81,7 @@ class Process {
   std::vector<std::string> argv_;
   std::string log_;
   pid_t pid_ = -1;
+  std::string ended_;
 };
 
 }  // namespace svckit::test

@@ -9,6 +9,7 @@
 #include <set>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
@@ -123,6 +124,9 @@ asio::awaitable<int> list_etcd(const sd::RegistryUrl& url, const RegistryFlags& 
 // The first set an instancer publishes (or its error), waiting at most `timeout`.
 Result<std::vector<sd::Instance>> first_set(sd::Instancer& instancer, std::chrono::milliseconds timeout) {
   asio::io_context io;
+  // Kept running until the first update or the timeout: a registry that answers later (consul, zk, …) posts
+  // nothing before it does.
+  auto work = asio::make_work_guard(io);
   std::promise<Result<std::vector<sd::Instance>>> first;
   auto got = first.get_future();
   auto sub = instancer.subscribe(io.get_executor(), [&, done = false](const sd::InstanceUpdate& u) mutable {

@@ -6,22 +6,18 @@
 #include <string_view>
 #include <vector>
 
+#include "../polling_instancer.hpp"
 #include "svckit/result.hpp"
 #include "svckit/sd/instance.hpp"
 
 namespace svckit::sd::consul {
 
-struct HealthEntries {
-  std::vector<Instance> instances;   // key "<node>/<service id>"
-  std::vector<std::string> skipped;  // one line per entry left out, with the reason
-};
+/// The instances (key "<node>/<service id>") and one line per entry left out, with the reason.
+using HealthEntries = detail::ParsedInstances;
 
 /// Parses the JSON array of entries ({Node, Service, Checks}); the address is Service.Address (else
 /// Node.Address) with Service.Port; Service.Meta gives weight, zone, version, transport and tls. An answer
 /// that is not such an array is an error; one bad entry is skipped. At most 4 MiB and 100,000 entries.
 Result<HealthEntries> parse_health_entries(std::string_view body);
-
-/// The Meta object svckit registers for an instance (weight, zone, version, transport, tls; only those set).
-std::string meta_json(const Instance& instance);
 
 }  // namespace svckit::sd::consul

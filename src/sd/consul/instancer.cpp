@@ -28,7 +28,7 @@ constexpr auto kMinInterval = std::chrono::milliseconds(50);
 constexpr auto kIndexZeroInterval = std::chrono::seconds(1);
 constexpr std::size_t kMaxSkippedLogged = 20;
 
-std::uint64_t index_of(const std::string& header) {
+std::uint64_t index_of(std::string_view header) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), v);
   return ec == std::errc() && end == header.data() + header.size() ? v : 0;
@@ -42,13 +42,13 @@ struct Instancer::Loop {
   std::mutex mu;
   Instancer* self = nullptr;  // null once the instancer is being destroyed
   std::atomic<bool> stopping{false};
-  Agent* agent;
+  http::ApiClient* agent;
   std::string service;
   std::chrono::seconds wait;
   asio::steady_timer timer;
   log::Logger log;
 
-  Loop(Agent* a, std::string s, std::chrono::seconds w)
+  Loop(http::ApiClient* a, std::string s, std::chrono::seconds w)
       : agent(a), service(std::move(s)), wait(w), timer(a->executor()), log(log::Logger("instancer").with({{"service", service}})) {}
 
   template <class F>
@@ -103,8 +103,9 @@ struct Instancer::Loop {
       if (failing) self->log.info("consul readable again");
       failing = false;
       backoff = kBackoffFirst;
-      std::uint64_t next = index_of(r->index);
-      if (next < index) self->log.warn("consul's index went backwards; starting over", {{"was", std::to_string(index)}, {"now", r->index}});
+      const std::string header(r->headers["X-Consul-Index"]);
+      std::uint64_t next = index_of(header);
+      if (next < index) self->log.warn("consul's index went backwards; starting over", {{"was", std::to_string(index)}, {"now", header}});
       if (next < index || next == 0) next = 0;  // Consul's rules: reset, never block on a bad index
       self->apply(r->body);
       // Never hammer: an answer that came back at once with nothing new waits a little before the next question.
@@ -116,7 +117,7 @@ struct Instancer::Loop {
   }
 };
 
-std::shared_ptr<Instancer> Instancer::create(std::shared_ptr<Agent> agent, std::string service, std::chrono::seconds wait) {
+std::shared_ptr<Instancer> Instancer::create(std::shared_ptr<http::ApiClient> agent, std::string service, std::chrono::seconds wait) {
   auto p = std::make_shared<Instancer>(Private{}, std::move(agent));
   p->loop_ = std::make_shared<Loop>(p->agent_.get(), std::move(service), wait);
   p->loop_->self = p.get();
@@ -124,7 +125,7 @@ std::shared_ptr<Instancer> Instancer::create(std::shared_ptr<Agent> agent, std::
   return p;
 }
 
-Instancer::Instancer(Private, std::shared_ptr<Agent> agent) : agent_(std::move(agent)) {}
+Instancer::Instancer(Private, std::shared_ptr<http::ApiClient> agent) : agent_(std::move(agent)) {}
 
 Instancer::~Instancer() {
   {

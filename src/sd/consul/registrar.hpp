@@ -1,11 +1,12 @@
-// Keeps one instance registered with a Consul agent, with the health check the URL chose, until deregister().
+// Keeps one instance registered with a Consul agent, with the health check the URL chose, until deregister()
+// (a HeartbeatRegistrar whose renewal passes the TTL check, or asks whether the agent still knows us).
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "agent.hpp"
+#include "../../transport/http/api_client.hpp"
 #include "svckit/sd/instance.hpp"
 #include "svckit/sd/registrar.hpp"
 
@@ -18,20 +19,8 @@ struct CheckOptions {
   std::chrono::seconds deregister_after{60};
 };
 
-class Registrar final : public sd::Registrar {
- public:
-  Registrar(std::shared_ptr<Agent> agent, std::string service, Instance instance, std::chrono::seconds ttl,
-            CheckOptions check);
-  ~Registrar() override;
-  void register_instance() override;
-  Status deregister(std::chrono::milliseconds timeout) override;
-  bool registered() const override;
-
-  struct State;
-
- private:
-  std::shared_ptr<Agent> agent_;
-  std::shared_ptr<State> state_;
-};
+/// The registrar for `instance` of `service` (ID "<service>-<host:port>"); the TTL is at least 3 s.
+std::unique_ptr<sd::Registrar> make_registrar(std::shared_ptr<http::ApiClient> agent, const std::string& service,
+                                              const Instance& instance, std::chrono::seconds ttl, CheckOptions check);
 
 }  // namespace svckit::sd::consul

@@ -1,8 +1,6 @@
 #include "svckit/sd/consul/registry.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <future>
 #include <stdexcept>
 
@@ -10,24 +8,14 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
-#include "agent.hpp"
+#include "../../transport/http/api_client.hpp"
+#include "../url_query.hpp"
 #include "instancer.hpp"
 #include "registrar.hpp"
 
 namespace svckit::sd::consul {
 
 namespace {
-
-// "30s", "1m", "500ms" → seconds (at least 1); throws std::invalid_argument.
-std::chrono::seconds duration_of(std::string_view key, std::string_view v, std::chrono::seconds max) {
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  std::string_view unit(end, static_cast<std::size_t>(v.data() + v.size() - end));
-  std::int64_t s = unit == "s" ? n : unit == "m" ? n * 60 : -1;
-  if (ec != std::errc() || s < 1 || s > max.count())
-    throw std::invalid_argument("consul:// " + std::string(key) + " must be like 30s or 1m, at most " + std::to_string(max.count()) + "s");
-  return std::chrono::seconds(s);
-}
 
 struct Options {
   CheckOptions check;
@@ -38,44 +26,33 @@ Options options_of(const RegistryUrl& url) {
   if (!url.path.empty() && url.path != "/") throw std::invalid_argument("consul:// takes no path");
   if (!url.username.empty()) throw std::invalid_argument("consul:// takes no credentials (ACL tokens are not supported yet)");
   Options o;
-  std::string_view q = url.query;
-  while (!q.empty()) {
-    auto amp = q.find('&');
-    auto kv = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    auto eq = kv.find('=');
-    auto key = kv.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1);
+  auto secs = [](std::string_view key, std::string_view value, std::chrono::seconds most) {
+    return std::chrono::duration_cast<std::chrono::seconds>(detail::duration_param("consul", key, value, std::chrono::seconds(1), most));
+  };
+  detail::for_each_param(url.query, [&](std::string_view key, std::string_view value) {
     if (key == "check" && (value == "ttl" || value == "grpc"))
       o.check.kind = value == "ttl" ? CheckKind::ttl : CheckKind::grpc;
     else if (key == "wait")
-      o.wait = duration_of(key, value, std::chrono::minutes(10));
+      o.wait = secs(key, value, std::chrono::minutes(10));
     else if (key == "deregister_after")
-      o.check.deregister_after = duration_of(key, value, std::chrono::hours(24 * 7));
+      o.check.deregister_after = secs(key, value, std::chrono::hours(24 * 7));
     else
       throw std::invalid_argument("consul:// takes check=ttl|grpc, wait=… and deregister_after=… (not \"" +
-                                  std::string(kv.substr(0, 64)) + "\")");
-  }
+                                  std::string(key.substr(0, 64)) + "\")");
+  });
   return o;
-}
-
-// Service names go into URL paths: the characters Consul's DNS interface allows, and dots.
-void check_service(std::string_view s) {
-  bool ok = !s.empty() && s.size() <= 256;
-  for (unsigned char c : s) ok = ok && (std::isalnum(c) || c == '-' || c == '_' || c == '.');
-  if (!ok) throw std::invalid_argument("service name \"" + std::string(s.substr(0, 64)) + "\" is not one consul:// can name");
 }
 
 class ConsulRegistry final : public Registry {
  public:
-  explicit ConsulRegistry(const RegistryUrl& u) : options_(options_of(u)), agent_(std::make_shared<Agent>(u.hosts)) {}
+  explicit ConsulRegistry(const RegistryUrl& u) : options_(options_of(u)), agent_(std::make_shared<http::ApiClient>("consul", u.hosts)) {}
 
   std::unique_ptr<sd::Registrar> registrar(std::string_view service, Instance inst, std::chrono::seconds ttl) override {
-    check_service(service);
-    return std::make_unique<Registrar>(agent_, std::string(service), std::move(inst), ttl, options_.check);
+    detail::check_service_name("consul", service);
+    return make_registrar(agent_, std::string(service), inst, ttl, options_.check);
   }
   std::shared_ptr<sd::Instancer> instancer(std::string_view service) override {
-    check_service(service);
+    detail::check_service_name("consul", service);
     return Instancer::create(agent_, std::string(service), options_.wait);
   }
   Result<std::vector<std::string>> services(std::chrono::milliseconds timeout) override {
@@ -95,7 +72,7 @@ class ConsulRegistry final : public Registry {
 
  private:
   Options options_;
-  std::shared_ptr<Agent> agent_;
+  std::shared_ptr<http::ApiClient> agent_;
 };
 
 }  // namespace

@@ -1,0 +1,59 @@
+#include "url_query.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <stdexcept>
+
+namespace svckit::sd::detail {
+
+void for_each_param(std::string_view q, const std::function<void(std::string_view, std::string_view)>& f) {
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto kv = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (kv.empty()) continue;
+    auto eq = kv.find('=');
+    f(kv.substr(0, eq), eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1));
+  }
+}
+
+std::chrono::milliseconds duration_param(std::string_view scheme, std::string_view key, std::string_view v,
+                                         std::chrono::milliseconds least, std::chrono::milliseconds most) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  std::string_view unit(end, static_cast<std::size_t>(v.data() + v.size() - end));
+  const std::int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : 0;
+  const bool fits = ec == std::errc() && scale != 0 && n >= 0 && n <= most.count() / scale;
+  if (!fits || n * scale < least.count())
+    throw std::invalid_argument(std::string(scheme) + ":// " + std::string(key) + " must be like 500ms, 30s or 1m, from " +
+                                std::to_string(least.count()) + "ms to " + std::to_string(most.count() / 1000) + "s (not \"" +
+                                std::string(v.substr(0, 32)) + "\")");
+  return std::chrono::milliseconds(n * scale);
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+void check_service_name(std::string_view scheme, std::string_view s) {
+  bool ok = !s.empty() && s.size() <= 256;
+  for (unsigned char c : s) ok = ok && (std::isalnum(c) || c == '-' || c == '_' || c == '.');
+  if (!ok)
+    throw std::invalid_argument("service name \"" + std::string(s.substr(0, 64)) + "\" is not one " + std::string(scheme) +
+                                ":// can name (letters, digits, '-', '_', '.')");
+}
+
+}  // namespace svckit::sd::detail
