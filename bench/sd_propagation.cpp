@@ -17,6 +17,8 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <random>
+#include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,6 +47,9 @@ struct Backend {
   std::string name;
   std::function<void(const std::string& addr)> add, remove;
   std::shared_ptr<sd::Instancer> instancer;
+  // A polled registry: each write waits a random part of the poll interval first, or every trial would start
+  // right after a poll and measure nearly the whole interval.
+  std::chrono::milliseconds poll{0};
 };
 
 // Times write → balancer for one backend.
@@ -78,7 +83,9 @@ std::pair<std::vector<double>, std::vector<double>> measure(Backend& b, int tria
       sd::make_balancer("round_robin"), io.get_executor());
   svckit::test::wait_until([&] { return endpointer->initialized(); }, std::chrono::seconds(10));
   // Runs `change` on `addr` and returns the microseconds from its acknowledgement to the balancer applying it.
+  std::mt19937 random(42);
   auto once = [&](bool add, const std::string& addr) {
+    if (b.poll.count() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(random() % b.poll.count()));
     (add ? b.add : b.remove)(addr);
     auto acked = Clock::now();
     auto& when = add ? added : removed;
@@ -240,7 +247,7 @@ void bench_polled(const std::string& scheme, int trials) {
     else
       server.request("DELETE", "/nacos/v1/ns/instance?serviceName=DEFAULT_GROUP@@bench&ip=" + host + "&port=" + port);
   };
-  run({scheme, add, remove, registry->instancer("bench")}, trials);
+  run({scheme, add, remove, registry->instancer("bench"), std::chrono::milliseconds(100)}, trials);
 }
 
 }  // namespace
