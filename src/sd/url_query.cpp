@@ -56,4 +56,41 @@ void check_service_name(std::string_view scheme, std::string_view s) {
                                 ":// can name (letters, digits, '-', '_', '.')");
 }
 
+bool tls_param(std::string_view scheme, std::string_view key, std::string_view value, TlsParams& out) {
+  auto path = [&]() {
+    if (value.empty() || value.find('%') != std::string_view::npos)
+      throw std::invalid_argument(std::string(scheme) + ":// " + std::string(key) + " must be a file path (not percent-encoded)");
+    return std::string(value);
+  };
+  if (key == "tls") {
+    if (value != "1" && value != "true" && value != "0" && value != "false")
+      throw std::invalid_argument(std::string(scheme) + ":// tls must be 1 or 0");
+    out.on = value == "1" || value == "true";
+  } else if (key == "ca") {
+    out.config.ca_file = path();
+    out.on = true;
+  } else if (key == "cert") {
+    out.config.cert_file = path();
+  } else if (key == "key") {
+    out.config.key_file = path();
+  } else if (key == "server_name") {
+    out.config.server_name = path();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<const tls::Credentials> load_tls(std::string_view scheme, const TlsParams& params) {
+  const auto& c = params.config;
+  if (!params.on) {
+    if (!c.cert_file.empty() || !c.key_file.empty() || !c.server_name.empty())
+      throw std::invalid_argument(std::string(scheme) + ":// cert, key and server_name need tls=1 or ca=…");
+    return nullptr;
+  }
+  if (c.cert_file.empty() != c.key_file.empty())
+    throw std::invalid_argument(std::string(scheme) + ":// cert and key come together");
+  return tls::load_client(c);
+}
+
 }  // namespace svckit::sd::detail

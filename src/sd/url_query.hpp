@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "svckit/tls.hpp"
 
 namespace svckit::sd::detail {
 
@@ -23,5 +26,20 @@ std::string percent_encode(std::string_view s);
 /// Throws std::invalid_argument unless `s` is a service name a backend can put in its URLs: 1..256 bytes
 /// of letters, digits, '-', '_' and '.'.
 void check_service_name(std::string_view scheme, std::string_view s);
+
+/// HTTPS to a registry's servers, from the URL: tls=1 (the system's trust store), ca=/path (trust that CA;
+/// implies tls), cert=/path and key=/path (a client certificate, for servers that ask for one), server_name=…
+struct TlsParams {
+  bool on = false;
+  tls::ClientConfig config;
+};
+
+/// True when `key` is one of the TLS parameters above (then stored in `out`); throws std::invalid_argument
+/// for a bad value.
+bool tls_param(std::string_view scheme, std::string_view key, std::string_view value, TlsParams& out);
+
+/// The credentials the parameters name, null for plain HTTP; throws std::invalid_argument for a file that
+/// cannot be read, a key without its certificate, or a certificate without tls.
+std::shared_ptr<const tls::Credentials> load_tls(std::string_view scheme, const TlsParams& params);
 
 }  // namespace svckit::sd::detail

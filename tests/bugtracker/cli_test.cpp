@@ -8,6 +8,7 @@
 #include "support/certs.hpp"
 #include "support/etcd_fleet.hpp"
 #include "support/rest_standin.hpp"
+#include "support/zookeeper.hpp"
 #include "svckit/sd/etcd/client.hpp"
 #include "tracker.hpp"
 
@@ -100,6 +101,15 @@ class CliOnHttpRegistries : public CliTest, public ::testing::WithParamInterface
 TEST_P(CliOnHttpRegistries, LsWatchAndCallSeeAndReachTheRegisteredInstances) { ls_watch_and_call(); }
 
 INSTANTIATE_TEST_SUITE_P(Schemes, CliOnHttpRegistries, ::testing::Values("consul", "eureka", "nacos"));
+
+// And on ZooKeeper (a real server).
+class CliOnZooKeeper : public CliTest {
+ protected:
+  std::string registry_url() override { return zk_.url(); }
+  svckit::test::ZooKeeper zk_{1};
+};
+
+TEST_F(CliOnZooKeeper, LsWatchAndCallSeeAndReachTheRegisteredInstances) { ls_watch_and_call(); }
 
 // The same commands on a file:// registry: ls lists the file's services, call reaches the instance listed.
 TEST_F(CliTest, LsAndCallWorkOnAFileRegistry) {

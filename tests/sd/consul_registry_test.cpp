@@ -170,9 +170,29 @@ TEST_F(ConsulRegistryTest, MalformedEntriesAreSkipped) {
   }
 }
 
+// An agent with ACLs on: the token given as the URL's password is sent with every request (registration,
+// TTL passes, blocking queries); without it the agent answers 403 and the status says so.
+TEST(ConsulAcl, TheTokenInTheUrlIsSentAndWithoutItTheAgentRefuses) {
+  svckit::test::ConsulStandIn consul({"--acl-token", "6f1c2a9e-token"});
+  auto good = sd::Registry::open("consul://acl:6f1c2a9e-token@127.0.0.1:" + std::to_string(consul.port()));
+  auto r = good->registrar("users", instance("127.0.0.1:7001"), 3s);
+  r->register_instance();
+  auto seen = good->instancer("users");
+  View view(*seen);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1 && r->registered(); }, 10s)) << consul.log();
+  EXPECT_TRUE(svckit::test::holds_for([&] { return view.size() == 1; }, 4s)) << "the TTL passes carry the token too";
+
+  auto anonymous = sd::Registry::open(consul.url());
+  auto refused = anonymous->instancer("users");
+  View none(*refused);
+  ASSERT_TRUE(wait_until([&] { return !none.status().ok(); }, 10s));
+  EXPECT_NE(none.status().message().find("403"), std::string::npos) << none.status().message();
+  EXPECT_EQ(none.size(), 0u);
+}
+
 TEST(ConsulRegistryUrl, BadUrlsAreRefusedWithTheReason) {
   for (const char* bad : {"consul://", "consul://h:1/path", "consul://h:1?check=http", "consul://h:1?wait=0s",
-                          "consul://h:1?wait=11m", "consul://h:1?token=x", "consul://u:p@h:1"})
+                          "consul://h:1?wait=11m", "consul://h:1?token=x", "consul://acl:@h:1"})
     EXPECT_THROW(sd::Registry::open(bad), std::invalid_argument) << bad;
   auto r = sd::Registry::open("consul://127.0.0.1:1");
   EXPECT_THROW(r->instancer("a/b"), std::invalid_argument);

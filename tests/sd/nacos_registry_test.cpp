@@ -164,9 +164,35 @@ TEST_F(NacosRegistryTest, MalformedInstancesAreSkipped) {
   }
 }
 
+// A server with auth on: the URL's credentials log in, the accessToken rides on every request, and a token
+// that stops working (expired, revoked) is replaced by logging in again — registration and discovery go on.
+// Wrong credentials: the status says the login was refused.
+TEST(NacosAuth, CredentialsLogInAndARevokedTokenIsReplaced) {
+  svckit::test::RestStandIn nacos("nacos", {"--credentials", "svc:s3cret"});
+  auto registry = sd::Registry::open("nacos://svc:s3cret@127.0.0.1:" + std::to_string(nacos.port()) + "?poll=100ms");
+  auto r = registry->registrar("users", instance("127.0.0.1:7001"), 3s);
+  r->register_instance();
+  auto seen = registry->instancer("users");
+  View view(*seen);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1 && view.status().ok() && r->registered(); }, 10s)) << nacos.log();
+  auto logins = [&] { return std::stoi("0" + nacos.request("GET", "/debug/logins")); };
+  const int before = logins();
+  nacos.request("POST", "/debug/revoke-tokens");
+  EXPECT_TRUE(wait_until([&] { return logins() > before; }, 5s)) << "logged in again";
+  // Beats and polls keep working past a TTL: the instance stays healthy and listed.
+  EXPECT_TRUE(svckit::test::holds_for([&] { return view.size() == 1 && view.status().ok(); }, 4s)) << view.status().message();
+
+  auto wrong = sd::Registry::open("nacos://svc:guess@127.0.0.1:" + std::to_string(nacos.port()) + "?poll=100ms");
+  auto refused = wrong->instancer("users");
+  View none(*refused);
+  ASSERT_TRUE(wait_until([&] { return !none.status().ok(); }, 10s));
+  EXPECT_NE(none.status().message().find("nacos login as svc: HTTP 403"), std::string::npos) << none.status().message();
+  EXPECT_EQ(none.size(), 0u);
+}
+
 TEST(NacosRegistryUrl, BadUrlsAreRefusedWithTheReason) {
   for (const char* bad : {"nacos://", "nacos://h:1?poll=10ms", "nacos://h:1?namespace=", "nacos://h:1?group=a/b",
-                          "nacos://h:1?token=x", "nacos://u:p@h:1", "nacos://h:1/na%20cos"})
+                          "nacos://h:1?token=x", "nacos://h:1/na%20cos"})
     EXPECT_THROW(sd::Registry::open(bad), std::invalid_argument) << bad;
   auto r = sd::Registry::open("nacos://127.0.0.1:1/nacos?namespace=dev&group=G&cluster=C");
   EXPECT_THROW(r->instancer("a/b"), std::invalid_argument);

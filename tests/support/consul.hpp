@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "support/rest_standin.hpp"
 
@@ -14,7 +15,8 @@ namespace svckit::test {
 
 class ConsulStandIn : public RestStandIn {
  public:
-  ConsulStandIn() : RestStandIn("consul") {}
+  /// args: the stand-in's options (--acl-token T).
+  explicit ConsulStandIn(std::vector<std::string> args = {}) : RestStandIn("consul", std::move(args)) {}
   /// GET path on the stand-in: the response (headers and body), or "" when it is down.
   std::string get(const std::string& path) const { return http_get(port(), path); }
   /// PUT path (the stand-in's test hooks, or a registration written by hand): the response body.

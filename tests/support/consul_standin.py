@@ -17,8 +17,11 @@ Checks run for real: a TTL check goes critical when not passed in time; a gRPC c
 grpc.health.v1.Health/Check on the service's address every Interval (through python3-grpcio) and passes on
 SERVING. A service critical for longer than DeregisterCriticalServiceAfter is removed.
 
+ACLs: with --acl-token every /v1/ request must carry that token in X-Consul-Token (403 otherwise), as a
+Consul with ACLs on and a default policy of deny answers a client without a token that allows it.
+
 What it does not model: more than one node (every service is on node "standin"), the catalog and KV beyond
-the above, ACLs and tokens, datacenters, tags filtering, HTTP/TCP/script checks, anti-entropy, and Consul's
+the above, ACL policies (one token allows everything), datacenters, tags filtering, HTTP/TCP/script checks, anti-entropy, and Consul's
 raft: state is in memory and gone when the process stops (as an agent that lost its local state).
 
 Test hooks (not Consul's): PUT /debug/index/<n> sets the index to n (as after a snapshot restore, which
@@ -34,6 +37,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+import standin_tls  # tests/support/standin_tls.py, beside this script
+
 try:
     import grpc
 except ImportError:  # gRPC checks then always fail, with that reason
@@ -41,6 +46,7 @@ except ImportError:  # gRPC checks then always fail, with that reason
 
 lock = threading.Condition()
 state = {"index": 1, "services": {}, "checks": {}, "queries": 0, "index_zero": False}
+acl_token = None  # --acl-token: every /v1/ request must carry it in X-Consul-Token
 
 
 def duration(text, default):
@@ -151,7 +157,16 @@ class Agent(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(n) or b"null")
 
+    def denied(self):
+        """With ACLs on (default policy deny): 403 for a request without the token, as Consul answers."""
+        if acl_token is None or not self.path.startswith("/v1/") or self.headers.get("X-Consul-Token") == acl_token:
+            return False
+        self.reply(403, "ACL not found" if self.headers.get("X-Consul-Token") else "Permission denied")
+        return True
+
     def do_PUT(self):
+        if self.denied():
+            return
         path = urlparse(self.path).path
         try:
             if path == "/v1/agent/service/register":
@@ -217,6 +232,8 @@ class Agent(BaseHTTPRequestHandler):
         return self.reply(200)
 
     def do_GET(self):
+        if self.denied():
+            return
         url = urlparse(self.path)
         q = parse_qs(url.query, keep_blank_values=True)
         if url.path == "/v1/status/leader":
@@ -258,10 +275,15 @@ class Agent(BaseHTTPRequestHandler):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
+    standin_tls.add_arguments(p)
+    p.add_argument("--acl-token", help="require this token (X-Consul-Token) on every /v1/ request")
     args = p.parse_args()
+    global acl_token
+    acl_token = args.acl_token
     threading.Thread(target=run_checks, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Agent)
     server.daemon_threads = True
+    standin_tls.wrap(server, args)
     print("consul stand-in listening on 127.0.0.1:%d" % args.port, flush=True)
     server.serve_forever()
 

@@ -33,6 +33,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
+import standin_tls  # tests/support/standin_tls.py, beside this script
+
 lock = threading.Lock()
 apps = {}  # APP -> {instanceId: {"instance": {...}, "expires": t, "duration": s}}
 counters = {"heartbeats": 0}
@@ -174,6 +176,7 @@ def main():
     global credentials
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
+    standin_tls.add_arguments(p)
     p.add_argument("--eviction-interval", type=float, default=0.2)
     p.add_argument("--credentials", help="user:password required as HTTP Basic auth")
     args = p.parse_args()
@@ -181,6 +184,7 @@ def main():
     threading.Thread(target=evict, args=(args.eviction_interval,), daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Server)
     server.daemon_threads = True
+    standin_tls.wrap(server, args)
     print("eureka stand-in listening on 127.0.0.1:%d" % args.port, flush=True)
     server.serve_forever()
 

@@ -11,29 +11,38 @@ naming) that svckit's nacos:// registry uses, under /nacos; parameters come in t
                                       code 20404 for an instance it does not know
   GET    /nacos/v1/ns/instance/list   {"name", "groupName", "cacheMillis", "hosts": [...], ...}; healthyOnly
   GET    /nacos/v1/ns/service/list    {"count", "doms": [...]}
+  POST   /nacos/v1/auth/login         (username, password) {"accessToken", "tokenTtl"}; 403 "unknown user!"
+With --credentials user:password auth is on: every /nacos/v1/ns/ request needs a valid accessToken= (403
+"token invalid!" or "token expired!" otherwise), as with nacos.core.auth.enabled=true.
 Service names are grouped as Nacos does ("<group>@@<service>"; a plain name with groupName is grouped here).
 Namespaces are separate (the public one is ""). Ephemeral instances are checked as Nacos checks them: unhealthy
 after preserved.heart.beat.timeout ms without a beat (default 15000), removed after preserved.ip.delete.timeout
 (default 30000), both read from the instance's metadata.
 
 What it does not model: clusters of Nacos servers (Distro/raft), persistent instances and the server's own
-health probes, the protection threshold, UDP push to subscribers, Nacos 2's gRPC API, auth, config service,
+health probes, the protection threshold, UDP push to subscribers, Nacos 2's gRPC API, users, roles and
+permissions beyond one account, config service,
 and persistence: state is in memory and gone when the process stops.
 
 Test hooks (not Nacos's): POST /debug/raw?serviceName=G@@S[&namespaceId=] stores the body, any JSON value, as a
-host of that service as it is (an entry some other client wrote badly); GET /debug/beats counts the beats.
+host of that service as it is (an entry some other client wrote badly); GET /debug/beats and /debug/logins
+count beats and logins; POST /debug/revoke-tokens forgets every token (as if they had expired).
 """
 import argparse
 import json
+import secrets
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+import standin_tls  # tests/support/standin_tls.py, beside this script
+
 lock = threading.Lock()
 services = {}  # (namespace, "group@@service") -> {key: instance dict}
-counters = {"beats": 0}
+counters = {"beats": 0, "logins": 0}
+auth = {"credentials": None, "ttl": 18000, "tokens": {}}  # token -> expiry (monotonic)
 
 
 def grouped(p):
@@ -104,6 +113,22 @@ class Server(BaseHTTPRequestHandler):
         ns = p.get("namespaceId", "")
         if path == "/debug/beats":
             return self.reply(200, counters["beats"])
+        if path == "/debug/logins":
+            return self.reply(200, counters["logins"])
+        if path == "/debug/revoke-tokens" and method == "POST":
+            auth["tokens"].clear()
+            return self.reply(200, "ok")
+        if path == "/nacos/v1/auth/login" and method == "POST":
+            counters["logins"] += 1
+            if auth["credentials"] != "%s:%s" % (p.get("username"), p.get("password")):
+                return self.reply(403, "unknown user!")
+            token = secrets.token_hex(16)
+            auth["tokens"][token] = time.monotonic() + auth["ttl"]
+            return self.reply(200, {"accessToken": token, "tokenTtl": auth["ttl"], "globalAdmin": False})
+        if auth["credentials"] is not None and path.startswith("/nacos/v1/ns/"):
+            expires = auth["tokens"].get(p.get("accessToken", ""))
+            if expires is None or time.monotonic() > expires:
+                return self.reply(403, "token invalid!" if expires is None else "token expired!")
         if path == "/debug/raw" and method == "POST":
             services.setdefault((ns, grouped(p)), {})["raw-%d" % time.monotonic_ns()] = json.loads(raw)
             return self.reply(200, "ok")
@@ -173,10 +198,15 @@ class Server(BaseHTTPRequestHandler):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--credentials", help="user:password: turns auth on (accessToken on every naming request)")
+    p.add_argument("--token-ttl", type=int, default=18000, help="seconds a login's accessToken lasts")
+    standin_tls.add_arguments(p)
     args = p.parse_args()
+    auth["credentials"], auth["ttl"] = args.credentials, args.token_ttl
     threading.Thread(target=check_health, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Server)
     server.daemon_threads = True
+    standin_tls.wrap(server, args)
     print("nacos stand-in listening on 127.0.0.1:%d" % args.port, flush=True)
     server.serve_forever()
 

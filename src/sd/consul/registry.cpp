@@ -20,11 +20,11 @@ namespace {
 struct Options {
   CheckOptions check;
   std::chrono::seconds wait{30};
+  detail::TlsParams tls;
 };
 
 Options options_of(const RegistryUrl& url) {
   if (!url.path.empty() && url.path != "/") throw std::invalid_argument("consul:// takes no path");
-  if (!url.username.empty()) throw std::invalid_argument("consul:// takes no credentials (ACL tokens are not supported yet)");
   Options o;
   auto secs = [](std::string_view key, std::string_view value, std::chrono::seconds most) {
     return std::chrono::duration_cast<std::chrono::seconds>(detail::duration_param("consul", key, value, std::chrono::seconds(1), most));
@@ -36,16 +36,26 @@ Options options_of(const RegistryUrl& url) {
       o.wait = secs(key, value, std::chrono::minutes(10));
     else if (key == "deregister_after")
       o.check.deregister_after = secs(key, value, std::chrono::hours(24 * 7));
-    else
-      throw std::invalid_argument("consul:// takes check=ttl|grpc, wait=… and deregister_after=… (not \"" +
+    else if (!detail::tls_param("consul", key, value, o.tls))
+      throw std::invalid_argument("consul:// takes check=ttl|grpc, wait=…, deregister_after=… and tls=1, ca=, cert=, key= (not \"" +
                                   std::string(key.substr(0, 64)) + "\")");
   });
   return o;
 }
 
+// consul://acl:TOKEN@host:8500: the password is the ACL token (a password, so logs show it redacted).
+http::ApiClient::Headers acl_token(const RegistryUrl& url) {
+  if (url.username.empty() && url.password.empty()) return {};
+  if (url.password.empty()) throw std::invalid_argument("consul:// takes its ACL token as the password: consul://acl:TOKEN@host:8500");
+  for (unsigned char c : url.password)
+    if (c < 0x21 || c > 0x7e) throw std::invalid_argument("consul:// ACL token has a character a header cannot carry");
+  return {{"X-Consul-Token", url.password}};
+}
+
 class ConsulRegistry final : public Registry {
  public:
-  explicit ConsulRegistry(const RegistryUrl& u) : options_(options_of(u)), agent_(std::make_shared<http::ApiClient>("consul", u.hosts)) {}
+  explicit ConsulRegistry(const RegistryUrl& u)
+      : options_(options_of(u)), agent_(std::make_shared<http::ApiClient>("consul", u.hosts, acl_token(u), detail::load_tls("consul", options_.tls))) {}
 
   std::unique_ptr<sd::Registrar> registrar(std::string_view service, Instance inst, std::chrono::seconds ttl) override {
     detail::check_service_name("consul", service);

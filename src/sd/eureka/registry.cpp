@@ -25,6 +25,7 @@ constexpr auto kRequestTimeout = std::chrono::seconds(5);
 struct Options {
   std::string base = "/eureka";  // the server's context path: /eureka (Spring Cloud), /eureka/v2 (Netflix)
   std::chrono::milliseconds poll{10'000};
+  detail::TlsParams tls;
 };
 
 Options options_of(const RegistryUrl& url) {
@@ -36,15 +37,17 @@ Options options_of(const RegistryUrl& url) {
       if (c == '?' || c == '#' || c == '%' || c == ' ') throw std::invalid_argument("eureka:// path must be a plain path like /eureka");
   }
   detail::for_each_param(url.query, [&](std::string_view key, std::string_view value) {
-    if (key != "poll") throw std::invalid_argument("eureka:// takes poll=… (not \"" + std::string(key.substr(0, 64)) + "\")");
-    o.poll = detail::duration_param("eureka", key, value, std::chrono::milliseconds(100), std::chrono::minutes(10));
+    if (key == "poll")
+      o.poll = detail::duration_param("eureka", key, value, std::chrono::milliseconds(100), std::chrono::minutes(10));
+    else if (!detail::tls_param("eureka", key, value, o.tls))
+      throw std::invalid_argument("eureka:// takes poll=… and tls=1, ca=, cert=, key= (not \"" + std::string(key.substr(0, 64)) + "\")");
   });
   return o;
 }
 
-std::string basic_auth(const RegistryUrl& url) {
+ApiClient::Headers basic_auth(const RegistryUrl& url) {
   if (url.username.empty()) return {};
-  return "Basic " + codec::base64_encode(url.username + ":" + url.password, codec::Base64::Standard);
+  return {{"Authorization", "Basic " + codec::base64_encode(url.username + ":" + url.password, codec::Base64::Standard)}};
 }
 
 std::string http_error(const ApiClient::Reply& r) { return "eureka: HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200); }
@@ -52,7 +55,7 @@ std::string http_error(const ApiClient::Reply& r) { return "eureka: HTTP " + std
 class EurekaRegistry final : public Registry {
  public:
   explicit EurekaRegistry(const RegistryUrl& u)
-      : options_(options_of(u)), client_(std::make_shared<ApiClient>("eureka", u.hosts, basic_auth(u))) {}
+      : options_(options_of(u)), client_(std::make_shared<ApiClient>("eureka", u.hosts, basic_auth(u), detail::load_tls("eureka", options_.tls))) {}
 
   std::unique_ptr<sd::Registrar> registrar(std::string_view service, Instance inst, std::chrono::seconds ttl) override {
     detail::check_service_name("eureka", service);

@@ -11,6 +11,7 @@
 #include "../heartbeat_registrar.hpp"
 #include "../url_query.hpp"
 #include "instances.hpp"
+#include "session.hpp"
 
 namespace svckit::sd::nacos {
 
@@ -26,6 +27,7 @@ struct Options {
   std::string base = "/nacos";
   Scope scope;
   std::chrono::milliseconds poll{10'000};
+  detail::TlsParams tls;
 };
 
 // Namespace ids, groups and clusters: letters, digits, '-', '_', '.', ':' (Nacos's own rule), 1..128 bytes.
@@ -37,7 +39,6 @@ std::string scope_name(std::string_view key, std::string_view v) {
 }
 
 Options options_of(const RegistryUrl& url) {
-  if (!url.username.empty()) throw std::invalid_argument("nacos:// takes no credentials (Nacos auth is not supported yet)");
   Options o;
   if (!url.path.empty() && url.path != "/") {
     o.base = url.path;
@@ -54,8 +55,9 @@ Options options_of(const RegistryUrl& url) {
       o.scope.cluster = scope_name(key, value);
     else if (key == "poll")
       o.poll = detail::duration_param("nacos", key, value, std::chrono::milliseconds(100), std::chrono::minutes(10));
-    else
-      throw std::invalid_argument("nacos:// takes namespace=, group=, cluster= and poll= (not \"" + std::string(key.substr(0, 64)) + "\")");
+    else if (!detail::tls_param("nacos", key, value, o.tls))
+      throw std::invalid_argument("nacos:// takes namespace=, group=, cluster=, poll= and tls=1, ca=, cert=, key= (not \"" +
+                                  std::string(key.substr(0, 64)) + "\")");
   });
   return o;
 }
@@ -64,7 +66,10 @@ std::string http_error(const ApiClient::Reply& r) { return "nacos: HTTP " + std:
 
 class NacosRegistry final : public Registry {
  public:
-  explicit NacosRegistry(const RegistryUrl& u) : options_(options_of(u)), client_(std::make_shared<ApiClient>("nacos", u.hosts)) {}
+  explicit NacosRegistry(const RegistryUrl& u)
+      : options_(options_of(u)),
+        session_(std::make_shared<Session>(std::make_shared<ApiClient>("nacos", u.hosts, ApiClient::Headers{}, detail::load_tls("nacos", options_.tls)),
+                                           options_.base, u.username, u.password)) {}
 
   std::unique_ptr<sd::Registrar> registrar(std::string_view service, Instance inst, std::chrono::seconds ttl) override {
     detail::check_service_name("nacos", service);
@@ -72,15 +77,15 @@ class NacosRegistry final : public Registry {
     const auto every = timeout / 3;
     const std::string instance = options_.base + "/v1/ns/instance?";
     const std::string self = instance_query(options_.scope, service, inst);
-    ApiClient* c = client_.get();
+    Session* c = session_.get();
     detail::HeartbeatOps ops;
     ops.add = [c, target = instance + registration_query(options_.scope, service, inst, every, timeout)]() -> asio::awaitable<Status> {
-      auto r = co_await c->call(Verb::post, target, "", kRequestTimeout);
+      auto r = co_await c->call(Verb::post, target, kRequestTimeout);
       if (!r.ok()) co_return r.status();
       co_return r->status == 200 ? Status() : unavailable(http_error(*r));
     };
     ops.renew = [c, target = options_.base + "/v1/ns/instance/beat?" + self]() -> asio::awaitable<Result<bool>> {
-      auto r = co_await c->call(Verb::put, target, "", kRequestTimeout);
+      auto r = co_await c->call(Verb::put, target, kRequestTimeout);
       if (!r.ok()) co_return r.status();
       if (r->status != 200) co_return unavailable(http_error(*r));
       auto known = beat_known(r->body);
@@ -88,36 +93,36 @@ class NacosRegistry final : public Registry {
       co_return *known;
     };
     ops.remove = [c, target = instance + self]() -> asio::awaitable<Status> {
-      auto r = co_await c->call(Verb::delete_, target, "", kRequestTimeout);
+      auto r = co_await c->call(Verb::delete_, target, kRequestTimeout);
       if (!r.ok()) co_return r.status();
       co_return r->status == 200 ? Status() : unavailable(http_error(*r));
     };
-    return std::make_unique<detail::HeartbeatRegistrar>(client_->executor(), "nacos", std::string(service), inst.address, every,
-                                                        std::move(ops), client_);
+    return std::make_unique<detail::HeartbeatRegistrar>(c->client().executor(), "nacos", std::string(service), inst.address, every,
+                                                        std::move(ops), session_);
   }
 
   std::shared_ptr<sd::Instancer> instancer(std::string_view service) override {
     detail::check_service_name("nacos", service);
-    ApiClient* c = client_.get();
+    Session* c = session_.get();
     std::string target = options_.base + "/v1/ns/instance/list?serviceName=" +
                          detail::percent_encode(options_.scope.group + "@@" + std::string(service)) +
                          "&groupName=" + detail::percent_encode(options_.scope.group) + "&healthyOnly=true";
     if (!options_.scope.namespace_id.empty()) target += "&namespaceId=" + detail::percent_encode(options_.scope.namespace_id);
     auto fetch = [c, target]() -> asio::awaitable<Result<detail::ParsedInstances>> {
-      auto r = co_await c->call(Verb::get, target, "", kRequestTimeout);
+      auto r = co_await c->call(Verb::get, target, kRequestTimeout);
       if (!r.ok()) co_return r.status();
       if (r->status != 200) co_return unavailable(http_error(*r));
       auto parsed = parse_instance_list(r->body);
       if (!parsed.ok()) co_return unavailable("nacos: " + parsed.status().message());
       co_return std::move(*parsed);
     };
-    return detail::PollingInstancer::create(client_->executor(), "nacos", std::string(service), options_.poll, std::move(fetch), client_);
+    return detail::PollingInstancer::create(c->client().executor(), "nacos", std::string(service), options_.poll, std::move(fetch), session_);
   }
 
   Result<std::vector<std::string>> services(std::chrono::milliseconds timeout) override {
     std::string target = options_.base + "/v1/ns/service/list?pageNo=1&pageSize=10000&groupName=" + detail::percent_encode(options_.scope.group);
     if (!options_.scope.namespace_id.empty()) target += "&namespaceId=" + detail::percent_encode(options_.scope.namespace_id);
-    auto answer = asio::co_spawn(client_->executor(), client_->call(Verb::get, target, "", timeout), asio::use_future);
+    auto answer = asio::co_spawn(session_->client().executor(), session_->call(Verb::get, target, timeout), asio::use_future);
     if (answer.wait_for(timeout + std::chrono::seconds(1)) != std::future_status::ready) return deadline_exceeded("nacos did not answer in time");
     auto r = answer.get();
     if (!r.ok()) return r.status();
@@ -127,7 +132,7 @@ class NacosRegistry final : public Registry {
 
  private:
   Options options_;
-  std::shared_ptr<ApiClient> client_;
+  std::shared_ptr<Session> session_;  // holds the client
 };
 
 }  // namespace

@@ -23,20 +23,20 @@ struct ApiClient::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::string name;
   std::vector<std::string> hosts;
-  std::string authorization;
+  Headers headers;
   std::vector<std::shared_ptr<Client>> clients;  // one per host
   std::size_t current = 0;                       // the host asked first
   std::thread thread;
 };
 
-ApiClient::ApiClient(std::string name, std::vector<std::string> hosts, std::string authorization)
+ApiClient::ApiClient(std::string name, std::vector<std::string> hosts, Headers headers, std::shared_ptr<const tls::Credentials> tls)
     : impl_(std::make_unique<Impl>()) {
   impl_->name = std::move(name);
-  impl_->authorization = std::move(authorization);
+  impl_->headers = std::move(headers);
   impl_->hosts = std::move(hosts);
   for (const auto& h : impl_->hosts) {
     auto [host, port] = split_host_port(h);
-    impl_->clients.push_back(std::make_shared<Client>(host, port, ClientOptions{.body_limit = kMaxReplyBytes}));
+    impl_->clients.push_back(std::make_shared<Client>(host, port, ClientOptions{.body_limit = kMaxReplyBytes, .tls = tls}));
   }
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }
@@ -61,7 +61,7 @@ asio::awaitable<Result<ApiClient::Reply>> ApiClient::call(Verb verb, std::string
     ctx.set_timeout(timeout);
     Client::Request req{verb, target, 11};
     req.set(beast_http::field::accept, "application/json");
-    if (!impl_->authorization.empty()) req.set(beast_http::field::authorization, impl_->authorization);
+    for (const auto& [field, value] : impl_->headers) req.set(field, value);
     if (!body.empty() || verb == Verb::post || verb == Verb::put) {
       req.set(beast_http::field::content_type, content_type);
       req.body() = body;

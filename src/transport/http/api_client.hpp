@@ -6,21 +6,26 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "svckit/result.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/http/message.hpp"
 
 namespace svckit::http {
 
 class ApiClient {
  public:
+  /// Header fields sent with every request (credentials: Authorization, X-Consul-Token).
+  using Headers = std::vector<std::pair<std::string, std::string>>;
   /// `name` is what errors call the API ("consul", "eureka"); hosts are host:port each (at least one);
-  /// `authorization`, when not empty, is sent as the Authorization header of every request.
-  ApiClient(std::string name, std::vector<std::string> hosts, std::string authorization = {});
+  /// `tls`, when set, makes it HTTPS (the servers' certificates verified as http::Client does).
+  ApiClient(std::string name, std::vector<std::string> hosts, Headers headers = {},
+            std::shared_ptr<const tls::Credentials> tls = nullptr);
   ~ApiClient();
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;

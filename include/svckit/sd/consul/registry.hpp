@@ -1,8 +1,10 @@
 // svckit/sd/consul/registry.hpp — Consul as the registry, scheme consul:// (component svckit::consul).
 //
-//   consul://host:8500[,host:8500…][?check=ttl|grpc][&wait=30s][&deregister_after=1m]
+//   consul://[acl:TOKEN@]host:8500[,host:8500…][?check=ttl|grpc][&wait=30s][&deregister_after=1m]
 //
-// Talks to a Consul agent's HTTP API. A registrar registers the instance (PUT /v1/agent/service/register;
+// Talks to a Consul agent's HTTP API, with the ACL token, when the URL's password gives one, in X-Consul-Token
+// on every request. HTTPS with tls=1 (the system's CAs) or ca=/path (that CA), plus cert=/path&key=/path when
+// the agent asks for a client certificate (verify_incoming). A registrar registers the instance (PUT /v1/agent/service/register;
 // ID "<service>-<host:port>", Address and Port, metadata in Meta: weight, zone, version, transport, tls) with
 // a health check the agent runs:
 //   check=ttl (default)  a TTL check of the registrar's TTL that it passes every third of it; a process that

@@ -1,9 +1,10 @@
 // svckit/sd/eureka/registry.hpp — Netflix Eureka as the registry, scheme eureka:// (component svckit::eureka).
 //
-//   eureka://[user:password@]host:8761[,host:8761…][/eureka][?poll=10s]
+//   eureka://[user:password@]host:8761[,host:8761…][/eureka][?poll=10s][&ca=/path[&cert=/path&key=/path]]
 //
 // Talks to Eureka's REST API under the path given (default /eureka, Spring Cloud's; Netflix's own server
-// uses /eureka/v2). Credentials, when given, go as HTTP Basic auth (in clear text over plain HTTP).
+// uses /eureka/v2). Credentials, when given, go as HTTP Basic auth. HTTPS with tls=1 (the system's CAs) or
+// ca=/path (that CA), plus cert= and key= for a server that asks for a client certificate.
 //
 // A registrar registers the instance (POST /apps/<SERVICE>, the name upper-cased as Eureka stores it;
 // instanceId "<host>:<service>:<port>", status UP, ipAddr/hostName and port — securePort when the instance

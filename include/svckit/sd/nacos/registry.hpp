@@ -1,10 +1,13 @@
 // svckit/sd/nacos/registry.hpp — Alibaba Nacos as the registry, scheme nacos:// (component svckit::nacos).
 //
-//   nacos://host:8848[,host:8848…][/nacos][?namespace=ID][&group=DEFAULT_GROUP][&cluster=DEFAULT][&poll=10s]
+//   nacos://[user:password@]host:8848[,host:8848…][/nacos][?namespace=ID][&group=DEFAULT_GROUP][&cluster=DEFAULT][&poll=10s]
+//         [&ca=/path[&cert=/path&key=/path]]
 //
 // Talks to Nacos's naming HTTP API (v1 open API) under the path given (default /nacos), in the namespace
 // (default the public one), group and cluster given; services are named "<group>@@<service>" as Nacos's own
-// clients name them. Nacos auth (accessToken) is not supported yet: a URL with credentials is refused.
+// clients name them. With credentials, it logs in (POST /v1/auth/login) and sends the accessToken with every
+// request, logging in again when the server refuses it (403: expired, revoked) and before it runs out. HTTPS
+// with tls=1 (the system's CAs) or ca=/path (that CA), plus cert= and key= for a client certificate.
 //
 // A registrar registers an ephemeral instance (POST /v1/ns/instance: ip, port, weight — svckit's, at most
 // 10000 — and metadata: svckit's zone, version, transport, tls, plus Nacos's preserved heartbeat keys so the
@@ -25,8 +28,8 @@
 
 namespace svckit::sd::nacos {
 
-/// The factory registered for "nacos". Throws std::invalid_argument for credentials, an unknown query
-/// parameter or a malformed value.
+/// The factory registered for "nacos". Throws std::invalid_argument for an unknown query parameter or a
+/// malformed value.
 std::shared_ptr<Registry> open_registry(const RegistryUrl& url);
 
 }  // namespace svckit::sd::nacos

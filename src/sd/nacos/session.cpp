@@ -1,0 +1,45 @@
+#include "session.hpp"
+
+#include <boost/json.hpp>
+
+#include "../url_query.hpp"
+
+namespace svckit::sd::nacos {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+Session::Session(std::shared_ptr<http::ApiClient> client, std::string base, std::string username, std::string password)
+    : client_(std::move(client)), base_(std::move(base)), username_(std::move(username)), password_(std::move(password)) {}
+
+asio::awaitable<Status> Session::login(std::chrono::milliseconds timeout) {
+  const std::string form = "username=" + detail::percent_encode(username_) + "&password=" + detail::percent_encode(password_);
+  auto r = co_await client_->call(http::Verb::post, base_ + "/v1/auth/login", form, timeout, "application/x-www-form-urlencoded");
+  if (!r.ok()) co_return r.status();
+  if (r->status != 200) co_return unauthenticated("nacos login as " + username_.substr(0, 64) + ": HTTP " + std::to_string(r->status) + " " + r->body.substr(0, 200));
+  boost::system::error_code ec;
+  auto v = json::parse(r->body, ec);
+  const auto* token = !ec && v.is_object() ? v.get_object().if_contains("accessToken") : nullptr;
+  const auto* ttl = !ec && v.is_object() ? v.get_object().if_contains("tokenTtl") : nullptr;
+  if (!token || !token->is_string() || token->get_string().empty() || token->get_string().size() > 4096)
+    co_return unavailable("nacos login: no accessToken in the answer");
+  token_ = std::string(token->get_string());
+  // Renewed at 90% of its life (at least a second; Nacos's default is 5 hours).
+  const std::int64_t seconds = ttl && ttl->is_int64() && ttl->get_int64() > 0 ? ttl->get_int64() : 18'000;
+  renew_at_ = Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(1000, seconds * 900));
+  co_return Status();
+}
+
+asio::awaitable<Result<http::ApiClient::Reply>> Session::call(http::Verb verb, std::string target, std::chrono::milliseconds timeout) {
+  if (username_.empty()) co_return co_await client_->call(verb, std::move(target), "", timeout);
+  for (int attempt = 0;; ++attempt) {
+    if (token_.empty() || Clock::now() >= renew_at_)
+      if (Status s = co_await login(timeout); !s.ok()) co_return s;
+    auto r = co_await client_->call(verb, target + "&accessToken=" + detail::percent_encode(token_), "", timeout);
+    if (!r.ok() || r->status != 403 || attempt == 1) co_return r;
+    token_.clear();  // expired or revoked: log in again, once
+  }
+}
+
+}  // namespace svckit::sd::nacos
