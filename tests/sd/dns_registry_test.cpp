@@ -1,10 +1,14 @@
 // dns+srv:// against a real DNS server (Debian's dnsmasq on a loopback port): SRV priority and weight, address
-// follow-ups, records that change, a resolver that goes away, NXDOMAIN, and a hostile server's bytes.
+// follow-ups, records that change, a resolver that goes away, NXDOMAIN, answers too large for UDP (TCP), and a
+// hostile server's bytes over UDP and TCP.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -123,6 +127,80 @@ TEST(DnsSrvRegistry, AHostileServersBytesAreErrorsNotInstances) {
   EXPECT_EQ(view.size(), 0u);
   done = true;
   t.join();
+}
+
+// A server that says "truncated" over UDP and then answers over TCP with garbage, an answer to another
+// question, or a length it does not send: errors, never a crash, never an instance. Real sockets both ways.
+TEST(DnsSrvRegistry, AHostileTcpAnswerIsAnErrorNotInstances) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor tcp(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = tcp.local_endpoint().port();
+  boost::asio::ip::udp::socket udp(io, {boost::asio::ip::make_address("127.0.0.1"), port});
+  std::atomic<bool> done{false};
+  std::atomic<int> connections{0};
+  timeval limit{0, 100'000};  // blocking calls that give up after 100 ms, so the loops see `done`
+  ::setsockopt(udp.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::thread udp_side([&] {  // echoes each query back as a response with TC set
+    while (!done.load()) {
+      char buf[1500];
+      sockaddr_storage from{};
+      socklen_t from_len = sizeof from;
+      auto n = ::recvfrom(udp.native_handle(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+      if (n < 12) continue;
+      buf[2] = static_cast<char>(buf[2] | 0x82);  // QR, TC
+      ::sendto(udp.native_handle(), buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), from_len);
+    }
+  });
+  ::fcntl(tcp.native_handle(), F_SETFL, O_NONBLOCK);
+  std::thread tcp_side([&] {
+    const std::vector<std::string> replies = {
+        std::string("\x00\x20", 2) + std::string(32, '\xc0'),           // pointers everywhere
+        std::string("\x00\x0c\xde\xad\x81\x80\x00\x00\x00\x00\x00\x00\x00\x00", 14),  // another id
+        std::string("\xff\xff\x12\x34", 4),                            // 65535 bytes promised, 2 sent
+    };
+    while (!done.load()) {
+      int fd = ::accept(tcp.native_handle(), nullptr, nullptr);
+      if (fd < 0) {
+        ::poll(nullptr, 0, 20);  // nothing to accept yet: the registry's next lookup is a second away
+        continue;
+      }
+      const auto& reply = replies[static_cast<std::size_t>(connections++) % replies.size()];
+      char query[600];
+      (void)::recv(fd, query, sizeof query, 0);
+      (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(fd);
+    }
+  });
+  auto registry = sd::Registry::open("dns+srv://example.internal?resolver=127.0.0.1:" + std::to_string(port));
+  auto instancer = registry->instancer("notificator");
+  View view(*instancer);
+  EXPECT_TRUE(wait_until([&] { return !view.status().ok() && connections.load() >= 3; }, 20s)) << view.status().message();
+  EXPECT_NE(view.status().message().find("over TCP"), std::string::npos) << view.status().message();
+  EXPECT_EQ(view.size(), 0u);
+  done = true;
+  udp_side.join();
+  tcp_side.join();
+}
+
+// An answer too large for UDP (dnsmasq limited to 512-byte UDP answers here, 40 targets) comes back
+// truncated; the resolver asks again over TCP and every target is found.
+TEST(DnsSrvRegistry, ATruncatedAnswerIsAskedForAgainOverTcp) {
+  std::vector<std::string> records{"--edns-packet-max=512"};
+  Strings expected;
+  for (int i = 1; i <= 40; ++i) {
+    const std::string host = "big" + std::to_string(i) + ".example.internal";
+    records.push_back("--srv-host=_big._tcp.example.internal," + host + ",9000,0,1");
+    records.push_back("--host-record=" + host + ",127.0.1." + std::to_string(i));
+    expected.push_back("127.0.1." + std::to_string(i) + ":9000");
+  }
+  std::sort(expected.begin(), expected.end());
+  svckit::test::Dnsmasq dns(records);
+  auto registry = sd::Registry::open(url(dns));
+  auto instancer = registry->instancer("big");
+  View view(*instancer);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 40; }, 10s)) << view.status().message();
+  EXPECT_EQ(view.addresses(), expected);
+  EXPECT_TRUE(view.status().ok());
 }
 
 TEST(DnsMessage, ParsesWhatItBuildsAndRefusesLoops) {

@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -64,10 +67,41 @@ asio::awaitable<Result<Answer>> Resolver::query(std::string name, RecordType typ
         continue;
       }
       if (answer->id != id) continue;  // an old or forged answer
+      if (answer->truncated) co_return co_await query_tcp(packet, id, timeout);
       co_return answer;
     }
   }
   co_return last;
+}
+
+asio::awaitable<Result<Answer>> Resolver::query_tcp(const std::string& packet, std::uint16_t id, std::chrono::milliseconds timeout) {
+  using namespace asio::experimental::awaitable_operators;
+  auto fail = [&](const std::string& why) { return unavailable("DNS server " + server_text_ + " over TCP: " + why); };
+  asio::ip::tcp::socket socket(ex_);
+  asio::steady_timer timer(ex_, timeout);  // bounds the whole exchange
+  auto bounded = [&](auto op) { return std::move(op) || timer.async_wait(asio::as_tuple(asio::use_awaitable)); };
+  auto connected = co_await bounded(socket.async_connect({server_.address(), server_.port()}, asio::as_tuple(asio::use_awaitable)));
+  if (connected.index() == 1) co_return fail("no connection in time");
+  if (auto [ec] = std::get<0>(connected); ec) co_return fail(ec.message());
+  // Each message travels behind its length, two bytes, most significant first.
+  std::string framed{static_cast<char>(packet.size() >> 8), static_cast<char>(packet.size() & 0xff)};
+  framed += packet;
+  auto wrote = co_await bounded(asio::async_write(socket, asio::buffer(framed), asio::as_tuple(asio::use_awaitable)));
+  if (wrote.index() == 1) co_return fail("timed out sending");
+  if (auto [ec, n] = std::get<0>(wrote); ec) co_return fail(ec.message());
+  unsigned char length[2];
+  auto head = co_await bounded(asio::async_read(socket, asio::buffer(length), asio::as_tuple(asio::use_awaitable)));
+  if (head.index() == 1) co_return fail("timed out waiting for the answer");
+  if (auto [ec, n] = std::get<0>(head); ec) co_return fail(ec.message());
+  std::string buf(static_cast<std::size_t>(length[0] << 8 | length[1]), '\0');
+  auto body = co_await bounded(asio::async_read(socket, asio::buffer(buf), asio::as_tuple(asio::use_awaitable)));
+  if (body.index() == 1) co_return fail("timed out reading the answer");
+  if (auto [ec, n] = std::get<0>(body); ec) co_return fail(ec.message());
+  auto answer = parse_answer(buf);
+  if (!answer.ok()) co_return fail(answer.status().message());
+  if (answer->id != id) co_return fail("the answer is to another question");
+  if (answer->truncated) co_return fail("the answer is truncated even over TCP");
+  co_return answer;
 }
 
 std::string system_resolver() {

@@ -97,7 +97,6 @@ struct SrvInstancer::Loop {
     if (!srv.ok()) co_return srv.status();
     if (srv->rcode == 3) co_return Resolution{};  // NXDOMAIN: the name is gone, and so are its instances
     if (srv->rcode != 0) co_return unavailable("DNS server " + resolver.server() + " answered rcode " + std::to_string(srv->rcode) + " for " + name);
-    if (srv->truncated) co_return unavailable("DNS answer for " + name + " was truncated (TCP is not supported yet)");
     auto first = resolve_srv(*srv);
     if (first.unresolved.empty()) co_return first;
     std::vector<Answer> more;

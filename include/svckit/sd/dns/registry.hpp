@@ -3,9 +3,9 @@
 //   dns+srv://example.internal[?resolver=10.0.0.2:53]             a service's instances: _<service>._tcp.example.internal
 //   dns+srv://_notificator._tcp.example.internal[?resolver=…]     one SRV name, whatever service is asked for
 //
-// An instancer looks the SRV name up (UDP, EDNS0 4096-byte answers, two tries of 1 s), then the A and AAAA
-// records of targets the answer's additional section did not resolve, and again when the smallest TTL runs
-// out (clamped to 1 s..5 min). Priority and weight are honoured (go-kit's dnssrv ignores both): only the
+// An instancer looks the SRV name up (UDP, EDNS0 4096-byte answers, two tries of 1 s; over TCP when the answer
+// comes back truncated), then the A and AAAA records of targets the answer's additional section did not
+// resolve, and again when the smallest TTL runs out (clamped to 1 s..5 min). Priority and weight are honoured (go-kit's dnssrv ignores both): only the
 // lowest-priority targets are instances, each with its SRV weight (0 counts as 1) for the weighted balancer;
 // one instance per address of a target. NXDOMAIN empties the set; a timeout, SERVFAIL or a malformed answer
 // keeps the last set and is the status, retried after 1 s doubling to 30 s. The resolver is the URL's, else
