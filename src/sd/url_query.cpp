@@ -48,6 +48,14 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
+std::string context_path(std::string_view scheme, std::string_view path, std::string fallback) {
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (path.empty()) return fallback;
+  if (path.find_first_of("?#% ") != std::string_view::npos)
+    throw std::invalid_argument(std::string(scheme) + ":// path must be a plain path like " + fallback);
+  return std::string(path);
+}
+
 void check_service_name(std::string_view scheme, std::string_view s) {
   bool ok = !s.empty() && s.size() <= 256;
   for (unsigned char c : s) ok = ok && (std::isalnum(c) || c == '-' || c == '_' || c == '.');

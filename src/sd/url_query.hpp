@@ -23,6 +23,10 @@ std::chrono::milliseconds duration_param(std::string_view scheme, std::string_vi
 /// RFC 3986 percent-encoding of everything but the unreserved characters (A-Z a-z 0-9 - . _ ~).
 std::string percent_encode(std::string_view s);
 
+/// A server's context path from the URL's path ("/eureka/", "/nacos"): without trailing slashes, `fallback` when
+/// none is given; throws std::invalid_argument for one with '?', '#', '%' or a space.
+std::string context_path(std::string_view scheme, std::string_view path, std::string fallback);
+
 /// Throws std::invalid_argument unless `s` is a service name a backend can put in its URLs: 1..256 bytes
 /// of letters, digits, '-', '_' and '.'.
 void check_service_name(std::string_view scheme, std::string_view s);

@@ -11,6 +11,7 @@
 #include "support/consul.hpp"
 #include "support/instance_view.hpp"
 #include "support/process.hpp"
+#include "support/stringsvc.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/registry.hpp"
 
@@ -77,10 +78,7 @@ TEST_F(ConsulRegistryTest, ChecksDropAKilledInstanceAndAFrozenOneUntilItThaws) {
   char tmpl[] = "/tmp/svckit-consul-svc-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   auto start = [&](const std::string& name, const std::string& url) {
-    return std::make_unique<svckit::test::Process>(
-        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--registry", url,
-                                 "--register-ttl", "3"},
-        dir + "/" + name + ".log");
+    return svckit::test::start_stringsvc(url, dir + "/" + name + ".log", {"--register-ttl", "3"});
   };
   auto ttl = start("ttl", consul_.url("?check=ttl"));
   auto grpc = start("grpc", consul_.url("?check=grpc"));

@@ -10,6 +10,7 @@
 #include "sd/eureka/application.hpp"
 #include "support/instance_view.hpp"
 #include "support/process.hpp"
+#include "support/stringsvc.hpp"
 #include "support/rest_standin.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/registry.hpp"
@@ -75,10 +76,7 @@ TEST_F(EurekaRegistryTest, KilledFrozenAndOutOfServiceInstancesLeave) {
   char tmpl[] = "/tmp/svckit-eureka-svc-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   auto start = [&](const std::string& name) {
-    return std::make_unique<svckit::test::Process>(
-        Strings{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--registry", url,
-                "--register-ttl", "3"},
-        dir + "/" + name + ".log");
+    return svckit::test::start_stringsvc(url, dir + "/" + name + ".log", {"--register-ttl", "3"});
   };
   auto killed = start("killed");
   auto frozen = start("frozen");

@@ -16,6 +16,7 @@
 #include "sd/zk/client.hpp"
 #include "support/instance_view.hpp"
 #include "support/process.hpp"
+#include "support/stringsvc.hpp"
 #include "support/run.hpp"
 #include "support/zookeeper.hpp"
 #include "svckit/sd/registry.hpp"
@@ -194,12 +195,7 @@ TEST_F(ZkRegistryTest, AKilledInstanceLeavesWithItsSessionAndAFrozenOneComesBack
   View view(*instancer);
   char tmpl[] = "/tmp/svckit-zk-svc-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
-  auto start = [&](const std::string& name) {
-    return std::make_unique<svckit::test::Process>(
-        std::vector<std::string>{STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0",
-                                 "--registry", url},
-        dir + "/" + name + ".log");
-  };
+  auto start = [&](const std::string& name) { return svckit::test::start_stringsvc(url, dir + "/" + name + ".log"); };
   auto killed = start("killed");
   auto frozen = start("frozen");
   ASSERT_TRUE(wait_until([&] { return view.size() == 2; }, 20s)) << killed->log() << frozen->log();

@@ -30,12 +30,7 @@ struct Options {
 
 Options options_of(const RegistryUrl& url) {
   Options o;
-  if (!url.path.empty() && url.path != "/") {
-    o.base = url.path;
-    while (o.base.size() > 1 && o.base.back() == '/') o.base.pop_back();
-    for (char c : o.base)
-      if (c == '?' || c == '#' || c == '%' || c == ' ') throw std::invalid_argument("eureka:// path must be a plain path like /eureka");
-  }
+  o.base = detail::context_path("eureka", url.path, "/eureka");
   detail::for_each_param(url.query, [&](std::string_view key, std::string_view value) {
     if (key == "poll")
       o.poll = detail::duration_param("eureka", key, value, std::chrono::milliseconds(100), std::chrono::minutes(10));

@@ -40,12 +40,7 @@ std::string scope_name(std::string_view key, std::string_view v) {
 
 Options options_of(const RegistryUrl& url) {
   Options o;
-  if (!url.path.empty() && url.path != "/") {
-    o.base = url.path;
-    while (o.base.size() > 1 && o.base.back() == '/') o.base.pop_back();
-    for (char c : o.base)
-      if (c == '?' || c == '#' || c == '%' || c == ' ') throw std::invalid_argument("nacos:// path must be a plain path like /nacos");
-  }
+  o.base = detail::context_path("nacos", url.path, "/nacos");
   detail::for_each_param(url.query, [&](std::string_view key, std::string_view value) {
     if (key == "namespace")
       o.scope.namespace_id = scope_name(key, value);
