@@ -13,7 +13,7 @@ work=$(cd "$bin/.." && pwd)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(http_request_fuzz json_decode_fuzz proto_json_fuzz jwt_verify_fuzz registry_value_fuzz
                                       traceparent_fuzz etcd_watch_fuzz content_type_fuzz route_binding_fuzz instance_file_fuzz
-                                      consul_health_fuzz dns_message_fuzz)
+                                      consul_health_fuzz dns_message_fuzz eureka_application_fuzz nacos_instances_fuzz)
 mkdir -p "$work/crashes"
 failed=0
 for t in "${targets[@]}"; do
