@@ -17,6 +17,16 @@ std::string text_field(const json::object& o, std::string_view name) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+Result<json::object> parse_json_object(std::string_view body, std::string_view what) {
+  if (body.size() > (4u << 20)) return invalid_argument(std::string(what) + " larger than 4 MiB");
+  json::parse_options opts;
+  opts.max_depth = 32;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec, {}, opts);
+  if (ec || !v.is_object()) return invalid_argument(std::string(what) + " is not a JSON object");
+  return std::move(v.get_object());
+}
+
 json::object meta_object(const Instance& instance) {
   json::object meta;
   if (instance.weight != 1) meta["weight"] = std::to_string(instance.weight);

@@ -23,6 +23,10 @@ Status read_meta(const boost::json::object& meta, Instance& instance);
 /// digits, '-' and '.') and a port 1..65535; otherwise why not.
 Result<std::string> registry_address(std::string_view host, std::int64_t port);
 
+/// A registry's answer that must be a JSON object: at most 4 MiB and 32 levels deep; the error names the
+/// backend and `what` ("eureka application").
+Result<boost::json::object> parse_json_object(std::string_view body, std::string_view what);
+
 /// The string member `name`, "" when absent or not a string.
 std::string text_field(const boost::json::object& o, std::string_view name);
 

@@ -16,18 +16,7 @@ using detail::text_field;
 
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 4 << 20;
 constexpr std::size_t kMaxInstances = 100'000;
-
-Result<json::value> parse_json(std::string_view body, std::string_view what) {
-  if (body.size() > kMaxBodyBytes) return invalid_argument("eureka " + std::string(what) + " larger than 4 MiB");
-  json::parse_options opts;
-  opts.max_depth = 32;
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec || !v.is_object()) return invalid_argument("eureka " + std::string(what) + " is not a JSON object");
-  return v;
-}
 
 // Eureka writes one element where a list has only one (its older JSON codec): a list either way.
 std::vector<const json::value*> list_of(const json::value* v) {
@@ -118,9 +107,9 @@ std::string registration_json(std::string_view service, const Instance& instance
 }
 
 Result<detail::ParsedInstances> parse_application(std::string_view body) {
-  auto v = parse_json(body, "application");
+  auto v = detail::parse_json_object(body, "eureka application");
   if (!v.ok()) return v.status();
-  const auto* app = v->get_object().if_contains("application");
+  const auto* app = v->if_contains("application");
   if (!app || !app->is_object()) return invalid_argument("eureka answer has no application object");
   auto instances = list_of(app->get_object().if_contains("instance"));
   if (instances.size() > kMaxInstances) return invalid_argument("eureka application has more than 100000 instances");
@@ -136,9 +125,9 @@ Result<detail::ParsedInstances> parse_application(std::string_view body) {
 }
 
 Result<std::vector<std::string>> parse_application_names(std::string_view body) {
-  auto v = parse_json(body, "applications");
+  auto v = detail::parse_json_object(body, "eureka applications");
   if (!v.ok()) return v.status();
-  const auto* apps = v->get_object().if_contains("applications");
+  const auto* apps = v->if_contains("applications");
   if (!apps || !apps->is_object()) return invalid_argument("eureka answer has no applications object");
   std::vector<std::string> names;
   for (const auto* a : list_of(apps->get_object().if_contains("application")))

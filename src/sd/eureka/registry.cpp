@@ -23,7 +23,7 @@ namespace {
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
 
 struct Options {
-  std::string base = "/eureka";  // the server's context path: /eureka (Spring Cloud), /eureka/v2 (Netflix)
+  std::string base;  // the server's context path: /eureka (Spring Cloud, the default), /eureka/v2 (Netflix)
   std::chrono::milliseconds poll{10'000};
   detail::TlsParams tls;
 };

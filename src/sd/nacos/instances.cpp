@@ -17,19 +17,8 @@ using detail::text_field;
 
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 4 << 20;
 constexpr std::size_t kMaxHosts = 100'000;
 constexpr int kNacosMaxWeight = 10'000;
-
-Result<json::object> parse_object(std::string_view body, std::string_view what) {
-  if (body.size() > kMaxBodyBytes) return invalid_argument("nacos " + std::string(what) + " larger than 4 MiB");
-  json::parse_options opts;
-  opts.max_depth = 32;
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec || !v.is_object()) return invalid_argument("nacos " + std::string(what) + " is not a JSON object");
-  return std::move(v.get_object());
-}
 
 bool flag(const json::object& o, std::string_view name, bool otherwise) {
   const auto* v = o.if_contains(name);
@@ -87,7 +76,7 @@ std::string registration_query(const Scope& scope, std::string_view service, con
 }
 
 Result<detail::ParsedInstances> parse_instance_list(std::string_view body) {
-  auto o = parse_object(body, "instance list");
+  auto o = detail::parse_json_object(body, "nacos instance list");
   if (!o.ok()) return o.status();
   const auto* hosts = o->if_contains("hosts");
   if (!hosts || !hosts->is_array()) return invalid_argument("nacos instance list has no hosts array");
@@ -104,14 +93,14 @@ Result<detail::ParsedInstances> parse_instance_list(std::string_view body) {
 }
 
 Result<bool> beat_known(std::string_view body) {
-  auto o = parse_object(body, "beat answer");
+  auto o = detail::parse_json_object(body, "nacos beat answer");
   if (!o.ok()) return o.status();
   const auto* code = o->if_contains("code");
   return !(code && code->is_int64() && code->get_int64() == 20404);
 }
 
 Result<std::vector<std::string>> parse_service_list(std::string_view body) {
-  auto o = parse_object(body, "service list");
+  auto o = detail::parse_json_object(body, "nacos service list");
   if (!o.ok()) return o.status();
   const auto* doms = o->if_contains("doms");
   if (!doms || !doms->is_array()) return invalid_argument("nacos service list has no doms array");

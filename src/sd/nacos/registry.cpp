@@ -24,7 +24,7 @@ namespace {
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
 
 struct Options {
-  std::string base = "/nacos";
+  std::string base;  // the server's context path (default /nacos)
   Scope scope;
   std::chrono::milliseconds poll{10'000};
   detail::TlsParams tls;
