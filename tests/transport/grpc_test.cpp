@@ -5,6 +5,8 @@
 #include <future>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/server_builder.h>
@@ -34,6 +36,7 @@ class GrpcTransport : public ::testing::Test {
     server->add<HelloRequest, HelloReply>(
         "/test.Slow/Sleep", [this](const Context& ctx, const HelloRequest& req) -> boost::asio::awaitable<Result<HelloReply>> {
           seen_deadline = ctx.deadline().has_value();
+          ++started;
           seen_request_id = ctx.request_id();
           boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(std::stoi(req.name())));
           auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
@@ -64,6 +67,7 @@ class GrpcTransport : public ::testing::Test {
   std::string address;
   std::atomic<bool> seen_deadline{false};
   std::string seen_request_id;
+  std::atomic<int> started{0};
   std::atomic<int> cancelled{0};
   std::atomic<bool> ctx_cancelled{false};
   boost::asio::io_context client_io;
@@ -235,6 +239,37 @@ TEST_F(GrpcTransport, DeadlineAndRequestIdCrossTheWire) {
   EXPECT_TRUE(ctx_cancelled);                                      // and told it through the Context
   EXPECT_TRUE(seen_deadline);
   EXPECT_EQ(seen_request_id, "rid-grpc");
+}
+
+// A process that shuts down with a call in flight (bugs sending an email as SIGTERM came) destroys the
+// io_context the caller waits on before gRPC completes the call. The call is cancelled then (the server
+// sees it at once, not at its deadline a minute later), the caller's coroutine is destroyed with its
+// context as asio destroys its own pending handlers, and the completion gRPC delivers later touches
+// nothing of the destroyed context (it used to post into freed memory).
+TEST_F(GrpcTransport, ACallInFlightWhenItsCallersContextIsDestroyedIsCancelledNotResumed) {
+  auto ch = svckit::grpc::make_channel(address);
+  auto sleep = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(ch, "/test.Slow/Sleep");
+  std::atomic<bool> resumed{false};
+  auto frame_alive = std::make_shared<int>(0);
+  std::weak_ptr<int> frame_watch = frame_alive;
+  {
+    boost::asio::io_context caller;
+    boost::asio::co_spawn(caller, [&, keep = std::move(frame_alive)]() -> boost::asio::awaitable<void> {
+      Context ctx;
+      ctx.set_timeout(60s);
+      co_await sleep(ctx, hello_request("60000"));
+      resumed = true;
+    }, boost::asio::detached);
+    std::thread t([&] { caller.run(); });  // the pending call keeps run() going
+    const bool reached = wait_until([&] { return started.load() == 1; }, 10s);
+    caller.stop();
+    t.join();
+    ASSERT_TRUE(reached) << "the call never reached the server";
+    EXPECT_FALSE(frame_watch.expired());  // still waiting for gRPC
+  }
+  EXPECT_TRUE(frame_watch.expired()) << "the caller's coroutine outlived its io_context";
+  EXPECT_TRUE(wait_until([&] { return cancelled.load() == 1; }, 10s)) << "the server never saw the call cancelled";
+  EXPECT_FALSE(resumed);
 }
 
 TEST_F(GrpcTransport, UnreachableServerIsUnavailable) {

@@ -12,6 +12,7 @@
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include "completion_gate.hpp"
 #include "runtime.hpp"
 #include "svckit/metadata.hpp"
 #include "svckit/trace/span.hpp"
@@ -65,7 +66,7 @@ std::int64_t pushback_ms(const ::grpc::ClientContext& context) {
 }
 
 // Everything one call needs, alive until gRPC reports the call finished.
-struct UnaryCallBase : detail::Tag {
+struct UnaryCallBase : detail::GatedOp {
   // Declared first, so released last, after the gRPC objects: the call's final reference to the channel is
   // then dropped by svckit's code and not inside libgrpc++ (uninstrumented), so ThreadSanitizer sees the
   // channel's reference count reach zero in order, whichever thread dropped the other references.
@@ -83,19 +84,25 @@ struct UnaryCall final : UnaryCallBase {
   explicit UnaryCall(Handler h) : handler(std::move(h)), work(asio::get_associated_executor(handler)) {}
   Handler handler;
   // The caller's io_context must not run out of work (and stop) while gRPC holds the call.
-  asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
+  using Work = asio::executor_work_guard<asio::associated_executor_t<Handler>>;
+  Work work;
+
+  std::shared_ptr<void> abandon() override {
+    context.TryCancel();
+    return std::make_shared<std::pair<Handler, Work>>(std::move(handler), std::move(work));
+  }
 
   void done(bool) override {
     std::unique_ptr<UnaryCall> self(this);
+    std::lock_guard lock(gate->mu);  // held while posting: the caller's context cannot shut down meanwhile
+    if (!detail::claim(*this)) return;  // abandoned: the caller's context shut down and dropped the handler
     auto ex = asio::get_associated_executor(handler);
     // The work guard travels with the completion and is released on the caller's thread: released here,
     // it could outlive an io_context the caller destroys as soon as the handler has run.
     const std::int64_t pushback = status.ok() ? -1 : pushback_ms(context);
     std::string peer = want_peer ? context.peer() : std::string();
-    detail::post_completion(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work),
-                                 pushback, p = std::move(peer)]() mutable {
-      std::move(h)(std::move(st), std::move(r), pushback, std::move(p));
-    });
+    asio::post(ex, [h = std::move(handler), st = std::move(status), r = std::move(reply), w = std::move(work), pushback,
+                    p = std::move(peer)]() mutable { std::move(h)(std::move(st), std::move(r), pushback, std::move(p)); });
   }
 };
 
@@ -138,6 +145,14 @@ asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::g
         auto* cq = ClientQueue::instance().cq();
         call->channel = channel;
         call->reader = stub.PrepareUnaryCall(&call->context, full_method, request, cq);
+        auto ex = asio::get_associated_executor(call->handler);
+        if (!detail::admit(*call, ex)) {  // the caller's context has shut down: nobody would be resumed
+          asio::post(ex, [h = std::move(call->handler)]() mutable {
+            std::move(h)(::grpc::Status(::grpc::StatusCode::CANCELLED, "the caller's io_context has shut down"),
+                         ::grpc::ByteBuffer(), -1, std::string());
+          });
+          return;
+        }
         call->reader->StartCall();
         auto* raw = call.release();  // owned by the completion queue until done()
         raw->reader->Finish(&raw->reply, &raw->status, detail::handed_to_queue(raw));

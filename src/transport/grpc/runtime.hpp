@@ -1,12 +1,6 @@
 // Private to the gRPC transport: process-wide gRPC set-up and the completion-queue tag interface.
 #pragma once
 
-#include <atomic>
-#include <memory>
-#include <utility>
-
-#include <boost/asio/post.hpp>
-
 namespace grpc {
 class CompletionQueue;
 }
@@ -46,22 +40,6 @@ inline void taken_from_queue([[maybe_unused]] void* tag) {
 #if defined(SVCKIT_TSAN)
   __tsan_acquire(tag);
 #endif
-}
-
-/// Posts a completion from a gRPC queue thread to the caller's executor. asio's post() makes the handler
-/// runnable and then signals the caller's thread; the handler could run, its io_context's run() return and
-/// the io_context be destroyed before that signal (ThreadSanitizer saw pthread_cond_signal race with the
-/// io_context's destructor). So the handler first waits until post() has returned here — at most the few
-/// instructions of that signal, and only when it was picked up before them.
-template <class Executor, class Fn>
-void post_completion(const Executor& ex, Fn fn) {
-  auto posted = std::make_shared<std::atomic<bool>>(false);
-  boost::asio::post(ex, [fn = std::move(fn), posted]() mutable {
-    posted->wait(false, std::memory_order_acquire);
-    std::move(fn)();
-  });
-  posted->store(true, std::memory_order_release);
-  posted->notify_one();
 }
 
 }  // namespace svckit::grpc::detail

@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 
+#include "completion_gate.hpp"
 #include "runtime.hpp"
 #include "svckit/metadata.hpp"
 
@@ -20,27 +21,42 @@ namespace {
 // One pending stream operation. It keeps the stream alive until gRPC has completed the operation and the
 // completion has run on the handler's executor.
 template <class Handler>
-struct StreamOp final : detail::Tag {
-  StreamOp(std::shared_ptr<BidiStream> s, Handler h)
-      : stream(std::move(s)), handler(std::move(h)), work(asio::get_associated_executor(handler)) {}
+struct StreamOp final : detail::GatedOp {
+  StreamOp(std::shared_ptr<BidiStream> s, ::grpc::ClientContext* c, Handler h)
+      : stream(std::move(s)), context(c), handler(std::move(h)), work(asio::get_associated_executor(handler)) {}
   std::shared_ptr<BidiStream> stream;
+  ::grpc::ClientContext* context;  // the stream's
   Handler handler;
   // The executor's io_context must not run out of work (and stop) while gRPC holds the operation.
-  asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
+  using Work = asio::executor_work_guard<asio::associated_executor_t<Handler>>;
+  Work work;
+
+  std::shared_ptr<void> abandon() override {
+    context->TryCancel();
+    return std::make_shared<std::pair<Handler, Work>>(std::move(handler), std::move(work));
+  }
 
   void done(bool ok) override {
     std::unique_ptr<StreamOp> self(this);
-    auto ex = asio::get_associated_executor(handler);
+    std::lock_guard lock(gate->mu);  // held while posting: the handler's context cannot shut down meanwhile
+    if (!detail::claim(*this)) return;  // abandoned with its context
+    auto ex = asio::get_associated_executor(handler);  // before the handler is moved into the completion
     // The work guard is released on the handler's thread, after it ran (see UnaryCall::done).
-    detail::post_completion(ex, [h = std::move(handler), keep = std::move(stream), w = std::move(work), ok]() mutable {
-      std::move(h)(ok);
-    });
+    asio::post(ex, [h = std::move(handler), keep = std::move(stream), w = std::move(work), ok]() mutable { std::move(h)(ok); });
   }
 };
 
+// The operation to hand to gRPC, or nullptr when the handler's context has shut down: then the handler
+// has been posted with ok = false (the operation is not started).
 template <class Handler>
-detail::Tag* make_op(std::shared_ptr<BidiStream> s, Handler h) {
-  return detail::handed_to_queue(new StreamOp<Handler>(std::move(s), std::move(h)));  // deleted by done()
+detail::Tag* make_op(std::shared_ptr<BidiStream> s, ::grpc::ClientContext* context, Handler h) {
+  auto op = std::make_unique<StreamOp<Handler>>(std::move(s), context, std::move(h));
+  auto ex = asio::get_associated_executor(op->handler);
+  if (!detail::admit(*op, ex)) {
+    asio::post(ex, [h = std::move(op->handler)]() mutable { std::move(h)(false); });
+    return nullptr;
+  }
+  return detail::handed_to_queue(op.release());  // deleted by done()
 }
 
 }  // namespace
@@ -60,7 +76,7 @@ std::shared_ptr<BidiStream> BidiStream::open(const std::shared_ptr<::grpc::Chann
   // Writes wait for the start to complete (gRPC rejects a write batch while the start batch is pending).
   s->writing_ = true;
   auto* raw = s.get();
-  s->rw_->StartCall(make_op(s, asio::bind_executor(ex, [raw](bool ok) {
+  auto* started = make_op(s, &s->context_, asio::bind_executor(ex, [raw](bool ok) {
     raw->writing_ = false;
     if (!ok) {
       raw->broken_ = true;
@@ -68,7 +84,8 @@ std::shared_ptr<BidiStream> BidiStream::open(const std::shared_ptr<::grpc::Chann
     } else if (!raw->outbox_.empty()) {
       raw->write_next();
     }
-  })));
+  }));
+  if (started) s->rw_->StartCall(started);
   return s;
 }
 
@@ -76,7 +93,9 @@ BidiStream::~BidiStream() = default;
 
 asio::awaitable<bool> BidiStream::read(::grpc::ByteBuffer& out) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
-      [&](auto handler) { rw_->Read(&out, make_op(shared_from_this(), std::move(handler))); }, asio::use_awaitable);
+      [&](auto handler) {
+        if (auto* op = make_op(shared_from_this(), &context_, std::move(handler))) rw_->Read(&out, op);
+      }, asio::use_awaitable);
 }
 
 void BidiStream::write(::grpc::ByteBuffer message) {
@@ -97,7 +116,7 @@ void BidiStream::write_next() {
     outbox_.pop_front();
     if (!outbox_.empty()) write_next();
   };
-  rw_->Write(outbox_.front(), make_op(shared_from_this(), asio::bind_executor(ex_, on_written)));
+  if (auto* op = make_op(shared_from_this(), &context_, asio::bind_executor(ex_, on_written))) rw_->Write(outbox_.front(), op);
 }
 
 void BidiStream::cancel() {
@@ -108,7 +127,9 @@ void BidiStream::cancel() {
 asio::awaitable<::grpc::Status> BidiStream::finish() {
   auto status = std::make_shared<::grpc::Status>();
   co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
-      [&](auto handler) { rw_->Finish(status.get(), make_op(shared_from_this(), std::move(handler))); },
+      [&](auto handler) {
+        if (auto* op = make_op(shared_from_this(), &context_, std::move(handler))) rw_->Finish(status.get(), op);
+      },
       asio::use_awaitable);
   co_return *status;
 }
