@@ -30,6 +30,7 @@ std::shared_ptr<http::Server> serve_debug(Runner& runner, http::Router extra) {
   auto server = std::make_shared<http::Server>(runner.io(), http::ServerOptions{.address = runner.options().debug_addr, .name = "debug"},
                                                std::move(extra));
   runner.add(server);
+  runner.set_health_address([s = server.get()] { return s->address(); });
   return server;
 }
 

@@ -154,6 +154,10 @@ Runner::~Runner() {
 
 void Runner::add(std::shared_ptr<Server> server) { servers_.push_back(std::move(server)); }
 
+std::string Runner::health_address() const { return health_address_ ? health_address_() : std::string(); }
+
+void Runner::set_health_address(std::function<std::string()> address) { health_address_ = std::move(address); }
+
 void Runner::on_started(std::function<void()> hook) { started_hooks_.push_back(std::move(hook)); }
 
 void Runner::on_shutdown(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }

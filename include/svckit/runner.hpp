@@ -109,6 +109,11 @@ class Runner {
   /// certificate; null when neither --tls-ca nor --tls-cert is given (then TLS peers are verified
   /// against the system's trust store).
   std::shared_ptr<const tls::Credentials> client_tls() const { return client_tls_; }
+  /// Where the service answers /healthz and /readyz (the debug listener, serve_debug), once it listens;
+  /// empty without one. Registries that check health over HTTP point their agent there (sd::announce).
+  std::string health_address() const;
+  /// Called by serve_debug: how to learn that address once the listener is bound.
+  void set_health_address(std::function<std::string()> address);
 
   void add(std::shared_ptr<Server> server);
   /// Runs once every server listens (e.g. registration, so nobody is sent to us before we can answer).
@@ -135,6 +140,7 @@ class Runner {
   std::vector<std::shared_ptr<Server>> servers_;
   std::vector<std::function<void()>> hooks_;
   std::vector<std::function<void()>> started_hooks_;
+  std::function<std::string()> health_address_;  // set before run(), read by on_started hooks
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_requested_ = false;

@@ -8,6 +8,20 @@
 
 namespace svckit::sd {
 
+namespace {
+
+// The debug listener's address as the registry's agent should dial it: a wildcard host (0.0.0.0, ::)
+// means every interface, so the advertised host; a specific one (127.0.0.1 for an agent on the same
+// machine) as it is. Empty without a debug listener.
+std::string health_address_for(const std::string& listening, const std::string& advertised_host) {
+  if (listening.empty()) return {};
+  auto [host, port] = split_host_port(listening);
+  if (host == "0.0.0.0" || host == "::" || host.empty()) host = advertised_host;
+  return join_host_port(host, port);
+}
+
+}  // namespace
+
 void announce(Runner& runner, std::string service, std::function<std::string()> listen_address, Instance metadata) {
   const auto& opts = runner.options();
   if (opts.registry.empty()) return;
@@ -37,6 +51,7 @@ void announce(Runner& runner, std::shared_ptr<Registry> registry, std::string se
     if (host == "0.0.0.0" || host == "::" || host.empty())
       throw std::invalid_argument("listening on " + address + ": pass --advertise host:port so others can dial us");
     metadata.address = address;
+    metadata.health_address = health_address_for(runner.health_address(), host);
     if (runner.server_tls()) metadata.tls = true;  // discovered clients must dial us over TLS
     auto r = registry->registrar(service, std::move(metadata), o.register_ttl);
     r->register_instance();

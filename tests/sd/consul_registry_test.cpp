@@ -1,11 +1,12 @@
 // consul:// against a Consul agent STAND-IN (tests/support/consul_standin.py; Debian has no Consul server):
-// registration with TTL and gRPC health checks run for real, blocking queries and their index rules, an
+// registration with TTL, gRPC and HTTP health checks run for real, blocking queries and their index rules, an
 // instance killed or frozen, the agent restarted with no state, and malformed entries.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <filesystem>
+#include <regex>
 
 #include "sd/consul/health.hpp"
 #include "support/consul.hpp"
@@ -94,6 +95,41 @@ TEST_F(ConsulRegistryTest, ChecksDropAKilledInstanceAndAFrozenOneUntilItThaws) {
   EXPECT_EQ(grpc->stop(), 0) << grpc->log();
   EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 5s)) << "deregistered at SIGTERM";
   EXPECT_EQ(grpc->fault(), "");
+  std::filesystem::remove_all(dir);
+}
+
+// check=http: the agent GETs the instance's /healthz on its debug listener, whose address the registrar
+// learns from the runner. Frozen, the instance fails the check and leaves; thawed, it is back. A registrar
+// with no health address to give the agent is refused with the reason.
+TEST_F(ConsulRegistryTest, AnHttpCheckAsksTheDebugListenersHealthz) {
+  auto registry = sd::Registry::open(consul_.url("?check=http"));
+  try {
+    registry->registrar("users", instance("127.0.0.1:7001"), 3s);
+    ADD_FAILURE() << "a check=http registrar without a health address was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("health address"), std::string::npos) << e.what();
+  }
+  auto instancer = registry->instancer("stringsvc");
+  View view(*instancer);
+  char tmpl[] = "/tmp/svckit-consul-http-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  auto svc = svckit::test::start_stringsvc(consul_.url("?check=http"), dir + "/svc.log", {"--register-ttl", "3"});
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1; }, 20s)) << svc->log() << consul_.log();
+
+  // The check the agent ran is the HTTP one, on the debug listener (not the HTTP or gRPC service port).
+  std::smatch debug;
+  const std::string log = svc->log();
+  ASSERT_TRUE(std::regex_search(log, debug, std::regex("server=\"debug (127\\.0\\.0\\.1:[0-9]+)\""))) << log;
+  const auto health = consul_.get("/v1/health/service/stringsvc");
+  EXPECT_NE(health.find("HTTP GET http://" + debug[1].str() + "/healthz: 200"), std::string::npos) << health;
+
+  ::kill(svc->pid(), SIGSTOP);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 15s)) << "frozen: the agent's HTTP check fails";
+  ::kill(svc->pid(), SIGCONT);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 15s)) << svc->log();
+  EXPECT_EQ(svc->stop(), 0) << svc->log();
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 5s)) << "deregistered at SIGTERM";
+  EXPECT_EQ(svc->fault(), "");
   std::filesystem::remove_all(dir);
 }
 
@@ -189,7 +225,8 @@ TEST(ConsulAcl, TheTokenInTheUrlIsSentAndWithoutItTheAgentRefuses) {
 }
 
 TEST(ConsulRegistryUrl, BadUrlsAreRefusedWithTheReason) {
-  for (const char* bad : {"consul://", "consul://h:1/path", "consul://h:1?check=http", "consul://h:1?wait=0s",
+  for (const char* bad : {"consul://", "consul://h:1/path", "consul://h:1?check=tcp", "consul://h:1?check_path=healthz",
+                          "consul://h:1?check_path=/a%20b", "consul://h:1?wait=0s",
                           "consul://h:1?wait=11m", "consul://h:1?token=x", "consul://acl:@h:1"})
     EXPECT_THROW(sd::Registry::open(bad), std::invalid_argument) << bad;
   auto r = sd::Registry::open("consul://127.0.0.1:1");

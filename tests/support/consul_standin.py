@@ -3,8 +3,9 @@
 
 It implements the part of Consul's documented HTTP API (https://developer.hashicorp.com/consul/api-docs) that
 svckit's consul:// registry uses, the way Consul documents it:
-  PUT /v1/agent/service/register              body: ID, Name, Address, Port, Meta, Check (TTL, or GRPC +
-                                              Interval/Timeout, GRPCUseTLS; DeregisterCriticalServiceAfter)
+  PUT /v1/agent/service/register              body: ID, Name, Address, Port, Meta, Check (TTL; GRPC +
+                                              Interval/Timeout, GRPCUseTLS; HTTP + Method, Interval/Timeout;
+                                              DeregisterCriticalServiceAfter)
   PUT /v1/agent/service/deregister/<id>
   PUT /v1/agent/check/pass/<check id>         a TTL check passes for TTL more (404 for an unknown check)
   GET /v1/agent/service/<id>                  the service as registered (404 when unknown)
@@ -15,13 +16,14 @@ svckit's consul:// registry uses, the way Consul documents it:
   GET /v1/status/leader                       "127.0.0.1:8300"
 Checks run for real: a TTL check goes critical when not passed in time; a gRPC check calls
 grpc.health.v1.Health/Check on the service's address every Interval (through python3-grpcio) and passes on
-SERVING. A service critical for longer than DeregisterCriticalServiceAfter is removed.
+SERVING; an HTTP check requests its URL every Interval and, as Consul's, passes on 2xx, warns on 429 and is
+critical otherwise (a warning is not passing either). A service critical for longer than DeregisterCriticalServiceAfter is removed.
 
 ACLs: with --acl-token every /v1/ request must carry that token in X-Consul-Token (403 otherwise), as a
 Consul with ACLs on and a default policy of deny answers a client without a token that allows it.
 
 What it does not model: more than one node (every service is on node "standin"), the catalog and KV beyond
-the above, ACL policies (one token allows everything), datacenters, tags filtering, HTTP/TCP/script checks, anti-entropy, and Consul's
+the above, ACL policies (one token allows everything), datacenters, tags filtering, TCP/script checks, HTTPS checks, anti-entropy, and Consul's
 raft: state is in memory and gone when the process stops (as an agent that lost its local state).
 
 Test hooks (not Consul's): PUT /debug/index/<n> sets the index to n (as after a snapshot restore, which
@@ -34,6 +36,8 @@ import re
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -93,6 +97,22 @@ def grpc_check(target, use_tls, timeout):
         return False, str(e)
 
 
+no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # an agent dials the instance itself
+
+
+def http_check(url, method, timeout):
+    """Consul's HTTP check: 2xx passing, 429 warning, anything else (or no answer) critical."""
+    try:
+        with no_proxy.open(urllib.request.Request(url, method=method), timeout=timeout) as r:
+            code = r.status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    except Exception as e:  # noqa: BLE001 - no answer is a failing check
+        return "critical", "%s %s: %s" % (method, url, e)
+    status = "passing" if 200 <= code < 300 else "warning" if code == 429 else "critical"
+    return status, "HTTP %s %s: %d" % (method, url, code)
+
+
 def run_checks():
     """The agent's check runner: TTL expiry, gRPC probes, deregistration of long-critical services."""
     next_probe = {}
@@ -107,6 +127,9 @@ def run_checks():
                 next_probe[cid] = now + c["interval"]
                 ok, why = grpc_check(c["target"], c["tls"], c["timeout"])
                 set_status(cid, "passing" if ok else "critical", why)
+            elif c["kind"] == "http" and now >= next_probe.get(cid, 0):
+                next_probe[cid] = now + c["interval"]
+                set_status(cid, *http_check(c["url"], c["method"], c["timeout"]))
         with lock:
             for cid, c in list(state["checks"].items()):
                 since = c.get("critical_since")
@@ -220,8 +243,13 @@ class Agent(BaseHTTPRequestHandler):
             elif chk.get("GRPC"):
                 c.update(kind="grpc", target=chk["GRPC"], tls=bool(chk.get("GRPCUseTLS")),
                          interval=duration(chk.get("Interval"), 10), timeout=duration(chk.get("Timeout"), 10))
+            elif chk.get("HTTP"):
+                if not re.match(r"https?://", chk["HTTP"]):
+                    return self.reply(400, "Invalid check: HTTP must be an http:// or https:// URL")
+                c.update(kind="http", url=chk["HTTP"], method=chk.get("Method") or "GET",
+                         interval=duration(chk.get("Interval"), 10), timeout=duration(chk.get("Timeout"), 10))
             else:
-                return self.reply(400, "Invalid check: only TTL and GRPC checks are modelled by this stand-in")
+                return self.reply(400, "Invalid check: only TTL, GRPC and HTTP checks are modelled by this stand-in")
             checks[cid] = c
         with lock:
             state["services"][sid] = service

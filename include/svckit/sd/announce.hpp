@@ -10,6 +10,8 @@
 // listen_address() returns then, so port 0 works). On SIGTERM it is deregistered first — every watcher
 // drops it within milliseconds — and only then do the servers drain. Without --registry this does nothing.
 // With --tls-cert the entry says "tls":true (the servers are expected to use runner.server_tls()).
+// With a debug listener (serve_debug) the registrar learns its address too (Instance::health_address), for
+// registries whose agent checks /healthz over HTTP (consul://…?check=http).
 // Throws std::invalid_argument at once for a malformed registry URL, or when the listen host is a
 // wildcard (0.0.0.0, ::) and no --advertise address says what others should dial.
 #pragma once

@@ -21,6 +21,10 @@ struct Instance {
   std::string version;    // optional
   std::string transport;  // optional: "grpc", "http"
   bool tls = false;       // the instance speaks TLS only
+  // Registration only, never stored in nor read from a registry value: host:port of the instance's HTTP
+  // health endpoints (/healthz, /readyz on the debug listener), for registries whose agent checks over HTTP
+  // (consul://…?check=http). sd::announce sets it from the runner's debug listener.
+  std::string health_address;
 
   bool has_metadata() const {
     return weight != 1 || !zone.empty() || !version.empty() || !transport.empty() || tls;

@@ -28,9 +28,14 @@ std::string register_body(const std::string& id, const std::string& service, con
   json::object chk{{"CheckID", "service:" + id}, {"DeregisterCriticalServiceAfter", seconds(c.deregister_after)}};
   if (c.kind == CheckKind::ttl) {
     chk["TTL"] = seconds(ttl);
-  } else {  // the agent asks our grpc.health.v1 service
-    chk["GRPC"] = inst.address;
-    chk["GRPCUseTLS"] = inst.tls;
+  } else {
+    if (c.kind == CheckKind::grpc) {  // the agent asks our grpc.health.v1 service
+      chk["GRPC"] = inst.address;
+      chk["GRPCUseTLS"] = inst.tls;
+    } else {  // the agent GETs the debug listener's /healthz (plain HTTP: the debug listener has no TLS)
+      chk["HTTP"] = "http://" + inst.health_address + c.http_path;
+      chk["Method"] = "GET";
+    }
     chk["Interval"] = seconds(std::max(ttl / 3, std::chrono::seconds(1)));
     chk["Timeout"] = seconds(std::max(ttl / 3, std::chrono::seconds(1)));
   }
@@ -44,6 +49,9 @@ std::string register_body(const std::string& id, const std::string& service, con
 std::unique_ptr<sd::Registrar> make_registrar(std::shared_ptr<ApiClient> agent, const std::string& service, const Instance& inst,
                                               std::chrono::seconds ttl, CheckOptions check) {
   ttl = std::max(ttl, std::chrono::seconds(3));
+  if (check.kind == CheckKind::http && inst.health_address.empty())
+    throw std::invalid_argument("consul: check=http needs the instance's health address (the debug listener: --debug-addr with "
+                                "svckit::App, or Instance::health_address)");
   const std::string id = service + "-" + inst.address;
   ApiClient* c = agent.get();
   // Registered yet? A TTL check is passed; a gRPC check is the agent's business, so we ask whether the agent

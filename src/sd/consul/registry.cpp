@@ -1,6 +1,7 @@
 #include "svckit/sd/consul/registry.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <future>
 #include <stdexcept>
 
@@ -23,6 +24,16 @@ struct Options {
   detail::TlsParams tls;
 };
 
+// check_path=/readyz: an absolute path of URL-safe characters (it goes into the check's URL as it is).
+std::string check_path(std::string_view value) {
+  const bool ok = value.size() >= 1 && value.size() <= 256 && value.front() == '/' &&
+                  std::all_of(value.begin(), value.end(), [](unsigned char c) {
+                    return std::isalnum(c) || std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos;
+                  });
+  if (!ok) throw std::invalid_argument("consul:// check_path must be an absolute path like /readyz (letters, digits, / - . _ ~; at most 256)");
+  return std::string(value);
+}
+
 Options options_of(const RegistryUrl& url) {
   if (!url.path.empty() && url.path != "/") throw std::invalid_argument("consul:// takes no path");
   Options o;
@@ -30,14 +41,16 @@ Options options_of(const RegistryUrl& url) {
     return std::chrono::duration_cast<std::chrono::seconds>(detail::duration_param("consul", key, value, std::chrono::seconds(1), most));
   };
   detail::for_each_param(url.query, [&](std::string_view key, std::string_view value) {
-    if (key == "check" && (value == "ttl" || value == "grpc"))
-      o.check.kind = value == "ttl" ? CheckKind::ttl : CheckKind::grpc;
+    if (key == "check" && (value == "ttl" || value == "grpc" || value == "http"))
+      o.check.kind = value == "ttl" ? CheckKind::ttl : value == "grpc" ? CheckKind::grpc : CheckKind::http;
+    else if (key == "check_path")
+      o.check.http_path = check_path(value);
     else if (key == "wait")
       o.wait = secs(key, value, std::chrono::minutes(10));
     else if (key == "deregister_after")
       o.check.deregister_after = secs(key, value, std::chrono::hours(24 * 7));
     else if (!detail::tls_param("consul", key, value, o.tls))
-      throw std::invalid_argument("consul:// takes check=ttl|grpc, wait=…, deregister_after=… and tls=1, ca=, cert=, key= (not \"" +
+      throw std::invalid_argument("consul:// takes check=ttl|grpc|http, check_path=/…, wait=…, deregister_after=… and tls=1, ca=, cert=, key= (not \"" +
                                   std::string(key.substr(0, 64)) + "\")");
   });
   return o;

@@ -1,6 +1,6 @@
 // svckit/sd/consul/registry.hpp — Consul as the registry, scheme consul:// (component svckit::consul).
 //
-//   consul://[acl:TOKEN@]host:8500[,host:8500…][?check=ttl|grpc][&wait=30s][&deregister_after=1m]
+//   consul://[acl:TOKEN@]host:8500[,host:8500…][?check=ttl|grpc|http][&check_path=/healthz][&wait=30s][&deregister_after=1m]
 //
 // Talks to a Consul agent's HTTP API, with the ACL token, when the URL's password gives one, in X-Consul-Token
 // on every request. HTTPS with tls=1 (the system's CAs) or ca=/path (that CA), plus cert=/path&key=/path when
@@ -11,6 +11,10 @@
 //                        dies stops passing and leaves the passing set when the TTL runs out
 //   check=grpc           the agent calls grpc.health.v1.Health/Check on the instance every TTL/3 (what the
 //                        seeds configure for a go-kit gRPC service); svckit's gRPC servers serve it
+//   check=http           the agent GETs http://<debug listener>/healthz (check_path=/readyz: also out of the
+//                        set while not ready or draining) every TTL/3; 2xx passes. The registrar learns that
+//                        address from the runner (Instance::health_address); without a debug listener,
+//                        creating the registrar throws std::invalid_argument
 // and deregisters it on shutdown. A service critical for `deregister_after` (default 1m) is removed by the agent.
 // If the agent forgets the service (restarted with no state: a TTL pass answers 404), it is registered again.
 //
