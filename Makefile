@@ -1,8 +1,8 @@
 # The README's front door. Both targets install what is missing (Debian packages), then build.
 #   make demo   — build the bug tracker's services only and run them (local etcd, an SMTP sink, 2 notificators,
 #                 users, bugs) through a short scenario, then keep them running until Ctrl-C (ONCE=1: exit
-#                 after the walkthrough; TLS=1: every hop over TLS; REGISTRY=zk or consul: ZooKeeper or the
-#                 Consul stand-in instead of etcd)
+#                 after the walkthrough; TLS=1: every hop over TLS; REGISTRY=zk, consul, eureka or nacos:
+#                 ZooKeeper or the Consul, Eureka or Nacos stand-in instead of etcd)
 #   make demo-stringsvc — the toolkit's example service and its client, discovered through etcd
 #   make test   — build and run every test: unit, integration, end to end, install, the ASan+UBSan suite, the TSan
 #                 suite (test-tsan) and a short pass of every fuzz target

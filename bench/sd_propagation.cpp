@@ -8,6 +8,9 @@
 //   eureka  an instance registered/deleted (the tests' STAND-IN server), acknowledged by its answer; an
 //           instancer polling every 100 ms sees it (Eureka has no watch: poll/2 on average)
 //   nacos   the same with the tests' Nacos STAND-IN and its naming API
+//   dns     SRV records changed: a real dnsmasq restarted with the new set (it reads SRV records only at start),
+//           acknowledged once it answers again; an instancer looking the name up again at the record's 1 s TTL
+//           sees it (DNS has no push: TTL/2 on average, by design)
 // Prints one line per figure; bench/run_sd.sh appends them to bench/RESULTS.md.
 //   sd_propagation [TRIALS] [BACKEND…]       (default 20 trials, every backend)
 #include <algorithm>
@@ -27,6 +30,7 @@
 
 #include "sd/zk/client.hpp"
 #include "support/consul.hpp"
+#include "support/dnsmasq.hpp"
 #include "support/etcd.hpp"
 #include "support/rest_standin.hpp"
 #include "support/run.hpp"
@@ -250,13 +254,44 @@ void bench_polled(const std::string& scheme, int trials) {
   run({scheme, add, remove, registry->instancer("bench"), std::chrono::milliseconds(100)}, trials);
 }
 
+// DNS: each change restarts dnsmasq with the whole set as SRV records (1 s TTL) whose targets have A records.
+void bench_dns(int trials) {
+  std::vector<std::string> listed;
+  auto records = [&] {
+    std::vector<std::string> r;
+    for (const auto& a : listed) {
+      auto colon = a.rfind(':');
+      const std::string ip = a.substr(0, colon);
+      std::string label = ip;
+      std::replace(label.begin(), label.end(), '.', '-');
+      const std::string host = "h-" + label + ".example.internal";  // 10.1.0.3 → h-10-1-0-3.example.internal
+      r.push_back("--srv-host=_bench._tcp.example.internal," + host + "," + a.substr(colon + 1) + ",0,1");
+      r.push_back("--host-record=" + host + "," + ip);
+    }
+    return r;
+  };
+  svckit::test::Dnsmasq dns(records());
+  auto registry = sd::Registry::open("dns+srv://example.internal?resolver=" + dns.address());
+  run({"dns",
+       [&](const std::string& a) {
+         listed.push_back(a);
+         dns.restart(records());
+       },
+       [&](const std::string& a) {
+         std::erase(listed, a);
+         dns.restart(records());
+       },
+       registry->instancer("bench"), std::chrono::milliseconds(1000)},
+      trials);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int trials = argc > 1 ? std::atoi(argv[1]) : 20;
   std::vector<std::string> backends;
   for (int i = 2; i < argc; ++i) backends.emplace_back(argv[i]);
-  if (backends.empty()) backends = {"etcd", "zk", "file", "consul", "eureka", "nacos"};
+  if (backends.empty()) backends = {"etcd", "zk", "file", "consul", "eureka", "nacos", "dns"};
   svckit::log::configure(std::getenv("SVCKIT_BENCH_VERBOSE") ? svckit::log::Level::Debug : svckit::log::Level::Warn,
                          svckit::log::Format::Logfmt);
   for (const auto& b : backends) {
@@ -270,8 +305,10 @@ int main(int argc, char** argv) {
       bench_consul(trials);
     else if (b == "eureka" || b == "nacos")
       bench_polled(b, trials);
+    else if (b == "dns")
+      bench_dns(trials);
     else {
-      std::fprintf(stderr, "unknown backend %s (etcd, zk, file, consul, eureka, nacos)\n", b.c_str());
+      std::fprintf(stderr, "unknown backend %s (etcd, zk, file, consul, eureka, nacos, dns)\n", b.c_str());
       return 2;
     }
   }

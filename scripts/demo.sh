@@ -7,7 +7,10 @@
 # Ctrl-C unless ONCE=1.
 #
 # REGISTRY=zk: the services register in a local ZooKeeper (Debian's zookeeperd) instead of etcd;
-# REGISTRY=consul: with a Consul agent stand-in (Debian has no Consul; tests/support/consul_standin.py).
+# REGISTRY=consul: with a Consul agent stand-in (Debian has no Consul; tests/support/consul_standin.py); the
+# agent checks each service's /healthz on its debug listener (check=http).
+# REGISTRY=eureka or nacos: with the Eureka or Nacos stand-in (tests/support/eureka_standin.py,
+# nacos_standin.py: Debian has neither); clients poll them every second.
 #
 # users listens on 127.0.0.1:8100 and bugs on 127.0.0.1:8200 (the README's curl commands use them) when
 # those ports are free, on free ports otherwise.
@@ -87,14 +90,25 @@ case "$registry_kind" in
   consul)
     # Debian has no Consul: the stand-in agent the tests use (tests/support/consul_standin.py says what of
     # Consul it models). The services register with TTL checks they keep passing.
+    # Consul of the services' health: the agent asks each one's /healthz (debug listener) every few seconds.
     consul_port=$(free_port)
-    registry="consul://127.0.0.1:$consul_port"
+    registry="consul://127.0.0.1:$consul_port?check=http"
     /usr/bin/python3 tests/support/consul_standin.py --port "$consul_port" > "$work/consul.log" 2>&1 &
     registry_pid=$!
     for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$consul_port/v1/status/leader" | grep -q 8300 && break; sleep 0.1; done
     echo "a Consul agent stand-in is serving on 127.0.0.1:$consul_port (pid $registry_pid)"
     ;;
-  *) echo "REGISTRY must be etcd, zk or consul, not $registry_kind" >&2; exit 2 ;;
+  eureka | nacos)
+    # Debian has neither server: the stand-ins the tests use (each says at its top what it does not model).
+    # Neither can push changes, so clients poll; every second here (the default is 10 s).
+    standin_port=$(free_port)
+    if [ "$registry_kind" = eureka ]; then registry="eureka://127.0.0.1:$standin_port/eureka?poll=1s"; else registry="nacos://127.0.0.1:$standin_port?poll=1s"; fi
+    /usr/bin/python3 "tests/support/${registry_kind}_standin.py" --port "$standin_port" > "$work/$registry_kind.log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 1 100); do grep -q "listening on" "$work/$registry_kind.log" 2>/dev/null && break; sleep 0.1; done
+    echo "a ${registry_kind^} stand-in is serving on 127.0.0.1:$standin_port (pid $registry_pid)"
+    ;;
+  *) echo "REGISTRY must be etcd, zk, consul, eureka or nacos, not $registry_kind" >&2; exit 2 ;;
 esac
 
 # Where the emails go: a real SMTP server on loopback that files every message in a maildir.
@@ -166,6 +180,10 @@ if [ "$registry_kind" = zk ]; then
   show bash -c "/usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:$zk_port ls -R /services 2>/dev/null | grep '^/'"
 elif [ "$registry_kind" = consul ]; then
   show curl -sS "http://127.0.0.1:$consul_port/v1/health/service/notificator?passing"
+elif [ "$registry_kind" = eureka ]; then
+  show curl -sS -H 'Accept: application/json' "http://127.0.0.1:$standin_port/eureka/apps/NOTIFICATOR"
+elif [ "$registry_kind" = nacos ]; then
+  show curl -sS "http://127.0.0.1:$standin_port/nacos/v1/ns/instance/list?serviceName=DEFAULT_GROUP@@notificator&healthyOnly=true"
 else
   show etcdctl --endpoints "127.0.0.1:$etcd_port" get --prefix /services/
 fi
