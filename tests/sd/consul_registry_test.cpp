@@ -224,6 +224,37 @@ TEST(ConsulAcl, TheTokenInTheUrlIsSentAndWithoutItTheAgentRefuses) {
   EXPECT_EQ(none.size(), 0u);
 }
 
+// Several agents in the URL: requests go to the one that answered last. When it dies they move to the next,
+// which never heard of the instance: the registrar's next TTL pass there answers 404, so it registers again,
+// and the watchers follow. A registry whose first agent is down from the start uses the next at once.
+TEST(ConsulAgents, WhenTheAgentInUseDiesTheNextIsAskedAndTheRegistrationMovesThere) {
+  svckit::test::ConsulStandIn a, b;
+  const std::string id_path = "/v1/agent/service/users-127.0.0.1:7001";
+  const std::string url = "consul://127.0.0.1:" + std::to_string(a.port()) + ",127.0.0.1:" + std::to_string(b.port()) + "?wait=2s";
+  auto registry = sd::Registry::open(url);
+  auto instancer = registry->instancer("users");
+  View view(*instancer);
+  auto r = registry->registrar("users", instance("127.0.0.1:7001"), 3s);
+  r->register_instance();
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1 && view.status().ok(); }, 10s)) << a.log();
+  EXPECT_NE(a.get(id_path).find("200 OK"), std::string::npos) << "the first agent is asked first";
+  EXPECT_EQ(b.get(id_path).find("200 OK"), std::string::npos);
+
+  a.stop();
+  EXPECT_TRUE(wait_until([&] { return b.get(id_path).find("200 OK") != std::string::npos; }, 10s))
+      << "registered again with the next agent: " << b.log();
+  EXPECT_TRUE(wait_until([&] { return view.status().ok() && view.addresses() == Strings{"127.0.0.1:7001"}; }, 10s))
+      << view.status().message();
+
+  auto late = sd::Registry::open(url);  // its first agent is down from the start
+  auto late_r = late->registrar("users", instance("127.0.0.1:7002"), 3s);
+  late_r->register_instance();
+  EXPECT_TRUE(wait_until([&] { return view.addresses() == Strings{"127.0.0.1:7001", "127.0.0.1:7002"}; }, 10s));
+  EXPECT_TRUE(late_r->deregister(2s).ok());
+  EXPECT_TRUE(r->deregister(2s).ok());
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 10s));
+}
+
 TEST(ConsulRegistryUrl, BadUrlsAreRefusedWithTheReason) {
   for (const char* bad : {"consul://", "consul://h:1/path", "consul://h:1?check=tcp", "consul://h:1?check_path=healthz",
                           "consul://h:1?check_path=/a%20b", "consul://h:1?wait=0s",

@@ -188,6 +188,33 @@ TEST(NacosAuth, CredentialsLogInAndARevokedTokenIsReplaced) {
   EXPECT_EQ(none.size(), 0u);
 }
 
+// A login's answer is hostile input too: a token lifetime of 2^63-1 seconds (the renewal time computed from it
+// used to overflow: UBSan stops the process) is capped and works; answers with no usable token are an error in
+// the status, with nothing found and no crash.
+TEST(NacosAuth, HostileLoginAnswersAreErrorsNotCrashes) {
+  svckit::test::RestStandIn nacos("nacos", {"--credentials", "svc:s3cret", "--token-ttl", "9223372036854775807"});
+  const std::string server = "nacos://svc:s3cret@127.0.0.1:" + std::to_string(nacos.port());
+  auto registry = sd::Registry::open(server + "?poll=100ms");
+  auto r = registry->registrar("users", instance("127.0.0.1:7001"), 3s);
+  r->register_instance();
+  auto seen = registry->instancer("users");
+  View view(*seen);
+  ASSERT_TRUE(wait_until([&] { return view.size() == 1 && view.status().ok() && r->registered(); }, 10s)) << nacos.log();
+
+  int fresh = 0;
+  for (const std::string& answer : Strings{"not json", R"({"accessToken":""})", R"({"accessToken":5,"tokenTtl":-1})",
+                                           R"({"accessToken":")" + std::string(5000, 'a') + R"("})", std::string(100, '['), "[]"}) {
+    nacos.request("POST", "/debug/login-answer", answer);
+    // Another URL each time: one opened again while held is the same registry, already logged in.
+    auto other = sd::Registry::open(server + "?poll=" + std::to_string(100 + ++fresh) + "ms");
+    auto instancer = other->instancer("users");
+    View none(*instancer);
+    EXPECT_TRUE(wait_until([&] { return !none.status().ok(); }, 10s)) << answer.substr(0, 40);
+    EXPECT_NE(none.status().message().find("nacos login answer"), std::string::npos) << none.status().message();
+    EXPECT_EQ(none.size(), 0u);
+  }
+}
+
 TEST(NacosRegistryUrl, BadUrlsAreRefusedWithTheReason) {
   for (const char* bad : {"nacos://", "nacos://h:1?poll=10ms", "nacos://h:1?namespace=", "nacos://h:1?group=a/b",
                           "nacos://h:1?token=x", "nacos://h:1/na%20cos"})

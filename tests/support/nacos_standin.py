@@ -26,7 +26,9 @@ and persistence: state is in memory and gone when the process stops.
 
 Test hooks (not Nacos's): POST /debug/raw?serviceName=G@@S[&namespaceId=] stores the body, any JSON value, as a
 host of that service as it is (an entry some other client wrote badly); GET /debug/beats and /debug/logins
-count beats and logins; POST /debug/revoke-tokens forgets every token (as if they had expired).
+count beats and logins; POST /debug/revoke-tokens forgets every token (as if they had expired); POST
+/debug/login-answer makes every later login answer its body as it is (200), whatever the credentials (a hostile
+server or a proxy in its place).
 """
 import argparse
 import json
@@ -42,7 +44,7 @@ import standin_tls  # tests/support/standin_tls.py, beside this script
 lock = threading.Lock()
 services = {}  # (namespace, "group@@service") -> {key: instance dict}
 counters = {"beats": 0, "logins": 0}
-auth = {"credentials": None, "ttl": 18000, "tokens": {}}  # token -> expiry (monotonic)
+auth = {"credentials": None, "ttl": 18000, "tokens": {}, "answer": None}  # tokens: token -> expiry (monotonic)
 
 
 def grouped(p):
@@ -118,8 +120,13 @@ class Server(BaseHTTPRequestHandler):
         if path == "/debug/revoke-tokens" and method == "POST":
             auth["tokens"].clear()
             return self.reply(200, "ok")
+        if path == "/debug/login-answer" and method == "POST":
+            auth["answer"] = raw.decode("latin-1")
+            return self.reply(200, "ok")
         if path == "/nacos/v1/auth/login" and method == "POST":
             counters["logins"] += 1
+            if auth["answer"] is not None:
+                return self.reply(200, auth["answer"])
             if auth["credentials"] != "%s:%s" % (p.get("username"), p.get("password")):
                 return self.reply(403, "unknown user!")
             token = secrets.token_hex(16)

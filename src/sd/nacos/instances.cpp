@@ -99,6 +99,19 @@ Result<bool> beat_known(std::string_view body) {
   return !(code && code->is_int64() && code->get_int64() == 20404);
 }
 
+Result<LoginAnswer> parse_login(std::string_view body) {
+  auto o = detail::parse_json_object(body, "nacos login answer");
+  if (!o.ok()) return o.status();
+  const auto* token = o->if_contains("accessToken");
+  if (!token || !token->is_string() || token->get_string().empty() || token->get_string().size() > 4096)
+    return invalid_argument("nacos login answer has no accessToken (a string of 1..4096 bytes)");
+  LoginAnswer out{.token = std::string(token->get_string())};
+  constexpr std::int64_t kYear = 365LL * 24 * 3600;
+  if (const auto* ttl = o->if_contains("tokenTtl"); ttl && ttl->is_int64() && ttl->get_int64() > 0)
+    out.ttl = std::chrono::seconds(std::min(ttl->get_int64(), kYear));
+  return out;
+}
+
 Result<std::vector<std::string>> parse_service_list(std::string_view body) {
   auto o = detail::parse_json_object(body, "nacos service list");
   if (!o.ok()) return o.status();

@@ -41,6 +41,15 @@ Result<detail::ParsedInstances> parse_instance_list(std::string_view body);
 /// for an answer that is not a JSON object.
 Result<bool> beat_known(std::string_view body);
 
+/// What POST /v1/auth/login answers: {"accessToken": "...", "tokenTtl": seconds, ...}. The token is a
+/// non-empty string of at most 4096 bytes, else an error; the ttl is Nacos's default (18000 s) when absent or
+/// not a positive integer, and at most a year (a hostile value cannot overflow the renewal time).
+struct LoginAnswer {
+  std::string token;
+  std::chrono::seconds ttl{18'000};
+};
+Result<LoginAnswer> parse_login(std::string_view body);
+
 /// The service names of /v1/ns/service/list ({"count": n, "doms": [...]}), sorted.
 Result<std::vector<std::string>> parse_service_list(std::string_view body);
 

@@ -1,13 +1,11 @@
 #include "session.hpp"
 
-#include <boost/json.hpp>
-
 #include "../url_query.hpp"
+#include "instances.hpp"
 
 namespace svckit::sd::nacos {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 Session::Session(std::shared_ptr<http::ApiClient> client, std::string base, std::string username, std::string password)
@@ -18,16 +16,11 @@ asio::awaitable<Status> Session::login(std::chrono::milliseconds timeout) {
   auto r = co_await client_->call(http::Verb::post, base_ + "/v1/auth/login", form, timeout, "application/x-www-form-urlencoded");
   if (!r.ok()) co_return r.status();
   if (r->status != 200) co_return unauthenticated("nacos login as " + username_.substr(0, 64) + ": HTTP " + std::to_string(r->status) + " " + r->body.substr(0, 200));
-  boost::system::error_code ec;
-  auto v = json::parse(r->body, ec);
-  const auto* token = !ec && v.is_object() ? v.get_object().if_contains("accessToken") : nullptr;
-  const auto* ttl = !ec && v.is_object() ? v.get_object().if_contains("tokenTtl") : nullptr;
-  if (!token || !token->is_string() || token->get_string().empty() || token->get_string().size() > 4096)
-    co_return unavailable("nacos login: no accessToken in the answer");
-  token_ = std::string(token->get_string());
+  auto answer = parse_login(r->body);
+  if (!answer.ok()) co_return unavailable(answer.status().message());
+  token_ = std::move(answer->token);
   // Renewed at 90% of its life (at least a second; Nacos's default is 5 hours).
-  const std::int64_t seconds = ttl && ttl->is_int64() && ttl->get_int64() > 0 ? ttl->get_int64() : 18'000;
-  renew_at_ = Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(1000, seconds * 900));
+  renew_at_ = Clock::now() + std::max<std::chrono::milliseconds>(std::chrono::seconds(1), answer->ttl * 9 / 10);
   co_return Status();
 }
 
