@@ -31,6 +31,18 @@ std::string body_of(const std::string& response) {
   return at == std::string::npos ? "" : response.substr(at + 4);
 }
 
+// The only instance in `view`, checked by the agent (gRPC or HTTP): frozen, it fails the check and leaves;
+// thawed, it passes and comes back; stopped (SIGTERM), it deregisters, exiting 0 with no sanitizer report.
+void expect_check_follows_a_freeze(View& view, svckit::test::Process& svc, const std::string& check) {
+  ::kill(svc.pid(), SIGSTOP);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 15s)) << "frozen: the agent's " << check << " check fails";
+  ::kill(svc.pid(), SIGCONT);
+  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 15s)) << svc.log();
+  EXPECT_EQ(svc.stop(), 0) << svc.log();
+  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 5s)) << "deregistered at SIGTERM";
+  EXPECT_EQ(svc.fault(), "");
+}
+
 class ConsulRegistryTest : public ::testing::Test {
  protected:
   svckit::test::ConsulStandIn consul_;
@@ -88,13 +100,7 @@ TEST_F(ConsulRegistryTest, ChecksDropAKilledInstanceAndAFrozenOneUntilItThaws) {
   ttl->signal(SIGKILL);
   EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 10s)) << "its TTL ran out";
 
-  ::kill(grpc->pid(), SIGSTOP);
-  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 15s)) << "frozen: the agent's gRPC health check fails";
-  ::kill(grpc->pid(), SIGCONT);
-  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 15s)) << grpc->log();
-  EXPECT_EQ(grpc->stop(), 0) << grpc->log();
-  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 5s)) << "deregistered at SIGTERM";
-  EXPECT_EQ(grpc->fault(), "");
+  expect_check_follows_a_freeze(view, *grpc, "gRPC");
   std::filesystem::remove_all(dir);
 }
 
@@ -123,13 +129,7 @@ TEST_F(ConsulRegistryTest, AnHttpCheckAsksTheDebugListenersHealthz) {
   const auto health = consul_.get("/v1/health/service/stringsvc");
   EXPECT_NE(health.find("HTTP GET http://" + debug[1].str() + "/healthz: 200"), std::string::npos) << health;
 
-  ::kill(svc->pid(), SIGSTOP);
-  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 15s)) << "frozen: the agent's HTTP check fails";
-  ::kill(svc->pid(), SIGCONT);
-  EXPECT_TRUE(wait_until([&] { return view.size() == 1; }, 15s)) << svc->log();
-  EXPECT_EQ(svc->stop(), 0) << svc->log();
-  EXPECT_TRUE(wait_until([&] { return view.size() == 0; }, 5s)) << "deregistered at SIGTERM";
-  EXPECT_EQ(svc->fault(), "");
+  expect_check_follows_a_freeze(view, *svc, "HTTP");
   std::filesystem::remove_all(dir);
 }
 
