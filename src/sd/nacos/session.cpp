@@ -9,7 +9,7 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 Session::Session(std::shared_ptr<http::ApiClient> client, std::string base, std::string username, std::string password)
-    : client_(std::move(client)), base_(std::move(base)), username_(std::move(username)), password_(std::move(password)) {}
+    : base_(std::move(base)), username_(std::move(username)), password_(std::move(password)), client_(std::move(client)) {}
 
 asio::awaitable<Status> Session::login(std::chrono::milliseconds timeout) {
   const std::string form = "username=" + detail::percent_encode(username_) + "&password=" + detail::percent_encode(password_);

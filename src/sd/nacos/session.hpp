@@ -28,10 +28,12 @@ class Session {
  private:
   boost::asio::awaitable<Status> login(std::chrono::milliseconds timeout);
 
-  std::shared_ptr<http::ApiClient> client_;
   std::string base_, username_, password_;
   std::string token_;
   std::chrono::steady_clock::time_point renew_at_;
+  // Last, so destroyed first: the client's destructor stops and joins the thread whose calls read the fields
+  // above (declared first, a call in flight read a freed token_ while the session was being destroyed).
+  std::shared_ptr<http::ApiClient> client_;
 };
 
 }  // namespace svckit::sd::nacos
