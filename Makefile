@@ -13,12 +13,14 @@
 #   make bench-sd — build and run the service-discovery benchmarks (real etcd; figures to bench/RESULTS.md)
 #   make bench-tracker — the bug tracker's POST /create end to end, memory: and SQLite (bench/RESULTS.md)
 #   make bench-fleet   — the bug tracker through etcd member faults under load (root: network namespaces)
+#   make bench-open-loop — POST /create at fixed rates (open loop: latency from each request's due time), a rate
+#                 sweep with p50/p99/p99.9/max and CPU per request (bench/run_open_loop.sh; RATES=, DURATION=)
 JOBS ?= $(shell nproc)
 # Four builds share ccache (default, ASan, TSan, fuzz): more than ccache's 5 GB default holds without
 # evicting one build's objects for another's.
 export CCACHE_MAXSIZE ?= 15G
 FUZZ_SECONDS ?= 60
-.PHONY: deps build build-demo build-asan build-tsan build-fuzz test test-fast test-asan test-tsan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker bench-fleet clean
+.PHONY: deps build build-demo build-asan build-tsan build-fuzz test test-fast test-asan test-tsan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker bench-fleet bench-open-loop clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -83,6 +85,9 @@ bench: build
 
 bench-sd: build
 	bash bench/run_sd.sh
+
+bench-open-loop: build
+	bash bench/run_open_loop.sh
 
 bench-tracker: build
 	bash bench/run_tracker.sh

@@ -1,8 +1,10 @@
-// memory: — users in maps; nothing survives the process (tests, benchmarks).
+// memory: — users in memory; nothing survives the process (tests, benchmarks). No container here grows by
+// moving all it holds at once under the lock (a stall of every request; see sharded_map.hpp).
+#include <deque>
 #include <map>
 #include <mutex>
-#include <unordered_map>
 
+#include "sharded_map.hpp"
 #include "store.hpp"
 
 namespace bugtracker::users {
@@ -17,22 +19,21 @@ class MemoryUserStore final : public UserStore {
  public:
   svckit::Result<User> create(User u) override {
     std::lock_guard lock(mu_);
-    if (by_email_.contains(u.email)) return svckit::Status(svckit::StatusCode::AlreadyExists, "email already registered");
+    if (!by_email_.try_emplace(u.email, last_id_ + 1).second)
+      return svckit::Status(svckit::StatusCode::AlreadyExists, "email already registered");
     u.id = ++last_id_;
-    by_email_[u.email] = u.id;
-    users_[u.id] = u;
+    users_.push_back(u);
     pending_[u.id] = {u.email, 0, u.created_ms + kInlineSendGraceMs};
     return u;
   }
   std::optional<User> get(std::int64_t id) override {
     std::lock_guard lock(mu_);
-    auto it = users_.find(id);
-    return it == users_.end() ? std::nullopt : std::optional<User>(it->second);
+    return user(id);
   }
   std::optional<User> by_email(const std::string& email) override {
     std::lock_guard lock(mu_);
-    auto it = by_email_.find(email);
-    return it == by_email_.end() ? std::nullopt : std::optional<User>(users_[it->second]);
+    const std::int64_t* id = by_email_.find(email);
+    return id == nullptr ? std::nullopt : user(*id);
   }
   std::vector<QueuedEmail> due_emails(std::int64_t now_ms, int limit) override {
     std::lock_guard lock(mu_);
@@ -56,10 +57,15 @@ class MemoryUserStore final : public UserStore {
   }
 
  private:
+  std::optional<User> user(std::int64_t id) const {
+    if (id < 1 || id > last_id_) return std::nullopt;
+    return users_[static_cast<std::size_t>(id - 1)];
+  }
+
   std::mutex mu_;
   std::int64_t last_id_ = 0;
-  std::unordered_map<std::int64_t, User> users_;
-  std::unordered_map<std::string, std::int64_t> by_email_;
+  std::deque<User> users_;  // user id N at N-1 (ids count from 1, users are never deleted)
+  ShardedMap<std::string, std::int64_t> by_email_;
   std::map<std::int64_t, PendingState> pending_;  // ordered: oldest user first
 };
 
