@@ -43,7 +43,7 @@ test-asan: build-asan
 # ThreadSanitizer: only the suites where threads meet (the library's unit tests, transports, discovery, and
 # the bug tracker's services as processes, themselves built with TSan). A race report fails the test (TSan's
 # exit code 66 at exit); children's logs are scanned too (tests/support/process.hpp).
-TSAN_SUITES := core_test http_test grpc_test sd_test sd_etcd_test sd_zk_test sd_consul_test sd_eureka_test sd_nacos_test sd_dns_test bugtracker_test
+TSAN_SUITES := core_test http_test grpc_test grpc_wire_test sd_test sd_etcd_test sd_zk_test sd_consul_test sd_eureka_test sd_nacos_test sd_dns_test bugtracker_test
 build-tsan: deps
 	cmake --preset tsan > /dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_SUITES)

@@ -8,7 +8,8 @@
 # request of users + notificator (/proc), involuntary context switches per request, threads, and how late the
 # generator itself sent at worst (a large figure there means the stall was the machine's, not the services').
 # Configurations: "grpc" (the grpc++ transport) and "grpc2" (the same again: the noise control); a configuration
-# NAME may be given extra service flags as FLAGS_NAME and another build's services as BIN_NAME=DIR (a before/after
+# NAME may be given extra service flags as FLAGS_NAME (NFLAGS_NAME: notificator's only, e.g. NFLAGS_wire=--grpc-wire
+# for svckit's own gRPC wire) and another build's services as BIN_NAME=DIR (a before/after
 # comparison: CONFIGS="before grpc grpc2" BIN_before=../old/build/bin). Appends to bench/RESULTS.md unless RECORD=0.
 # Make target: make bench-open-loop.
 set -euo pipefail
@@ -41,7 +42,7 @@ export SVCKIT_JWT_SECRET=$(openssl rand -hex 32)
 
 declare -A etcd_port=() uport=() upid=() npid=()
 start_stack() {  # NAME
-  local name=$1 dir=$work/$1 flags_var="FLAGS_$1" bin_var="BIN_$1"
+  local name=$1 dir=$work/$1 flags_var="FLAGS_$1" nflags_var="NFLAGS_$1" bin_var="BIN_$1"
   local b=${!bin_var:-$bin}
   mkdir -p "$dir"
   etcd_port[$name]=$(free_port)
@@ -51,7 +52,7 @@ start_stack() {  # NAME
   for _ in $(seq 1 100); do curl -s "http://127.0.0.1:${etcd_port[$name]}/health" | grep -q true && break; sleep 0.1; done
   local registry="etcd://127.0.0.1:${etcd_port[$name]}"
   "$b/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store memory: --registry "$registry" \
-    --log-level warn ${!flags_var:-} > "$dir/n.log" 2>&1 &
+    --log-level warn ${!flags_var:-} ${!nflags_var:-} > "$dir/n.log" 2>&1 &
   npid[$name]=$!
   wait_registered "$name" notificator
   uport[$name]=$(free_port)

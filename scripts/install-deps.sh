@@ -10,6 +10,8 @@ packages=(
   # core, transports
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  # svckit's own gRPC wire (issue 32): HTTP/2 framing, HPACK and flow control
+  libnghttp2-dev
   # the CLI and its protoc plugin (protoc-gen-svckit); python3-yaml checks the generated compose file
   libprotoc-dev python3-yaml
   # file:// registries in YAML

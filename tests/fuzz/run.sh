@@ -13,7 +13,8 @@ work=$(cd "$bin/.." && pwd)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(http_request_fuzz json_decode_fuzz proto_json_fuzz jwt_verify_fuzz registry_value_fuzz
                                       traceparent_fuzz etcd_watch_fuzz content_type_fuzz route_binding_fuzz instance_file_fuzz
-                                      consul_health_fuzz dns_message_fuzz eureka_application_fuzz nacos_instances_fuzz)
+                                      consul_health_fuzz dns_message_fuzz eureka_application_fuzz nacos_instances_fuzz
+                                      grpc_wire_fuzz)
 mkdir -p "$work/crashes"
 failed=0
 for t in "${targets[@]}"; do
@@ -22,10 +23,10 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds}s ..."
   # -timeout: one input taking 10 s is a hang; -max_len: requests and tokens up to 16 KiB.
   extra=()
-  # The HTTP server's own thread allocates while an input runs, so libFuzzer's per-input leak check (which
+  # The servers' own threads (HTTP, gRPC wire) allocate while an input runs, so libFuzzer's per-input leak check (which
   # fires when mallocs and frees of one input do not balance) would scan memory after every input: 5x
   # slower. Leaks are still reported when the run ends.
-  [ "$t" = http_request_fuzz ] && extra=(-detect_leaks=0)
+  [ "$t" = http_request_fuzz ] || [ "$t" = grpc_wire_fuzz ] && extra=(-detect_leaks=0)
   "$bin/$t" "$work/corpus/$t" "$here/corpus/$t" -max_total_time="$seconds" -timeout=10 -max_len=16384 "${extra[@]}" \
     -print_final_stats=1 -artifact_prefix="$work/crashes/$t-" > "$log" 2>&1
   rc=$?

@@ -16,7 +16,8 @@ App& App::serve_grpc(std::string address) {
                                                                              .max_message_bytes = static_cast<int>(opts_.max_message_bytes),
                                                                              .max_in_flight = static_cast<int>(opts_.max_in_flight),
                                                                              .max_concurrent_streams = static_cast<int>(opts_.max_streams),
-                                                                             .tls = runner_->server_tls()});
+                                                                             .tls = runner_->server_tls(),
+                                                                             .own_wire = opts_.grpc_wire});
   };
   return *this;
 }

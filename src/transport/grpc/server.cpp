@@ -107,6 +107,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   detail::HealthStatus health;
   int watch_method = -1;
   std::vector<std::set<WatchCall*>> watchers;
+  // opts.own_wire: the server that serves instead of gRPC's (every member below delegates to it).
+  std::unique_ptr<WireServer> wire;
 
   void request_call(std::size_t queue, int method);
   void request_watch(std::size_t queue);
@@ -425,6 +427,20 @@ void Server::State::request_call(std::size_t queue, int method) {
 Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(io)) {
   detail::init_runtime();
   state_->opts = std::move(opts);
+  const auto& o = state_->opts;
+  if (o.own_wire) {
+    if (o.tls) throw std::invalid_argument("grpc::Server: svckit's own wire has no TLS yet (issue 32); drop --grpc-wire or TLS");
+    state_->wire = std::make_unique<WireServer>(io, WireServerOptions{.address = o.address,
+                                                                      .max_message_bytes = static_cast<std::size_t>(o.max_message_bytes),
+                                                                      .max_in_flight = o.max_in_flight,
+                                                                      .max_concurrent_streams = o.max_concurrent_streams});
+  }
+}
+
+bool Server::own_wire() const { return state_->wire != nullptr; }
+
+void Server::add_wire(std::string full_method, WireHandler handler) {
+  if (state_->wire) state_->wire->add_raw(std::move(full_method), std::move(handler));
 }
 
 Server::~Server() = default;
@@ -434,6 +450,16 @@ void Server::add_raw(std::string full_method, RawHandler handler) {
   if (st.server) throw std::logic_error("grpc::Server::add after start: " + full_method);
   for (const auto& m : st.methods)
     if (*m.name == full_method) throw std::invalid_argument("grpc method added twice: " + full_method);
+  if (st.wire) {  // a raw method on the own wire: its bytes through a gRPC byte buffer each way
+    st.wire->add_raw(full_method, [handler](const Context& ctx, std::string_view in) -> asio::awaitable<WireReply> {
+      ::grpc::Slice slice(in.data(), in.size());
+      ::grpc::ByteBuffer request(&slice, 1);
+      RawReply r = co_await handler(ctx, request);
+      ::grpc::Slice out;
+      if (r.status.ok() && !r.payload.DumpToSingleSlice(&out).ok()) co_return WireReply{internal_error("cannot read the reply"), {}};
+      co_return WireReply{r.status, r.status.ok() ? std::string(reinterpret_cast<const char*>(out.begin()), out.size()) : std::string()};
+    });
+  }
   Method m{std::make_unique<std::string>(std::move(full_method)), std::move(handler)};
   const int index = st.service.add(m.name->c_str());
   assert(index == static_cast<int>(st.methods.size()));
@@ -441,13 +467,13 @@ void Server::add_raw(std::string full_method, RawHandler handler) {
   st.methods.push_back(std::move(m));
 }
 
-std::uint16_t Server::port() const { return state_->port; }
+std::uint16_t Server::port() const { return state_->wire ? state_->wire->port() : state_->port.load(); }
 
-std::size_t Server::in_flight() const { return state_->in_flight.load(); }
+std::size_t Server::in_flight() const { return state_->wire ? state_->wire->in_flight() : state_->in_flight.load(); }
 
 void Server::set_serving(bool serving) {
   auto& st = *state_;
-  if (!st.server) return;
+  if (!st.server) return;  // (the own wire has no health service yet)
   st.health.set_all(serving);
   std::shared_lock lock(st.closing_mu);
   if (st.closed) return;
@@ -455,9 +481,10 @@ void Server::set_serving(bool serving) {
     st.workers[q]->post([s = state_, q] { s->update_watchers(q, false); });
 }
 
-std::string Server::address() const { return bound_address(state_->opts.address, state_->port); }
+std::string Server::address() const { return bound_address(state_->opts.address, port()); }
 
 std::string Server::describe() const {
+  if (state_->wire) return state_->wire->describe();
   auto [host, _] = split_host_port(state_->opts.address);
   return "grpc " + join_host_port(host, state_->port) + (state_->opts.tls ? " (TLS)" : "");
 }
@@ -477,6 +504,10 @@ std::shared_ptr<::grpc::ServerCredentials> credentials(const tls::Credentials* c
 
 void Server::start() {
   auto& st = *state_;
+  if (st.wire) {
+    st.wire->start();
+    return;
+  }
   auto [host, port] = split_host_port(st.opts.address);
   // grpc.health.v1.Health (health.hpp): Check as a unary method like any other, Watch as a stream.
   std::vector<std::string> services{""};
@@ -522,6 +553,10 @@ void Server::start() {
 }
 
 void Server::shutdown(std::chrono::steady_clock::time_point deadline) {
+  if (state_->wire) {
+    state_->wire->shutdown(deadline);
+    return;
+  }
   auto& st = *state_;
   if (!st.server) return;
   // Health Watch streams are told NOT_SERVING and end, so that Shutdown does not wait for them.

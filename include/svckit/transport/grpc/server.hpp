@@ -26,6 +26,7 @@
 #include "svckit/server.hpp"
 #include "svckit/tls.hpp"
 #include "svckit/transport/grpc/message.hpp"
+#include "svckit/transport/grpc/wire_server.hpp"
 
 namespace svckit::grpc {
 
@@ -44,6 +45,10 @@ struct ServerOptions {
   int max_watch_streams = 1000;
   // TLS (ALPN h2): set from svckit::tls::load_server(), with client CAs for mTLS; null: plaintext.
   std::shared_ptr<const tls::Credentials> tls;
+  // Serve on svckit's own HTTP/2 wire (wire_server.hpp) instead of gRPC's C++ library: calls run on the io
+  // threads that read them. In progress (issue 32): unary methods and plaintext only — no TLS (refused), no
+  // health service, no streaming methods. The Runner's --grpc-wire flag sets it.
+  bool own_wire = false;
 };
 
 /// What a method handler produces: a status, and the serialised reply when OK.
@@ -61,6 +66,7 @@ class Server : public svckit::Server {
   /// Serves endpoint as the unary method full_method ("/package.Service/Method").
   template <class Req, class Resp>
   void add(std::string full_method, Endpoint<Req, Resp> endpoint) {
+    add_wire(full_method, endpoint);
     add_raw(std::move(full_method),
             [ep = std::move(endpoint)](const Context& ctx, const ::grpc::ByteBuffer& in) -> boost::asio::awaitable<RawReply> {
               Req req;
@@ -71,6 +77,14 @@ class Server : public svckit::Server {
             });
   }
   void add_raw(std::string full_method, RawHandler handler);
+  /// The same method's handler for the own wire (own_wire): no conversion through gRPC's byte buffers. A
+  /// method added only with add_raw is served there too, through a copy into one.
+  void add_wire(std::string full_method, WireHandler handler);
+  template <class Req, class Resp>
+  void add_wire(std::string full_method, Endpoint<Req, Resp> endpoint) {
+    if (own_wire()) add_wire(std::move(full_method), WireServer::unary_handler(std::move(endpoint)));
+  }
+  bool own_wire() const;
 
   void start() override;
   void shutdown(std::chrono::steady_clock::time_point deadline) override;

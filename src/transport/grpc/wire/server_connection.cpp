@@ -1,0 +1,453 @@
+#include "server_connection.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <optional>
+#include <vector>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "framing.hpp"
+#include "svckit/context.hpp"
+#include "svckit/metadata.hpp"
+#include "svckit/trace/span.hpp"
+#include "timeout.hpp"
+
+namespace svckit::grpc::wire {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// Request headers of one call, all names and values together: more is refused (the stream is reset), so a
+// peer cannot make us hold unbounded metadata per stream.
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// Our receive windows: a 4 MiB message arrives in a few round trips rather than 64 of 64 KiB.
+constexpr std::int32_t kStreamWindow = 1 << 20;
+constexpr std::int32_t kConnectionWindow = 8 << 20;
+constexpr std::size_t kWriteBatch = 64 * 1024;
+constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
+
+nghttp2_nv header(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())), reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
+          name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+// grpc-message is percent-encoded (PROTOCOL-HTTP2.md): bytes outside 0x20..0x7E, and '%'.
+std::string percent_encode_message(std::string_view m) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : m.substr(0, 1024)) {
+    if (c >= 0x20 && c <= 0x7e && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);  // gRPC allows padded and unpadded
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : in) {
+    const int v = value(c);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    if ((count += 6) >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xff);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct ServerConnection::Stream {
+  explicit Stream(std::int32_t i, std::size_t max_message, const asio::any_io_executor& ex)
+      : id(i), reader(max_message), deadline(ex) {}
+
+  std::int32_t id;
+  // Request headers.
+  std::string path;
+  bool post = false;
+  bool grpc_content_type = false;
+  std::optional<std::chrono::nanoseconds> timeout;
+  std::string traceparent;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  std::size_t header_bytes = 0;
+  bool shed = false;  // refused by admission control when it began
+  MessageReader reader;
+  // The call.
+  Context ctx;
+  trace::Span span;
+  asio::cancellation_signal cancel;
+  asio::steady_timer deadline;
+  bool running = false;
+  bool responded = false;
+  bool closed = false;  // nghttp2 has closed the stream: nothing more may be sent on it
+  // The response: the framed message, then the trailers.
+  std::string body;
+  std::size_t sent = 0;
+  std::vector<std::pair<std::string, std::string>> trailers;
+};
+
+// nghttp2's callbacks: each finds its connection in user_data.
+struct Callbacks {
+  static ServerConnection& conn(void* p) { return *static_cast<ServerConnection*>(p); }
+
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    auto& c = conn(user);
+    auto s = std::make_shared<ServerConnection::Stream>(frame->hd.stream_id, c.shared_->opts.max_message_bytes,
+                                                        c.socket_.get_executor());
+    const auto limit = static_cast<std::size_t>(c.shared_->opts.max_in_flight);
+    s->shed = limit > 0 && c.shared_->in_flight.load(std::memory_order_relaxed) >= limit;
+    c.streams_[frame->hd.stream_id] = std::move(s);
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen, const uint8_t* value,
+                       size_t valuelen, uint8_t, void* user) {
+    auto& c = conn(user);
+    auto it = c.streams_.find(frame->hd.stream_id);
+    if (it == c.streams_.end()) return 0;
+    auto& s = *it->second;
+    if ((s.header_bytes += namelen + valuelen) > kMaxHeaderBytes) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // reset
+    const std::string_view k(reinterpret_cast<const char*>(name), namelen);
+    const std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers from a client: nothing for us
+    if (k == ":path") {
+      s.path = v;
+    } else if (k == ":method") {
+      s.post = v == "POST";
+    } else if (k == "content-type") {
+      s.grpc_content_type = v == "application/grpc" || v.starts_with("application/grpc+") || v.starts_with("application/grpc;");
+    } else if (k == "grpc-timeout") {
+      s.timeout = parse_grpc_timeout(v);
+    } else if (k == trace::kTraceparentHeader) {
+      s.traceparent = v;
+      s.metadata.emplace_back(k, v);
+    } else if (k.starts_with(":") || k.starts_with("grpc-") || k == "te" || k == "user-agent") {
+      // This hop's framing and gRPC's own headers describe the transport, not the request.
+    } else if (k.ends_with("-bin")) {
+      if (auto raw = base64_decode(v)) s.metadata.emplace_back(k, std::move(*raw));
+    } else {
+      s.metadata.emplace_back(k, v);
+    }
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user) {
+    auto& c = conn(user);
+    auto it = c.streams_.find(id);
+    if (it == c.streams_.end()) return 0;
+    auto& s = *it->second;
+    if (s.running || s.responded) return 0;
+    Status st = s.reader.feed(std::string_view(reinterpret_cast<const char*>(data), len));
+    // A unary call takes one message: more is refused at once rather than buffered without end.
+    if (st.ok() && s.reader.messages().size() > 1) st = Status(StatusCode::Internal, "a unary call takes one request message, not more");
+    if (!st.ok()) {
+      c.respond(s, st, {});
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);  // stop its upload
+    }
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto& c = conn(user);
+    if (frame->hd.type == NGHTTP2_SETTINGS && !c.got_settings_) {
+      c.got_settings_ = true;
+      c.preface_timer_.cancel();
+    }
+    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) || !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+      return 0;
+    auto it = c.streams_.find(frame->hd.stream_id);
+    if (it != c.streams_.end() && !it->second->responded && !it->second->running) c.dispatch(it->second);
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, int32_t id, uint32_t, void* user) {
+    auto& c = conn(user);
+    auto it = c.streams_.find(id);
+    if (it == c.streams_.end()) return 0;
+    auto s = std::move(it->second);
+    c.streams_.erase(it);
+    s->closed = true;
+    s->deadline.cancel();
+    if (s->running && !s->responded) {  // the client cancelled (RST_STREAM) or the connection ended
+      s->ctx.cancel();
+      s->cancel.emit(asio::cancellation_type::terminal);
+    }
+    return 0;
+  }
+
+  // The response's DATA: the framed message, then the trailers (sent from here, as nghttp2 allows).
+  static ssize_t read_body(nghttp2_session* session, int32_t id, uint8_t* buf, size_t length, uint32_t* flags,
+                           nghttp2_data_source* source, void*) {
+    auto& s = *static_cast<ServerConnection::Stream*>(source->ptr);
+    const std::size_t n = std::min(length, s.body.size() - s.sent);
+    std::copy_n(s.body.data() + s.sent, n, buf);
+    s.sent += n;
+    if (s.sent == s.body.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      std::vector<nghttp2_nv> nv;
+      for (const auto& [k, v] : s.trailers) nv.push_back(header(k, v));
+      if (nghttp2_submit_trailer(session, id, nv.data(), nv.size()) != 0) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    return static_cast<ssize_t>(n);
+  }
+};
+
+ServerConnection::ServerConnection(std::shared_ptr<ServerShared> shared, asio::ip::tcp::socket socket)
+    : shared_(std::move(shared)), socket_(std::move(socket)), preface_timer_(socket_.get_executor()),
+      closed_(socket_.get_executor(), Clock::time_point::max()) {
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &Callbacks::on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, &Callbacks::on_header);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::on_data_chunk);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::on_stream_close);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  // A stream's headers are bounded by kMaxHeaderBytes in on_header; HPACK's table by what we announce.
+  nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+  nghttp2_session_server_new2(&session_, cbs, this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  shared_->connections.fetch_add(1);
+}
+
+ServerConnection::~ServerConnection() {
+  nghttp2_session_del(session_);
+  shared_->connections.fetch_sub(1);
+}
+
+asio::awaitable<void> ServerConnection::run() {
+  auto self = shared_from_this();
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, static_cast<uint32_t>(shared_->opts.max_concurrent_streams)},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(kMaxHeaderBytes)},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  flush();
+  // A peer that never sends the preface and its SETTINGS holds a connection for nothing.
+  preface_timer_.expires_after(shared_->opts.preface_timeout);
+  preface_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (auto c = weak.lock(); c && !ec && !c->got_settings_) c->abort();
+  });
+  std::vector<std::uint8_t> buf(16 * 1024);
+  while (!ended_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
+    boost::system::error_code ec;
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::eof && !ended_) {
+      // The peer is done sending (a half-close), not gone: answer the calls it made, then close.
+      drain();
+      boost::system::error_code ignored;
+      while (!ended_) co_await closed_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));  // abort() wakes it
+      break;
+    }
+    if (ec || ended_) break;
+    const auto used = nghttp2_session_mem_recv(session_, buf.data(), n);
+    if (used < 0) {
+      // A protocol error: nghttp2 has queued a GOAWAY where the protocol asks for one; send it, then close.
+      shared_->log.debug("HTTP/2 protocol error; closing the connection", {{"peer", peer_}, {"error", nghttp2_strerror(static_cast<int>(used))}});
+      flush();
+      break;
+    }
+    flush();
+  }
+  // What is left to write (a GOAWAY) goes out in write_loop, which closes the socket when it is done.
+  if (!writing_) abort();
+  else ended_ = true;
+  for (auto& [id, s] : streams_) {  // the connection is gone: so are its calls
+    s->closed = true;
+    s->deadline.cancel();
+    if (s->running && !s->responded) {
+      s->ctx.cancel();
+      s->cancel.emit(asio::cancellation_type::terminal);
+    }
+  }
+  streams_.clear();
+}
+
+void ServerConnection::drain() {
+  if (ended_) return;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR, nullptr, 0);
+  flush();
+}
+
+void ServerConnection::abort() {
+  ended_ = true;
+  closed_.cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void ServerConnection::flush() {
+  if (writing_ || !socket_.is_open()) return;
+  writing_ = true;
+  asio::co_spawn(socket_.get_executor(), write_loop(shared_from_this()), asio::detached);
+}
+
+// `self` keeps the connection alive while a write is in progress.
+asio::awaitable<void> ServerConnection::write_loop([[maybe_unused]] std::shared_ptr<ServerConnection> self) {
+  for (;;) {
+    out_.clear();
+    while (out_.size() < kWriteBatch) {
+      const uint8_t* data = nullptr;
+      const auto n = nghttp2_session_mem_send(session_, &data);
+      if (n <= 0) break;
+      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    if (out_.empty()) break;
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      ended_ = true;
+      break;
+    }
+  }
+  writing_ = false;
+  // Nothing more to say or hear (GOAWAY sent and every stream done), or the reader has ended: close.
+  if (ended_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) abort();
+}
+
+void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
+  Stream& s = *sp;
+  if (!s.post || !s.grpc_content_type) {
+    respond(s, Status(StatusCode::Internal, "not a gRPC request (POST with content-type application/grpc)"), {});
+    return;
+  }
+  if (s.shed) {
+    if (shared_->shed) shared_->shed->inc();
+    respond(s, Status(StatusCode::Unavailable, "server overloaded: " + std::to_string(shared_->opts.max_in_flight) + " calls in flight")
+                   .with_retry_after(std::chrono::milliseconds(1000)),
+            {});
+    return;
+  }
+  auto method = shared_->methods.find(s.path);
+  if (method == shared_->methods.end()) {
+    respond(s, Status(StatusCode::Unimplemented, "unknown method " + s.path.substr(0, 256)), {});
+    return;
+  }
+  if (s.reader.partial() || s.reader.messages().size() != 1) {
+    respond(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "a unary call needs one request message"
+                                                                        : "a unary call takes one request message, not more"),
+            {});
+    return;
+  }
+  for (auto& [k, v] : s.metadata) {
+    if (k == "x-request-id") {
+      s.ctx.set_request_id(v);
+      continue;
+    }
+    s.ctx.add_metadata(std::move(k), std::move(v));  // invalid keys and values are not carried (metadata.hpp)
+  }
+  if (s.ctx.request_id().empty()) s.ctx.set_request_id(new_request_id());
+  if (s.timeout) {
+    s.ctx.set_timeout(std::chrono::duration_cast<Clock::duration>(*s.timeout));
+    // The client's deadline is ours too: past it the call is answered DEADLINE_EXCEEDED and cancelled.
+    s.deadline.expires_at(s.ctx.deadline().value_or(Clock::time_point::max()));
+    s.deadline.async_wait([weak = weak_from_this(), sp](boost::system::error_code ec) {
+      auto c = weak.lock();
+      if (ec || !c || sp->responded || sp->closed) return;
+      sp->ctx.cancel();
+      sp->cancel.emit(asio::cancellation_type::terminal);
+      c->respond(*sp, Status(StatusCode::DeadlineExceeded, "deadline exceeded"), {});
+    });
+  }
+  s.span = trace::Span::server(std::string_view(s.path).substr(1), s.traceparent);
+  s.ctx.set_span(s.span.context());
+  if (s.span.recording()) {
+    s.span.tag("rpc.system", "grpc");
+    s.span.set_remote(peer_);
+  }
+  s.running = true;
+  shared_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  asio::co_spawn(socket_.get_executor(), run_handler(sp),
+                 asio::bind_cancellation_slot(s.cancel.slot(), [self = shared_from_this(), sp](std::exception_ptr) {
+                   if (sp->running) {  // cancelled before it answered
+                     sp->running = false;
+                     self->shared_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+                   }
+                 }));
+}
+
+asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) {
+  auto self = shared_from_this();
+  Stream& s = *sp;
+  const auto& handler = shared_->methods.at(s.path);
+  WireReply reply;
+  try {
+    reply = co_await handler(s.ctx, s.reader.messages().front());
+  } catch (const std::exception& e) {
+    // A cancelled call's waits throw operation_aborted (asio's default for a cancelled coroutine): not an error.
+    if (!s.ctx.cancelled())
+      shared_->log.error("handler threw", {{"method", s.path}, {"error", e.what()}, {"request_id", s.ctx.request_id()}});
+    reply.status = s.ctx.cancelled() ? Status(StatusCode::Cancelled, "cancelled") : internal_error("internal error");
+  }
+  s.running = false;
+  shared_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (s.span.recording()) {
+    s.span.tag("grpc.status_code", std::to_string(static_cast<int>(reply.status.code())));
+    s.span.end(reply.status);
+  }
+  s.deadline.cancel();
+  if (!s.responded && !s.closed && !ended_) respond(s, reply.status, std::move(reply.payload));
+}
+
+void ServerConnection::respond(Stream& s, Status status, std::string payload) {
+  if (s.responded || s.closed) return;
+  s.responded = true;
+  const std::string code = std::to_string(static_cast<int>(status.code()));
+  if (status.ok()) {
+    s.body = frame_message(payload);
+    s.trailers = {{"grpc-status", "0"}};
+    const nghttp2_nv nv[] = {header(":status", "200"), header("content-type", "application/grpc")};
+    nghttp2_data_provider body{};
+    body.source.ptr = &s;
+    body.read_callback = &Callbacks::read_body;
+    nghttp2_submit_response(session_, s.id, nv, std::size(nv), &body);
+  } else {
+    // Trailers-Only: one HEADERS frame that ends the stream.
+    const std::string message = percent_encode_message(status.message());
+    std::string pushback;
+    std::vector<nghttp2_nv> nv = {header(":status", "200"), header("content-type", "application/grpc"), header("grpc-status", code),
+                                  header("grpc-message", message)};
+    if (auto after = status.retry_after()) {
+      pushback = std::to_string(after->count());
+      nv.push_back(header(kPushbackTrailer, pushback));
+    }
+    nghttp2_submit_response(session_, s.id, nv.data(), nv.size(), nullptr);  // nghttp2 copies the headers
+  }
+  flush();
+}
+
+}  // namespace svckit::grpc::wire

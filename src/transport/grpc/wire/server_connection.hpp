@@ -1,0 +1,71 @@
+// One HTTP/2 connection of svckit's own gRPC server (svckit/transport/grpc/wire_server.hpp): nghttp2 reads
+// and writes the frames, this class turns streams into unary calls. Lives on the io thread that accepted it;
+// every member is touched only there, so nothing here locks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "svckit/log.hpp"
+#include "svckit/metrics/registry.hpp"
+#include "svckit/transport/grpc/wire_server.hpp"
+
+struct nghttp2_session;
+
+namespace svckit::grpc::wire {
+
+/// What every connection of a server shares. Methods are read-only once the server has started.
+struct ServerShared {
+  WireServerOptions opts;
+  std::unordered_map<std::string, WireHandler> methods;  // by full name, "/pkg.Service/Method"
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> connections{0};
+  metrics::Counter* shed = nullptr;
+  log::Logger log{"grpc.wire"};
+};
+
+class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
+ public:
+  ServerConnection(std::shared_ptr<ServerShared> shared, boost::asio::ip::tcp::socket socket);
+  ~ServerConnection();
+  ServerConnection(const ServerConnection&) = delete;
+  ServerConnection& operator=(const ServerConnection&) = delete;
+
+  /// Serves the connection until it ends (peer gone, protocol error, drained).
+  boost::asio::awaitable<void> run();
+  /// Graceful: GOAWAY, the calls in progress finish, then the connection closes.
+  void drain();
+  /// Now: the socket is closed and the calls in progress are cancelled.
+  void abort();
+
+  struct Stream;
+
+ private:
+  friend struct Callbacks;
+  void flush();
+  boost::asio::awaitable<void> write_loop(std::shared_ptr<ServerConnection> self);
+  void dispatch(const std::shared_ptr<Stream>& s);
+  boost::asio::awaitable<void> run_handler(std::shared_ptr<Stream> s);
+  void respond(Stream& s, Status status, std::string payload);
+
+  std::shared_ptr<ServerShared> shared_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer preface_timer_;
+  boost::asio::steady_timer closed_;  // never expires; cancelled by abort() to wake run() after a half-close
+  nghttp2_session* session_ = nullptr;
+  std::unordered_map<std::int32_t, std::shared_ptr<Stream>> streams_;
+  std::string peer_;
+  std::string out_;  // bytes nghttp2 produced, being written
+  bool writing_ = false;
+  bool ended_ = false;  // the socket is closed (or being closed)
+  bool got_settings_ = false;
+};
+
+}  // namespace svckit::grpc::wire

@@ -1,0 +1,139 @@
+// Fuzz target: HTTP/2 frames sent to a real svckit gRPC wire server (wire_server.hpp) over loopback, after
+// the client preface. The server — nghttp2's frame and HPACK parsing, svckit's stream handling, gRPC message
+// framing (wire/framing.hpp), grpc-timeout (wire/timeout.hpp), metadata into the Context — runs in this
+// process, so ASan/UBSan see any fault in it. Each input is one connection, written whole and then
+// half-closed; the answer is read until the server closes. Every 256 inputs the server must still answer a
+// well-formed call. Seeds (corpus/grpc_wire_fuzz) are whole connections: unary calls, two interleaved calls,
+// a cancelled call and an unknown method.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "svckit/io_pool.hpp"
+#include "svckit/log.hpp"
+#include "svckit/transport/grpc/wire_server.hpp"
+
+namespace {
+
+struct Harness {
+  svckit::IoPool io{1};
+  std::shared_ptr<svckit::grpc::WireServer> server;
+
+  Harness() {
+    svckit::log::configure(svckit::log::Level::Error, svckit::log::Format::Logfmt, [](std::string_view) {});
+    server = std::make_shared<svckit::grpc::WireServer>(
+        io, svckit::grpc::WireServerOptions{.address = "127.0.0.1:0", .max_message_bytes = 64 << 10, .max_concurrent_streams = 100,
+                                            .preface_timeout = std::chrono::milliseconds(2000)});
+    // Echoes the request's bytes with the metadata count appended (the Context is read, not just built).
+    server->add_raw("/fuzz.Echo/Echo", [](const svckit::Context& ctx, std::string_view in) -> boost::asio::awaitable<svckit::grpc::WireReply> {
+      co_return svckit::grpc::WireReply{svckit::Status(), std::string(in) + std::to_string(ctx.metadata().size())};
+    });
+    server->start();
+    io.start();
+  }
+
+  // libFuzzer's -timeout runs on SIGALRM, so any blocking call here may return EINTR. An interrupted
+  // connect goes on in the background: wait for it and read its outcome.
+  static bool finish_interrupted_connect(int fd) {
+    if (errno != EINTR) return false;
+    pollfd p{fd, POLLOUT, 0};
+    while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return false;
+    return (p.revents & POLLOUT) != 0;
+  }
+
+  int connect() const {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0};  // a server that hangs fails the input rather than the fuzzer
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && !finish_interrupted_connect(fd)) {
+      std::perror("connect");
+      std::abort();
+    }
+    return fd;
+  }
+
+  // Sends the client preface and bytes, half-closes, and reads until the server closes; returns what it
+  // answered.
+  std::string exchange(const std::uint8_t* data, std::size_t size) const {
+    int fd = connect();
+    static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    if (::send(fd, preface, sizeof preface - 1, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof preface - 1)) std::abort();
+    for (std::size_t sent = 0; sent < size;) {
+      auto n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // the server closed early (a refused request): fine
+      sent += static_cast<std::size_t>(n);
+    }
+    ::shutdown(fd, SHUT_WR);
+    std::string got;
+    char buf[4096];
+    for (;;) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        std::fprintf(stderr, "the server neither answered nor closed within 5 s\n");
+        std::abort();
+      }
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return got;
+  }
+};
+
+Harness& harness() {
+  static auto* h = new Harness;  // lives for the whole run (never destroyed: the fuzzer exits from anywhere)
+  return *h;
+}
+
+// A SETTINGS frame, one HEADERS frame (HPACK: POST /fuzz.Echo/Echo, content-type application/grpc) and one
+// DATA frame holding the message "probe-ok-123", ending the stream.
+std::string probe() {
+  std::string call = std::string("\0\0\0\x04\0\0\0\0\0", 9);
+  const std::string block = std::string("\x83\x86") +                   // :method POST, :scheme http
+                            "\x04\x0f/fuzz.Echo/Echo" +                  // :path (literal, indexed name)
+                            "\x01\x01x" +                                // :authority x
+                            "\x5f\x10" "application/grpc";               // content-type
+  auto frame = [](char type, char flags, const std::string& payload) {
+    std::string f = {0, static_cast<char>(payload.size() >> 8), static_cast<char>(payload.size()), type, flags, 0, 0, 0, 1};
+    return f + payload;
+  };
+  const std::string message = "probe-ok-123";
+  return call + frame(1, 4, block) + frame(0, 1, std::string(4, '\0') + static_cast<char>(message.size()) + message);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  auto& h = harness();
+  (void)h.exchange(data, size);
+  static unsigned long runs = 0;
+  if (++runs % 256 == 1) {  // still serving (checked now and then: it doubles the cost of an input)
+    static const std::string call = probe();
+    auto answer = h.exchange(reinterpret_cast<const std::uint8_t*>(call.data()), call.size());
+    if (answer.find("probe-ok-1230") == std::string::npos) {
+      std::fprintf(stderr, "the server stopped serving (%zu bytes answered)\n", answer.size());
+      std::abort();
+    }
+  }
+  return 0;
+}
