@@ -376,6 +376,15 @@ TEST_F(GrpcWire, AClientThatHalfClosesAfterItsCallStillGetsTheAnswer) {
   EXPECT_EQ(cancelled, 0);
 }
 
+// Found by grpc_wire_fuzz: a HEADERS frame cut short, then a half-close. The call can never complete, so the
+// server resets it and closes, rather than wait for the rest forever.
+TEST_F(GrpcWire, AHalfClosedConnectionWithACallCutShortIsClosed) {
+  const std::string cut = std::string("\0\0\0\x04\0\0\0\0\0", 9) + std::string("\0\0\x50\x01\x04\x74\x65\xad\xad\xad\xad\0", 12);
+  auto r = exchange(server->port(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + cut, 5s, /*half_close=*/true);
+  EXPECT_TRUE(r.closed_by_server);
+  EXPECT_TRUE(test::wait_until([&] { return server->connections() == 0; }, 10s)) << server->connections();
+}
+
 TEST_F(GrpcWire, AConnectionThatNeverSendsThePrefaceIsClosed) {
   stop();
   svckit::grpc::WireServerOptions opts;

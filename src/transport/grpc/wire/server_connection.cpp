@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -266,7 +267,11 @@ asio::awaitable<void> ServerConnection::run() {
     boost::system::error_code ec;
     const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::eof && !ended_) {
-      // The peer is done sending (a half-close), not gone: answer the calls it made, then close.
+      // The peer is done sending (a half-close), not gone: answer the calls it completed, reset the ones it
+      // never will complete, then close (write_loop does, once no call runs).
+      peer_done_ = true;
+      for (const auto& [id, st] : streams_)
+        if (!st->running && !st->responded) nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
       drain();
       boost::system::error_code ignored;
       while (!ended_) co_await closed_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));  // abort() wakes it
@@ -335,8 +340,10 @@ asio::awaitable<void> ServerConnection::write_loop([[maybe_unused]] std::shared_
     }
   }
   writing_ = false;
-  // Nothing more to say or hear (GOAWAY sent and every stream done), or the reader has ended: close.
-  if (ended_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) abort();
+  // Nothing more to say or hear (GOAWAY sent and every stream done), the reader has ended, or the peer sends
+  // nothing more and no call of its is still running: close.
+  const bool calls_running = std::any_of(streams_.begin(), streams_.end(), [](const auto& e) { return e.second->running; });
+  if (ended_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) || (peer_done_ && !calls_running)) abort();
 }
 
 void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {

@@ -66,6 +66,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   bool writing_ = false;
   bool ended_ = false;  // the socket is closed (or being closed)
   bool got_settings_ = false;
+  bool peer_done_ = false;  // the peer half-closed: it sends nothing more
 };
 
 }  // namespace svckit::grpc::wire
