@@ -1,7 +1,5 @@
 #include "svckit/transport/grpc/wire_server.hpp"
 
-#include <sys/socket.h>
-
 #include <condition_variable>
 #include <mutex>
 #include <unordered_set>
@@ -15,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "svckit/address.hpp"
+#include "../listen_on_every_thread.hpp"
 #include "wire/server_connection.hpp"
 
 namespace svckit::grpc {
@@ -108,29 +107,11 @@ void WireServer::add_raw(std::string full_method, WireHandler handler) {
 }
 
 void WireServer::start() {
-  auto [host, port] = split_host_port(state_->shared->opts.address);
-  tcp::endpoint ep(asio::ip::make_address(host), port);
-  if (ep.port() != 0) {
-    // SO_REUSEPORT below would let a second process share a port in use: a plain bind first makes that an error.
-    tcp::acceptor probe(*state_->lanes.front().io);
-    probe.open(ep.protocol());
-    probe.set_option(tcp::acceptor::reuse_address(true));
-    boost::system::error_code ec;
-    probe.bind(ep, ec);
-    if (ec) throw boost::system::system_error(ec, "cannot listen on " + state_->shared->opts.address);
-  }
-  for (auto& lane : state_->lanes) {  // every io thread listens on the port; the kernel spreads connections
-    auto acc = std::make_unique<tcp::acceptor>(*lane.io);
-    acc->open(ep.protocol());
-    acc->set_option(tcp::acceptor::reuse_address(true));
-    int one = 1;
-    ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    acc->bind(ep);
-    acc->listen(asio::socket_base::max_listen_connections);
-    if (ep.port() == 0) ep.port(acc->local_endpoint().port());
-    lane.acceptor = std::move(acc);
-  }
-  state_->port = ep.port();
+  std::vector<asio::io_context*> threads;
+  for (auto& lane : state_->lanes) threads.push_back(lane.io);
+  auto acceptors = svckit::detail::listen_on_every_thread(state_->shared->opts.address, threads);
+  for (std::size_t i = 0; i < acceptors.size(); ++i) state_->lanes[i].acceptor = std::move(acceptors[i]);
+  state_->port = state_->lanes.front().acceptor->local_endpoint().port();
   state_->loops = state_->lanes.size();
   for (auto& lane : state_->lanes) asio::co_spawn(*lane.io, state_->accept_loop(lane), asio::detached);
 }

@@ -28,6 +28,7 @@
 #include "svckit/metrics/registry.hpp"
 #include "svckit/trace/span.hpp"
 #include "../../tls/ssl_context.hpp"
+#include "../listen_on_every_thread.hpp"
 #include "read_buffer.hpp"
 
 namespace svckit::http {
@@ -479,31 +480,11 @@ std::string Server::describe() const {
 }
 
 void Server::start() {
-  auto [host, port] = split_host_port(state_->opts.address);
-  tcp::endpoint ep(asio::ip::make_address(host), port);
-  if (ep.port() != 0) {
-    // SO_REUSEPORT below lets any process of this user bind a port already listened on, and the kernel would
-    // split connections between the two. A plain bind first: a port in use is an error, not a shared port.
-    tcp::acceptor probe(*state_->lanes.front().io);
-    probe.open(ep.protocol());
-    probe.set_option(tcp::acceptor::reuse_address(true));  // TIME_WAIT leftovers are no conflict
-    boost::system::error_code ec;
-    probe.bind(ep, ec);
-    if (ec) throw boost::system::system_error(ec, "cannot listen on " + state_->opts.address);
-  }
-  for (auto& lane : state_->lanes) {
-    // Every lane listens on the same port (SO_REUSEPORT); the kernel spreads connections across them.
-    auto acc = std::make_unique<tcp::acceptor>(*lane.io);
-    acc->open(ep.protocol());
-    acc->set_option(tcp::acceptor::reuse_address(true));
-    int one = 1;
-    ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    acc->bind(ep);
-    acc->listen(asio::socket_base::max_listen_connections);
-    if (ep.port() == 0) ep.port(acc->local_endpoint().port());
-    lane.acceptor = std::move(acc);
-  }
-  state_->port = ep.port();
+  std::vector<asio::io_context*> threads;
+  for (auto& lane : state_->lanes) threads.push_back(lane.io);
+  auto acceptors = svckit::detail::listen_on_every_thread(state_->opts.address, threads);
+  for (std::size_t i = 0; i < acceptors.size(); ++i) state_->lanes[i].acceptor = std::move(acceptors[i]);
+  state_->port = state_->lanes.front().acceptor->local_endpoint().port();
   state_->accepting = state_->lanes.size();
   for (auto& lane : state_->lanes) asio::co_spawn(*lane.io, state_->accept_loop(lane), asio::detached);
 }

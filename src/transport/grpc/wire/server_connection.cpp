@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "../../../codec/base64.hpp"
 #include "framing.hpp"
 #include "svckit/context.hpp"
 #include "svckit/metadata.hpp"
@@ -51,31 +52,6 @@ std::string percent_encode_message(std::string_view m) {
       out += '%';
       out += hex[c >> 4];
       out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);  // gRPC allows padded and unpadded
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  for (char c : in) {
-    const int v = value(c);
-    if (v < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    if ((count += 6) >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xff);
     }
   }
   return out;
@@ -151,7 +127,8 @@ struct Callbacks {
     } else if (k.starts_with(":") || k.starts_with("grpc-") || k == "te" || k == "user-agent") {
       // This hop's framing and gRPC's own headers describe the transport, not the request.
     } else if (k.ends_with("-bin")) {
-      if (auto raw = base64_decode(v)) s.metadata.emplace_back(k, std::move(*raw));
+      // gRPC sends binary values in base64, padded or not; one that does not decode is not carried.
+      if (std::string raw; codec::base64_decode(v, raw, codec::Base64::Standard)) s.metadata.emplace_back(k, std::move(raw));
     } else {
       s.metadata.emplace_back(k, v);
     }
