@@ -67,7 +67,7 @@ struct RunnerOptions {
   std::size_t max_body_bytes = 1 << 20;     // HTTP: request body (413 beyond)
   std::size_t max_message_bytes = 4 << 20;  // gRPC: request message (RESOURCE_EXHAUSTED beyond)
   std::size_t max_streams = 1000;           // gRPC: concurrent streams per connection
-  bool grpc_wire = false;                   // gRPC: svckit's own wire instead of grpc++ (grpc::ServerOptions::own_wire)
+  bool grpc_wire = false;                   // gRPC: svckit's own wire instead of grpc++, serving (own_wire) and calling (grpc-wire clients)
   // Service discovery (used by svckit::sd::announce; empty registry: not registered anywhere)
   std::string registry;   // e.g. etcd://127.0.0.1:2379,10.0.0.2:2379
   std::string advertise;  // host:port to register when listening on 0.0.0.0 (default: the listen address)

@@ -31,6 +31,11 @@ class UsersTest : public svckit::test::TrackerTest {
   svckit::test::HttpReply login(const std::string& email, const std::string& password = "correct horse") {
     return post("/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
   }
+  /// Kills one of two notificators while users creates 300 accounts: no creation fails, every welcome
+  /// reaches a notificator that lives. `flags` go to every service.
+  void kill_one_of_two_notificators_under_load(const std::vector<std::string>& flags);
+  /// A welcome is one trace: users' SERVER span, its CLIENT call, notificator's SERVER span, parents right.
+  void one_trace_spans_both(std::vector<std::string> flags);
 };
 
 TEST_F(UsersTest, CreateSendsAWelcomeThroughADiscoveredNotificator) {
@@ -62,10 +67,16 @@ TEST_F(UsersTest, ARecordIsReadOnlyByItsUserOrAService) {
   EXPECT_EQ(call("users", "GET", "/users/999", "", token("service:bugs")).status, 404);
 }
 
-TEST_F(UsersTest, OneTraceSpansUsersAndNotificatorWithCorrectParents) {
+TEST_F(UsersTest, OneTraceSpansUsersAndNotificatorWithCorrectParents) { one_trace_spans_both({}); }
+
+// Issue 32: the same trace when users calls notificator over svckit's own gRPC wire, served on it too.
+TEST_F(UsersTest, OnTheOwnWireOneTraceSpansUsersAndNotificator) { one_trace_spans_both({"--grpc-wire"}); }
+
+void UsersTest::one_trace_spans_both(std::vector<std::string> flags) {
   svckit::test::ZipkinCollector collector;
-  start_notificator("n1", {"--zipkin-url", collector.url()});
-  start_api("users", USERS_BIN, "", {"--zipkin-url", collector.url()});
+  flags.insert(flags.end(), {"--zipkin-url", collector.url()});
+  start_notificator("n1", flags);
+  start_api("users", USERS_BIN, "", flags);
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   auto r = svckit::test::http_call(service("users").http, "POST", "/create", R"({"email":"ann@example.com"})",
                                    "traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01\r\n");
@@ -197,10 +208,15 @@ TEST_F(UsersTest, WithEveryNotificatorDownUsersAreStillCreatedAndWelcomedLater) 
       << service("users").proc->log();
 }
 
-TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) {
-  start_notificator("n1");
-  start_notificator("n2");
-  start_users();
+TEST_F(UsersTest, KillingOneOfTwoNotificatorsUnderLoadFailsNoCreation) { kill_one_of_two_notificators_under_load({}); }
+
+// Issue 32: users and notificator on svckit's own gRPC wire, client and server: the same failover.
+TEST_F(UsersTest, OnTheOwnWireKillingOneOfTwoNotificatorsUnderLoadLosesNoWelcome) { kill_one_of_two_notificators_under_load({"--grpc-wire"}); }
+
+void UsersTest::kill_one_of_two_notificators_under_load(const std::vector<std::string>& flags) {
+  start_notificator("n1", flags);
+  start_notificator("n2", flags);
+  start_api("users", USERS_BIN, "", flags);
   std::atomic<int> created{0}, failed{0};
   std::thread load([&] {
     for (int i = 0; i < 300; ++i) {

@@ -281,9 +281,14 @@ TEST(GrpcWireParts, MessagesArriveWholeHoweverTheBytesAreCut) {
 TEST(GrpcServerOwnWire, ServesTheGeneratedBindingsAndRefusesTls) {
   IoPool io(2);
   svckit::grpc::Server server(io, {.address = "127.0.0.1:0", .own_wire = true});
-  greeter::add_grpc_methods(server, greeter::make_endpoints(greeter::make_service()));
+  const auto endpoints = greeter::make_endpoints(greeter::make_service());
+  greeter::add_grpc_methods(server, endpoints);
+  // Each name once, whichever way it is added, and nothing after start: connections read the table unlocked.
+  EXPECT_THROW(greeter::add_grpc_methods(server, endpoints), std::invalid_argument);
+  EXPECT_THROW(server.add_raw("/greeter.Greeter/SayHello", nullptr), std::invalid_argument);
   server.start();
   io.start();
+  EXPECT_THROW(server.add_raw("/greeter.Greeter/Other", nullptr), std::logic_error);
   EXPECT_NE(server.describe().find("svckit wire"), std::string::npos) << server.describe();
   auto stub = greeter::Greeter::NewStub(::grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()), ::grpc::InsecureChannelCredentials()));
   ::grpc::ClientContext ctx;
@@ -297,6 +302,8 @@ TEST(GrpcServerOwnWire, ServesTheGeneratedBindingsAndRefusesTls) {
   io.stop();
   io.join();
   IoPool other(1);
+  EXPECT_THROW(svckit::grpc::Server(other, {.address = "127.0.0.1:0"}).add_wire("/a.B/C", nullptr), std::logic_error)
+      << "add_wire is for the own wire";
   auto creds = std::make_shared<svckit::tls::Credentials>();
   EXPECT_THROW(svckit::grpc::Server(other, {.address = "127.0.0.1:0", .tls = creds, .own_wire = true}), std::invalid_argument);
 }

@@ -131,6 +131,7 @@ Vars service_vars(const pb::ServiceDescriptor* s, const Options& o) {
           {"ns", service_namespace(s)},
           {"registry_name", registry_name(s)},
           {"default_transport", o.grpc ? "grpc" : "http"},
+          {"transports", o.grpc && o.http ? "grpc, grpc-wire or http" : o.grpc ? "grpc or grpc-wire" : "http only"},
           {"n", std::to_string(s->method_count())},
           {"macro", macro_prefix(service_namespace(s))}};
 }
@@ -233,7 +234,9 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
               "void add_grpc_methods(svckit::grpc::Server& server, const Endpoints& endpoints);\n"
               "/// Client endpoints calling one instance over gRPC (host:port); over TLS with tls.\n"
               "Endpoints make_grpc_client(const std::string& address,\n"
-              "                           std::shared_ptr<const svckit::tls::Credentials> tls = nullptr);\n");
+              "                           std::shared_ptr<const svckit::tls::Credentials> tls = nullptr);\n"
+              "/// Client endpoints calling one instance over svckit's own gRPC wire (wire_channel.hpp; plaintext).\n"
+              "Endpoints make_grpc_wire_client(const std::string& address);\n");
     p.Print(sv,
             "/// Declares on `app` the servers these bindings were generated for (gRPC and/or HTTP, with their\n"
             "/// --grpc-addr/--http-addr flags) and registers as $default_transport$; call before app.parse().\n"
@@ -243,8 +246,9 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     p.Print(sv,
             "\nstruct ClientOptions {\n"
             "  std::string service = kServiceName;       // the registry name to look up\n"
-            "  std::string transport = \"$default_transport$\";  // how registered addresses are called: "
-            "grpc or http\n"
+            "  // How registered addresses are called: grpc, grpc-wire (svckit's own gRPC wire, wire_channel.hpp;\n"
+            "  // instances registered with TLS over grpc) or http, as generated.\n"
+            "  std::string transport = \"$default_transport$\";\n"
             "  std::string balancer = \"p2c\";             // round_robin, random, p2c, weighted, consistent_hash\n"
             "  svckit::sd::RetryOptions retry;           // attempts, deadlines, backoff, retry budget\n"
             "  // consistent_hash: the key of a request (e.g. its idempotency key, so every attempt and resend of one\n"
@@ -284,7 +288,8 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
   if (o.http)
     p.Print("#include \"svckit/transport/http/client.hpp\"\n#include \"svckit/transport/http/route_binding.hpp\"\n"
             "#include \"svckit/transport/http/router.hpp\"\n#include \"svckit/transport/http/serve.hpp\"\n");
-  if (o.grpc) p.Print("#include \"svckit/transport/grpc/client.hpp\"\n#include \"svckit/transport/grpc/server.hpp\"\n");
+  if (o.grpc) p.Print("#include \"svckit/transport/grpc/client.hpp\"\n#include \"svckit/transport/grpc/server.hpp\"\n"
+                      "#include \"svckit/transport/grpc/wire_channel.hpp\"\n");
 
   for (int i = 0; i < file->service_count(); ++i) {
     const auto* s = file->service(i);
@@ -343,6 +348,12 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
                 "  e.$method$ = svckit::grpc::client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
+      p.Print("  return e;\n}\n\nEndpoints make_grpc_wire_client(const std::string& address) {\n"
+              "  [[maybe_unused]] auto channel = svckit::grpc::WireChannel::create(address);\n"
+              "  Endpoints e;\n");
+      for (int j = 0; j < s->method_count(); ++j)
+        p.Print(method_vars(s->method(j)),
+                "  e.$method$ = svckit::grpc::wire_client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
       p.Print("  return e;\n}\n\n");
     }
     // The App: the servers generated, then every method on them.
@@ -357,15 +368,16 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     // The registry client: one pool of per-instance Endpoints (one connection each), every method balanced over it.
     p.Print("Client::Client(std::shared_ptr<svckit::sd::Registry> registry, boost::asio::any_io_executor ex,\n"
             "               ClientOptions options) {\n");
-    if (o.grpc && o.http)
-      p.Print("  if (options.transport != \"grpc\" && options.transport != \"http\")\n"
-              "    throw std::invalid_argument(\"transport must be grpc or http, not '\" + options.transport + \"'\");\n"
-              "  auto connect = options.transport == \"grpc\" ? make_grpc_client : make_http_client;\n");
-    else
-      p.Print(sv, "  if (options.transport != \"$default_transport$\")\n"
-                  "    throw std::invalid_argument(\"these bindings were generated for $default_transport$ only, not '\" + "
-                  "options.transport + \"'\");\n"
-                  "  auto connect = make_$default_transport$_client;\n");
+    p.Print("  std::function<Endpoints(const std::string&, std::shared_ptr<const svckit::tls::Credentials>)> connect;\n");
+    if (o.grpc)
+      p.Print("  if (options.transport == \"grpc\") connect = make_grpc_client;\n"
+              "  if (options.transport == \"grpc-wire\")\n"
+              "    connect = [](const std::string& address, std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
+              "      return tls ? make_grpc_client(address, std::move(tls)) : make_grpc_wire_client(address);\n"
+              "    };\n");
+    if (o.http) p.Print("  if (options.transport == \"http\") connect = make_http_client;\n");
+    p.Print(sv, "  if (!connect)\n"
+                "    throw std::invalid_argument(\"these bindings call $transports$, not '\" + options.transport + \"'\");\n");
     p.Print("  auto tls = options.tls ? options.tls : svckit::tls::load_client({});\n"
             "  pool_ = svckit::sd::ConnectionPool<Endpoints>::create(\n"
             "      registry->instancer(options.service), [connect, tls](const svckit::sd::Instance& i) {\n"

@@ -127,6 +127,7 @@ SendEmail notificator_client(std::shared_ptr<svckit::sd::Registry> registry, con
       std::move(registry), runner.io().context(0).get_executor(),
       pb::notificator::ClientOptions{
           .service = service,
+          .transport = runner.options().grpc_wire ? "grpc-wire" : "grpc",  // --grpc-wire
           .balancer = "consistent_hash",
           .retry = {.max_attempts = 3, .attempt_timeout = std::chrono::milliseconds(1000), .retry_after_timeout = false},
           .hash_key = [](const google::protobuf::Message& m) {

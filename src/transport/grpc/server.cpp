@@ -440,18 +440,16 @@ Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(
 bool Server::own_wire() const { return state_->wire != nullptr; }
 
 void Server::add_wire(std::string full_method, WireHandler handler) {
-  if (state_->wire) state_->wire->add_raw(std::move(full_method), std::move(handler));
+  if (!state_->wire) throw std::logic_error("grpc::Server::add_wire without own_wire: " + full_method);
+  state_->wire->add_raw(std::move(full_method), std::move(handler));
 }
 
 Server::~Server() = default;
 
 void Server::add_raw(std::string full_method, RawHandler handler) {
   auto& st = *state_;
-  if (st.server) throw std::logic_error("grpc::Server::add after start: " + full_method);
-  for (const auto& m : st.methods)
-    if (*m.name == full_method) throw std::invalid_argument("grpc method added twice: " + full_method);
   if (st.wire) {  // a raw method on the own wire: its bytes through a gRPC byte buffer each way
-    st.wire->add_raw(full_method, [handler](const Context& ctx, std::string_view in) -> asio::awaitable<WireReply> {
+    st.wire->add_raw(std::move(full_method), [handler](const Context& ctx, std::string_view in) -> asio::awaitable<WireReply> {
       ::grpc::Slice slice(in.data(), in.size());
       ::grpc::ByteBuffer request(&slice, 1);
       RawReply r = co_await handler(ctx, request);
@@ -459,7 +457,11 @@ void Server::add_raw(std::string full_method, RawHandler handler) {
       if (r.status.ok() && !r.payload.DumpToSingleSlice(&out).ok()) co_return WireReply{internal_error("cannot read the reply"), {}};
       co_return WireReply{r.status, r.status.ok() ? std::string(reinterpret_cast<const char*>(out.begin()), out.size()) : std::string()};
     });
+    return;
   }
+  if (st.server) throw std::logic_error("grpc::Server::add after start: " + full_method);
+  for (const auto& m : st.methods)
+    if (*m.name == full_method) throw std::invalid_argument("grpc method added twice: " + full_method);
   Method m{std::make_unique<std::string>(std::move(full_method)), std::move(handler)};
   const int index = st.service.add(m.name->c_str());
   assert(index == static_cast<int>(st.methods.size()));

@@ -32,6 +32,7 @@ struct WireServer::State : std::enable_shared_from_this<WireServer::State> {
   std::shared_ptr<wire::ServerShared> shared = std::make_shared<wire::ServerShared>();
   std::vector<Lane> lanes;
   std::atomic<std::uint16_t> port{0};
+  bool started = false;  // set by start(): the method table is fixed from then on
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> loops{0};  // accept loops and connections still running
   std::mutex mu;
@@ -103,10 +104,15 @@ WireServer::WireServer(IoPool& io, WireServerOptions opts) : state_(std::make_sh
 WireServer::~WireServer() = default;
 
 void WireServer::add_raw(std::string full_method, WireHandler handler) {
-  state_->shared->methods[std::move(full_method)] = std::move(handler);
+  // Connections read the table without a lock once started: no change after that.
+  if (state_->started) throw std::logic_error("grpc::WireServer::add after start: " + full_method);
+  auto& methods = state_->shared->methods;
+  if (methods.contains(full_method)) throw std::invalid_argument("grpc method added twice: " + full_method);
+  methods.emplace(std::move(full_method), std::move(handler));
 }
 
 void WireServer::start() {
+  state_->started = true;
   std::vector<asio::io_context*> threads;
   for (auto& lane : state_->lanes) threads.push_back(lane.io);
   auto acceptors = svckit::detail::listen_on_every_thread(state_->shared->opts.address, threads);

@@ -22,6 +22,7 @@
 
 #include "svckit/endpoint.hpp"
 #include "svckit/tls.hpp"
+#include "svckit/transport/grpc/client_options.hpp"
 #include "svckit/transport/grpc/message.hpp"
 
 namespace svckit::grpc {
@@ -38,16 +39,6 @@ struct ChannelOptions {
 /// (one connection per channel, so each instance of a service gets its own), gRPC's built-in retries off
 /// (svckit retries across instances itself).
 std::shared_ptr<::grpc::Channel> make_channel(const std::string& target, ChannelOptions opts = {});
-
-struct ClientOptions {
-  std::chrono::milliseconds timeout{10000};  // when the Context has no deadline
-  // Extra request metadata (e.g. an auth token); a call with an entry that is not valid metadata
-  // (svckit/metadata.hpp) fails with INVALID_ARGUMENT rather than reaching gRPC.
-  std::vector<std::pair<std::string, std::string>> metadata;
-  // Wait (within the deadline) for the channel to connect instead of failing at once while it cannot
-  // (gRPC's wait-for-ready): the call starts the moment the server is back.
-  bool wait_for_ready = false;
-};
 
 /// One unary call with serialised bytes; the building block of client_endpoint.
 boost::asio::awaitable<Result<::grpc::ByteBuffer>> unary_call(const std::shared_ptr<::grpc::Channel>& channel,

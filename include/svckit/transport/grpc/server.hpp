@@ -66,7 +66,10 @@ class Server : public svckit::Server {
   /// Serves endpoint as the unary method full_method ("/package.Service/Method").
   template <class Req, class Resp>
   void add(std::string full_method, Endpoint<Req, Resp> endpoint) {
-    add_wire(full_method, endpoint);
+    if (own_wire()) {  // straight from the wire's bytes to the message: no gRPC byte buffer on the way
+      add_wire(std::move(full_method), WireServer::unary_handler(std::move(endpoint)));
+      return;
+    }
     add_raw(std::move(full_method),
             [ep = std::move(endpoint)](const Context& ctx, const ::grpc::ByteBuffer& in) -> boost::asio::awaitable<RawReply> {
               Req req;
@@ -76,14 +79,11 @@ class Server : public svckit::Server {
               co_return RawReply{Status(), serialize_message(*r)};
             });
   }
+  /// A method as a handler of gRPC byte buffers. On the own wire it is served through a copy into one each
+  /// way; add() and add_wire() are not. Each name once (std::invalid_argument), before start() (std::logic_error).
   void add_raw(std::string full_method, RawHandler handler);
-  /// The same method's handler for the own wire (own_wire): no conversion through gRPC's byte buffers. A
-  /// method added only with add_raw is served there too, through a copy into one.
+  /// A method as a handler of the own wire's bytes (own_wire only: std::logic_error otherwise).
   void add_wire(std::string full_method, WireHandler handler);
-  template <class Req, class Resp>
-  void add_wire(std::string full_method, Endpoint<Req, Resp> endpoint) {
-    if (own_wire()) add_wire(std::move(full_method), WireServer::unary_handler(std::move(endpoint)));
-  }
   bool own_wire() const;
 
   void start() override;

@@ -75,6 +75,7 @@ class WireServer : public svckit::Server {
       co_return WireReply{Status(), r->SerializeAsString()};
     };
   }
+  /// Each name once (std::invalid_argument), before start() (std::logic_error).
   void add_raw(std::string full_method, WireHandler handler);
 
   void start() override;

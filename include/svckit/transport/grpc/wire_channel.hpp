@@ -1,0 +1,84 @@
+// svckit/transport/grpc/wire_channel.hpp — calling gRPC methods on svckit's own HTTP/2 wire.
+//
+//   auto channel = svckit::grpc::WireChannel::create("127.0.0.1:8081");
+//   auto upper = svckit::grpc::wire_client_endpoint<pb::UppercaseRequest, pb::UppercaseReply>(
+//       channel, "/pb.StringService/Uppercase");
+//   auto reply = co_await upper(ctx, req);        // from a coroutine on one of the io threads
+//
+// The client half of the own wire (wire_server.hpp has the server): any gRPC server answers it. A channel
+// keeps one HTTP/2 connection to its target per io thread that calls through it, opened by the first call
+// there; a call runs on the caller's thread from start to end — its request is written, its reply read
+// and the caller resumed by that thread, with no hand-off to another (docs/transports.md, "Threading").
+// A caller that is not on an io_context's own thread (a grpc++ server's poller, a plain thread's
+// coroutine) goes through one connection on a thread of the channel's, and back.
+//
+// As the grpc++ client (client.hpp): the Context deadline (else ClientOptions::timeout) is sent as
+// grpc-timeout and ends the call with DEADLINE_EXCEEDED (the stream is reset); the request id travels as
+// x-request-id, the span as traceparent; a server's pushback (grpc-retry-pushback-ms) becomes the
+// Status's retry_after; a cancelled caller resets its stream. Failures: cannot connect, connection lost,
+// GOAWAY before the server took the call, or REFUSED_STREAM → UNAVAILABLE (the server did not run it).
+// After a failed connect the next one waits a backoff (100 ms doubling to 2 s); calls meanwhile fail at
+// once with UNAVAILABLE, or with wait_for_ready wait for the next connect within their deadline.
+// Plaintext only for now (issue 32): TLS targets use the grpc++ client.
+// Thread-safety: a channel may be shared by coroutines on any threads. Ownership: its connections live on
+// the callers' io_contexts, so destroy a channel before those (as svckit::http::Client); each io_context
+// must be run by one thread (as svckit::IoPool runs them).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "svckit/endpoint.hpp"
+#include "svckit/transport/grpc/client_options.hpp"
+
+namespace svckit::grpc {
+
+struct WireChannelOptions {
+  std::size_t max_message_bytes = 4 << 20;  // a larger request or reply fails with RESOURCE_EXHAUSTED
+  std::chrono::milliseconds connect_timeout{5000};  // a connect (TCP and the server's SETTINGS), within the call's deadline
+  // While calls are in flight, a connection that has read nothing for keepalive_time is pinged, and closed
+  // (its calls UNAVAILABLE) if nothing comes back within keepalive_timeout: a peer that vanished does not
+  // hold calls until their deadlines. Idle connections are not pinged (gRPC servers count such pings).
+  std::chrono::milliseconds keepalive_time{30000};
+  std::chrono::milliseconds keepalive_timeout{10000};
+};
+
+class WireChannel : public std::enable_shared_from_this<WireChannel> {
+ public:
+  /// target: "host:port" (a name is resolved at each connect). Connects lazily, on the first call.
+  static std::shared_ptr<WireChannel> create(std::string target, WireChannelOptions opts = {});
+  ~WireChannel();
+  WireChannel(const WireChannel&) = delete;
+  WireChannel& operator=(const WireChannel&) = delete;
+
+  /// One unary call with serialised bytes (the message, without gRPC's 5-byte prefix).
+  boost::asio::awaitable<Result<std::string>> unary(const std::string& full_method, const Context& ctx, std::string request,
+                                                    const ClientOptions& opts = {});
+  const std::string& target() const;
+  /// Connections opened so far, over all threads (for tests and metrics: reuse keeps this low).
+  std::size_t connections_opened() const;
+
+  struct State;  // wire_channel.cpp
+
+ private:
+  explicit WireChannel(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;
+};
+
+template <class Req, class Resp>
+Endpoint<Req, Resp> wire_client_endpoint(std::shared_ptr<WireChannel> channel, std::string full_method, ClientOptions opts = {}) {
+  return [channel = std::move(channel), method = std::move(full_method), opts](
+             const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
+    auto bytes = co_await channel->unary(method, ctx, req.SerializeAsString(), opts);
+    if (!bytes.ok()) co_return bytes.status();
+    Resp out;
+    if (!out.ParseFromString(*bytes)) co_return Status(StatusCode::Internal, "cannot parse the reply as " + out.GetTypeName());
+    co_return out;
+  };
+}
+
+}  // namespace svckit::grpc

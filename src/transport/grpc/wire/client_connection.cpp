@@ -1,0 +1,427 @@
+#include "client_connection.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "framing.hpp"
+#include "timeout.hpp"
+
+namespace svckit::grpc::wire {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// Reply headers and trailers of one call, names and values together: more resets the stream.
+constexpr std::size_t kMaxReplyHeaderBytes = 64 * 1024;
+// Our receive windows: a 4 MiB reply arrives in a few round trips rather than 64 of 64 KiB.
+constexpr std::int32_t kStreamWindow = 1 << 20;
+constexpr std::int32_t kConnectionWindow = 8 << 20;
+constexpr std::size_t kWriteBatch = 64 * 1024;
+
+nghttp2_nv header(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())), reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
+          name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+// grpc-message is percent-encoded (PROTOCOL-HTTP2.md); a malformed escape is kept as it is.
+std::string percent_decode(std::string_view in) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+      out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+// gRPC's mapping of RST_STREAM codes (PROTOCOL-HTTP2.md, "Errors").
+Status reset_status(std::uint32_t code) {
+  switch (code) {
+    case NGHTTP2_REFUSED_STREAM: return Status(StatusCode::Unavailable, "the server refused the stream (the call did not run)");
+    case NGHTTP2_CANCEL: return Status(StatusCode::Cancelled, "the server cancelled the call");
+    case NGHTTP2_ENHANCE_YOUR_CALM: return Status(StatusCode::ResourceExhausted, "the server reset the call: ENHANCE_YOUR_CALM");
+    case NGHTTP2_INADEQUATE_SECURITY: return Status(StatusCode::PermissionDenied, "the server reset the call: INADEQUATE_SECURITY");
+    default: return Status(StatusCode::Internal, std::string("the server reset the call: ") + nghttp2_http2_strerror(code));
+  }
+}
+
+// A reply without grpc-status: what its HTTP status says (gRPC's http-grpc-status-mapping.md).
+Status http_status(int code) {
+  const std::string what = "HTTP status " + std::to_string(code) + " without grpc-status";
+  switch (code) {
+    case 400: return Status(StatusCode::Internal, what);
+    case 401: return Status(StatusCode::Unauthenticated, what);
+    case 403: return Status(StatusCode::PermissionDenied, what);
+    case 404: return Status(StatusCode::Unimplemented, what);
+    case 429: case 502: case 503: case 504: return Status(StatusCode::Unavailable, what);
+    default: return Status(code == 200 ? StatusCode::Internal : StatusCode::Unknown, what);
+  }
+}
+
+std::optional<long long> parse_number(std::string_view v) {
+  long long n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+}  // namespace
+
+struct ClientConnection::Stream {
+  Stream(asio::io_context& io, Clock::time_point deadline, std::size_t max_message) : wake(io, deadline), reader(max_message) {}
+  // Expires at the call's deadline; cancelled when the call's fate changes (connected, replied, failed).
+  asio::steady_timer wake;
+  std::int32_t id = 0;
+  std::string body;  // the framed request
+  std::size_t sent = 0;
+  // The reply.
+  MessageReader reader;
+  std::size_t header_bytes = 0;
+  int http_status = 0;
+  std::optional<long long> grpc_status;
+  std::string grpc_message;
+  std::optional<long long> pushback_ms;
+  bool done = false;
+  Status result;
+};
+
+// nghttp2's callbacks: each finds its connection in user_data, its call in the stream's user data.
+struct ClientCallbacks {
+  static ClientConnection& conn(void* p) { return *static_cast<ClientConnection*>(p); }
+  static ClientConnection::Stream* stream(ClientConnection& c, std::int32_t id) {
+    auto it = c.streams_.find(id);
+    return it == c.streams_.end() ? nullptr : it->second.get();
+  }
+
+  static int on_header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name, size_t namelen, const uint8_t* value,
+                       size_t valuelen, uint8_t, void* user) {
+    auto* s = stream(conn(user), frame->hd.stream_id);
+    if (!s || s->done) return 0;
+    if ((s->header_bytes += namelen + valuelen) > kMaxReplyHeaderBytes) {
+      conn(user).finish(*s, Status(StatusCode::Internal, "the reply's headers exceed 64 KiB"));
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_CANCEL);
+      return 0;
+    }
+    const std::string_view k(reinterpret_cast<const char*>(name), namelen);
+    const std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+    if (k == ":status") {
+      s->http_status = static_cast<int>(parse_number(v).value_or(0));
+    } else if (k == "grpc-status") {
+      s->grpc_status = parse_number(v);
+      if (!s->grpc_status) s->grpc_status = static_cast<long long>(StatusCode::Unknown);
+    } else if (k == "grpc-message") {
+      s->grpc_message = percent_decode(v.substr(0, 4096));
+    } else if (k == "grpc-retry-pushback-ms") {
+      s->pushback_ms = parse_number(v);
+    }
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user) {
+    auto& c = conn(user);
+    auto* s = stream(c, id);
+    if (!s || s->done) return 0;
+    Status st = s->reader.feed(std::string_view(reinterpret_cast<const char*>(data), len));
+    if (st.ok() && s->reader.messages().size() > 1) st = Status(StatusCode::Internal, "a unary reply has one message, the server sent more");
+    if (!st.ok()) {
+      c.finish(*s, st);
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);  // stop its download
+    }
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type == NGHTTP2_GOAWAY) conn(user).going_away_ = true;  // no new calls here; nghttp2 refuses the ones it did not take
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, int32_t id, uint32_t error_code, void* user) {
+    auto& c = conn(user);
+    auto it = c.streams_.find(id);
+    if (it == c.streams_.end()) return 0;
+    auto sp = std::move(it->second);
+    c.streams_.erase(it);
+    auto& s = *sp;
+    if (s.done) return 0;
+    if (s.grpc_status) {
+      const auto code = *s.grpc_status;
+      if (code < 0 || code > 16) {
+        c.finish(s, Status(StatusCode::Unknown, "grpc-status " + std::to_string(code) + " is not a gRPC status"));
+      } else if (code != 0) {
+        Status st(static_cast<StatusCode>(code), s.grpc_message);
+        if (s.pushback_ms && *s.pushback_ms >= 0) st.with_retry_after(std::chrono::milliseconds(*s.pushback_ms));
+        c.finish(s, std::move(st));
+      } else if (s.reader.partial() || s.reader.messages().size() != 1) {
+        c.finish(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "the server answered OK without a reply message"
+                                                                             : "the server's reply message was cut short"));
+      } else {
+        c.finish(s, Status());
+      }
+    } else if (error_code != NGHTTP2_NO_ERROR) {
+      c.finish(s, reset_status(error_code));
+    } else {
+      c.finish(s, http_status(s.http_status));
+    }
+    return 0;
+  }
+
+  // The request's DATA: the framed message, then the end of the stream.
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags, nghttp2_data_source* source, void*) {
+    auto& s = *static_cast<ClientConnection::Stream*>(source->ptr);
+    const std::size_t n = std::min(length, s.body.size() - s.sent);
+    std::copy_n(s.body.data() + s.sent, n, buf);
+    s.sent += n;
+    if (s.sent == s.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+};
+
+ClientConnection::ClientConnection(asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts)
+    : io_(io), host_(std::move(host)), port_(std::move(port)), opts_(opts), socket_(io), keepalive_timer_(io) {
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, &ClientCallbacks::on_header);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &ClientCallbacks::on_data_chunk);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &ClientCallbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &ClientCallbacks::on_stream_close);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+  nghttp2_session_client_new2(&session_, cbs, this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+}
+
+ClientConnection::~ClientConnection() { nghttp2_session_del(session_); }
+
+asio::awaitable<Result<std::string>> ClientConnection::unary(const OutgoingCall& call) {
+  auto self = shared_from_this();
+  auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
+  if (state_ == State::idle) {
+    state_ = State::connecting;
+    asio::co_spawn(io_, connect_and_read(self), asio::detached);
+  }
+  if (state_ == State::connecting) {
+    waiting_.push_back(s);
+    while (state_ == State::connecting) {
+      auto [ec] = co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (state_ != State::connecting) break;
+      std::erase(waiting_, s);
+      if (!ec) co_return deadline_exceeded("deadline exceeded while connecting to " + host_ + ":" + port_);
+      co_return Status(StatusCode::Cancelled, "cancelled while connecting to " + host_ + ":" + port_);
+    }
+  }
+  if (state_ == State::closed) co_return close_reason_;
+  if (going_away_) co_return unavailable("the connection to " + peer_ + " is going away (GOAWAY)");
+  if (Clock::now() >= call.deadline) co_return deadline_exceeded("deadline exceeded before calling " + call.path);
+  if (!submit(s, call)) co_return s->result;
+  co_return co_await await_reply(s);
+}
+
+bool ClientConnection::submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call) {
+  const std::string authority = host_.find(':') == std::string::npos ? host_ + ":" + port_ : "[" + host_ + "]:" + port_;
+  const std::string timeout = format_grpc_timeout(std::max(call.deadline - Clock::now(), Clock::duration(1)));
+  std::vector<nghttp2_nv> nv = {header(":method", "POST"),          header(":scheme", "http"),
+                                header(":path", call.path),         header(":authority", authority),
+                                header("te", "trailers"),           header("content-type", "application/grpc"),
+                                header("user-agent", "svckit-wire"), header("grpc-timeout", timeout)};
+  for (const auto& [k, v] : call.metadata) nv.push_back(header(k, v));
+  s->body = call.body;
+  nghttp2_data_provider body{};
+  body.source.ptr = s.get();
+  body.read_callback = &ClientCallbacks::read_body;
+  const std::int32_t id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(), &body, s.get());
+  if (id < 0) {
+    // Stream ids used up (a connection lives for 2^30 calls): this one is done, the next call gets a new one.
+    going_away_ = true;
+    s->result = unavailable(std::string("cannot start a call on ") + peer_ + ": " + nghttp2_strerror(id));
+    return false;
+  }
+  s->id = id;
+  streams_[id] = s;
+  flush();
+  return true;
+}
+
+asio::awaitable<Result<std::string>> ClientConnection::await_reply(const std::shared_ptr<Stream>& s) {
+  auto self = shared_from_this();
+  if (!s->done) {  // (a reply may have come already, while the request was being written)
+    auto [ec] = co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!s->done) {
+      // The deadline passed, or the caller was cancelled: reset the stream so the server stops too.
+      finish(*s, !ec ? deadline_exceeded("deadline exceeded calling " + host_ + ":" + port_) : Status(StatusCode::Cancelled, "cancelled"));
+      if (state_ != State::closed) {
+        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+        flush();
+      }
+    }
+  }
+  if (!s->result.ok()) co_return s->result;
+  co_return std::move(s->reader.messages().front());
+}
+
+void ClientConnection::finish(Stream& s, Status status) {
+  if (s.done) return;
+  s.done = true;
+  s.result = std::move(status);
+  s.wake.cancel();
+}
+
+asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientConnection> self) {
+  using namespace asio::experimental::awaitable_operators;
+  boost::system::error_code ec;
+  tcp::resolver resolver(io_);
+  auto endpoints = co_await resolver.async_resolve(host_, port_, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) {
+    asio::steady_timer limit(io_, opts_.connect_timeout);
+    auto which = co_await (asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec)) ||
+                           limit.async_wait(asio::use_awaitable));
+    if (which.index() == 1) ec = asio::error::timed_out;
+  }
+  if (state_ == State::closed) co_return;  // closed while connecting
+  if (ec) {
+    connect_failed_ = true;
+    close(unavailable("cannot connect to " + host_ + ":" + port_ + ": " + ec.message()));
+    co_return;
+  }
+  socket_.set_option(tcp::no_delay(true), ec);
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(kMaxReplyHeaderBytes)},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  state_ = State::ready;
+  connected_once_ = true;
+  last_read_ = Clock::now();
+  for (auto& w : waiting_) w->wake.cancel();  // they submit their calls now
+  waiting_.clear();
+  flush();
+  asio::co_spawn(io_, keepalive(self), asio::detached);
+  std::vector<std::uint8_t> buf(16 * 1024);
+  while (state_ != State::closed) {
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (state_ == State::closed) break;
+    if (ec) {
+      close(unavailable("connection to " + peer_ + " lost: " + ec.message()));
+      break;
+    }
+    last_read_ = Clock::now();
+    if (!preface_checked(std::string_view(reinterpret_cast<const char*>(buf.data()), n))) {
+      close(unavailable(peer_ + " is not an HTTP/2 server: its first bytes are not a SETTINGS frame"));
+      break;
+    }
+    if (const auto used = nghttp2_session_mem_recv(session_, buf.data(), n); used < 0) {
+      close(unavailable("HTTP/2 protocol error from " + peer_ + ": " + nghttp2_strerror(static_cast<int>(used))));
+      break;
+    }
+    flush();
+    if (!nghttp2_session_want_read(session_)) {
+      // The peer broke the protocol (a connection error): nothing more is read; the calls fail now.
+      close(unavailable("HTTP/2 connection error from " + peer_ + ": not a gRPC server, or a broken one"));
+      break;
+    }
+    // After a GOAWAY, once every call has ended, there is nothing left to do here.
+    if (going_away_ && streams_.empty()) close(unavailable("the connection to " + peer_ + " went away (GOAWAY)"));
+  }
+}
+
+asio::awaitable<void> ClientConnection::keepalive([[maybe_unused]] std::shared_ptr<ClientConnection> self) {
+  while (state_ == State::ready) {
+    keepalive_timer_.expires_after(opts_.keepalive_time);
+    auto [ec] = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || state_ != State::ready) break;
+    if (streams_.empty() || Clock::now() - last_read_ < opts_.keepalive_time) continue;
+    const auto pinged = Clock::now();
+    nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+    flush();
+    keepalive_timer_.expires_after(opts_.keepalive_timeout);
+    std::tie(ec) = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || state_ != State::ready) break;
+    if (last_read_ < pinged) close(unavailable("no answer from " + peer_ + " to a keepalive ping"));
+  }
+}
+
+// A server's connection preface is a SETTINGS frame (RFC 9113, 3.4). nghttp2 would wait for the rest of
+// whatever frame the first bytes announce (an HTTP/1.1 answer reads as one of 4.7 MB), so check it here.
+bool ClientConnection::preface_checked(std::string_view bytes) {
+  if (preface_.size() >= 9) return true;
+  preface_.append(bytes.substr(0, 9 - preface_.size()));
+  if (preface_.size() < 9) return true;  // not decided yet
+  const auto u = [&](std::size_t i) { return static_cast<unsigned char>(preface_[i]); };
+  const std::size_t length = (std::size_t{u(0)} << 16) | (std::size_t{u(1)} << 8) | u(2);
+  const bool stream0 = (u(5) & 0x7f) == 0 && u(6) == 0 && u(7) == 0 && u(8) == 0;
+  return u(3) == NGHTTP2_SETTINGS && !(u(4) & NGHTTP2_FLAG_ACK) && stream0 && length % 6 == 0 && length <= 16384;
+}
+
+void ClientConnection::close(Status why) {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  close_reason_ = why;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  keepalive_timer_.cancel();
+  for (auto& [id, s] : streams_) finish(*s, why);
+  streams_.clear();
+  for (auto& w : waiting_) w->wake.cancel();
+  waiting_.clear();
+}
+
+void ClientConnection::flush() {
+  if (writing_ || state_ != State::ready) return;
+  writing_ = true;
+  asio::co_spawn(io_, write_loop(shared_from_this()), asio::detached);
+}
+
+// `self` keeps the connection alive while a write is in progress.
+asio::awaitable<void> ClientConnection::write_loop([[maybe_unused]] std::shared_ptr<ClientConnection> self) {
+  while (state_ == State::ready) {
+    out_.clear();
+    while (out_.size() < kWriteBatch) {
+      const uint8_t* data = nullptr;
+      const auto n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) {
+        close(unavailable(std::string("HTTP/2 error on the connection to ") + peer_ + ": " + nghttp2_strerror(static_cast<int>(n))));
+        break;
+      }
+      if (n == 0) break;
+      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    if (out_.empty()) break;
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      close(unavailable("connection to " + peer_ + " lost: " + ec.message()));
+      break;
+    }
+  }
+  writing_ = false;
+}
+
+}  // namespace svckit::grpc::wire

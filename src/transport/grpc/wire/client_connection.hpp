@@ -1,0 +1,87 @@
+// One HTTP/2 connection of svckit's own gRPC client (svckit/transport/grpc/wire_channel.hpp) to one server:
+// nghttp2 reads and writes the frames, this class runs unary calls over its streams. Lives on the io thread
+// of the io_context it was made for; every member is touched only there, so nothing here locks.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "svckit/result.hpp"
+#include "svckit/transport/grpc/wire_channel.hpp"
+
+struct nghttp2_session;
+
+namespace svckit::grpc::wire {
+
+/// What one call sends.
+struct OutgoingCall {
+  std::string path;                                          // "/pkg.Service/Method"
+  std::vector<std::pair<std::string, std::string>> metadata;  // valid (metadata.hpp), -bin values in base64
+  std::string body;                                          // the framed message (frame_message)
+  std::chrono::steady_clock::time_point deadline;
+};
+
+class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+ public:
+  ClientConnection(boost::asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts);
+  ~ClientConnection();
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
+
+  /// Runs one call to its end (connecting first if needed): the reply's message, or why not.
+  boost::asio::awaitable<Result<std::string>> unary(const OutgoingCall& call);
+  /// False once it has closed, failed to connect or been told to go away: new calls need a new connection.
+  bool usable() const { return state_ != State::closed && !going_away_; }
+  /// It never connected (the backoff before the next attempt is the channel's).
+  bool connect_failed() const { return connect_failed_; }
+  bool connected_once() const { return connected_once_; }
+  /// The peer's address, once connected ("127.0.0.1:8081").
+  const std::string& peer() const { return peer_; }
+  /// Closes it now: calls in flight fail with UNAVAILABLE. On the connection's thread.
+  void close(Status why);
+
+  struct Stream;
+
+ private:
+  enum class State { idle, connecting, ready, closed };
+  friend struct ClientCallbacks;
+  boost::asio::awaitable<void> connect_and_read(std::shared_ptr<ClientConnection> self);
+  boost::asio::awaitable<void> write_loop(std::shared_ptr<ClientConnection> self);
+  boost::asio::awaitable<void> keepalive(std::shared_ptr<ClientConnection> self);
+  boost::asio::awaitable<Result<std::string>> await_reply(const std::shared_ptr<Stream>& s);
+  bool submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
+  void flush();
+  void finish(Stream& s, Status status);
+  bool preface_checked(std::string_view bytes);
+
+  boost::asio::io_context& io_;
+  std::string host_, port_;
+  WireChannelOptions opts_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer keepalive_timer_;
+  nghttp2_session* session_ = nullptr;
+  State state_ = State::idle;
+  Status close_reason_;
+  bool going_away_ = false;
+  bool connect_failed_ = false;
+  bool connected_once_ = false;
+  std::vector<std::shared_ptr<Stream>> waiting_;  // calls waiting for the connect
+  std::unordered_map<std::int32_t, std::shared_ptr<Stream>> streams_;
+  std::string peer_;
+  std::string preface_;  // the server's first 9 bytes, until checked
+  std::string out_;  // bytes nghttp2 produced, being written
+  bool writing_ = false;
+  std::chrono::steady_clock::time_point last_read_;
+};
+
+}  // namespace svckit::grpc::wire

@@ -1,0 +1,208 @@
+#include "svckit/transport/grpc/wire_channel.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "../../codec/base64.hpp"
+#include "svckit/address.hpp"
+#include "svckit/metadata.hpp"
+#include "svckit/trace/span.hpp"
+#include "wire/client_connection.hpp"
+#include "wire/framing.hpp"
+
+namespace svckit::grpc {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(2000);
+
+// Where callers that are not on an io_context's own thread make their calls: one thread for the process,
+// started by the first such call.
+class FallbackThread {
+ public:
+  static asio::io_context& io() {
+    static FallbackThread t;
+    return t.io_;
+  }
+
+ private:
+  FallbackThread() : guard_(io_.get_executor()) {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "grpc-wire-cli");
+      io_.run();
+    });
+  }
+  ~FallbackThread() {
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+// The io_context whose own thread runs the caller, if any.
+asio::io_context* callers_io(const asio::any_io_executor& ex) {
+  using Plain = asio::io_context::executor_type;
+  using Tracked = decltype(asio::require(std::declval<Plain>(), asio::execution::outstanding_work.tracked));
+  asio::io_context* io = nullptr;
+  if (const auto* e = ex.target<Plain>()) io = &e->context();
+  else if (const auto* t = ex.target<Tracked>()) io = &t->context();
+  return io && io->get_executor().running_in_this_thread() ? io : nullptr;
+}
+
+}  // namespace
+
+// One io thread's connection to the target, and when to try again after a failed connect.
+struct Slot {
+  std::shared_ptr<wire::ClientConnection> conn;
+  const wire::ClientConnection* counted = nullptr;  // the failed connection the backoff was last raised for
+  std::chrono::milliseconds backoff{0};
+  Clock::time_point retry_at;
+};
+
+struct WireChannel::State {
+  std::string target, host, port;
+  WireChannelOptions opts;
+  std::mutex mu;  // guards the map; a Slot itself is touched only on its io_context's thread
+  std::unordered_map<asio::io_context*, Slot> slots;
+  std::atomic<std::size_t> opened{0};
+  std::atomic<bool> closed{false};  // the WireChannel is gone: calls still running open no new connection
+
+  Slot& slot_for(asio::io_context& io) {
+    std::lock_guard lock(mu);
+    return slots[&io];  // nodes never move: the reference outlives the lock
+  }
+
+  // The call on the connection of `io`, the caller's thread's; connects (or waits out the backoff) first.
+  // `peer` is set to the address called, once connected (for the span).
+  asio::awaitable<Result<std::string>> call_on(asio::io_context& io, const wire::OutgoingCall& call, bool wait_for_ready,
+                                               std::string& peer) {
+    Slot& slot = slot_for(io);
+    for (;;) {
+      if (!slot.conn || !slot.conn->usable()) {
+        if (closed) co_return unavailable("the channel to " + target + " was closed");
+        const auto now = Clock::now();
+        if (slot.conn && slot.conn->connect_failed() && now < slot.retry_at) {
+          if (!wait_for_ready || now >= call.deadline)
+            co_return unavailable("cannot connect to " + target + " (next attempt in " +
+                                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slot.retry_at - now).count()) + " ms)");
+          asio::steady_timer pause(io, std::min(slot.retry_at, call.deadline));
+          co_await pause.async_wait(asio::use_awaitable);
+          if (Clock::now() >= call.deadline) co_return deadline_exceeded("deadline exceeded waiting to connect to " + target);
+          continue;
+        }
+        slot.conn = std::make_shared<wire::ClientConnection>(io, host, port, opts);
+        opened.fetch_add(1, std::memory_order_relaxed);
+      }
+      auto conn = slot.conn;
+      auto r = co_await conn->unary(call);
+      peer = conn->peer();
+      if (conn->connected_once()) slot.backoff = std::chrono::milliseconds(0);
+      if (conn->connect_failed() && slot.counted != conn.get()) {
+        slot.counted = conn.get();
+        slot.backoff = std::clamp(slot.backoff * 2, std::chrono::milliseconds(kFirstBackoff), std::chrono::milliseconds(kMaxBackoff));
+        slot.retry_at = Clock::now() + slot.backoff;
+      }
+      if (conn->connect_failed() && wait_for_ready && Clock::now() < call.deadline) continue;
+      co_return r;
+    }
+  }
+};
+
+namespace {
+// call_on with everything it uses owned by its own frame (for a call that runs on another thread).
+asio::awaitable<Result<std::string>> call_owned(std::shared_ptr<WireChannel::State> st, asio::io_context& io, wire::OutgoingCall call,
+                                                bool wait_for_ready, std::shared_ptr<std::string> peer) {
+  co_return co_await st->call_on(io, call, wait_for_ready, *peer);
+}
+}  // namespace
+
+std::shared_ptr<WireChannel> WireChannel::create(std::string target, WireChannelOptions opts) {
+  auto st = std::make_shared<State>();
+  auto [host, port] = split_host_port(target);
+  if (host.empty() || port == 0) throw std::invalid_argument("grpc::WireChannel: target must be host:port, not \"" + target.substr(0, 128) + "\"");
+  st->host = host;
+  st->port = std::to_string(port);
+  st->target = std::move(target);
+  st->opts = opts;
+  return std::shared_ptr<WireChannel>(new WireChannel(std::move(st)));
+}
+
+WireChannel::WireChannel(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+WireChannel::~WireChannel() {
+  // Each connection is closed on its own thread, where its slot is touched (its calls fail with UNAVAILABLE).
+  state_->closed = true;
+  std::lock_guard lock(state_->mu);
+  for (auto& [io, slot] : state_->slots)
+    asio::post(*io, [st = state_, &slot = slot] {
+      if (slot.conn) slot.conn->close(unavailable("the channel to " + st->target + " was closed"));
+      slot.conn.reset();
+    });
+}
+
+const std::string& WireChannel::target() const { return state_->target; }
+std::size_t WireChannel::connections_opened() const { return state_->opened.load(); }
+
+asio::awaitable<Result<std::string>> WireChannel::unary(const std::string& full_method, const Context& ctx, std::string request,
+                                                        const ClientOptions& opts) {
+  auto st = state_;  // alive until the call ends, whatever happens to the channel meanwhile
+  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before calling " + full_method);
+  if (request.size() > st->opts.max_message_bytes)
+    co_return Status(StatusCode::ResourceExhausted, "request of " + std::to_string(request.size()) + " bytes is over the limit of " +
+                                                        std::to_string(st->opts.max_message_bytes));
+  wire::OutgoingCall call;
+  for (const auto& [k, v] : opts.metadata)
+    if (!valid_metadata_key(k) || !valid_metadata_value(k, v))
+      co_return invalid_argument("metadata \"" + k.substr(0, 64) + "\" is not valid gRPC metadata (svckit/metadata.hpp)");
+  auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
+  call.path = full_method;
+  call.deadline = ctx.deadline().value_or(Clock::now() + opts.timeout);
+  if (!ctx.request_id().empty()) call.metadata.emplace_back("x-request-id", ctx.request_id());
+  call.metadata.emplace_back(std::string(trace::kTraceparentHeader), trace::format_traceparent(span.context()));
+  if (auto state = ctx.metadata(trace::kTracestateHeader); !state.empty())
+    call.metadata.emplace_back(std::string(trace::kTracestateHeader), std::string(state));
+  for (const auto& [k, v] : opts.metadata)
+    call.metadata.emplace_back(k, k.ends_with("-bin") ? codec::base64_encode(v, codec::Base64::Standard) : v);
+  call.body = wire::frame_message(request);
+
+  Result<std::string> r = Status();
+  auto ex = co_await asio::this_coro::executor;
+  std::string peer;
+  if (auto* io = callers_io(ex)) {
+    r = co_await st->call_on(*io, call, opts.wait_for_ready, peer);
+  } else {
+    auto& io_fb = FallbackThread::io();
+    auto peer_there = std::make_shared<std::string>();  // written on the channel's thread, read after the call
+    r = co_await asio::co_spawn(io_fb, call_owned(st, io_fb, std::move(call), opts.wait_for_ready, peer_there), asio::use_awaitable);
+    peer = *peer_there;
+  }
+  if (span.recording()) {
+    span.set_remote(peer);
+    span.tag("rpc.system", "grpc");
+    span.tag("grpc.status_code", std::to_string(static_cast<int>(r.ok() ? StatusCode::Ok : r.status().code())));
+    span.end(r.ok() ? Status() : r.status());
+  }
+  co_return r;
+}
+
+}  // namespace svckit::grpc

@@ -1,0 +1,274 @@
+// The own wire's client (wire_channel.hpp): against the own wire's server, against gRPC's C++ library serving
+// (svckit::grpc::Server on grpc++), against servers that are not there, are slow, go away, or send garbage.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+
+#include "generator/greeter_service.hpp"
+#include "greeter.grpc.pb.h"
+#include "support/run.hpp"
+#include "svckit/transport/grpc/server.hpp"
+#include "svckit/transport/grpc/wire_channel.hpp"
+#include "svckit/transport/grpc/wire_server.hpp"
+
+using namespace svckit;
+using namespace std::chrono_literals;
+using greeter::HelloReply;
+using greeter::HelloRequest;
+namespace asio = boost::asio;
+
+namespace {
+
+HelloRequest named(std::string name) {
+  HelloRequest r;
+  r.set_name(std::move(name));
+  return r;
+}
+
+class WireClient : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = std::make_unique<svckit::grpc::WireServer>(io, svckit::grpc::WireServerOptions{.address = "127.0.0.1:0"});
+    server->add<HelloRequest, HelloReply>("/greeter.Greeter/Echo", [this](const Context& ctx, const HelloRequest& req)
+                                                                         -> asio::awaitable<Result<HelloReply>> {
+      {
+        std::lock_guard lock(mu);
+        for (const auto& [k, v] : ctx.metadata()) seen_metadata[k] = v;
+        seen_request_id = ctx.request_id();
+        seen_timeout = ctx.remaining().value_or(0s);
+      }
+      if (req.name().empty()) co_return invalid_argument("name is empty: ünïcode % kept");
+      if (req.name() == "busy") co_return Status(StatusCode::Unavailable, "busy").with_retry_after(1234ms);
+      HelloReply r;
+      r.set_message(req.name());
+      co_return r;
+    });
+    server->add<HelloRequest, HelloReply>("/greeter.Greeter/Later", [this](const Context& ctx, const HelloRequest& req)
+                                                                          -> asio::awaitable<Result<HelloReply>> {
+      ++started;
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::stoi(req.name())));
+      auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || ctx.cancelled()) ++cancelled;
+      HelloReply r;
+      r.set_message("later");
+      co_return r;
+    });
+    server->start();
+    io.start();
+    channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(server->port()));
+  }
+  void TearDown() override {
+    channel.reset();
+    if (server) server->shutdown(std::chrono::steady_clock::now() + 5s);
+    io.stop();
+    io.join();
+  }
+
+  // Runs one call from a coroutine on io thread `thread` and waits for its result.
+  Result<HelloReply> call(const std::string& method, HelloRequest req, Context ctx = {}, svckit::grpc::ClientOptions opts = {},
+                          std::size_t thread = 0, std::shared_ptr<svckit::grpc::WireChannel> ch = nullptr) {
+    auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(ch ? ch : channel, method, opts);
+    return asio::co_spawn(io.context(thread), [ep, req, ctx]() -> asio::awaitable<Result<HelloReply>> {
+             co_return co_await ep(ctx, req);
+           }, asio::use_future).get();
+  }
+
+  IoPool io{2};
+  std::unique_ptr<svckit::grpc::WireServer> server;
+  std::shared_ptr<svckit::grpc::WireChannel> channel;
+  std::mutex mu;
+  std::map<std::string, std::string> seen_metadata;
+  std::string seen_request_id;
+  Context::Clock::duration seen_timeout{};
+  std::atomic<int> started{0}, cancelled{0};
+};
+
+TEST_F(WireClient, CallsCarryStatusMessageMetadataAndDeadline) {
+  auto ok = call("/greeter.Greeter/Echo", named("wire"));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->message(), "wire");
+
+  auto bad = call("/greeter.Greeter/Echo", named(""));
+  EXPECT_EQ(bad.status().code(), StatusCode::InvalidArgument);
+  EXPECT_EQ(bad.status().message(), "name is empty: ünïcode % kept") << "grpc-message is percent-decoded";
+
+  auto busy = call("/greeter.Greeter/Echo", named("busy"));
+  EXPECT_EQ(busy.status().code(), StatusCode::Unavailable);
+  EXPECT_EQ(busy.status().retry_after(), std::optional(1234ms)) << "the server's pushback reaches the caller";
+
+  EXPECT_EQ(call("/greeter.Greeter/Nope", named("x")).status().code(), StatusCode::Unimplemented);
+
+  Context ctx;
+  ctx.set_request_id("req-7");
+  ctx.set_timeout(3s);
+  auto meta = call("/greeter.Greeter/Echo", named("m"), ctx, {.metadata = {{"x-tag", "blue"}, {"x-blob-bin", std::string("\0\x01\xff", 3)}}});
+  ASSERT_TRUE(meta.ok()) << meta.status().message();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen_request_id, "req-7");
+  EXPECT_EQ(seen_metadata["x-tag"], "blue");
+  EXPECT_EQ(seen_metadata["x-blob-bin"], std::string("\0\x01\xff", 3)) << "-bin values go as base64 and arrive decoded";
+  EXPECT_GT(seen_timeout, 2s) << "the deadline travels as grpc-timeout";
+  EXPECT_LE(seen_timeout, 3s);
+}
+
+TEST_F(WireClient, OneConnectionPerIoThreadHowManyCallsSoEver) {
+  std::vector<std::future<Result<HelloReply>>> calls;
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/Echo");
+  for (int i = 0; i < 400; ++i)
+    calls.push_back(asio::co_spawn(io.context(i % 2), [ep, i]() -> asio::awaitable<Result<HelloReply>> {
+                      co_return co_await ep(Context{}, named("n" + std::to_string(i)));
+                    }, asio::use_future));
+  for (int i = 0; i < 400; ++i) {
+    auto r = calls[i].get();
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
+    EXPECT_EQ(r->message(), "n" + std::to_string(i));
+  }
+  EXPECT_EQ(channel->connections_opened(), 2u) << "one HTTP/2 connection per calling io thread, all calls multiplexed on it";
+  EXPECT_EQ(server->connections(), 2u);
+}
+
+TEST_F(WireClient, LargeMessagesBothWaysUpToTheLimit) {
+  const std::string big((4 << 20) - 16, 'x');  // with its tag and length: just under 4 MiB, each way
+  auto r = call("/greeter.Greeter/Echo", named(big));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message().size(), big.size());
+  auto over = call("/greeter.Greeter/Echo", named(std::string(5 << 20, 'y')));
+  EXPECT_EQ(over.status().code(), StatusCode::ResourceExhausted) << over.status().message();
+  EXPECT_TRUE(call("/greeter.Greeter/Echo", named("after")).ok()) << "the connection still serves";
+  EXPECT_EQ(channel->connections_opened(), 1u);
+}
+
+TEST_F(WireClient, PastTheDeadlineTheCallEndsAndTheServerIsTold) {
+  Context ctx;
+  ctx.set_timeout(200ms);
+  auto r = call("/greeter.Greeter/Later", named("60000"), ctx);
+  EXPECT_EQ(r.status().code(), StatusCode::DeadlineExceeded) << r.status().message();
+  EXPECT_TRUE(test::wait_until([&] { return cancelled == 1; }, 10s)) << "the server's handler was cancelled (RST_STREAM, or its own deadline)";
+  EXPECT_TRUE(call("/greeter.Greeter/Echo", named("after")).ok());
+}
+
+TEST_F(WireClient, ACallInProgressFinishesThroughAGoaway) {
+  auto later = std::async(std::launch::async, [&] { return call("/greeter.Greeter/Later", named("300")); });
+  ASSERT_TRUE(test::wait_until([&] { return started == 1; }, 10s));
+  server->shutdown(std::chrono::steady_clock::now() + 5s);  // GOAWAY, then the call goes on
+  auto r = later.get();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message(), "later");
+  server.reset();
+  auto gone = call("/greeter.Greeter/Echo", named("x"));
+  EXPECT_EQ(gone.status().code(), StatusCode::Unavailable) << "a new connection to a closed port: " << gone.status().message();
+}
+
+TEST_F(WireClient, NoServerIsUnavailableAtOnceAndWaitForReadyWaitsForIt) {
+  // A port nobody listens on (bound, then closed).
+  asio::io_context probe;
+  asio::ip::tcp::acceptor a(probe, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = a.local_endpoint().port();
+  a.close();
+  auto ch = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(port));
+  auto first = call("/greeter.Greeter/Echo", named("x"), {}, {}, 0, ch);
+  EXPECT_EQ(first.status().code(), StatusCode::Unavailable) << first.status().message();
+  auto second = call("/greeter.Greeter/Echo", named("x"), {}, {}, 0, ch);
+  EXPECT_EQ(second.status().code(), StatusCode::Unavailable);
+  EXPECT_NE(second.status().message().find("next attempt"), std::string::npos) << "within the backoff: " << second.status().message();
+
+  // wait_for_ready: the call waits (within its deadline) and goes through once a server listens there.
+  Context ctx;
+  ctx.set_timeout(10s);
+  auto waiting = std::async(std::launch::async, [&] { return call("/greeter.Greeter/Echo", named("ready"), ctx, {.wait_for_ready = true}, 0, ch); });
+  ASSERT_TRUE(test::wait_until([&] { return ch->connections_opened() >= 3; }, 10s)) << "it keeps trying";
+  svckit::grpc::WireServer late(io, {.address = "127.0.0.1:" + std::to_string(port)});
+  late.add<HelloRequest, HelloReply>("/greeter.Greeter/Echo", [](const Context&, const HelloRequest& req) -> asio::awaitable<Result<HelloReply>> {
+    HelloReply r;
+    r.set_message("late " + req.name());
+    co_return r;
+  });
+  late.start();
+  auto r = waiting.get();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message(), "late ready");
+  ch.reset();
+  late.shutdown(std::chrono::steady_clock::now() + 5s);
+}
+
+TEST_F(WireClient, CallsFromOffTheIoThreadsGoThroughTheChannelsThread) {
+  asio::thread_pool pool(2);
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/Echo");
+  auto r = asio::co_spawn(pool, [ep]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(Context{}, named("pool")); },
+                          asio::use_future)
+               .get();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message(), "pool");
+  pool.join();
+}
+
+TEST(WireClientInterop, GrpcsCppLibraryServesIt) {
+  IoPool io(2);
+  svckit::grpc::Server server(io, {.address = "127.0.0.1:0"});  // gRPC's C++ library: its HTTP/2, its HPACK
+  greeter::add_grpc_methods(server, greeter::make_endpoints(greeter::make_service()));
+  server.start();
+  io.start();
+  auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(server.port()));
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
+  auto run = [&](HelloRequest req) {
+    return asio::co_spawn(io.context(0), [ep, req]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(Context{}, req); },
+                          asio::use_future)
+        .get();
+  };
+  auto ok = run(named("interop"));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->message(), "hello interop from test");
+  auto bad = run(HelloRequest{});
+  EXPECT_EQ(bad.status().code(), StatusCode::InvalidArgument) << bad.status().message();
+  channel.reset();
+  server.shutdown(std::chrono::steady_clock::now() + 5s);
+  io.stop();
+  io.join();
+}
+
+// A "server" that answers anything with bytes that are not HTTP/2: the call fails, nothing crashes.
+TEST(WireClientHostile, GarbageFromTheServerIsUnavailable) {
+  IoPool io(1);
+  io.start();
+  asio::io_context sio;
+  asio::ip::tcp::acceptor acceptor(sio, {asio::ip::make_address("127.0.0.1"), 0});
+  auto garbage = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 2; ++i) {
+      asio::ip::tcp::socket s(sio);
+      acceptor.accept(s);
+      const std::string reply = i == 0 ? "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                                       : std::string("\x00\x00\x04\x08\x00\x00\x00\x00\x00\xff\xff\xff\xff", 13);  // WINDOW_UPDATE before SETTINGS
+      boost::system::error_code ec;
+      asio::write(s, asio::buffer(reply), ec);
+      std::array<char, 4096> buf;
+      while (!ec) s.read_some(asio::buffer(buf), ec);  // until the client hangs up
+    }
+  });
+  auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
+  for (int i = 0; i < 2; ++i) {
+    Context ctx;
+    ctx.set_timeout(5s);
+    auto r = asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
+                            asio::use_future)
+                 .get();
+    EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << i << ": " << r.status().message();
+  }
+  garbage.get();
+  channel.reset();
+  io.stop();
+  io.join();
+}
+
+}  // namespace
