@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -74,7 +75,8 @@ asio::io_context* callers_io(const asio::any_io_executor& ex) {
 // One io thread's connection to the target, and when to try again after a failed connect.
 struct Slot {
   std::shared_ptr<wire::ClientConnection> conn;
-  const wire::ClientConnection* counted = nullptr;  // the failed connection the backoff was last raised for
+  std::uint64_t generation = 0;  // of conn: how many this slot has made
+  std::uint64_t counted = 0;     // the failed connection the backoff was last raised for
   std::chrono::milliseconds backoff{0};
   Clock::time_point retry_at;
 };
@@ -111,14 +113,16 @@ struct WireChannel::State {
           continue;
         }
         slot.conn = std::make_shared<wire::ClientConnection>(io, host, port, opts);
+        ++slot.generation;
         opened.fetch_add(1, std::memory_order_relaxed);
       }
       auto conn = slot.conn;
+      const auto generation = slot.generation;
       auto r = co_await conn->unary(call);
       peer = conn->peer();
       if (conn->connected_once()) slot.backoff = std::chrono::milliseconds(0);
-      if (conn->connect_failed() && slot.counted != conn.get()) {
-        slot.counted = conn.get();
+      if (conn->connect_failed() && slot.counted < generation) {  // once per failed connection, not per call on it
+        slot.counted = generation;
         slot.backoff = std::clamp(slot.backoff * 2, std::chrono::milliseconds(kFirstBackoff), std::chrono::milliseconds(kMaxBackoff));
         slot.retry_at = Clock::now() + slot.backoff;
       }

@@ -292,8 +292,14 @@ void ClientConnection::finish(Stream& s, Status status) {
 asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientConnection> self) {
   using namespace asio::experimental::awaitable_operators;
   boost::system::error_code ec;
-  tcp::resolver resolver(io_);
-  auto endpoints = co_await resolver.async_resolve(host_, port_, asio::redirect_error(asio::use_awaitable, ec));
+  // An address is used as it is; only a name is resolved (asio resolves on a thread of its own).
+  tcp::resolver::results_type endpoints;
+  if (auto ip = asio::ip::make_address(host_, ec); !ec) {
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(ip, static_cast<unsigned short>(std::stoi(port_))), host_, port_);
+  } else {
+    tcp::resolver resolver(io_);
+    endpoints = co_await resolver.async_resolve(host_, port_, asio::redirect_error(asio::use_awaitable, ec));
+  }
   if (!ec) {
     asio::steady_timer limit(io_, opts_.connect_timeout);
     auto which = co_await (asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec)) ||
