@@ -3,6 +3,7 @@
 //                — vs http-beast (bare Beast doing the same JSON work)
 //   http-sleep   POST /sleep: each request waits 100 ms on an asynchronous timer (concurrency benchmark)
 //   grpc-svckit  /stringsvc.pb.StringService/Uppercase through svckit              — vs grpc-bare
+//   grpc-wire    the same through svckit's own gRPC wire (wire_server.hpp), on the io threads
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
   int cq_threads = 1;
   CLI::App app{"bench_server: servers for bench/run.sh"};
   app.add_option("mode", mode)->required()->check(
-      CLI::IsMember({"http-svckit", "http-beast", "http-sleep", "grpc-svckit", "grpc-bare"}));
+      CLI::IsMember({"http-svckit", "http-beast", "http-sleep", "grpc-svckit", "grpc-wire", "grpc-bare"}));
   app.add_option("--port", port)->required();
   app.add_option("--threads", threads)->capture_default_str();
   app.add_option("--cq-threads", cq_threads)->capture_default_str();
@@ -58,8 +59,9 @@ int main(int argc, char** argv) {
   svckit::Runner runner(opts);
   auto endpoints = stringsvc::make_server_endpoints(stringsvc::make_string_service());
   const std::string addr = "127.0.0.1:" + std::to_string(port);
-  if (mode == "grpc-svckit") {
-    auto grpc = std::make_shared<svckit::grpc::Server>(runner.io(), svckit::grpc::ServerOptions{.address = addr, .cq_threads = cq_threads});
+  if (mode == "grpc-svckit" || mode == "grpc-wire") {
+    auto grpc = std::make_shared<svckit::grpc::Server>(
+        runner.io(), svckit::grpc::ServerOptions{.address = addr, .cq_threads = cq_threads, .own_wire = mode == "grpc-wire"});
     stringsvc::add_grpc_methods(*grpc, endpoints);
     runner.add(grpc);
   } else {

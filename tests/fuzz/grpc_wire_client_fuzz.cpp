@@ -71,10 +71,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A channel per input, so its call opens a connection of its own (an earlier one may not have seen its
   // server close yet).
   auto channel = svckit::grpc::WireChannel::create(h.target, {.max_message_bytes = 64 << 10});
+  // The call's arguments are references: they live here until the call has ended.
   svckit::Context ctx;
   ctx.set_timeout(std::chrono::seconds(10));
-  auto call = boost::asio::co_spawn(h.io.context(0), channel->unary("/fuzz.Echo/Echo", ctx, "probe", {.metadata = {{"x-k", "v"}}}),
-                                    boost::asio::use_future);
+  const std::string method = "/fuzz.Echo/Echo";
+  const svckit::grpc::ClientOptions opts{.metadata = {{"x-k", "v"}}};
+  auto call = boost::asio::co_spawn(h.io.context(0), channel->unary(method, ctx, "probe", opts), boost::asio::use_future);
   const int fd = h.accept();  // a connection per input: the last one was closed by its server
   static const std::string settings("\0\0\0\x04\0\0\0\0\0", 9);
   if (svckit::fuzz::LoopbackClient::send_all(fd, reinterpret_cast<const std::uint8_t*>(settings.data()), settings.size()))

@@ -14,7 +14,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(http_request_fuzz json_decode_fuzz proto_json_fuzz jwt_verify_fuzz registry_value_fuzz
                                       traceparent_fuzz etcd_watch_fuzz content_type_fuzz route_binding_fuzz instance_file_fuzz
                                       consul_health_fuzz dns_message_fuzz eureka_application_fuzz nacos_instances_fuzz
-                                      grpc_wire_fuzz)
+                                      grpc_wire_fuzz grpc_wire_client_fuzz)
 mkdir -p "$work/crashes"
 failed=0
 for t in "${targets[@]}"; do
@@ -23,10 +23,10 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds}s ..."
   # -timeout: one input taking 10 s is a hang; -max_len: requests and tokens up to 16 KiB.
   extra=()
-  # The servers' own threads (HTTP, gRPC wire) allocate while an input runs, so libFuzzer's per-input leak check (which
+  # The servers' and the wire client's own threads allocate while an input runs, so libFuzzer's per-input leak check (which
   # fires when mallocs and frees of one input do not balance) would scan memory after every input: 5x
   # slower. Leaks are still reported when the run ends.
-  [ "$t" = http_request_fuzz ] || [ "$t" = grpc_wire_fuzz ] && extra=(-detect_leaks=0)
+  case $t in http_request_fuzz | grpc_wire_fuzz | grpc_wire_client_fuzz) extra=(-detect_leaks=0) ;; esac
   "$bin/$t" "$work/corpus/$t" "$here/corpus/$t" -max_total_time="$seconds" -timeout=10 -max_len=16384 "${extra[@]}" \
     -print_final_stats=1 -artifact_prefix="$work/crashes/$t-" > "$log" 2>&1
   rc=$?

@@ -55,7 +55,8 @@ class WireChannel : public std::enable_shared_from_this<WireChannel> {
   WireChannel(const WireChannel&) = delete;
   WireChannel& operator=(const WireChannel&) = delete;
 
-  /// One unary call with serialised bytes (the message, without gRPC's 5-byte prefix).
+  /// One unary call with serialised bytes (the message, without gRPC's 5-byte prefix). The arguments passed
+  /// by reference must outlive the call: co_await it where it is made (as an Endpoint's caller does).
   boost::asio::awaitable<Result<std::string>> unary(const std::string& full_method, const Context& ctx, std::string request,
                                                     const ClientOptions& opts = {});
   const std::string& target() const;
