@@ -71,6 +71,19 @@ void add_limit_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
     app.add_option("--max-streams", o.max_streams, "gRPC streams one connection may have open at once (0: gRPC's default)")
         ->check(CLI::Range(std::size_t{0}, std::size_t{1000000}))
         ->capture_default_str();
+    // The own wire's connection limits (grpc++ has its own, not settable from here).
+    app.add_option("--grpc-max-connections", o.grpc_max_connections,
+                   "with --grpc-wire: gRPC connections open at once; more are closed on accept (0: no limit)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
+        ->capture_default_str();
+    app.add_option("--grpc-preface-timeout-ms", o.grpc_preface_timeout_ms,
+                   "with --grpc-wire: a gRPC connection that has not sent the HTTP/2 preface within this is closed")
+        ->check(CLI::Range(1, 3600000))
+        ->capture_default_str();
+    app.add_option("--grpc-idle-timeout-ms", o.grpc_idle_timeout_ms,
+                   "with --grpc-wire: a gRPC connection without a call for this long is sent GOAWAY and closed (0: never)")
+        ->check(CLI::Range(0, 86400000))
+        ->capture_default_str();
   }
   app.add_flag("--grpc-wire", o.grpc_wire,
                "gRPC on svckit's own HTTP/2 wire, on the io threads: this service's gRPC server and its calls to other services "

@@ -67,6 +67,9 @@ struct RunnerOptions {
   std::size_t max_body_bytes = 1 << 20;     // HTTP: request body (413 beyond)
   std::size_t max_message_bytes = 4 << 20;  // gRPC: request message (RESOURCE_EXHAUSTED beyond)
   std::size_t max_streams = 1000;           // gRPC: concurrent streams per connection
+  std::size_t grpc_max_connections = 10000;  // gRPC, own wire: open connections; one more is closed on accept
+  int grpc_preface_timeout_ms = 10000;       // gRPC, own wire: to send the HTTP/2 preface after connecting
+  int grpc_idle_timeout_ms = 0;              // gRPC, own wire: a connection with no call this long is closed (0: never)
   bool grpc_wire = false;                   // gRPC: svckit's own wire instead of grpc++, serving (own_wire) and calling (grpc-wire clients)
   // Service discovery (used by svckit::sd::announce; empty registry: not registered anywhere)
   std::string registry;   // e.g. etcd://127.0.0.1:2379,10.0.0.2:2379

@@ -217,6 +217,21 @@ TEST_F(GrpcWire, ShutdownLetsACallInProgressFinish) {
   EXPECT_EQ(reply.message(), "later");
 }
 
+TEST_F(GrpcWire, AnIdleConnectionIsClosedAndTheClientComesBack) {
+  stop();
+  start({.idle_timeout = 300ms});
+  auto s = stub();
+  ::grpc::ClientContext busy;
+  HelloReply reply;
+  auto st = s->Later(&busy, hello("900"), &reply);  // three idle timeouts with a call open: not idle
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(reply.message(), "later");
+  EXPECT_TRUE(test::wait_until([&] { return server->connections() == 0; }, 10s)) << "idle for 300 ms: GOAWAY and closed";
+  ::grpc::ClientContext again;
+  st = s->SayHello(&again, hello("again"), &reply);
+  EXPECT_TRUE(st.ok()) << "the client reconnects: " << st.error_message();
+}
+
 TEST_F(GrpcWire, PythonsGrpcioCallsIt) {
   auto r = test::run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_client.py " + address);
   EXPECT_EQ(r.exit_code, 0) << r.output;

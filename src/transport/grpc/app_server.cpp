@@ -17,7 +17,10 @@ App& App::serve_grpc(std::string address) {
                                                                              .max_in_flight = static_cast<int>(opts_.max_in_flight),
                                                                              .max_concurrent_streams = static_cast<int>(opts_.max_streams),
                                                                              .tls = runner_->server_tls(),
-                                                                             .own_wire = opts_.grpc_wire});
+                                                                             .own_wire = opts_.grpc_wire,
+                                                                             .max_connections = static_cast<int>(opts_.grpc_max_connections),
+                                                                             .preface_timeout = std::chrono::milliseconds(opts_.grpc_preface_timeout_ms),
+                                                                             .idle_timeout = std::chrono::milliseconds(opts_.grpc_idle_timeout_ms)});
   };
   return *this;
 }

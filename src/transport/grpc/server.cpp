@@ -433,7 +433,10 @@ Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(
     state_->wire = std::make_unique<WireServer>(io, WireServerOptions{.address = o.address,
                                                                       .max_message_bytes = static_cast<std::size_t>(o.max_message_bytes),
                                                                       .max_in_flight = o.max_in_flight,
-                                                                      .max_concurrent_streams = o.max_concurrent_streams});
+                                                                      .max_concurrent_streams = o.max_concurrent_streams,
+                                                                      .max_connections = o.max_connections,
+                                                                      .preface_timeout = o.preface_timeout,
+                                                                      .idle_timeout = o.idle_timeout});
   }
 }
 

@@ -14,6 +14,7 @@
 // Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,6 +50,10 @@ struct ServerOptions {
   // threads that read them. In progress (issue 32): unary methods and plaintext only — no TLS (refused), no
   // health service, no streaming methods. The Runner's --grpc-wire flag sets it.
   bool own_wire = false;
+  // The own wire's connection limits (WireServerOptions; grpc++ ignores them).
+  int max_connections = 10000;
+  std::chrono::milliseconds preface_timeout{10000};
+  std::chrono::milliseconds idle_timeout{0};
 };
 
 /// What a method handler produces: a status, and the serialised reply when OK.

@@ -41,7 +41,8 @@ struct WireServerOptions {
   int max_connections = 10000;        // beyond it a new connection is closed at once
   // A connection that has not sent the HTTP/2 preface and its SETTINGS within this is closed.
   std::chrono::milliseconds preface_timeout{10000};
-  // A connection with no open stream for this long is closed (with GOAWAY); 0 = never.
+  // A connection with no open stream for this long gets a GOAWAY and closes (checked every half of it, so
+  // it closes between 1 and 1.5 times this after its last call); 0 = never.
   std::chrono::milliseconds idle_timeout{0};
 };
 

@@ -90,9 +90,12 @@ std::optional<long long> parse_number(std::string_view v) {
 }  // namespace
 
 struct ClientConnection::Stream {
-  Stream(asio::io_context& io, Clock::time_point deadline, std::size_t max_message) : wake(io, deadline), reader(max_message) {}
-  // Expires at the call's deadline; cancelled when the call's fate changes (connected, replied, failed).
+  Stream(asio::io_context& io, Clock::time_point deadline_at, std::size_t max_message)
+      : wake(io, Clock::time_point::max()), deadline(deadline_at), reader(max_message) {}
+  // Never expires (so it costs the kernel's timer nothing): cancelled when the call's fate changes
+  // (connected, replied, failed, past its deadline: the connection's DeadlineTimer sees to that).
   asio::steady_timer wake;
+  Clock::time_point deadline;
   std::int32_t id = 0;
   std::string body;  // the framed request
   std::size_t sent = 0;
@@ -199,7 +202,8 @@ struct ClientCallbacks {
 };
 
 ClientConnection::ClientConnection(asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts)
-    : io_(io), host_(std::move(host)), port_(std::move(port)), opts_(opts), socket_(io), keepalive_timer_(io) {
+    : io_(io), host_(std::move(host)), port_(std::move(port)), opts_(opts), socket_(io), keepalive_timer_(io),
+      deadlines_(io.get_executor(), [this](Clock::time_point now) { return expire_deadlines(now); }) {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
   nghttp2_session_callbacks_set_on_header_callback(cbs, &ClientCallbacks::on_header);
@@ -219,20 +223,22 @@ ClientConnection::~ClientConnection() { nghttp2_session_del(session_); }
 asio::awaitable<Result<std::string>> ClientConnection::unary(const OutgoingCall& call) {
   auto self = shared_from_this();
   auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
+  if (state_ != State::closed) deadlines_.watch(call.deadline, weak_from_this());
   if (state_ == State::idle) {
     state_ = State::connecting;
     asio::co_spawn(io_, connect_and_read(self), asio::detached);
   }
   if (state_ == State::connecting) {
     waiting_.push_back(s);
-    while (state_ == State::connecting) {
-      auto [ec] = co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    while (state_ == State::connecting && !s->done) {
+      co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
       if (state_ != State::connecting) break;
       std::erase(waiting_, s);
-      if (!ec) co_return deadline_exceeded("deadline exceeded while connecting to " + host_ + ":" + port_);
+      if (s->done) co_return s->result;  // its deadline passed
       co_return Status(StatusCode::Cancelled, "cancelled while connecting to " + host_ + ":" + port_);
     }
   }
+  if (s->done) co_return s->result;
   if (state_ == State::closed) co_return close_reason_;
   if (going_away_) co_return unavailable("the connection to " + peer_ + " is going away (GOAWAY)");
   if (Clock::now() >= call.deadline) co_return deadline_exceeded("deadline exceeded before calling " + call.path);
@@ -268,18 +274,40 @@ bool ClientConnection::submit(const std::shared_ptr<Stream>& s, const OutgoingCa
 asio::awaitable<Result<std::string>> ClientConnection::await_reply(const std::shared_ptr<Stream>& s) {
   auto self = shared_from_this();
   if (!s->done) {  // (a reply may have come already, while the request was being written)
-    auto [ec] = co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!s->done) {
-      // The deadline passed, or the caller was cancelled: reset the stream so the server stops too.
-      finish(*s, !ec ? deadline_exceeded("deadline exceeded calling " + host_ + ":" + port_) : Status(StatusCode::Cancelled, "cancelled"));
-      if (state_ != State::closed) {
-        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
-        flush();
-      }
+      // The caller was cancelled: reset the stream so the server stops too.
+      finish(*s, Status(StatusCode::Cancelled, "cancelled"));
+      reset(*s);
     }
   }
   if (!s->result.ok()) co_return s->result;
   co_return std::move(s->reader.messages().front());
+}
+
+void ClientConnection::reset(Stream& s) {
+  if (state_ == State::closed || s.id == 0) return;
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
+  flush();
+}
+
+// Calls past their deadline end with DEADLINE_EXCEEDED (their streams reset: the server stops too); returns
+// the next deadline.
+Clock::time_point ClientConnection::expire_deadlines(Clock::time_point now) {
+  auto next = Clock::time_point::max();
+  std::vector<std::shared_ptr<Stream>> due;
+  auto consider = [&](const std::shared_ptr<Stream>& s) {
+    if (s->done) return;
+    if (s->deadline <= now) due.push_back(s);
+    else next = std::min(next, s->deadline);
+  };
+  for (const auto& [id, s] : streams_) consider(s);
+  for (const auto& s : waiting_) consider(s);
+  for (const auto& s : due) {
+    finish(*s, deadline_exceeded(std::string(s->id ? "deadline exceeded calling " : "deadline exceeded while connecting to ") + host_ + ":" + port_));
+    reset(*s);
+  }
+  return next;
 }
 
 void ClientConnection::finish(Stream& s, Status status) {
@@ -393,6 +421,7 @@ void ClientConnection::close(Status why) {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   keepalive_timer_.cancel();
+  deadlines_.cancel();
   for (auto& [id, s] : streams_) finish(*s, why);
   streams_.clear();
   for (auto& w : waiting_) w->wake.cancel();

@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "deadline_timer.hpp"
 #include "svckit/result.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
 
@@ -62,6 +63,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   bool submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
   void flush();
   void finish(Stream& s, Status status);
+  void reset(Stream& s);
+  std::chrono::steady_clock::time_point expire_deadlines(std::chrono::steady_clock::time_point now);
   bool preface_checked(std::string_view bytes);
 
   boost::asio::io_context& io_;
@@ -69,6 +72,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   WireChannelOptions opts_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer keepalive_timer_;
+  DeadlineTimer deadlines_;  // the calls' deadlines
   nghttp2_session* session_ = nullptr;
   State state_ = State::idle;
   Status close_reason_;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -60,8 +61,8 @@ std::string percent_encode_message(std::string_view m) {
 }  // namespace
 
 struct ServerConnection::Stream {
-  explicit Stream(std::int32_t i, std::size_t max_message, const asio::any_io_executor& ex)
-      : id(i), reader(max_message), deadline(ex) {}
+  Stream(std::int32_t i, std::size_t max_message)
+      : id(i), reader(max_message) {}
 
   std::int32_t id;
   // Request headers.
@@ -78,7 +79,7 @@ struct ServerConnection::Stream {
   Context ctx;
   trace::Span span;
   asio::cancellation_signal cancel;
-  asio::steady_timer deadline;
+  Clock::time_point deadline = Clock::time_point::max();  // the client's, when it sent one
   bool running = false;
   bool responded = false;
   bool closed = false;  // nghttp2 has closed the stream: nothing more may be sent on it
@@ -95,11 +96,11 @@ struct Callbacks {
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     auto& c = conn(user);
-    auto s = std::make_shared<ServerConnection::Stream>(frame->hd.stream_id, c.shared_->opts.max_message_bytes,
-                                                        c.socket_.get_executor());
+    auto s = std::make_shared<ServerConnection::Stream>(frame->hd.stream_id, c.shared_->opts.max_message_bytes);
     const auto limit = static_cast<std::size_t>(c.shared_->opts.max_in_flight);
     s->shed = limit > 0 && c.shared_->in_flight.load(std::memory_order_relaxed) >= limit;
     c.streams_[frame->hd.stream_id] = std::move(s);
+    c.last_active_ = Clock::now();
     return 0;
   }
 
@@ -170,8 +171,8 @@ struct Callbacks {
     if (it == c.streams_.end()) return 0;
     auto s = std::move(it->second);
     c.streams_.erase(it);
+    c.last_active_ = Clock::now();
     s->closed = true;
-    s->deadline.cancel();
     if (s->running && !s->responded) {  // the client cancelled (RST_STREAM) or the connection ended
       s->ctx.cancel();
       s->cancel.emit(asio::cancellation_type::terminal);
@@ -197,7 +198,8 @@ struct Callbacks {
 };
 
 ServerConnection::ServerConnection(std::shared_ptr<ServerShared> shared, asio::ip::tcp::socket socket)
-    : shared_(std::move(shared)), socket_(std::move(socket)), preface_timer_(socket_.get_executor()),
+    : shared_(std::move(shared)), socket_(std::move(socket)), preface_timer_(socket_.get_executor()), idle_timer_(socket_.get_executor()),
+      deadlines_(socket_.get_executor(), [this](Clock::time_point now) { return expire_deadlines(now); }),
       closed_(socket_.get_executor(), Clock::time_point::max()) {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
@@ -239,6 +241,8 @@ asio::awaitable<void> ServerConnection::run() {
   preface_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     if (auto c = weak.lock(); c && !ec && !c->got_settings_) c->abort();
   });
+  last_active_ = Clock::now();
+  if (shared_->opts.idle_timeout.count() > 0) asio::co_spawn(socket_.get_executor(), close_when_idle(self), asio::detached);
   std::vector<std::uint8_t> buf(16 * 1024);
   while (!ended_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
     boost::system::error_code ec;
@@ -267,15 +271,48 @@ asio::awaitable<void> ServerConnection::run() {
   // What is left to write (a GOAWAY) goes out in write_loop, which closes the socket when it is done.
   if (!writing_) abort();
   else ended_ = true;
+  deadlines_.cancel();
   for (auto& [id, s] : streams_) {  // the connection is gone: so are its calls
     s->closed = true;
-    s->deadline.cancel();
     if (s->running && !s->responded) {
       s->ctx.cancel();
       s->cancel.emit(asio::cancellation_type::terminal);
     }
   }
   streams_.clear();
+}
+
+// idle_timeout: a connection without a stream for that long gets a GOAWAY and closes (so an idle client
+// does not hold a connection slot for ever). Checked every idle_timeout / 2 rather than re-armed per call.
+asio::awaitable<void> ServerConnection::close_when_idle([[maybe_unused]] std::shared_ptr<ServerConnection> self) {
+  const auto limit = shared_->opts.idle_timeout;
+  while (!ended_) {
+    idle_timer_.expires_after(std::max<Clock::duration>(limit / 2, std::chrono::milliseconds(1)));
+    auto [ec] = co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || ended_) break;
+    if (streams_.empty() && Clock::now() - last_active_ >= limit) {
+      shared_->log.debug("idle connection closed", {{"peer", peer_}});
+      drain();
+      break;
+    }
+  }
+}
+
+// Calls past their client's deadline are answered DEADLINE_EXCEEDED and cancelled; returns the next deadline.
+Clock::time_point ServerConnection::expire_deadlines(Clock::time_point now) {
+  std::vector<std::shared_ptr<Stream>> due;
+  auto next = Clock::time_point::max();
+  for (const auto& [id, s] : streams_) {
+    if (s->responded || s->closed || s->deadline == Clock::time_point::max()) continue;
+    if (s->deadline <= now) due.push_back(s);
+    else next = std::min(next, s->deadline);
+  }
+  for (const auto& s : due) {
+    s->ctx.cancel();
+    s->cancel.emit(asio::cancellation_type::terminal);
+    respond(*s, Status(StatusCode::DeadlineExceeded, "deadline exceeded"), {});
+  }
+  return next;
 }
 
 void ServerConnection::drain() {
@@ -287,6 +324,8 @@ void ServerConnection::drain() {
 void ServerConnection::abort() {
   ended_ = true;
   closed_.cancel();
+  idle_timer_.cancel();
+  deadlines_.cancel();
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -358,14 +397,8 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
   if (s.timeout) {
     s.ctx.set_timeout(std::chrono::duration_cast<Clock::duration>(*s.timeout));
     // The client's deadline is ours too: past it the call is answered DEADLINE_EXCEEDED and cancelled.
-    s.deadline.expires_at(s.ctx.deadline().value_or(Clock::time_point::max()));
-    s.deadline.async_wait([weak = weak_from_this(), sp](boost::system::error_code ec) {
-      auto c = weak.lock();
-      if (ec || !c || sp->responded || sp->closed) return;
-      sp->ctx.cancel();
-      sp->cancel.emit(asio::cancellation_type::terminal);
-      c->respond(*sp, Status(StatusCode::DeadlineExceeded, "deadline exceeded"), {});
-    });
+    s.deadline = s.ctx.deadline().value_or(Clock::time_point::max());
+    deadlines_.watch(s.deadline, weak_from_this());
   }
   s.span = trace::Span::server(std::string_view(s.path).substr(1), s.traceparent);
   s.ctx.set_span(s.span.context());
@@ -403,7 +436,6 @@ asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) 
     s.span.tag("grpc.status_code", std::to_string(static_cast<int>(reply.status.code())));
     s.span.end(reply.status);
   }
-  s.deadline.cancel();
   if (!s.responded && !s.closed && !ended_) respond(s, reply.status, std::move(reply.payload));
 }
 

@@ -15,6 +15,7 @@
 
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "deadline_timer.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
 
 struct nghttp2_session;
@@ -51,6 +52,8 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   friend struct Callbacks;
   void flush();
   boost::asio::awaitable<void> write_loop(std::shared_ptr<ServerConnection> self);
+  boost::asio::awaitable<void> close_when_idle(std::shared_ptr<ServerConnection> self);
+  std::chrono::steady_clock::time_point expire_deadlines(std::chrono::steady_clock::time_point now);
   void dispatch(const std::shared_ptr<Stream>& s);
   boost::asio::awaitable<void> run_handler(std::shared_ptr<Stream> s);
   void respond(Stream& s, Status status, std::string payload);
@@ -58,6 +61,9 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   std::shared_ptr<ServerShared> shared_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer preface_timer_;
+  boost::asio::steady_timer idle_timer_;  // idle_timeout: checks now and then, not re-armed per call
+  std::chrono::steady_clock::time_point last_active_;  // a stream opened or closed
+  DeadlineTimer deadlines_;  // the calls' deadlines
   boost::asio::steady_timer closed_;  // never expires; cancelled by abort() to wake run() after a half-close
   nghttp2_session* session_ = nullptr;
   std::unordered_map<std::int32_t, std::shared_ptr<Stream>> streams_;
