@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 
 #include "framing.hpp"
+#include "svckit/transport/http/message.hpp"  // url_decode
 #include "timeout.hpp"
 
 namespace svckit::grpc::wire {
@@ -37,25 +38,8 @@ nghttp2_nv header(std::string_view name, std::string_view value) {
           name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
-// grpc-message is percent-encoded (PROTOCOL-HTTP2.md); a malformed escape is kept as it is.
-std::string percent_decode(std::string_view in) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
-      out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
-}
+// grpc-message is percent-encoded (PROTOCOL-HTTP2.md); one with a malformed escape is kept as it came.
+std::string percent_decode(std::string_view in) { return http::url_decode(in, /*plus_is_space=*/false).value_or(std::string(in)); }
 
 // gRPC's mapping of RST_STREAM codes (PROTOCOL-HTTP2.md, "Errors").
 Status reset_status(std::uint32_t code) {
