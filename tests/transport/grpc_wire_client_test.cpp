@@ -271,4 +271,38 @@ TEST(WireClientHostile, GarbageFromTheServerIsUnavailable) {
   io.join();
 }
 
+// A server that vanishes while a call waits (frozen, or its host gone without a FIN): it said SETTINGS, then
+// nothing more. The call does not wait for its deadline: the keepalive PING goes unanswered and the
+// connection is closed, the call UNAVAILABLE.
+TEST(WireClientHostile, AServerThatFallsSilentIsFoundByTheKeepalivePing) {
+  IoPool io(1);
+  io.start();
+  asio::io_context sio;
+  asio::ip::tcp::acceptor acceptor(sio, {asio::ip::make_address("127.0.0.1"), 0});
+  auto silent = std::async(std::launch::async, [&] {
+    asio::ip::tcp::socket s(sio);
+    acceptor.accept(s);
+    boost::system::error_code ec;
+    asio::write(s, asio::buffer(std::string("\0\0\0\x04\0\0\0\0\0", 9)), ec);  // SETTINGS, then silence
+    std::array<char, 4096> buf;
+    while (!ec) s.read_some(asio::buffer(buf), ec);  // reads (the PING too) until the client hangs up
+  });
+  auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()),
+                                                   {.keepalive_time = 200ms, .keepalive_timeout = 200ms});
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
+  Context ctx;
+  ctx.set_timeout(30s);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
+                          asio::use_future)
+               .get();
+  EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << r.status().message();
+  EXPECT_NE(r.status().message().find("keepalive"), std::string::npos) << r.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "ended by the ping, long before the 30 s deadline";
+  silent.get();
+  channel.reset();
+  io.stop();
+  io.join();
+}
+
 }  // namespace

@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 
 #include "framing.hpp"
+#include "nghttp2_header.hpp"
 #include "svckit/transport/http/message.hpp"  // url_decode
 #include "timeout.hpp"
 
@@ -32,11 +33,6 @@ constexpr std::size_t kMaxReplyHeaderBytes = 64 * 1024;
 constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 8 << 20;
 constexpr std::size_t kWriteBatch = 64 * 1024;
-
-nghttp2_nv header(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())), reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
-          name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
-}
 
 // grpc-message is percent-encoded (PROTOCOL-HTTP2.md); one with a malformed escape is kept as it came.
 std::string percent_decode(std::string_view in) { return http::url_decode(in, /*plus_is_space=*/false).value_or(std::string(in)); }
@@ -186,7 +182,9 @@ struct ClientCallbacks {
 };
 
 ClientConnection::ClientConnection(asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts)
-    : io_(io), host_(std::move(host)), port_(std::move(port)), opts_(opts), socket_(io), keepalive_timer_(io),
+    : io_(io), host_(std::move(host)), port_(std::move(port)),
+      authority_(host_.find(':') == std::string::npos ? host_ + ":" + port_ : "[" + host_ + "]:" + port_), opts_(opts), socket_(io),
+      keepalive_timer_(io),
       deadlines_(io.get_executor(), [this](Clock::time_point now) { return expire_deadlines(now); }) {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
@@ -231,10 +229,9 @@ asio::awaitable<Result<std::string>> ClientConnection::unary(const OutgoingCall&
 }
 
 bool ClientConnection::submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call) {
-  const std::string authority = host_.find(':') == std::string::npos ? host_ + ":" + port_ : "[" + host_ + "]:" + port_;
   const std::string timeout = format_grpc_timeout(std::max(call.deadline - Clock::now(), Clock::duration(1)));
   std::vector<nghttp2_nv> nv = {header(":method", "POST"),          header(":scheme", "http"),
-                                header(":path", call.path),         header(":authority", authority),
+                                header(":path", call.path),         header(":authority", authority_),
                                 header("te", "trailers"),           header("content-type", "application/grpc"),
                                 header("user-agent", "svckit-wire"), header("grpc-timeout", timeout)};
   for (const auto& [k, v] : call.metadata) nv.push_back(header(k, v));

@@ -69,6 +69,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
   boost::asio::io_context& io_;
   std::string host_, port_;
+  std::string authority_;  // host:port as HTTP/2's :authority ("[v6]:port")
   WireChannelOptions opts_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer keepalive_timer_;

@@ -17,6 +17,7 @@
 
 #include "../../../codec/base64.hpp"
 #include "framing.hpp"
+#include "nghttp2_header.hpp"
 #include "svckit/context.hpp"
 #include "svckit/metadata.hpp"
 #include "svckit/trace/span.hpp"
@@ -36,11 +37,6 @@ constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 8 << 20;
 constexpr std::size_t kWriteBatch = 64 * 1024;
 constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
-
-nghttp2_nv header(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())), reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
-          name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
-}
 
 // grpc-message is percent-encoded (PROTOCOL-HTTP2.md): bytes outside 0x20..0x7E, and '%'.
 std::string percent_encode_message(std::string_view m) {
