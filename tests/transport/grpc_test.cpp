@@ -394,6 +394,7 @@ namespace {
 TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServerServing) {
   IoPool io{2};
   BlockingPool pool(1);
+  std::atomic<int> entered{0};
   std::atomic<int> finished{0};
   // The blocking work holds until the test lets it go, after the calls' deadlines have passed.
   std::promise<void> release;
@@ -401,6 +402,8 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
   svckit::grpc::Server server(io, {.address = "127.0.0.1:0"});
   server.add<HelloRequest, HelloReply>(
       "/test.Blocking/Run", [&](const Context&, const HelloRequest& req) -> boost::asio::awaitable<Result<HelloReply>> {
+        if (req.name() == "warm-up") co_return HelloReply{};
+        ++entered;
         std::string seen = req.name();  // the work reads the frame's locals: they must outlive it
         auto n = co_await run_blocking(pool, [&] {
           (void)gate.wait_for(20s);  // the blocking work being waited for (bounded: a broken test ends)
@@ -418,20 +421,25 @@ TEST(GrpcServerCancellation, ACallCancelledWhileItsBlockingWorkRunsLeavesTheServ
     ClientLoop loop(client_io);
     auto call = svckit::grpc::client_endpoint<HelloRequest, HelloReply>(
         svckit::grpc::make_channel("127.0.0.1:" + std::to_string(server.port())), "/test.Blocking/Run");
-    auto once = [&](std::chrono::milliseconds timeout) {
+    auto once = [&](std::chrono::milliseconds timeout, std::string name = "abc") {
       Context ctx;
       ctx.set_timeout(timeout);
       HelloRequest req;
-      req.set_name("abc");
+      req.set_name(std::move(name));
       return run_on(client_io.get_executor(), call(ctx, req));
     };
+    // Connected first: under ThreadSanitizer on a loaded machine the connection alone could use up the
+    // calls' deadlines below before either reached the handler (seen in CI).
+    ASSERT_TRUE(once(10s, "warm-up").ok());
     // Two at once on a pool of one thread: the second call's work waits in the pool's queue, and its call
     // is cancelled before the work starts (what killed the notificator) or while it runs. The deadline
-    // leaves both calls time to reach the handler on a slow build (ThreadSanitizer: 50 ms was not enough);
+    // leaves both calls time to reach the handler on a slow build (ThreadSanitizer: 50 ms was not enough,
+    // 500 ms with the connection's set-up inside it once was not in CI);
     // the gate holds the work well past it either way.
-    auto second = std::async(std::launch::async, [&] { return once(500ms); });
-    EXPECT_EQ(once(500ms).status().code(), StatusCode::DeadlineExceeded);
+    auto second = std::async(std::launch::async, [&] { return once(1000ms); });
+    EXPECT_EQ(once(1000ms).status().code(), StatusCode::DeadlineExceeded);
     EXPECT_EQ(second.get().status().code(), StatusCode::DeadlineExceeded);
+    EXPECT_EQ(entered, 2) << "a call's deadline passed before it reached the handler";
     EXPECT_EQ(finished, 0) << "both calls ended while their work was still blocked";
     release.set_value();
     ASSERT_TRUE(wait_until([&] { return finished == 2; })) << "the blocking work ran to its end";
