@@ -51,6 +51,23 @@ TEST_F(TrackerTlsTest, EveryHopSpeaksTlsAndTheWelcomeEmailArrives) {
   EXPECT_EQ(outbox_count("n1", "bob@example.com"), 0);
 }
 
+// The notificator on svckit's own wire (--grpc-wire) with mutual TLS: users (also --grpc-wire, whose calls
+// to TLS instances go over grpc++) delivers the welcome through it.
+TEST_F(TrackerTlsTest, ANotificatorOnTheOwnWireServesMutualTls) {
+  auto notificator_flags = service_cert();
+  notificator_flags.insert(notificator_flags.end(), {"--tls-client-ca", cert("ca.crt"), "--grpc-wire"});
+  start_notificator("n1", notificator_flags);
+  auto users_flags = service_cert();
+  users_flags.insert(users_flags.end(), {"--tls-ca", cert("ca.crt"), "--grpc-wire"});
+  start_api("users", USERS_BIN, "memory:", users_flags);
+  EXPECT_NE(registry_value("notificator").find("\"tls\":true"), std::string::npos) << registry_value("notificator");
+  auto r = create_over_https("users", "wire@example.com");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("HTTP201"), std::string::npos) << r.output;
+  EXPECT_TRUE(wait_until([&] { return outbox_count("n1", "wire@example.com") == 1; }, 15s))
+      << "the welcome email reached the own wire's notificator over mutual TLS\n" << log_of("users") << log_of("n1");
+}
+
 TEST_F(TrackerTlsTest, ACallerWithoutTheRightCertificatesDeliversNothing) {
   auto notificator_flags = service_cert();
   notificator_flags.insert(notificator_flags.end(), {"--tls-client-ca", cert("ca.crt")});

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "support/smtp_sink.hpp"
@@ -65,6 +67,32 @@ TEST_F(UsersTest, ARecordIsReadOnlyByItsUserOrAService) {
   EXPECT_EQ(call("users", "GET", "/users/999", "", token("1")).status, 403) << "nor whether an id exists";
   EXPECT_EQ(call("users", "GET", "/users/2", "", token("service:bugs")).status, 200) << "a service reads anyone";
   EXPECT_EQ(call("users", "GET", "/users/999", "", token("service:bugs")).status, 404);
+}
+
+// Issue 32's thread budget (docs/transports.md, "Which thread runs what"): users on the own wire, at rest
+// after a call to notificator, runs its io threads and what it needs, and no thread of gRPC's C++ server
+// or of the wire client's fallback (its calls are made on the io threads).
+TEST_F(UsersTest, OnTheOwnWireAServiceAtRestKeepsToItsThreadBudget) {
+  start_notificator("n1", {"--grpc-wire"});
+  start_api("users", USERS_BIN, "memory:", {"--grpc-wire", "--threads", "2"});
+  ASSERT_EQ(post("/create", R"({"email":"threads@example.com"})").status, 201);
+  ASSERT_TRUE(wait_until([&] { return outbox_count("n1", "threads@example.com") == 1; }, 15s)) << "the call went over the wire";
+  std::map<std::string, int> threads;  // by name (/proc/PID/task/*/comm)
+  int total = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(service("users").proc->pid()) + "/task")) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    ++threads[name];
+    ++total;
+  }
+  EXPECT_EQ(threads["io-0"] + threads["io-1"], 2) << "one io thread per --threads";
+  EXPECT_EQ(threads.count("io-2"), 0u);
+  for (const auto& [name, n] : threads) {
+    EXPECT_FALSE(name.starts_with("grpc-cq")) << "the grpc++ server's pollers: not with --grpc-wire";
+    EXPECT_NE(name, "grpc-wire-cli") << "the own wire's fallback thread: not needed by calls from the io threads";
+  }
+  // 15 documented: main, the signal thread, 2 io, 2 blocking, and 9 of the etcd client's gRPC runtime.
+  EXPECT_LE(total, 15) << testing::PrintToString(threads);
 }
 
 TEST_F(UsersTest, OneTraceSpansUsersAndNotificatorWithCorrectParents) { one_trace_spans_both({}); }

@@ -4,7 +4,8 @@
 // process, so ASan/UBSan see any fault in it. Each input is one connection, written whole and then
 // half-closed; the answer is read until the server closes. Every 256 inputs the server must still answer a
 // well-formed call. Seeds (corpus/grpc_wire_fuzz) are whole connections: unary calls, two interleaved calls,
-// a cancelled call and an unknown method.
+// a cancelled call, an unknown method, a server stream, and a health Check and Watch (a Watch never ends by
+// itself: the half-close must end it).
 
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +33,15 @@ struct Harness {
     server->add_raw("/fuzz.Echo/Echo", [](const svckit::Context& ctx, std::string_view in) -> boost::asio::awaitable<svckit::grpc::WireReply> {
       co_return svckit::grpc::WireReply{svckit::Status(), std::string(in) + std::to_string(ctx.metadata().size())};
     });
+    // A server stream: the request's bytes three times (flow control, deferred DATA, trailers after messages).
+    server->add_server_stream("/fuzz.Echo/Stream", [](const svckit::Context&, std::string_view in,
+                                                      svckit::grpc::WireStreamWriter& out) -> boost::asio::awaitable<svckit::Status> {
+      const std::string message(in);
+      for (int i = 0; i < 3; ++i)
+        if (!co_await out.write(message)) co_return svckit::Status(svckit::StatusCode::Cancelled, "gone");
+      co_return svckit::Status();
+    });
+    server->set_serving(true);  // grpc.health.v1 Check and Watch are served too
     server->start();
     io.start();
     client.port = server->port();

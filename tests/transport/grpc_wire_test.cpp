@@ -23,11 +23,14 @@
 #include "svckit/transport/grpc/wire_server.hpp"
 #include "transport/grpc/wire/framing.hpp"
 #include "transport/grpc/wire/timeout.hpp"
+#include "transport/raw_http2.hpp"
 
 using namespace svckit;
 using namespace std::chrono_literals;
 using greeter::HelloReply;
 using greeter::HelloRequest;
+using test::exchange;
+using test::raw_call;
 
 namespace {
 
@@ -293,7 +296,7 @@ TEST(GrpcWireParts, MessagesArriveWholeHoweverTheBytesAreCut) {
 
 // What services use: the gRPC server with own_wire (the Runner's --grpc-wire), methods added by the
 // generated bindings, called by a generated stub.
-TEST(GrpcServerOwnWire, ServesTheGeneratedBindingsAndRefusesTls) {
+TEST(GrpcServerOwnWire, ServesTheGeneratedBindingsAndTheirNamesOnce) {
   IoPool io(2);
   svckit::grpc::Server server(io, {.address = "127.0.0.1:0", .own_wire = true});
   const auto endpoints = greeter::make_endpoints(greeter::make_service());
@@ -319,44 +322,9 @@ TEST(GrpcServerOwnWire, ServesTheGeneratedBindingsAndRefusesTls) {
   IoPool other(1);
   EXPECT_THROW(svckit::grpc::Server(other, {.address = "127.0.0.1:0"}).add_wire("/a.B/C", nullptr), std::logic_error)
       << "add_wire is for the own wire";
-  auto creds = std::make_shared<svckit::tls::Credentials>();
-  EXPECT_THROW(svckit::grpc::Server(other, {.address = "127.0.0.1:0", .tls = creds, .own_wire = true}), std::invalid_argument);
 }
 
 // Hostile bytes over a real socket.
-// Sends bytes and reads until the server closes the connection or `wait` passes; what came back, and
-// whether the server closed it.
-struct Exchange {
-  std::string got;
-  bool closed_by_server = false;
-};
-Exchange exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds wait = 5s, bool half_close = false) {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket sock(io);
-  sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  boost::asio::write(sock, boost::asio::buffer(bytes));
-  if (half_close) sock.shutdown(boost::asio::ip::tcp::socket::shutdown_send);
-  Exchange out;
-  std::string& got = out.got;
-  boost::asio::steady_timer timer(io, wait);
-  timer.async_wait([&](boost::system::error_code ec) {
-    if (!ec) sock.close();
-  });
-  std::array<char, 4096> buf;
-  std::function<void(boost::system::error_code, std::size_t)> on_read = [&](boost::system::error_code ec, std::size_t n) {
-    got.append(buf.data(), n);
-    if (ec) {
-      out.closed_by_server = ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
-      timer.cancel();
-      return;
-    }
-    sock.async_read_some(boost::asio::buffer(buf), on_read);
-  };
-  sock.async_read_some(boost::asio::buffer(buf), on_read);
-  io.run();
-  return out;
-}
-
 TEST_F(GrpcWire, HostileBytesEndTheirConnectionAndTheServerGoesOn) {
   const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   const std::string empty_settings("\0\0\0\x04\0\0\0\0\0", 9);
@@ -375,19 +343,6 @@ TEST_F(GrpcWire, HostileBytesEndTheirConnectionAndTheServerGoesOn) {
   HelloReply reply;
   EXPECT_TRUE(s->SayHello(&ctx, hello("still here"), &reply).ok());
   EXPECT_TRUE(test::wait_until([&] { return server->connections() <= 1; }, 10s)) << server->connections();
-}
-
-// A whole call in raw HTTP/2: the preface, SETTINGS, HEADERS (HPACK by hand: POST, http, the path, an
-// authority, content-type application/grpc) and one DATA frame with a HelloRequest, ending the stream.
-std::string raw_call(const std::string& path, const std::string& name) {
-  auto frame = [](char type, char flags, const std::string& payload) {
-    std::string f = {0, static_cast<char>(payload.size() >> 8), static_cast<char>(payload.size()), type, flags, 0, 0, 0, 1};
-    return f + payload;
-  };
-  const std::string block = std::string("\x83\x86\x04") + static_cast<char>(path.size()) + path + "\x01\x01x" + "\x5f\x10" "application/grpc";
-  const std::string message = std::string("\x0a") + static_cast<char>(name.size()) + name;
-  return "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + std::string("\0\0\0\x04\0\0\0\0\0", 9) + frame(1, 4, block) +
-         frame(0, 1, std::string(4, '\0') + static_cast<char>(message.size()) + message);
 }
 
 TEST_F(GrpcWire, AClientThatHalfClosesAfterItsCallStillGetsTheAnswer) {

@@ -177,11 +177,13 @@ TEST(TlsConfig, BadFilesFailAtLoadNamingTheFile) {
   EXPECT_NE(key_as_ca.find("TLS CA"), std::string::npos) << key_as_ca;
 }
 
-// gRPC: the built-in health service over TLS, called by Python's grpcio and by svckit's own channel.
-class GrpcTls : public ::testing::Test {
+// gRPC: the built-in health service over TLS, called by Python's grpcio and by svckit's own channel — on
+// gRPC's C++ library and on svckit's own wire (--grpc-wire) alike.
+class GrpcTls : public ::testing::TestWithParam<bool> {
  protected:
   void start(std::shared_ptr<const tls::Credentials> creds) {
-    server = std::make_shared<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0", .tls = std::move(creds)});
+    server = std::make_shared<svckit::grpc::Server>(
+        io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0", .tls = std::move(creds), .own_wire = GetParam()});
     server->start();
     server->set_serving(true);
     io.start();
@@ -209,7 +211,7 @@ class GrpcTls : public ::testing::Test {
   std::shared_ptr<svckit::grpc::Server> server;
 };
 
-TEST_F(GrpcTls, PythonSecureChannelIsServedAndAnInsecureOneIsNot) {
+TEST_P(GrpcTls, PythonSecureChannelIsServedAndAnInsecureOneIsNot) {
   start(server_tls());
   auto secure = python("--ca " + cert("ca.crt"));
   EXPECT_EQ(secure.exit_code, 0) << secure.output;
@@ -221,7 +223,7 @@ TEST_F(GrpcTls, PythonSecureChannelIsServedAndAnInsecureOneIsNot) {
   EXPECT_EQ(untrusted.exit_code, 1) << untrusted.output;
 }
 
-TEST_F(GrpcTls, SvckitChannelVerifiesTheServer) {
+TEST_P(GrpcTls, SvckitChannelVerifiesTheServer) {
   start(server_tls());
   auto ok = health_check({.tls = tls::load_client({.ca_file = cert("ca.crt")})});
   EXPECT_TRUE(ok.ok()) << ok;
@@ -231,7 +233,7 @@ TEST_F(GrpcTls, SvckitChannelVerifiesTheServer) {
             StatusCode::Unavailable);
 }
 
-TEST_F(GrpcTls, MutualTlsNeedsAClientCertificateFromItsCa) {
+TEST_P(GrpcTls, MutualTlsNeedsAClientCertificateFromItsCa) {
   start(server_tls(/*mutual=*/true));
   auto with_cert = python("--ca " + cert("ca.crt") + " --cert " + cert("client.crt") + " --key " + cert("client.key"));
   EXPECT_EQ(with_cert.exit_code, 0) << with_cert.output;
@@ -245,6 +247,47 @@ TEST_F(GrpcTls, MutualTlsNeedsAClientCertificateFromItsCa) {
                   .ok());
   EXPECT_FALSE(health_check({.tls = tls::load_client({.ca_file = cert("ca.crt")})}).ok());
 }
+
+// ALPN: gRPC is HTTP/2, so the handshake says "h2"; a client that offers only HTTP/1.1 is refused in it.
+TEST_P(GrpcTls, AlpnSelectsH2AndRefusesAClientWithoutIt) {
+  start(server_tls());
+  const std::string connect = "echo | openssl s_client -connect 127.0.0.1:" + std::to_string(server->port()) + " -CAfile " +
+                              cert("ca.crt") + " -servername localhost";
+  auto h2 = run_command(connect + " -alpn h2");
+  EXPECT_NE(h2.output.find("ALPN protocol: h2"), std::string::npos) << h2.output;
+  auto http1 = run_command(connect + " -alpn http/1.1");
+  if (GetParam()) {  // (gRPC's C++ server lets such a client finish its handshake and fails it later)
+    EXPECT_EQ(http1.output.find("ALPN protocol:"), std::string::npos) << http1.output;
+    EXPECT_NE(http1.output.find("no application protocol"), std::string::npos) << http1.output;
+  }
+  EXPECT_EQ(python("--ca " + cert("ca.crt")).output, "SERVING\n") << "the server goes on";
+}
+
+// The own wire's handshake is bounded by preface_timeout; one that fails (plaintext HTTP/2 to a TLS port)
+// is counted, and the server goes on.
+TEST(GrpcWireTls, AStalledOrPlaintextHandshakeIsClosedAndCounted) {
+  IoPool io{1};
+  svckit::grpc::Server server(io, {.address = "127.0.0.1:0", .tls = server_tls(), .own_wire = true, .preface_timeout = 300ms});
+  server.start();
+  io.start();
+  boost::asio::io_context client;
+  for (std::string_view sent : {std::string_view(), std::string_view("\x16\x03\x01\x02\x00", 5),
+                                std::string_view("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")}) {
+    const double before = handshake_failures("grpc");
+    boost::asio::ip::tcp::socket s(client);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    if (!sent.empty()) boost::asio::write(s, boost::asio::buffer(sent));
+    EXPECT_TRUE(closed_within(s, 10s)) << "closed by the handshake's bound, not left open";
+    EXPECT_TRUE(wait_until([&] { return handshake_failures("grpc") > before; })) << testing::PrintToString(std::string(sent));
+  }
+  EXPECT_NE(server.describe().find("TLS"), std::string::npos) << server.describe();
+  server.shutdown(std::chrono::steady_clock::now() + 5s);
+  io.stop();
+  io.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, GrpcTls, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "OwnWire" : "GrpcCpp"; });
 
 }  // namespace
 

@@ -429,14 +429,15 @@ Server::Server(IoPool& io, ServerOptions opts) : state_(std::make_shared<State>(
   state_->opts = std::move(opts);
   const auto& o = state_->opts;
   if (o.own_wire) {
-    if (o.tls) throw std::invalid_argument("grpc::Server: svckit's own wire has no TLS yet (issue 32); drop --grpc-wire or TLS");
     state_->wire = std::make_unique<WireServer>(io, WireServerOptions{.address = o.address,
                                                                       .max_message_bytes = static_cast<std::size_t>(o.max_message_bytes),
                                                                       .max_in_flight = o.max_in_flight,
                                                                       .max_concurrent_streams = o.max_concurrent_streams,
                                                                       .max_connections = o.max_connections,
                                                                       .preface_timeout = o.preface_timeout,
-                                                                      .idle_timeout = o.idle_timeout});
+                                                                      .idle_timeout = o.idle_timeout,
+                                                                      .max_watch_streams = o.max_watch_streams,
+                                                                      .tls = o.tls});
   }
 }
 
@@ -478,7 +479,8 @@ std::size_t Server::in_flight() const { return state_->wire ? state_->wire->in_f
 
 void Server::set_serving(bool serving) {
   auto& st = *state_;
-  if (!st.server) return;  // (the own wire has no health service yet)
+  if (st.wire) return st.wire->set_serving(serving);
+  if (!st.server) return;
   st.health.set_all(serving);
   std::shared_lock lock(st.closing_mu);
   if (st.closed) return;

@@ -13,7 +13,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "svckit/address.hpp"
+#include "../../tls/ssl_context.hpp"
 #include "../listen_on_every_thread.hpp"
+#include "wire/health_service.hpp"
 #include "wire/server_connection.hpp"
 
 namespace svckit::grpc {
@@ -34,6 +36,7 @@ struct WireServer::State : std::enable_shared_from_this<WireServer::State> {
   std::atomic<std::uint16_t> port{0};
   bool started = false;  // set by start(): the method table is fixed from then on
   std::atomic<bool> draining{false};
+  std::shared_ptr<wire::HealthService> health;
   std::atomic<std::size_t> loops{0};  // accept loops and connections still running
   std::mutex mu;
   std::condition_variable cv;
@@ -98,20 +101,55 @@ WireServer::WireServer(IoPool& io, WireServerOptions opts) : state_(std::make_sh
                               .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
                                        {"transport"})
                               .with({"grpc"});
+  if (const auto& creds = state_->shared->opts.tls) {
+    state_->shared->tls.emplace(tls::detail::server_context(*creds));
+    wire::select_h2(*state_->shared->tls);
+    state_->shared->handshake_failures =
+        &metrics::default_registry()
+             .counter("svckit_tls_handshake_failures_total", "TLS handshakes a server refused or that failed.", {"transport"})
+             .with({"grpc"});
+  }
+  state_->health = std::make_shared<wire::HealthService>(state_->shared->opts.max_watch_streams, state_->shared->shed);
   for (std::size_t i = 0; i < io.size(); ++i) state_->lanes.push_back(Lane{&io.context(i), nullptr, {}});
 }
 
 WireServer::~WireServer() = default;
 
-void WireServer::add_raw(std::string full_method, WireHandler handler) {
+namespace {
+constexpr std::string_view kHealthService = "/grpc.health.v1.Health/";
+
+void add_method(WireServer::State& st, std::string full_method, wire::WireMethod method) {
   // Connections read the table without a lock once started: no change after that.
-  if (state_->started) throw std::logic_error("grpc::WireServer::add after start: " + full_method);
-  auto& methods = state_->shared->methods;
+  if (st.started) throw std::logic_error("grpc::WireServer::add after start: " + full_method);
+  auto& methods = st.shared->methods;
   if (methods.contains(full_method)) throw std::invalid_argument("grpc method added twice: " + full_method);
-  methods.emplace(std::move(full_method), std::move(handler));
+  methods.emplace(std::move(full_method), std::move(method));
 }
 
+// grpc.health.v1.Health for "" and each service with methods, unless the user serves it.
+void add_health(WireServer::State& st) {
+  auto& methods = st.shared->methods;
+  for (const auto& [name, _] : methods)
+    if (name.starts_with(kHealthService)) return;
+  st.health->declare("");
+  for (const auto& [name, _] : methods) st.health->declare(name.substr(1, name.rfind('/') - 1));  // "/pkg.Svc/M"
+  methods.emplace(std::string(kHealthService) + "Check", wire::WireMethod{.unary = st.health->check(), .traced = false});
+  methods.emplace(std::string(kHealthService) + "Watch", wire::WireMethod{.stream = st.health->watch(), .traced = false});
+}
+}  // namespace
+
+void WireServer::add_raw(std::string full_method, WireHandler handler) {
+  add_method(*state_, std::move(full_method), wire::WireMethod{.unary = std::move(handler)});
+}
+
+void WireServer::add_server_stream(std::string full_method, WireStreamHandler handler) {
+  add_method(*state_, std::move(full_method), wire::WireMethod{.stream = std::move(handler)});
+}
+
+void WireServer::set_serving(bool serving) { state_->health->set_all(serving); }
+
 void WireServer::start() {
+  add_health(*state_);
   state_->started = true;
   std::vector<asio::io_context*> threads;
   for (auto& lane : state_->lanes) threads.push_back(lane.io);
@@ -125,6 +163,7 @@ void WireServer::start() {
 void WireServer::shutdown(std::chrono::steady_clock::time_point deadline) {
   auto st = state_;
   st->draining = true;
+  st->health->end_watches();  // NOT_SERVING, and Watch streams end: the drain below need not wait for them
   // GOAWAY on every connection: calls in progress finish, then each connection closes.
   st->on_each_lane(deadline, [](Lane& lane) {
     boost::system::error_code ignored;
@@ -145,7 +184,7 @@ void WireServer::shutdown(std::chrono::steady_clock::time_point deadline) {
 
 std::string WireServer::describe() const {
   auto [host, _] = split_host_port(state_->shared->opts.address);
-  return "grpc " + join_host_port(host, state_->port) + " (svckit wire)";
+  return "grpc " + join_host_port(host, state_->port) + " (svckit wire" + (state_->shared->tls ? ", TLS)" : ")");
 }
 std::string WireServer::address() const { return bound_address(state_->shared->opts.address, state_->port); }
 std::uint16_t WireServer::port() const { return state_->port; }

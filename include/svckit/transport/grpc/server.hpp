@@ -47,8 +47,8 @@ struct ServerOptions {
   // TLS (ALPN h2): set from svckit::tls::load_server(), with client CAs for mTLS; null: plaintext.
   std::shared_ptr<const tls::Credentials> tls;
   // Serve on svckit's own HTTP/2 wire (wire_server.hpp) instead of gRPC's C++ library: calls run on the io
-  // threads that read them. In progress (issue 32): unary methods and plaintext only — no TLS (refused), no
-  // health service, no streaming methods. The Runner's --grpc-wire flag sets it.
+  // threads that read them. In progress (issue 32): unary methods and the health service (Check, Watch),
+  // plaintext or TLS. The Runner's --grpc-wire flag sets it.
   bool own_wire = false;
   // The own wire's connection limits (WireServerOptions; grpc++ ignores them).
   int max_connections = 10000;

@@ -10,9 +10,11 @@
 // (each io thread listens on the port, SO_REUSEPORT), and the endpoints of its calls run there too: a call
 // never changes threads between its bytes arriving and its reply leaving (docs/transports.md, "Threading").
 //
-// This is the first part of issue 32: unary methods, plaintext. Streaming, TLS and the health service are
-// the grpc++ Server's until this one has them.
-// Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
+// Unary and server-streaming methods (add_server_stream), grpc.health.v1.Health (Check and Watch) for every
+// service added, plaintext or TLS (ALPN h2, mTLS with client CAs). Client and bidirectional streaming are
+// still the grpc++ Server's (issue 32).
+// Thread-safety: add*() before start(); start()/shutdown() from one controlling thread; set_serving() from
+// any thread.
 #pragma once
 
 #include <chrono>
@@ -28,6 +30,7 @@
 #include "svckit/endpoint.hpp"
 #include "svckit/io_pool.hpp"
 #include "svckit/server.hpp"
+#include "svckit/tls.hpp"
 
 namespace svckit::grpc {
 
@@ -44,6 +47,13 @@ struct WireServerOptions {
   // A connection with no open stream for this long gets a GOAWAY and closes (checked every half of it, so
   // it closes between 1 and 1.5 times this after its last call); 0 = never.
   std::chrono::milliseconds idle_timeout{0};
+  // grpc.health.v1 Watch streams open at once: each holds a stream until its client leaves, so one more is
+  // refused with RESOURCE_EXHAUSTED (and counted as shed).
+  int max_watch_streams = 1000;
+  // TLS: from svckit::tls::load_server() (with client CAs: mutual TLS); ALPN selects "h2", and a client
+  // that offers only other protocols is refused in the handshake. null: plaintext. The handshake is
+  // bounded by preface_timeout too; failures count in svckit_tls_handshake_failures_total{transport="grpc"}.
+  std::shared_ptr<const tls::Credentials> tls;
 };
 
 /// What a method handler produces: a status, and the serialised reply when OK.
@@ -53,6 +63,23 @@ struct WireReply {
 };
 /// `request` (the message's bytes) stays valid until the handler's coroutine ends.
 using WireHandler = std::function<boost::asio::awaitable<WireReply>(const Context&, std::string_view request)>;
+
+/// A server-streaming call's way out; used only from its handler's coroutine.
+class WireStreamWriter {
+ public:
+  /// Sends one serialised message. Waits while more than 256 KiB of this stream wait for the client's
+  /// flow control, so a client that stops reading holds up the handler, not the server's memory. false
+  /// once the stream is over (the client cancelled or left, its deadline passed, a message was over
+  /// max_message_bytes): the handler should return.
+  virtual boost::asio::awaitable<bool> write(std::string message) = 0;
+
+ protected:
+  ~WireStreamWriter() = default;
+};
+/// A server-streaming method: one request in, messages out through `out`; the Status it returns ends the
+/// stream (its trailers). `request` stays valid until the handler's coroutine ends.
+using WireStreamHandler =
+    std::function<boost::asio::awaitable<Status>(const Context&, std::string_view request, WireStreamWriter& out)>;
 
 class WireServer : public svckit::Server {
  public:
@@ -78,11 +105,17 @@ class WireServer : public svckit::Server {
   }
   /// Each name once (std::invalid_argument), before start() (std::logic_error).
   void add_raw(std::string full_method, WireHandler handler);
+  /// Serves handler as the server-streaming method full_method. Each name once, before start(), as add_raw.
+  void add_server_stream(std::string full_method, WireStreamHandler handler);
 
   void start() override;
   void shutdown(std::chrono::steady_clock::time_point deadline) override;
   std::string describe() const override;
   std::string address() const override;
+  /// Readiness for grpc.health.v1.Health, served for "" and each service added (unless a method of
+  /// /grpc.health.v1.Health/ was added by hand): NOT_SERVING until set_serving(true) (the Runner calls it
+  /// when the service is ready); Watch streams hear each change, and NOT_SERVING and their end at shutdown.
+  void set_serving(bool serving) override;
   std::uint16_t port() const;
   /// Calls received and not yet answered.
   std::size_t in_flight() const;

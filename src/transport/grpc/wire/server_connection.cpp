@@ -36,6 +36,8 @@ constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 8 << 20;
 constexpr std::size_t kWriteBatch = 64 * 1024;
+// A server stream's messages not yet taken by the client's flow control: past this, write() waits.
+constexpr std::size_t kStreamBuffer = 256 * 1024;
 constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
 
 // grpc-message is percent-encoded (PROTOCOL-HTTP2.md): bytes outside 0x20..0x7E, and '%'.
@@ -77,12 +79,31 @@ struct ServerConnection::Stream {
   asio::cancellation_signal cancel;
   Clock::time_point deadline = Clock::time_point::max();  // the client's, when it sent one
   bool running = false;
-  bool responded = false;
+  bool responded = false;  // the final status is set (the trailers are queued)
   bool closed = false;  // nghttp2 has closed the stream: nothing more may be sent on it
-  // The response: the framed message, then the trailers.
+  // The response: the framed message(s), then the trailers. A server stream's body grows as its handler
+  // writes; its headers go out with the first message.
+  bool streaming = false;
+  bool headers_sent = false;
   std::string body;
   std::size_t sent = 0;
   std::vector<std::pair<std::string, std::string>> trailers;
+  std::optional<asio::steady_timer> drained;  // a writer waiting for the client to take more (never expires)
+
+  std::size_t unsent() const { return body.size() - sent; }
+  void wake_writer() {
+    if (drained) drained->cancel();
+  }
+};
+
+class ServerConnection::StreamWriter final : public WireStreamWriter {
+ public:
+  StreamWriter(ServerConnection& c, std::shared_ptr<Stream> s) : conn_(c), stream_(std::move(s)) {}
+  asio::awaitable<bool> write(std::string message) override { return conn_.write_message(stream_, std::move(message)); }
+
+ private:
+  ServerConnection& conn_;
+  std::shared_ptr<Stream> stream_;
 };
 
 // nghttp2's callbacks: each finds its connection in user_data.
@@ -169,6 +190,7 @@ struct Callbacks {
     c.streams_.erase(it);
     c.last_active_ = Clock::now();
     s->closed = true;
+    s->wake_writer();
     if (s->running && !s->responded) {  // the client cancelled (RST_STREAM) or the connection ended
       s->ctx.cancel();
       s->cancel.emit(asio::cancellation_type::terminal);
@@ -176,25 +198,31 @@ struct Callbacks {
     return 0;
   }
 
-  // The response's DATA: the framed message, then the trailers (sent from here, as nghttp2 allows).
+  // The response's DATA: the framed message(s), then the trailers (sent from here, as nghttp2 allows). A
+  // server stream whose handler has not ended yet is deferred when all its messages are out, and resumed
+  // by its next write or its end.
   static ssize_t read_body(nghttp2_session* session, int32_t id, uint8_t* buf, size_t length, uint32_t* flags,
                            nghttp2_data_source* source, void*) {
     auto& s = *static_cast<ServerConnection::Stream*>(source->ptr);
-    const std::size_t n = std::min(length, s.body.size() - s.sent);
+    const std::size_t n = std::min(length, s.unsent());
     std::copy_n(s.body.data() + s.sent, n, buf);
     s.sent += n;
-    if (s.sent == s.body.size()) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-      std::vector<nghttp2_nv> nv;
-      for (const auto& [k, v] : s.trailers) nv.push_back(header(k, v));
-      if (nghttp2_submit_trailer(session, id, nv.data(), nv.size()) != 0) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    }
+    if (s.unsent() <= kStreamBuffer) s.wake_writer();
+    if (s.unsent() > 0) return static_cast<ssize_t>(n);
+    if (!s.responded) return n > 0 ? static_cast<ssize_t>(n) : ssize_t{NGHTTP2_ERR_DEFERRED};  // a stream still writing
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    std::vector<nghttp2_nv> nv;
+    for (const auto& [k, v] : s.trailers) nv.push_back(header(k, v));
+    if (nghttp2_submit_trailer(session, id, nv.data(), nv.size()) != 0) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     return static_cast<ssize_t>(n);
   }
 };
 
 ServerConnection::ServerConnection(std::shared_ptr<ServerShared> shared, asio::ip::tcp::socket socket)
-    : shared_(std::move(shared)), socket_(std::move(socket)), preface_timer_(socket_.get_executor()), idle_timer_(socket_.get_executor()),
+    : shared_(std::move(shared)),
+      socket_(std::move(socket), shared_->tls ? &*shared_->tls : nullptr),
+      preface_timer_(socket_.get_executor()),
+      idle_timer_(socket_.get_executor()),
       deadlines_(socket_.get_executor(), [this](Clock::time_point now) { return expire_deadlines(now); }),
       closed_(socket_.get_executor(), Clock::time_point::max()) {
   nghttp2_session_callbacks* cbs = nullptr;
@@ -212,7 +240,7 @@ ServerConnection::ServerConnection(std::shared_ptr<ServerShared> shared, asio::i
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = socket_.tcp().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   shared_->connections.fetch_add(1);
 }
@@ -224,6 +252,17 @@ ServerConnection::~ServerConnection() {
 
 asio::awaitable<void> ServerConnection::run() {
   auto self = shared_from_this();
+  // A peer that never completes the TLS handshake, or never sends the preface and its SETTINGS, holds a
+  // connection for nothing.
+  preface_timer_.expires_after(shared_->opts.preface_timeout);
+  preface_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (auto c = weak.lock(); c && !ec && !c->got_settings_) c->abort();
+  });
+  if (auto ec = co_await socket_.handshake()) {
+    handshake_failed(ec);
+    abort();
+    co_return;
+  }
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, static_cast<uint32_t>(shared_->opts.max_concurrent_streams)},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)},
@@ -232,23 +271,29 @@ asio::awaitable<void> ServerConnection::run() {
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
   flush();
-  // A peer that never sends the preface and its SETTINGS holds a connection for nothing.
-  preface_timer_.expires_after(shared_->opts.preface_timeout);
-  preface_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    if (auto c = weak.lock(); c && !ec && !c->got_settings_) c->abort();
-  });
   last_active_ = Clock::now();
   if (shared_->opts.idle_timeout.count() > 0) asio::co_spawn(socket_.get_executor(), close_when_idle(self), asio::detached);
   std::vector<std::uint8_t> buf(16 * 1024);
   while (!ended_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
     boost::system::error_code ec;
-    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await socket_.read_some(asio::buffer(buf), ec);
     if (ec == asio::error::eof && !ended_) {
       // The peer is done sending (a half-close), not gone: answer the calls it completed, reset the ones it
       // never will complete, then close (write_loop does, once no call runs).
+      // Server streams end too: the peer can no longer open their flow-control windows (no WINDOW_UPDATE),
+      // and one that never ends (a health Watch) would hold the connection for ever. A peer that closed its
+      // socket without reading looks the same.
       peer_done_ = true;
-      for (const auto& [id, st] : streams_)
-        if (!st->running && !st->responded) nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+      for (const auto& [id, st] : streams_) {
+        if (st->responded || (st->running && !st->streaming)) continue;
+        if (st->running) {
+          st->responded = true;  // the reset is its answer
+          st->ctx.cancel();
+          st->cancel.emit(asio::cancellation_type::terminal);
+          st->wake_writer();
+        }
+        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+      }
       drain();
       boost::system::error_code ignored;
       while (!ended_) co_await closed_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));  // abort() wakes it
@@ -322,9 +367,13 @@ void ServerConnection::abort() {
   closed_.cancel();
   idle_timer_.cancel();
   deadlines_.cancel();
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket_.close();
+}
+
+void ServerConnection::handshake_failed(const boost::system::error_code& ec) {
+  if (shared_->handshake_failures) shared_->handshake_failures->inc();
+  if (auto held = shared_->handshake_log.pass())
+    shared_->log.warn("TLS handshake failed", {{"peer", peer_}, {"error", ec.message()}, {"suppressed", *held}});
 }
 
 void ServerConnection::flush() {
@@ -345,7 +394,7 @@ asio::awaitable<void> ServerConnection::write_loop([[maybe_unused]] std::shared_
     }
     if (out_.empty()) break;
     boost::system::error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
+    co_await socket_.write(asio::buffer(out_), ec);
     if (ec) {
       ended_ = true;
       break;
@@ -377,11 +426,12 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
     return;
   }
   if (s.reader.partial() || s.reader.messages().size() != 1) {
-    respond(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "a unary call needs one request message"
-                                                                        : "a unary call takes one request message, not more"),
+    respond(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "the call needs one request message"
+                                                                        : "the call takes one request message, not more"),
             {});
     return;
   }
+  s.streaming = static_cast<bool>(method->second.stream);
   for (auto& [k, v] : s.metadata) {
     if (k == "x-request-id") {
       s.ctx.set_request_id(v);
@@ -396,11 +446,13 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
     s.deadline = s.ctx.deadline().value_or(Clock::time_point::max());
     deadlines_.watch(s.deadline, weak_from_this());
   }
-  s.span = trace::Span::server(std::string_view(s.path).substr(1), s.traceparent);
-  s.ctx.set_span(s.span.context());
-  if (s.span.recording()) {
-    s.span.tag("rpc.system", "grpc");
-    s.span.set_remote(peer_);
+  if (method->second.traced) {
+    s.span = trace::Span::server(std::string_view(s.path).substr(1), s.traceparent);
+    s.ctx.set_span(s.span.context());
+    if (s.span.recording()) {
+      s.span.tag("rpc.system", "grpc");
+      s.span.set_remote(peer_);
+    }
   }
   s.running = true;
   shared_->in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -416,10 +468,15 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
 asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) {
   auto self = shared_from_this();
   Stream& s = *sp;
-  const auto& handler = shared_->methods.at(s.path);
+  const auto& method = shared_->methods.at(s.path);
   WireReply reply;
   try {
-    reply = co_await handler(s.ctx, s.reader.messages().front());
+    if (method.stream) {
+      StreamWriter out(*this, sp);
+      reply.status = co_await method.stream(s.ctx, s.reader.messages().front(), out);
+    } else {
+      reply = co_await method.unary(s.ctx, s.reader.messages().front());
+    }
   } catch (const std::exception& e) {
     // A cancelled call's waits throw operation_aborted (asio's default for a cancelled coroutine): not an error.
     if (!s.ctx.cancelled())
@@ -433,20 +490,25 @@ asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) 
     s.span.end(reply.status);
   }
   if (!s.responded && !s.closed && !ended_) respond(s, reply.status, std::move(reply.payload));
+  else if (peer_done_) flush();  // the last call of a half-closed peer may have ended: write_loop closes then
 }
 
+// The call's end: a unary reply (HEADERS, the message, trailers), a server stream's trailers after its
+// messages, or an error before any message (Trailers-Only).
 void ServerConnection::respond(Stream& s, Status status, std::string payload) {
   if (s.responded || s.closed) return;
   s.responded = true;
+  s.wake_writer();
   const std::string code = std::to_string(static_cast<int>(status.code()));
-  if (status.ok()) {
-    s.body = frame_message(payload);
+  if (s.headers_sent) {  // a server stream: the trailers follow the messages already queued
+    s.trailers = {{"grpc-status", code}};
+    if (!status.ok()) s.trailers.emplace_back("grpc-message", percent_encode_message(status.message()));
+    if (auto after = status.retry_after(); after && !status.ok()) s.trailers.emplace_back(kPushbackTrailer, std::to_string(after->count()));
+    nghttp2_session_resume_data(session_, s.id);
+  } else if (status.ok()) {
+    if (!s.streaming) s.body = frame_message(payload);
     s.trailers = {{"grpc-status", "0"}};
-    const nghttp2_nv nv[] = {header(":status", "200"), header("content-type", "application/grpc")};
-    nghttp2_data_provider body{};
-    body.source.ptr = &s;
-    body.read_callback = &Callbacks::read_body;
-    nghttp2_submit_response(session_, s.id, nv, std::size(nv), &body);
+    submit_headers(s);
   } else {
     // Trailers-Only: one HEADERS frame that ends the stream.
     const std::string message = percent_encode_message(status.message());
@@ -460,6 +522,44 @@ void ServerConnection::respond(Stream& s, Status status, std::string payload) {
     nghttp2_submit_response(session_, s.id, nv.data(), nv.size(), nullptr);  // nghttp2 copies the headers
   }
   flush();
+}
+
+// HEADERS with a body to follow (read_body gives it, then the trailers).
+void ServerConnection::submit_headers(Stream& s) {
+  s.headers_sent = true;
+  const nghttp2_nv nv[] = {header(":status", "200"), header("content-type", "application/grpc")};
+  nghttp2_data_provider body{};
+  body.source.ptr = &s;
+  body.read_callback = &Callbacks::read_body;
+  nghttp2_submit_response(session_, s.id, nv, std::size(nv), &body);
+}
+
+// A server stream's message: queued on its body, sent as the client's flow control allows. Waits while
+// more than kStreamBuffer is queued; false once the stream is over.
+asio::awaitable<bool> ServerConnection::write_message(std::shared_ptr<Stream> sp, std::string message) {
+  Stream& s = *sp;
+  auto over = [&] { return s.closed || s.responded || ended_; };
+  while (!over() && s.unsent() > kStreamBuffer) {
+    if (!s.drained) s.drained.emplace(socket_.get_executor(), Clock::time_point::max());
+    boost::system::error_code ignored;
+    co_await s.drained->async_wait(asio::redirect_error(asio::use_awaitable, ignored));  // read_body or the end wakes it
+  }
+  if (over()) co_return false;
+  if (message.size() > shared_->opts.max_message_bytes) {
+    respond(s, Status(StatusCode::ResourceExhausted, "reply message of " + std::to_string(message.size()) + " bytes is over the limit of " +
+                                                         std::to_string(shared_->opts.max_message_bytes)),
+            {});
+    co_return false;
+  }
+  if (s.sent > 0 && s.sent >= s.unsent()) {  // what the client has taken is dropped, so a long stream does not grow its buffer
+    s.body.erase(0, s.sent);
+    s.sent = 0;
+  }
+  s.body += frame_message(message);
+  if (!s.headers_sent) submit_headers(s);
+  else nghttp2_session_resume_data(session_, s.id);
+  flush();
+  co_return true;
 }
 
 }  // namespace svckit::grpc::wire

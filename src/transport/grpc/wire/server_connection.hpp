@@ -1,11 +1,12 @@
 // One HTTP/2 connection of svckit's own gRPC server (svckit/transport/grpc/wire_server.hpp): nghttp2 reads
-// and writes the frames, this class turns streams into unary calls. Lives on the io thread that accepted it;
-// every member is touched only there, so nothing here locks.
+// and writes the frames, this class turns streams into unary and server-streaming calls. Lives on the io
+// thread that accepted it; every member is touched only there, so nothing here locks.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -16,19 +17,30 @@
 #include "svckit/log.hpp"
 #include "svckit/metrics/registry.hpp"
 #include "deadline_timer.hpp"
+#include "socket.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
 
 struct nghttp2_session;
 
 namespace svckit::grpc::wire {
 
+/// One method: unary or server-streaming (exactly one of the two handlers is set).
+struct WireMethod {
+  WireHandler unary;
+  WireStreamHandler stream;
+  bool traced = true;  // a SERVER span per call (not for health checks: pollers would flood traces)
+};
+
 /// What every connection of a server shares. Methods are read-only once the server has started.
 struct ServerShared {
   WireServerOptions opts;
-  std::unordered_map<std::string, WireHandler> methods;  // by full name, "/pkg.Service/Method"
+  std::unordered_map<std::string, WireMethod> methods;  // by full name, "/pkg.Service/Method"
   std::atomic<std::size_t> in_flight{0};
   std::atomic<std::size_t> connections{0};
   metrics::Counter* shed = nullptr;
+  std::optional<boost::asio::ssl::context> tls;  // from opts.tls (ALPN h2): connections start with a handshake
+  metrics::Counter* handshake_failures = nullptr;
+  log::Throttle handshake_log;
   log::Logger log{"grpc.wire"};
 };
 
@@ -47,6 +59,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   void abort();
 
   struct Stream;
+  class StreamWriter;
 
  private:
   friend struct Callbacks;
@@ -57,9 +70,12 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   void dispatch(const std::shared_ptr<Stream>& s);
   boost::asio::awaitable<void> run_handler(std::shared_ptr<Stream> s);
   void respond(Stream& s, Status status, std::string payload);
+  void handshake_failed(const boost::system::error_code& ec);
+  void submit_headers(Stream& s);
+  boost::asio::awaitable<bool> write_message(std::shared_ptr<Stream> s, std::string message);
 
   std::shared_ptr<ServerShared> shared_;
-  boost::asio::ip::tcp::socket socket_;
+  Socket socket_;
   boost::asio::steady_timer preface_timer_;
   boost::asio::steady_timer idle_timer_;  // idle_timeout: checks now and then, not re-armed per call
   std::chrono::steady_clock::time_point last_active_;  // a stream opened or closed
