@@ -27,8 +27,9 @@ packages=(
   etcd-server etcd-client
   # zk:// registries: the C client, and a real ZooKeeper for the tests; dns+srv:// tests serve SRV records with dnsmasq
   libzookeeper-mt-dev zookeeperd dnsmasq-base
-  # go-kit interop test: a Go program with the official Go etcd client (tests/interop/gokit_etcdv3)
-  golang-go golang-etcd-server-dev
+  # go-kit interop tests: Go programs with the official Go etcd client (tests/interop/gokit_etcdv3) and
+  # go-kit's gRPC transport on grpc-go (tests/interop/gokit_grpc)
+  golang-go golang-etcd-server-dev golang-github-go-kit-kit-dev
   # bug tracker
   libsqlite3-dev libsodium-dev libcurl4-openssl-dev python3-aiosmtpd
   # observability tests: a real Prometheus scrapes a service

@@ -14,33 +14,7 @@ import time
 
 import grpc
 
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def hello(name):
-    data = name.encode()
-    return b"\x0a" + varint(len(data)) + data
-
-
-def text(reply):  # field 1 of a HelloReply
-    assert reply[0] == 0x0A, reply[:8]
-    i, n, shift = 1, 0, 0
-    while True:
-        b = reply[i]
-        n |= (b & 0x7F) << shift
-        shift += 7
-        i += 1
-        if not b & 0x80:
-            break
-    return reply[i:i + n].decode()
+from grpc_test_messages import Checks, hello, text
 
 
 def main():
@@ -48,16 +22,7 @@ def main():
                                                            ("grpc.max_receive_message_length", 16 << 20)])
     say = channel.unary_unary("/greeter.Greeter/SayHello")
     later = channel.unary_unary("/greeter.Greeter/Later")
-    failed = 0
-
-    def check(name, fn):
-        nonlocal failed
-        try:
-            problem = fn()
-        except Exception as e:  # an unexpected gRPC error is a failed check, with its reason
-            problem = f"{type(e).__name__}: {e}"
-        print(f"{name}: {problem or 'ok'}", flush=True)
-        failed += bool(problem)
+    check = Checks()
 
     def expect_error(call, code, details=None):
         try:
@@ -92,7 +57,7 @@ def main():
     check("two messages", lambda: expect_error(lambda: as_stream(iter([hello("a"), hello("b")]), timeout=10),
                                                grpc.StatusCode.INTERNAL))
     check("no message", lambda: expect_error(lambda: as_stream(iter([]), timeout=10), grpc.StatusCode.INTERNAL))
-    return 1 if failed else 0
+    return check.exit_code()
 
 
 if __name__ == "__main__":

@@ -11,37 +11,10 @@ the test knows when to flip). One line per check ("name: ok" or what went wrong)
 Messages are encoded by hand (HelloRequest/HelloReply: field 1, a string; the health messages: field 1).
 """
 import sys
-import time
 
 import grpc
 
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def hello(name):
-    data = name.encode()
-    return b"\x0a" + varint(len(data)) + data
-
-
-def text(reply):  # field 1 of a HelloReply
-    assert reply[0] == 0x0A, reply[:8]
-    i, n, shift = 1, 0, 0
-    while True:
-        b = reply[i]
-        n |= (b & 0x7F) << shift
-        shift += 7
-        i += 1
-        if not b & 0x80:
-            break
-    return reply[i:i + n].decode()
+from grpc_test_messages import Checks, hello, text
 
 
 SERVING, NOT_SERVING = 1, 2
@@ -58,16 +31,7 @@ def main():
     forever = channel.unary_stream("/test.Stream/Forever")
     check_health = channel.unary_unary("/grpc.health.v1.Health/Check")
     watch_health = channel.unary_stream("/grpc.health.v1.Health/Watch")
-    failed = 0
-
-    def check(name, fn):
-        nonlocal failed
-        try:
-            problem = fn()
-        except Exception as e:  # an unexpected gRPC error is a failed check, with its reason
-            problem = f"{type(e).__name__}: {e}"
-        print(f"{name}: {problem or 'ok'}", flush=True)
-        failed += bool(problem)
+    check = Checks()
 
     def stream():
         got = [text(m) for m in count(hello("50 100000"), timeout=20)]
@@ -125,7 +89,7 @@ def main():
     check("stream deadline", stream_deadline)
     check("check", health_check)
     check("watch", watch)
-    return 1 if failed else 0
+    return check.exit_code()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@
 #include "greeter.grpc.pb.h"
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
+#include "svckit/metrics/registry.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
 #include "transport/grpc/wire/framing.hpp"
@@ -355,6 +356,28 @@ TEST_F(GrpcWire, AClientThatHalfClosesAfterItsCallStillGetsTheAnswer) {
 
 // Found by grpc_wire_fuzz: a HEADERS frame cut short, then a half-close. The call can never complete, so the
 // server resets it and closes, rather than wait for the rest forever.
+// Headers the Context cannot carry — a value with UTF-8 bytes (HTTP/2 allows them, gRPC metadata not), a
+// -bin value that is not base64 — are counted and logged (as the HTTP server does), and the call goes on.
+TEST_F(GrpcWire, HeadersTheContextCannotCarryAreCountedAndTheCallGoesOn) {
+  auto dropped = [] {
+    return metrics::default_registry()
+        .counter("svckit_headers_dropped_total", "Request headers not carried into the Context: not valid metadata (svckit/metadata.hpp).",
+                 {"transport"})
+        .with({"grpc"})
+        .value();
+  };
+  const double before = dropped();
+  const std::string headers = test::hpack_literal("x-utf8", "caf\xc3\xa9") + test::hpack_literal("x-blob-bin", "!not base64!") +
+                              test::hpack_literal("x-fine", "kept");
+  auto r = exchange(server->port(), raw_call("/greeter.Greeter/SayHello", "raw", headers), 5s, /*half_close=*/true);
+  EXPECT_NE(r.got.find("hello raw"), std::string::npos) << "the call was answered";
+  EXPECT_EQ(dropped(), before + 2);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen_metadata.count("x-utf8"), 0u);
+  EXPECT_EQ(seen_metadata.count("x-blob-bin"), 0u);
+  EXPECT_EQ(seen_metadata["x-fine"], "kept");
+}
+
 TEST_F(GrpcWire, AHalfClosedConnectionWithACallCutShortIsClosed) {
   const std::string cut = std::string("\0\0\0\x04\0\0\0\0\0", 9) + std::string("\0\0\x50\x01\x04\x74\x65\xad\xad\xad\xad\0", 12);
   auto r = exchange(server->port(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + cut, 5s, /*half_close=*/true);

@@ -47,12 +47,17 @@ inline Exchange exchange(unsigned short port, const std::string& bytes, std::chr
 
 // A whole call in raw HTTP/2: the preface, SETTINGS, HEADERS (HPACK by hand: POST, http, the path, an
 // authority, content-type application/grpc) and one DATA frame with a HelloRequest, ending the stream.
-inline std::string raw_call(const std::string& path, const std::string& name) {
+/// One more request header for raw_call, HPACK "literal without indexing, new name" (names and values
+/// under 127 bytes).
+inline std::string hpack_literal(const std::string& name, const std::string& value) {
+  return std::string(1, '\0') + static_cast<char>(name.size()) + name + static_cast<char>(value.size()) + value;
+}
+inline std::string raw_call(const std::string& path, const std::string& name, const std::string& more_headers = "") {
   auto frame = [](char type, char flags, const std::string& payload) {
     std::string f = {0, static_cast<char>(payload.size() >> 8), static_cast<char>(payload.size()), type, flags, 0, 0, 0, 1};
     return f + payload;
   };
-  const std::string block = std::string("\x83\x86\x04") + static_cast<char>(path.size()) + path + "\x01\x01x" + "\x5f\x10" "application/grpc";
+  const std::string block = std::string("\x83\x86\x04") + static_cast<char>(path.size()) + path + "\x01\x01x" + "\x5f\x10" "application/grpc" + more_headers;
   const std::string message = std::string("\x0a") + static_cast<char>(name.size()) + name;
   return "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + std::string("\0\0\0\x04\0\0\0\0\0", 9) + frame(1, 4, block) +
          frame(0, 1, std::string(4, '\0') + static_cast<char>(message.size()) + message);

@@ -101,6 +101,11 @@ WireServer::WireServer(IoPool& io, WireServerOptions opts) : state_(std::make_sh
                               .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
                                        {"transport"})
                               .with({"grpc"});
+  state_->shared->dropped_headers =
+      &metrics::default_registry()
+           .counter("svckit_headers_dropped_total",
+                    "Request headers not carried into the Context: not valid metadata (svckit/metadata.hpp).", {"transport"})
+           .with({"grpc"});
   if (const auto& creds = state_->shared->opts.tls) {
     state_->shared->tls.emplace(tls::detail::server_context(*creds));
     wire::select_h2(*state_->shared->tls);

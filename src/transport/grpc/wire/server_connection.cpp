@@ -147,6 +147,7 @@ struct Callbacks {
     } else if (k.ends_with("-bin")) {
       // gRPC sends binary values in base64, padded or not; one that does not decode is not carried.
       if (std::string raw; codec::base64_decode(v, raw, codec::Base64::Standard)) s.metadata.emplace_back(k, std::move(raw));
+      else c.header_dropped(k);
     } else {
       s.metadata.emplace_back(k, v);
     }
@@ -370,6 +371,14 @@ void ServerConnection::abort() {
   socket_.close();
 }
 
+// A header the Context will not carry (not valid metadata, a -bin value that is not base64): counted, and
+// logged at most once a second, as the HTTP server does.
+void ServerConnection::header_dropped(std::string_view key) {
+  if (shared_->dropped_headers) shared_->dropped_headers->inc();
+  if (auto held = shared_->dropped_log.pass())
+    shared_->log.warn("header not carried: not valid metadata", {{"header", key.substr(0, 64)}, {"peer", peer_}, {"suppressed", *held}});
+}
+
 void ServerConnection::handshake_failed(const boost::system::error_code& ec) {
   if (shared_->handshake_failures) shared_->handshake_failures->inc();
   if (auto held = shared_->handshake_log.pass())
@@ -434,10 +443,14 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
   s.streaming = static_cast<bool>(method->second.stream);
   for (auto& [k, v] : s.metadata) {
     if (k == "x-request-id") {
-      s.ctx.set_request_id(v);
+      if (!s.ctx.set_request_id(v)) header_dropped(k);
       continue;
     }
-    s.ctx.add_metadata(std::move(k), std::move(v));  // invalid keys and values are not carried (metadata.hpp)
+    if (!valid_metadata_key(k) || !valid_metadata_value(k, v)) {  // (checked here to keep k for the log)
+      header_dropped(k);
+      continue;
+    }
+    s.ctx.add_metadata(std::move(k), std::move(v));
   }
   if (s.ctx.request_id().empty()) s.ctx.set_request_id(new_request_id());
   if (s.timeout) {

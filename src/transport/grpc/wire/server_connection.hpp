@@ -40,6 +40,8 @@ struct ServerShared {
   metrics::Counter* shed = nullptr;
   std::optional<boost::asio::ssl::context> tls;  // from opts.tls (ALPN h2): connections start with a handshake
   metrics::Counter* handshake_failures = nullptr;
+  metrics::Counter* dropped_headers = nullptr;  // svckit_headers_dropped_total{transport="grpc"}
+  log::Throttle dropped_log;
   log::Throttle handshake_log;
   log::Logger log{"grpc.wire"};
 };
@@ -71,6 +73,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   boost::asio::awaitable<void> run_handler(std::shared_ptr<Stream> s);
   void respond(Stream& s, Status status, std::string payload);
   void handshake_failed(const boost::system::error_code& ec);
+  void header_dropped(std::string_view key);
   void submit_headers(Stream& s);
   boost::asio::awaitable<bool> write_message(std::shared_ptr<Stream> s, std::string message);
 
