@@ -71,8 +71,8 @@ test: test-fast test-asan test-tsan test-fuzz
 build-demo: deps
 	@echo "demo: configuring build/ ..."
 	cmake --preset default > /dev/null
-	@echo "demo: building notificator, users and bugs (the first build takes several minutes; ninja counts the steps) ..."
-	cmake --build --preset default -j $(JOBS) --target notificator users bugs
+	@echo "demo: building notificator, users, bugs and the svckit CLI (the first build takes several minutes; ninja counts the steps) ..."
+	cmake --build --preset default -j $(JOBS) --target notificator users bugs svckit-cli
 
 demo: build-demo
 	bash scripts/demo.sh

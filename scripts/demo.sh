@@ -122,12 +122,16 @@ scheme=http
 tls=()        # every service's TLS flags
 mtls=()       # notificator's: only services with a certificate from the CA may call it
 curl_tls=()   # curl's
+call_tls=()   # svckit call's, and the query that says an instance serves TLS
+static_tls=
 if [ "${TLS:-0}" = 1 ]; then
   bash scripts/make-certs.sh "$work/certs" > /dev/null
   c="$work/certs"
   tls=(--tls-cert "$c/server.crt" --tls-key "$c/server.key" --tls-ca "$c/ca.crt")
   mtls=(--tls-client-ca "$c/ca.crt")
   curl_tls=(--cacert "$c/ca.crt")
+  call_tls=(--tls-ca "$c/ca.crt" --tls-cert "$c/server.crt" --tls-key "$c/server.key")
+  static_tls="?tls=1"
   scheme=https
   echo "TLS on every hop: CA and certificates in $c (the CA signs every service's certificate)"
 fi
@@ -135,7 +139,7 @@ fi
 # users and bugs check tokens with the same HS256 secret; notificators show their outbox to this token only.
 outbox_token=$(openssl rand -hex 16)
 export SVCKIT_JWT_SECRET="${SVCKIT_JWT_SECRET:-$(openssl rand -hex 32)}"
-declare -A debug_port
+declare -A debug_port grpc_port
 for n in notificator1 notificator2; do
   "$bin/notificator" --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 --store "sqlite:$work/$n.db" \
     --smtp-url "smtp://127.0.0.1:$smtp_port" --registry "$registry" --outbox-token "$outbox_token" \
@@ -143,7 +147,8 @@ for n in notificator1 notificator2; do
   pids+=($!)
   service_pid[$n]=$!
   debug_port[$n]=$(wait_registered "$work/$n.log" debug)
-  echo "$n is serving gRPC on 127.0.0.1:$(wait_registered "$work/$n.log" grpc), its outbox on http://127.0.0.1:${debug_port[$n]}/outbox" \
+  grpc_port[$n]=$(wait_registered "$work/$n.log" grpc)
+  echo "$n is serving gRPC on 127.0.0.1:${grpc_port[$n]}, its outbox on http://127.0.0.1:${debug_port[$n]}/outbox" \
     "(curl -H 'Authorization: Bearer $outbox_token')"
 done
 users_addr="127.0.0.1:$(port_or_free 8100)"
@@ -220,6 +225,17 @@ import json, sys
 for m in json.load(sys.stdin)["messages"]:
     print("  %s: %-18s %-8s %s" % (sys.argv[1], m["email"], m["state"], m["content"][:60]))' "$n"
 done
+echo
+echo "--- a delivery as a stream: WatchDeliveries (gRPC server streaming) on the instance that stored the first email ---"
+for n in notificator1 notificator2; do
+  id=$(curl -sS -H "Authorization: Bearer $outbox_token" "http://127.0.0.1:${debug_port[$n]}/outbox" |
+       /usr/bin/python3 -c 'import json, sys; m = json.load(sys.stdin)["messages"]; print(m[-1]["id"] if m else "")')
+  [ -n "$id" ] || continue
+  show "$bin/svckit" call --registry "static://127.0.0.1:${grpc_port[$n]}$static_tls" notificator/WatchDeliveries "{\"ids\":[\"$id\"]}" \
+    --proto examples/bugtracker/proto/notificator.proto "${call_tls[@]}"
+  break
+done
+echo "  (each state now, then every change until sent or dead; a stream of JSON lines)"
 echo
 echo "--- the services log every call (method, duration, outcome; never a body) ---"
 tail -n 3 "$work/users.log" "$work/bugs.log"

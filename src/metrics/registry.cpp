@@ -1,3 +1,4 @@
+#include <charconv>
 #include "svckit/metrics/registry.hpp"
 
 #include <algorithm>
@@ -107,15 +108,11 @@ std::string escape(const std::string& s, bool quote) {
 std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  // The shortest form that reads back exactly, in plain notation where that is as short: 50, not 5e+01
+  // (what "%.1g" gave) nor 50.000000000000000.
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  // Prefer the shortest form that reads back exactly (1 rather than 1.0000000000000000).
-  for (int precision = 1; precision < 17; ++precision) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", precision, v);
-    if (std::strtod(shorter, nullptr) == v) return shorter;
-  }
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, ec == std::errc() ? end : buf);
 }
 
 // {a="x",b="y"} plus an optional extra pair (le="…" for histogram buckets); "" when there are no labels.

@@ -15,6 +15,14 @@ EndpointMetrics::EndpointMetrics(metrics::Registry& registry, std::string servic
                                 {"service", "method"})
                      .with({service_, method_})) {}
 
+void EndpointMetrics::count_stream_messages(metrics::Registry& registry) {
+  stream_messages_ = &registry
+                          .counter("svckit_stream_messages_total",
+                                   "Messages of server streams, sent (server) or received (client), by service and method.",
+                                   {"service", "method"})
+                          .with({service_, method_});
+}
+
 void EndpointMetrics::finished(const Status& status, std::chrono::steady_clock::duration took) {
   in_flight_.dec();
   duration_.observe(std::chrono::duration<double>(took).count());

@@ -169,6 +169,30 @@ TEST_F(CliTest, CallFollowsTheRoutesAProtoDeclares) {
   EXPECT_NE(got.output.find("UNAUTHENTICATED"), std::string::npos) << "GET /users/1 needs a token: " << got.output;
 }
 
+// A server-streaming method: each reply is printed as a JSON line as it comes, on the instance the
+// static:// registry names; the stream's deadline is --timeout-ms.
+TEST_F(CliTest, CallPrintsAStreamsRepliesAsTheyCome) {
+  start_notificator("n1");  // no --smtp-url: a message stays pending
+  auto sent = cli("call notificator/SendEmail '{\"email\":\"sam@example.com\",\"content\":\"hi\"}' " + proto());
+  ASSERT_EQ(sent.exit_code, 0) << sent.output;
+  const auto at = sent.output.find("\"id\":\"");
+  ASSERT_NE(at, std::string::npos) << sent.output;
+  const std::string id = sent.output.substr(at + 6, sent.output.find('"', at + 6) - at - 6);
+  const std::string n1 = "--registry static://127.0.0.1:" + port_of("n1") + " ";
+  auto watch = cli(n1 + "call notificator/WatchDeliveries '{\"ids\":[\"" + id + "\"]}' --timeout-ms 1500 " + proto(), false);
+  EXPECT_NE(watch.output.find("{\"id\":\"" + id + "\",\"state\":\"pending\",\"attempts\":0,\"last_error\":\"\"}\n"),
+            std::string::npos)
+      << watch.output;
+  EXPECT_EQ(watch.exit_code, 1) << "it stays pending: the stream ends at its deadline\n" << watch.output;
+  EXPECT_NE(watch.output.find("DEADLINE_EXCEEDED"), std::string::npos) << watch.output;
+  auto unknown = cli(n1 + "call notificator/WatchDeliveries '{\"ids\":[\"no-such-id\"]}' " + proto(), false);
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_NE(unknown.output.find("NOT_FOUND"), std::string::npos) << unknown.output;
+  auto over_http = cli(n1 + "call notificator/WatchDeliveries '{\"ids\":[\"x\"]}' --transport http " + proto(), false);
+  EXPECT_EQ(over_http.exit_code, 2) << over_http.output;
+  EXPECT_NE(over_http.output.find("gRPC only"), std::string::npos) << over_http.output;
+}
+
 TEST_F(CliTest, BadInputIsAClearErrorAndNeverACrash) {
   start_notificator("n1");
   // A registry value that does not parse is listed with the reason.

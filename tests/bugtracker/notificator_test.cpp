@@ -2,9 +2,13 @@
 // outbox, SMTP delivery to a real SMTP server (Debian's python3-aiosmtpd) on loopback, etcd registration.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include <grpcpp/create_channel.h>
 
@@ -367,3 +371,87 @@ TEST_F(NotificatorTest, SentMessagesArePrunedAfterTheRetentionAndDeadOnesStay) {
 }
 
 }  // namespace
+
+// WatchDeliveries (a server stream) through gRPC's own generated stub: the message's state now, each retry
+// while SMTP is down, then "sent" and the end of the stream. On either gRPC server (grpc++ or --grpc-wire).
+class NotificatorWatchTest : public NotificatorTest, public ::testing::WithParamInterface<bool> {};
+
+INSTANTIATE_TEST_SUITE_P(BothServers, NotificatorWatchTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "OwnWire" : "GrpcCpp"; });
+
+TEST_P(NotificatorWatchTest, WatchDeliveriesStreamsEachChangeUntilTheMessageIsSent) {
+  svckit::test::ReservedPort smtp_reserved;  // SMTP is down until the test starts it there
+  std::vector<std::string> flags{"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_reserved.port()),
+                                 "--smtp-backoff-initial-ms", "50", "--smtp-backoff-max-ms", "100"};
+  if (GetParam()) flags.push_back("--grpc-wire");
+  start_notificator(flags);
+  std::string id;
+  ASSERT_TRUE(send("dora@example.com", "watch me", &id).ok());
+
+  std::mutex mu;
+  std::vector<pb::Delivery> seen;
+  grpc::Status end;
+  std::atomic<bool> ended{false};
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 60s);
+  std::thread watcher([&] {
+    pb::WatchDeliveriesRequest req;
+    req.add_ids(id);
+    auto reader = stub_->WatchDeliveries(&ctx, req);
+    pb::Delivery d;
+    while (reader->Read(&d)) {
+      std::lock_guard lock(mu);
+      seen.push_back(d);
+    }
+    end = reader->Finish();
+    ended = true;
+  });
+  auto retried = [&] {
+    std::lock_guard lock(mu);
+    return std::any_of(seen.begin(), seen.end(), [](const pb::Delivery& d) { return d.state() == "pending" && d.attempts() >= 2; });
+  };
+  EXPECT_TRUE(wait_until(retried, 20s)) << "the retries while SMTP is down are streamed";
+  auto smtp = start_smtp(smtp_reserved);
+  EXPECT_TRUE(wait_until([&] { return ended.load(); }, 20s)) << "the stream ends once the message is sent";
+  if (!ended) ctx.TryCancel();
+  watcher.join();
+  ASSERT_TRUE(end.ok()) << end.error_message();
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front().state(), "pending") << "first, the state when the stream started";
+  EXPECT_EQ(seen.back().state(), "sent");
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].id(), id);
+    if (i > 0) {
+      EXPECT_GE(seen[i].attempts(), seen[i - 1].attempts()) << "in order";
+    }
+  }
+  EXPECT_TRUE(seen.back().last_error().empty());
+  EXPECT_FALSE(seen[1].last_error().empty()) << "a retry says why";
+}
+
+TEST_P(NotificatorWatchTest, WatchDeliveriesRefusesWhatItCannotWatch) {
+  start_notificator(GetParam() ? std::vector<std::string>{"--grpc-wire"} : std::vector<std::string>{});
+  std::string id;
+  ASSERT_TRUE(send("erin@example.com", "kept", &id).ok());  // no --smtp-url: it stays pending
+  auto watch = [&](const std::vector<std::string>& ids, std::vector<pb::Delivery>* got = nullptr) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 2s);
+    pb::WatchDeliveriesRequest req;
+    for (const auto& i : ids) req.add_ids(i);
+    auto reader = stub_->WatchDeliveries(&ctx, req);
+    pb::Delivery d;
+    while (reader->Read(&d))
+      if (got) got->push_back(d);
+    return reader->Finish();
+  };
+  EXPECT_EQ(watch({}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(watch(std::vector<std::string>(101, id)).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(watch({"not an id\n"}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(watch({id, "0f0e0d0c-no-such-message"}).error_code(), grpc::StatusCode::NOT_FOUND);
+  // A message that never leaves "pending": its state now, then the stream runs until the caller's deadline.
+  std::vector<pb::Delivery> got;
+  EXPECT_EQ(watch({id}, &got).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].state(), "pending");
+  EXPECT_EQ(got[0].attempts(), 0);
+}

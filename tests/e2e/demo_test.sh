@@ -26,6 +26,9 @@ for run in "etcd 0" "etcd 1" "zk 0" "consul 0" "eureka 0" "nacos 0"; do
   expect 'You have been assigned bug #1'
   # Delivered for real, through the SMTP sink, each exactly once.
   expect '(3 delivered)'
+  # WatchDeliveries, a server stream, through svckit call on the instance that stored the first email.
+  expect 'notificator/WatchDeliveries'
+  expect '"state":"sent"'
   for to in ann@example.com bob@example.com; do
     grep -q "mail to $to" "$out" || { cat "$out"; echo "FAIL: no mail to $to reached the SMTP sink"; exit 1; }
   done

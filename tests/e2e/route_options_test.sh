@@ -39,4 +39,37 @@ refused 'body: "*"' 'a route needs a verb and a path'
 refused 'get: "/x"' 'field inner (a message or map) cannot travel in a query string'
 refused 'post: "/x" body: "*" additional_bindings { get: "/y/{id}" additional_bindings { get: "/z" } }' \
   'additional_bindings do not nest'
+
+# Streaming rpcs: server streaming is generated (gRPC only, so an HTTP route on one is refused); client and
+# bidirectional streaming are refused for now. rpc_refused RPC WANT: a service with that one rpc fails.
+rpc_refused() {
+  cat > "$work/stream.proto" <<PROTO
+syntax = "proto3";
+package st;
+import "svckit/api/http.proto";
+message Req { string s = 1; }
+message Resp {}
+service Streams { $1 }
+PROTO
+  local rc=0
+  protoc --plugin=protoc-gen-svckit="$plugin" --svckit_out="$work" -I "$work" -I "$include" "$work/stream.proto" \
+    > "$work/out" 2>&1 || rc=$?
+  [ "$rc" != 0 ] || fail "accepted: $1"
+  grep -qF -- "$2" "$work/out" || fail "'$1' did not say '$2': $(cat "$work/out")"
+}
+rpc_refused 'rpc Up (stream Req) returns (Resp);' 'st.Streams.Up: client and bidirectional streaming are not supported'
+rpc_refused 'rpc Both (stream Req) returns (stream Resp);' 'st.Streams.Both: client and bidirectional streaming are not supported'
+rpc_refused 'rpc Watch (Req) returns (stream Resp) { option (svckit.api.http) = { get: "/w" }; }' \
+  'st.Streams.Watch: a server-streaming method has no HTTP route (gRPC only)'
+# A plain server-streaming rpc is generated.
+cat > "$work/stream.proto" <<PROTO
+syntax = "proto3";
+package st;
+message Req { string s = 1; }
+message Resp {}
+service Streams { rpc Watch (Req) returns (stream Resp); }
+PROTO
+protoc --plugin=protoc-gen-svckit="$plugin" --svckit_out="$work" -I "$work" -I "$include" "$work/stream.proto" > "$work/out" 2>&1 ||
+  fail "a server-streaming rpc was refused: $(cat "$work/out")"
+grep -qF 'svckit::StreamEndpoint<::st::Req, ::st::Resp> watch;' "$work/stream.svckit.h" || fail "no StreamEndpoint for Watch"
 echo "route options: ok"

@@ -3,8 +3,9 @@
 // SETTINGS frame and the input, then closes. The client — nghttp2's frame and HPACK parsing, svckit's reply
 // handling (status, grpc-message, pushback, message framing), its connection checks — runs in this process
 // under ASan/UBSan, and its call must end (with any status) once the server has closed: a call left hanging
-// aborts the input. Seeds (corpus/grpc_wire_client_fuzz): an OK reply, a Trailers-Only error with pushback,
-// a GOAWAY, a refused stream.
+// aborts the input. Two calls share the connection: a unary call (stream 1) and a server-streaming call
+// (stream 3, whose writer ends the call after 4 messages). Seeds (corpus/grpc_wire_client_fuzz): an OK
+// reply, a Trailers-Only error with pushback, a GOAWAY, a refused stream, a server stream of 3 messages.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -77,16 +78,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string method = "/fuzz.Echo/Echo";
   const svckit::grpc::ClientOptions opts{.metadata = {{"x-k", "v"}}};
   auto call = boost::asio::co_spawn(h.io.context(0), channel->unary(method, ctx, "probe", opts), boost::asio::use_future);
+  int taken = 0;
+  const svckit::grpc::WireMessageSink sink = [&taken](std::string) -> boost::asio::awaitable<bool> { co_return ++taken < 4; };
+  auto stream = boost::asio::co_spawn(h.io.context(0), channel->server_stream(method, ctx, "probe", sink, opts), boost::asio::use_future);
   const int fd = h.accept();  // a connection per input: the last one was closed by its server
   static const std::string settings("\0\0\0\x04\0\0\0\0\0", 9);
   if (svckit::fuzz::LoopbackClient::send_all(fd, reinterpret_cast<const std::uint8_t*>(settings.data()), settings.size()))
     svckit::fuzz::LoopbackClient::send_all(fd, data, size);
   ::shutdown(fd, SHUT_WR);
-  if (call.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    std::fprintf(stderr, "the call did not end within 5 s of the server closing its connection\n");
+  if (call.wait_for(std::chrono::seconds(5)) != std::future_status::ready ||
+      stream.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    std::fprintf(stderr, "a call did not end within 5 s of the server closing its connection\n");
     std::abort();
   }
   (void)call.get();
+  (void)stream.get();
   ::close(fd);
   return 0;
 }

@@ -56,6 +56,23 @@ struct Instance {
 };
 
 class GeneratedBindings : public ::testing::Test {
+ public:
+  /// One Countdown stream on an io thread: its status and its replies.
+  std::pair<svckit::Status, std::vector<std::string>> countdown(const svckit::StreamEndpoint<greeter::HelloRequest, greeter::HelloReply>& ep,
+                                                                const std::string& from) {
+    auto replies = std::make_shared<std::vector<std::string>>();
+    auto status = run_on(io.next().get_executor(), [ep, from, replies]() -> boost::asio::awaitable<svckit::Status> {
+      auto collect = svckit::stream_to<greeter::HelloReply>([replies](const greeter::HelloReply& r) -> boost::asio::awaitable<bool> {
+        replies->push_back(r.message());
+        co_return true;
+      });
+      greeter::HelloRequest req;
+      req.set_name(from);
+      co_return co_await ep(with_timeout(), req, collect);
+    }());
+    return {status, *replies};
+  }
+
  protected:
   void SetUp() override { io.start(); }
   void TearDown() override {
@@ -123,10 +140,11 @@ TEST_F(GeneratedBindings, EndpointAndServiceMiddlewareHooks) {
   };
   auto inner = std::make_shared<greeter::GreeterService>("m");
   auto counted = std::make_shared<std::atomic<int>>(0);
+  // Generic over both kinds of endpoint: (ctx, req) and a stream's (ctx, req, out).
   auto count_calls = [counted](auto next) {
-    return [counted, next](const Context& ctx, const auto& req) {
+    return [counted, next](const Context& ctx, auto&&... args) {
       ++*counted;
-      return next(ctx, req);
+      return next(ctx, std::forward<decltype(args)>(args)...);
     };
   };
   auto e = greeter::make_endpoints(std::make_shared<Shout>(inner), count_calls);
@@ -140,8 +158,31 @@ TEST_F(GeneratedBindings, EndpointAndServiceMiddlewareHooks) {
   auto d = run_on(io.next().get_executor(), e.delete_(with_timeout(), del));
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d->deleted());
-  EXPECT_EQ(*counted, 2);
+  auto [status, replies] = countdown(e.countdown, "2");
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(replies, (std::vector<std::string>{"2 from m", "1 from m"}));
+  EXPECT_EQ(*counted, 3) << "the stream went through the middleware too";
   EXPECT_EQ(inner->calls(), 1);
+}
+
+// The server-streaming rpc over each generated client: gRPC, the own wire, and HTTP (which has none).
+TEST_F(GeneratedBindings, AStreamingMethodStreamsOverGrpcAndTheOwnWireButNotHttp) {
+  Instance a(io, "a");
+  for (auto client : {greeter::make_grpc_client(a.grpc_address()), greeter::make_grpc_wire_client(a.grpc_address())}) {
+    auto [status, replies] = countdown(client.countdown, "3");
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(replies, (std::vector<std::string>{"3 from a", "2 from a", "1 from a"}));
+    std::tie(status, replies) = countdown(client.countdown, "-1");
+    EXPECT_EQ(status.code(), svckit::StatusCode::InvalidArgument) << status;
+    EXPECT_TRUE(replies.empty());
+  }
+  auto [status, replies] = countdown(greeter::make_http_client(a.http_address()).countdown, "3");
+  EXPECT_EQ(status.code(), svckit::StatusCode::Unimplemented) << status;
+  // An unimplemented streaming rpc is reported as such (the service's default).
+  auto defaults = greeter::make_endpoints(std::make_shared<greeter::Service>());
+  std::tie(status, replies) = countdown(defaults.countdown, "3");
+  EXPECT_EQ(status.code(), svckit::StatusCode::Unimplemented);
+  EXPECT_EQ(status.message(), "Countdown is not implemented");
 }
 
 // The generated Client: resolves "greeter" in a real etcd, balances over the instances, retries elsewhere.
@@ -179,6 +220,9 @@ TEST_F(GeneratedBindings, RegistryClientBalancesOverInstancesFoundInEtcd) {
   int a_calls = a.svc->calls();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(run_on(io.next().get_executor(), client.say_hello(with_timeout(), hello)).ok());
   EXPECT_EQ(a.svc->calls(), a_calls);
+  auto [status, replies] = countdown(client.endpoints().countdown, "2");  // a stream, balanced the same way
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(replies, (std::vector<std::string>{"2 from b", "1 from b"}));
   EXPECT_TRUE(reg_b->deregister(2s).ok());
 }
 

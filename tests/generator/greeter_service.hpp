@@ -15,6 +15,8 @@ class GreeterService final : public Service {
                                                                const HelloRequest& request) override;
   boost::asio::awaitable<svckit::Result<DeleteRequest_Done>> delete_(const svckit::Context& ctx,
                                                                      const DeleteRequest& request) override;
+  boost::asio::awaitable<svckit::Status> countdown(const svckit::Context& ctx, const HelloRequest& request,
+                                                   svckit::StreamWriter<HelloReply>& out) override;
   int calls() const { return calls_; }
 
  private:

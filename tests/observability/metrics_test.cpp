@@ -46,6 +46,22 @@ TEST(Metrics, CountersAndGaugesAppearWithHelpTypeAndLabels) {
   EXPECT_TRUE(contains(text, "# TYPE shop_queue_length gauge\nshop_queue_length 5\n")) << text;
 }
 
+TEST(Metrics, ValuesAreWrittenInTheirShortestExactForm) {
+  Registry r;
+  auto& g = r.gauge("shop_value", "A value.", {"k"});
+  g.with({"fifty"}).set(50);
+  g.with({"hundred"}).set(100);
+  g.with({"half"}).set(0.5);
+  g.with({"third"}).set(1.0 / 3);
+  g.with({"big"}).set(1e21);
+  const auto text = r.expose();
+  EXPECT_TRUE(contains(text, "shop_value{k=\"fifty\"} 50\n")) << text;  // not 5e+01
+  EXPECT_TRUE(contains(text, "shop_value{k=\"hundred\"} 100\n")) << text;
+  EXPECT_TRUE(contains(text, "shop_value{k=\"half\"} 0.5\n")) << text;
+  EXPECT_TRUE(contains(text, "shop_value{k=\"third\"} 0.3333333333333333\n")) << text;
+  EXPECT_TRUE(contains(text, "shop_value{k=\"big\"} 1e+21\n")) << text;
+}
+
 TEST(Metrics, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   Registry r;
   auto& h = r.histogram("op_seconds", "Op time.", {"op"}, {0.1, 1}).with({"read"});
@@ -117,6 +133,27 @@ TEST(MetricsMiddleware, CountsEachOutcomeTimesCallsAndTracksInFlight) {
   EXPECT_TRUE(contains(text, "svckit_requests_total{service=\"shop\",method=\"order\",code=\"INVALID_ARGUMENT\"} 1\n")) << text;
   EXPECT_TRUE(contains(text, "svckit_request_duration_seconds_count{service=\"shop\",method=\"order\"} 3\n")) << text;
   EXPECT_TRUE(contains(text, "svckit_requests_in_flight{service=\"shop\",method=\"order\"} 0\n")) << text;
+}
+
+TEST(MetricsMiddleware, CountsAStreamAsOneCallAndEachOfItsMessages) {
+  Registry r;
+  svckit::StreamEndpoint<int, int> raw = [](const svckit::Context&, const int& n,
+                                            svckit::StreamWriter<int>& out) -> boost::asio::awaitable<svckit::Status> {
+    if (n < 0) co_return svckit::invalid_argument("negative");
+    for (int i = 0; i < n; ++i)
+      if (!co_await out.write(i)) co_return svckit::Status(svckit::StatusCode::Cancelled, "gone");
+    co_return svckit::Status();
+  };
+  auto ep = svckit::chain(raw, svckit::middleware::Metrics{"shop", "watch", &r});
+  auto sink = svckit::stream_to<int>([](const int&) -> boost::asio::awaitable<bool> { co_return true; });
+  svckit::Context ctx;
+  for (int n : {3, 4, -1}) (void)run_sync(ep(ctx, n, sink));
+
+  const auto text = r.expose();
+  EXPECT_TRUE(contains(text, "svckit_requests_total{service=\"shop\",method=\"watch\",code=\"OK\"} 2\n")) << text;
+  EXPECT_TRUE(contains(text, "svckit_requests_total{service=\"shop\",method=\"watch\",code=\"INVALID_ARGUMENT\"} 1\n")) << text;
+  EXPECT_TRUE(contains(text, "svckit_stream_messages_total{service=\"shop\",method=\"watch\"} 7\n")) << text;
+  EXPECT_TRUE(contains(text, "svckit_requests_in_flight{service=\"shop\",method=\"watch\"} 0\n")) << text;
 }
 
 TEST(DebugListener, ServesMetricsAndHealthOverHttp) {

@@ -253,6 +253,19 @@ TEST(Registry, OpeningTheSameUrlTwiceGivesTheSameRegistryWhileItIsHeld) {
   EXPECT_NE(sd::Registry::open("static://h:1"), nullptr);
 }
 
+// static://…?tls=1: a fixed list of instances that serve TLS (callers dial them with their TLS credentials).
+TEST(Registry, AStaticListMaySayItsInstancesServeTls) {
+  auto plain = sd::Registry::open("static://h:1,h:2")->instancer("any")->instances();
+  auto tls = sd::Registry::open("static://h:1,h:2?tls=1")->instancer("any")->instances();
+  ASSERT_EQ(plain.size(), 2u);
+  ASSERT_EQ(tls.size(), 2u);
+  for (const auto& i : plain) EXPECT_FALSE(i.tls);
+  for (const auto& i : tls) EXPECT_TRUE(i.tls) << i.address;
+  EXPECT_THROW(sd::Registry::open("static://h:1?tls=maybe"), std::invalid_argument);
+  EXPECT_THROW(sd::Registry::open("static://h:1?ttl=3"), std::invalid_argument);
+  EXPECT_THROW(sd::Registry::open("static://h:1/path"), std::invalid_argument);
+}
+
 }  // namespace
 
 namespace {

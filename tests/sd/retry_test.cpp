@@ -247,3 +247,78 @@ TEST_F(RetryTest, MarkedDownTargetComesBackWhenItAcceptsConnectionsAgain) {
 }
 
 }  // namespace
+
+// ---- Balanced server streams: retried on another instance only before their first message ----
+
+namespace {
+
+struct StreamConn {
+  svckit::StreamEndpoint<std::string, std::string> watch;
+};
+
+// "dead": UNAVAILABLE before any message; "breaks": one message, then UNAVAILABLE; else three messages, OK.
+class StreamRetryTest : public RetryTest {
+ protected:
+  std::map<std::string, std::string> kind;
+  std::vector<std::string> streams;  // addresses in call order
+
+  svckit::StreamEndpoint<std::string, std::string> balanced(std::vector<std::string> addrs) {
+    auto factory = [this](const Instance& inst) -> Result<StreamConn> {
+      std::string addr = inst.address;
+      return StreamConn{[this, addr](const Context&, const std::string& req,
+                                     svckit::StreamWriter<std::string>& out) -> boost::asio::awaitable<Status> {
+        streams.push_back(addr);
+        if (kind[addr] == "dead") co_return svckit::unavailable(addr + " is down");
+        for (int i = 0; i < (kind[addr] == "breaks" ? 1 : 3); ++i)
+          if (!co_await out.write(addr + ":" + req + std::to_string(i))) co_return Status(StatusCode::Cancelled, "gone");
+        if (kind[addr] == "breaks") co_return svckit::unavailable(addr + " broke");
+        co_return Status();
+      }};
+    };
+    pool_ = sd::ConnectionPool<StreamConn>::create(sd::StaticInstancer::create(addrs), factory, sd::make_balancer("round_robin"),
+                                                   io_.get_executor(), {});
+    EXPECT_TRUE(svckit::test::wait_until([&] { return pool_->targets()->targets.size() == addrs.size(); }));
+    return sd::balanced(pool_, &StreamConn::watch, {.max_attempts = 3});
+  }
+  std::pair<Status, std::vector<std::string>> stream(const svckit::StreamEndpoint<std::string, std::string>& ep) {
+    auto got = std::make_shared<std::vector<std::string>>();
+    auto status = svckit::test::run_on(io_.get_executor(), [ep, got]() -> boost::asio::awaitable<Status> {
+      auto sink = svckit::stream_to<std::string>([got](const std::string& m) -> boost::asio::awaitable<bool> {
+        got->push_back(m);
+        co_return true;
+      });
+      co_return co_await ep(Context{}, std::string("w"), sink);
+    }());
+    return {status, *got};
+  }
+  void TearDown() override {
+    pool_.reset();
+    RetryTest::TearDown();
+  }
+  std::shared_ptr<sd::ConnectionPool<StreamConn>> pool_;
+};
+
+}  // namespace
+
+TEST_F(StreamRetryTest, AStreamThatFailsBeforeItsFirstMessageIsTriedOnAnotherInstance) {
+  auto a = dead_address(0), b = dead_address(1);
+  kind[a] = "dead";
+  auto ep = balanced({a, b});
+  for (int i = 0; i < 4; ++i) {
+    auto [status, got] = stream(ep);
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(got, (std::vector<std::string>{b + ":w0", b + ":w1", b + ":w2"})) << "only the instance that answered";
+  }
+  EXPECT_EQ(std::count(streams.begin(), streams.end(), a), 1) << "the failed instance left rotation";
+}
+
+TEST_F(StreamRetryTest, AStreamThatFailsAfterAMessageIsNotRetried) {
+  auto a = dead_address(0), b = dead_address(1);
+  kind[a] = "breaks";
+  kind[b] = "breaks";
+  auto ep = balanced({a, b});
+  auto [status, got] = stream(ep);
+  EXPECT_EQ(status.code(), StatusCode::Unavailable) << status;
+  EXPECT_EQ(got.size(), 1u) << "a retry would have repeated what the caller already has";
+  EXPECT_EQ(streams.size(), 1u);
+}

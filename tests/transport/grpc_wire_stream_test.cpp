@@ -22,12 +22,15 @@
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
+#include "transport/grpc_stream_client.hpp"
 #include "transport/raw_http2.hpp"
 
 using namespace svckit;
 using namespace std::chrono_literals;
 using greeter::HelloReply;
 using greeter::HelloRequest;
+using test::call_stream;
+using test::channel_to;
 
 namespace {
 
@@ -97,61 +100,6 @@ class GrpcWireStream : public ::testing::Test {
     io.join();
   }
 };
-
-// A server-streaming call through gRPC's C++ generic stub: every message, then the status. on_message may
-// cancel the call (return false).
-struct StreamResult {
-  std::vector<std::string> messages;
-  ::grpc::Status status;
-};
-std::shared_ptr<::grpc::Channel> channel_to(const std::string& address) {
-  return ::grpc::CreateCustomChannel(address, ::grpc::InsecureChannelCredentials(), [] {
-    ::grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(16 << 20);
-    return args;
-  }());
-}
-StreamResult call_stream(const std::shared_ptr<::grpc::Channel>& channel, const std::string& method, const std::string& request,
-                         ::grpc::ClientContext& ctx, const std::function<bool(const std::string&)>& on_message = {}) {
-  ::grpc::GenericStub stub(channel);
-  ::grpc::CompletionQueue cq;
-  auto step = [&cq] {
-    void* tag = nullptr;
-    bool ok = false;
-    return cq.Next(&tag, &ok) && ok;
-  };
-  StreamResult out;
-  auto call = stub.PrepareCall(&ctx, method, &cq);
-  call->StartCall(nullptr);
-  if (step()) {
-    ::grpc::Slice slice(request);
-    call->Write(::grpc::ByteBuffer(&slice, 1), nullptr);
-    step();
-    call->WritesDone(nullptr);
-    step();
-    ::grpc::ByteBuffer in;
-    for (;;) {
-      call->Read(&in, nullptr);
-      if (!step()) break;
-      ::grpc::Slice whole;
-      (void)in.DumpToSingleSlice(&whole);
-      out.messages.emplace_back(reinterpret_cast<const char*>(whole.begin()), whole.size());
-      if (on_message && !on_message(out.messages.back())) ctx.TryCancel();
-    }
-  }
-  call->Finish(&out.status, nullptr);
-  step();
-  cq.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq.Next(&tag, &ok)) {
-  }
-  return out;
-}
-StreamResult call_stream(const std::string& address, const std::string& method, const std::string& request,
-                         ::grpc::ClientContext& ctx, const std::function<bool(const std::string&)>& on_message = {}) {
-  return call_stream(channel_to(address), method, request, ctx, on_message);
-}
 
 std::string reply_text(const std::string& bytes) {
   HelloReply r;

@@ -87,8 +87,11 @@ std::string path_fields_list(const Route& r) {
   return out + "}";
 }
 
+/// A server-streaming rpc (`returns (stream X)`): a StreamEndpoint, gRPC only.
+bool streams(const pb::MethodDescriptor* m) { return m->server_streaming(); }
+
 Vars method_vars(const pb::MethodDescriptor* m) {
-  const Route first = routes_of(m).front();  // the one clients call
+  const Route first = streams(m) ? Route{.verb = "", .path = ""} : routes_of(m).front();  // the one clients call
   std::string verb = first.verb == "delete_" ? "DELETE" : upper(first.verb);
   return {{"Method", m->name()},
           {"method", identifier(snake_case(m->name()))},
@@ -145,7 +148,7 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       "#include <boost/asio/any_io_executor.hpp>\n#include <boost/asio/awaitable.hpp>\n\n"
       "#include \"$base$.pb.h\"\n"
       "#include \"svckit/context.hpp\"\n#include \"svckit/endpoint.hpp\"\n#include \"svckit/middleware.hpp\"\n"
-      "#include \"svckit/result.hpp\"\n#include \"svckit/sd/registry.hpp\"\n#include \"svckit/sd/retry.hpp\"\n#include \"svckit/tls.hpp\"\n",
+      "#include \"svckit/result.hpp\"\n#include \"svckit/stream_endpoint.hpp\"\n#include \"svckit/sd/registry.hpp\"\n#include \"svckit/sd/retry.hpp\"\n#include \"svckit/tls.hpp\"\n",
       "file", file->name(), "base", base);
   if (o.dmw)
     p.Print("#include \"svckit/log.hpp\"\n#include \"svckit/middleware/logging.hpp\"\n"
@@ -170,9 +173,16 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     for (int j = 0; j < s->method_count(); ++j) {
       auto mv = method_vars(s->method(j));
       p.Print(doc_comment(s->method(j), "  ").c_str());
-      p.Print(mv,
-              "  virtual boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
-              "      const $Req$& request);\n");
+      if (streams(s->method(j)))
+        p.Print(mv,
+                "  /// Server streaming: write each reply to `out` (false: the caller is gone, return); the Status\n"
+                "  /// returned ends the stream.\n"
+                "  virtual boost::asio::awaitable<svckit::Status> $method$(const svckit::Context& ctx, const $Req$& request,\n"
+                "      svckit::StreamWriter<$Resp$>& out);\n");
+      else
+        p.Print(mv,
+                "  virtual boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
+                "      const $Req$& request);\n");
     }
     p.Print(
         "};\n\n"
@@ -180,21 +190,29 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
         "/// decorate and call next() inside them; every other method goes straight to next.\n"
         "class ServiceMiddleware : public Service {\n public:\n"
         "  explicit ServiceMiddleware(std::shared_ptr<Service> next) : next_(std::move(next)) {}\n");
-    for (int j = 0; j < s->method_count(); ++j)
-      p.Print(method_vars(s->method(j)),
-              "  boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
-              "      const $Req$& request) override;\n");
+    for (int j = 0; j < s->method_count(); ++j) {
+      if (streams(s->method(j)))
+        p.Print(method_vars(s->method(j)),
+                "  boost::asio::awaitable<svckit::Status> $method$(const svckit::Context& ctx, const $Req$& request,\n"
+                "      svckit::StreamWriter<$Resp$>& out) override;\n");
+      else
+        p.Print(method_vars(s->method(j)),
+                "  boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
+                "      const $Req$& request) override;\n");
+    }
     p.Print(
         "\n protected:\n  Service& next() const { return *next_; }\n\n private:\n  std::shared_ptr<Service> next_;\n};\n\n");
     if (o.test)
       p.Print("/// Defined in your code (service.cpp of a scaffolded service): the service the generated test serves.\n"
               "std::shared_ptr<Service> make_service();\n\n");
-    p.Print("/// One Endpoint per method (go-kit's endpoint layer).\nstruct Endpoints {\n");
+    p.Print("/// One Endpoint per method (go-kit's endpoint layer); a StreamEndpoint per server-streaming one.\n"
+            "struct Endpoints {\n");
     for (int j = 0; j < s->method_count(); ++j)
-      p.Print(method_vars(s->method(j)), "  svckit::Endpoint<$Req$, $Resp$> $method$;\n");
+      p.Print(method_vars(s->method(j)), streams(s->method(j)) ? "  svckit::StreamEndpoint<$Req$, $Resp$> $method$;\n"
+                                                               : "  svckit::Endpoint<$Req$, $Resp$> $method$;\n");
     p.Print(sv,
             "};\n\n"
-            "/// How each method is reached: its gRPC method and its (first) HTTP route.\n"
+            "/// How each method is reached: its gRPC method and its (first) HTTP route (none for a stream).\n"
             "struct MethodInfo {\n  const char* name;\n  const char* grpc_method;\n  const char* http_verb;\n"
             "  const char* http_path;\n};\n"
             "inline constexpr std::array<MethodInfo, $n$> kMethods{{\n");
@@ -207,15 +225,24 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
                     "/// with --dmw) and then in `middleware` (the first listed runs first, outside the defaults).\n"
                   : "/// Endpoints calling svc, each wrapped in `middleware` (the first listed runs first; see\n"
                     "/// svckit/middleware.hpp).\n");
+    p.Print("/// A middleware given here wraps the server-streaming methods too: it needs an overload for\n"
+            "/// svckit::StreamEndpoint (svckit's Logging, Metrics and Timeout have one).\n");
     p.Print("template <class... Middleware>\nEndpoints make_endpoints(std::shared_ptr<Service> svc, "
             "const Middleware&... middleware) {\n  Endpoints e;\n");
     if (o.dmw) p.Print(sv, "  svckit::log::Logger log(kServiceName);\n");
     for (int j = 0; j < s->method_count(); ++j) {
       auto mv = method_vars(s->method(j));
-      p.Print(mv,
-              "  e.$method$ = svckit::chain<$Req$, $Resp$>(\n"
-              "      [svc](const svckit::Context& ctx, const $Req$& r) { return svc->$method$(ctx, r); },\n"
-              "      middleware...");
+      if (streams(s->method(j)))
+        p.Print(mv,
+                "  e.$method$ = svckit::chain<$Req$, $Resp$>(\n"
+                "      [svc](const svckit::Context& ctx, const $Req$& r, svckit::StreamWriter<$Resp$>& out) {\n"
+                "        return svc->$method$(ctx, r, out);\n      },\n"
+                "      middleware...");
+      else
+        p.Print(mv,
+                "  e.$method$ = svckit::chain<$Req$, $Resp$>(\n"
+                "      [svc](const svckit::Context& ctx, const $Req$& r) { return svc->$method$(ctx, r); },\n"
+                "      middleware...");
       if (o.dmw)
         p.Print(mv, ",\n      svckit::middleware::Metrics{kServiceName, \"$method$\"}, svckit::middleware::Logging{log, \"$method$\"}");
       p.Print(");\n");
@@ -269,10 +296,17 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
             "  const Endpoints& endpoints() const { return endpoints_; }\n"
             "  /// The instances and their connections (targets(), registry_status()).\n"
             "  const svckit::sd::ConnectionPool<Endpoints>& pool() const { return *pool_; }\n");
-    for (int j = 0; j < s->method_count(); ++j)
-      p.Print(method_vars(s->method(j)),
-              "  boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
-              "      const $Req$& request) const {\n    return endpoints_.$method$(ctx, request);\n  }\n");
+    for (int j = 0; j < s->method_count(); ++j) {
+      if (streams(s->method(j)))
+        p.Print(method_vars(s->method(j)),
+                "  /// Each reply to `out`; retried on another instance only before the first (svckit/sd/retry.hpp).\n"
+                "  boost::asio::awaitable<svckit::Status> $method$(const svckit::Context& ctx, const $Req$& request,\n"
+                "      svckit::StreamWriter<$Resp$>& out) const {\n    return endpoints_.$method$(ctx, request, out);\n  }\n");
+      else
+        p.Print(method_vars(s->method(j)),
+                "  boost::asio::awaitable<svckit::Result<$Resp$>> $method$(const svckit::Context& ctx,\n"
+                "      const $Req$& request) const {\n    return endpoints_.$method$(ctx, request);\n  }\n");
+    }
     p.Print(sv,
             "\n private:\n  std::shared_ptr<svckit::sd::ConnectionPool<Endpoints>> pool_;  // one Endpoints per instance\n"
             "  Endpoints endpoints_;  // each balanced over pool_\n};\n\n}  // namespace $ns$\n");
@@ -297,6 +331,15 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     p.Print(sv, "\nnamespace $ns$ {\n\n");
     for (int j = 0; j < s->method_count(); ++j) {
       auto mv = method_vars(s->method(j));
+      if (streams(s->method(j))) {
+        p.Print(mv,
+                "boost::asio::awaitable<svckit::Status> Service::$method$(const svckit::Context&, const $Req$&,\n"
+                "    svckit::StreamWriter<$Resp$>&) {\n"
+                "  co_return svckit::Status(svckit::StatusCode::Unimplemented, \"$Method$ is not implemented\");\n}\n\n"
+                "boost::asio::awaitable<svckit::Status> ServiceMiddleware::$method$(const svckit::Context& ctx,\n"
+                "    const $Req$& request, svckit::StreamWriter<$Resp$>& out) {\n  return next_->$method$(ctx, request, out);\n}\n\n");
+        continue;
+      }
       p.Print(mv,
               "boost::asio::awaitable<svckit::Result<$Resp$>> Service::$method$(const svckit::Context&, const $Req$&) {\n"
               "  co_return svckit::Status(svckit::StatusCode::Unimplemented, \"$Method$ is not implemented\");\n}\n\n"
@@ -307,7 +350,7 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
       p.Print("void add_http_routes([[maybe_unused]] svckit::http::Router& router, [[maybe_unused]] const Endpoints& e) {\n");
       const bool int64 = int64_as_number(s);
       for (int j = 0; j < s->method_count(); ++j)
-        for (const auto& r : routes_of(s->method(j))) {
+        for (const auto& r : streams(s->method(j)) ? std::vector<Route>{} : routes_of(s->method(j))) {
           auto rv = route_vars(s->method(j), r, int64);
           if (!r.declared && !int64) {
             p.Print(rv, "  router.add(svckit::http::Verb::$verb$, \"$path$\", svckit::http::serve(e.$method$));\n");
@@ -327,7 +370,11 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
               "      host, port, svckit::http::ClientOptions{.tls = std::move(tls)});\n  Endpoints e;\n");
       for (int j = 0; j < s->method_count(); ++j) {
         auto mv = method_vars(s->method(j));
-        if (mv["http_fields"] == "{}" && mv["http_body"] == "true")
+        if (streams(s->method(j)))
+          p.Print(mv, "  e.$method$ = [](const svckit::Context&, const $Req$&, svckit::StreamWriter<$Resp$>&)\n"
+                      "      -> boost::asio::awaitable<svckit::Status> {\n"
+                      "    co_return svckit::Status(svckit::StatusCode::Unimplemented, \"$Method$ streams: call it over gRPC\");\n  };\n");
+        else if (mv["http_fields"] == "{}" && mv["http_body"] == "true")
           p.Print(mv, "  e.$method$ = svckit::http::json_client<$Req$, $Resp$>(client, svckit::http::Verb::$http_verb_enum$, "
                       "\"$http_path$\");\n");
         else
@@ -340,20 +387,23 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     if (o.grpc) {
       p.Print("void add_grpc_methods([[maybe_unused]] svckit::grpc::Server& server, [[maybe_unused]] const Endpoints& e) {\n");
       for (int j = 0; j < s->method_count(); ++j)
-        p.Print(method_vars(s->method(j)), "  server.add(\"$full_method$\", e.$method$);\n");
+        p.Print(method_vars(s->method(j)), streams(s->method(j)) ? "  server.add_stream(\"$full_method$\", e.$method$);\n"
+                                                                 : "  server.add(\"$full_method$\", e.$method$);\n");
       p.Print("}\n\nEndpoints make_grpc_client(const std::string& address,\n"
               "                           std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
               "  [[maybe_unused]] auto channel = svckit::grpc::make_channel(address, {.tls = std::move(tls)});\n"
               "  Endpoints e;\n");
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
-                "  e.$method$ = svckit::grpc::client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
+                streams(s->method(j)) ? "  e.$method$ = svckit::grpc::client_stream_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n"
+                                      : "  e.$method$ = svckit::grpc::client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
       p.Print("  return e;\n}\n\nEndpoints make_grpc_wire_client(const std::string& address) {\n"
               "  [[maybe_unused]] auto channel = svckit::grpc::WireChannel::create(address);\n"
               "  Endpoints e;\n");
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
-                "  e.$method$ = svckit::grpc::wire_client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
+                streams(s->method(j)) ? "  e.$method$ = svckit::grpc::wire_client_stream_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n"
+                                      : "  e.$method$ = svckit::grpc::wire_client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
       p.Print("  return e;\n}\n\n");
     }
     // The App: the servers generated, then every method on them.
@@ -433,6 +483,18 @@ void write_test(pb::io::Printer& p, const pb::FileDescriptor* file, const std::s
             "    }, boost::asio::use_future);\n"
             "    if (fut.wait_for(10s) != std::future_status::ready) return svckit::Status(svckit::StatusCode::DeadlineExceeded, \"no answer in 10 s\");\n"
             "    return fut.get();\n  }\n\n"
+            "  /// Runs one server-streaming call the same way: its status and how many replies came.\n"
+            "  template <class Req, class Resp>\n"
+            "  std::pair<svckit::Status, std::size_t> stream(const svckit::StreamEndpoint<Req, Resp>& endpoint, const Req& request) {\n"
+            "    auto fut = boost::asio::co_spawn(io.next(), [endpoint, request]() -> boost::asio::awaitable<std::pair<svckit::Status, std::size_t>> {\n"
+            "      svckit::Context ctx;\n      ctx.set_timeout(5s);\n      std::size_t replies = 0;\n"
+            "      auto count = svckit::stream_to<Resp>([&replies](const Resp&) -> boost::asio::awaitable<bool> {\n"
+            "        ++replies;\n        co_return true;\n      });\n"
+            "      svckit::Status status = co_await endpoint(ctx, request, count);\n"
+            "      co_return std::pair{status, replies};\n"
+            "    }, boost::asio::use_future);\n"
+            "    if (fut.wait_for(10s) != std::future_status::ready) return {svckit::Status(svckit::StatusCode::DeadlineExceeded, \"no end in 10 s\"), 0};\n"
+            "    return fut.get();\n  }\n\n"
             "  svckit::IoPool io{2};\n  api::Endpoints endpoints;\n");
     if (o.http) p.Print("  std::shared_ptr<svckit::http::Server> http;\n  std::string http_address;\n");
     if (o.grpc) p.Print("  std::shared_ptr<svckit::grpc::Server> grpc;\n  std::string grpc_address;\n");
@@ -454,6 +516,16 @@ void write_test(pb::io::Printer& p, const pb::FileDescriptor* file, const std::s
     for (int j = 0; j < s->method_count(); ++j) {
       auto mv = method_vars(s->method(j));
       mv.insert(sv.begin(), sv.end());
+      if (streams(s->method(j))) {
+        if (o.grpc)
+          p.Print(mv, "TEST_F($Service$Bindings, $Method$StreamsAlikeInProcessAndOverTheWire) {\n"
+                      "  $Req$ request;  // the default request; add your own cases in your test files\n"
+                      "  auto [direct, direct_replies] = stream(endpoints.$method$, request);\n"
+                      "  auto [over_grpc, grpc_replies] = stream(api::make_grpc_client(grpc_address).$method$, request);\n"
+                      "  EXPECT_EQ(over_grpc.code(), direct.code()) << \"gRPC: \" << over_grpc.message();\n"
+                      "  EXPECT_EQ(grpc_replies, direct_replies);\n}\n\n");
+        continue;
+      }
       p.Print(mv, "TEST_F($Service$Bindings, $Method$AnswersAlikeInProcessAndOverTheWire) {\n"
                   "  $Req$ request;  // the default request; add your own cases in your test files\n"
                   "  auto direct = call(endpoints.$method$, request);\n");
@@ -482,9 +554,19 @@ bool SvckitGenerator::Generate(const pb::FileDescriptor* file, const std::string
   for (int i = 0; i < file->service_count(); ++i)
     for (int j = 0; j < file->service(i)->method_count(); ++j) {
       const auto* m = file->service(i)->method(j);
-      if (m->client_streaming() || m->server_streaming()) {
-        *error = m->full_name() + ": streaming methods are not supported by protoc-gen-svckit (unary only)";
+      if (m->client_streaming()) {
+        *error = m->full_name() + ": client and bidirectional streaming are not supported by protoc-gen-svckit yet "
+                                  "(unary and server streaming are)";
         return false;
+      }
+      if (m->server_streaming()) {  // gRPC only: an (svckit.api.http) option on it is a mistake
+        std::string ignored;
+        const auto routes = http_routes(m, &ignored);
+        if (routes.empty() || routes.front().declared) {
+          *error = m->full_name() + ": a server-streaming method has no HTTP route (gRPC only): remove its (svckit.api.http) option";
+          return false;
+        }
+        continue;
       }
       if (http_routes(m, error).empty()) return false;
     }

@@ -1,5 +1,6 @@
 // svckit call SERVICE/Method '{json}': like grpcurl, but it finds the service in the registry, balances
-// over its instances and retries elsewhere, through the same sd::Endpointer services use.
+// over its instances and retries elsewhere, through the same sd::Endpointer services use. A
+// server-streaming method prints each reply as a line of JSON as it arrives.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -66,8 +67,9 @@ MethodRef find_method(const std::vector<const pb::FileDescriptor*>& files, const
   for (int i = 0; i < svc->method_count(); ++i) {
     auto* m = svc->method(i);
     if (m->name() == method || gen::snake_case(m->name()) == method || gen::kebab_case(m->name()) == method) {
-      if (m->client_streaming() || m->server_streaming())
-        return {nullptr, m->full_name() + " is a streaming method; svckit call makes unary calls only"};
+      if (m->client_streaming())
+        return {nullptr, m->full_name() + " is a client- or bidirectional-streaming method; svckit call makes unary and "
+                                          "server-streaming calls"};
       return {m, ""};
     }
   }
@@ -93,6 +95,31 @@ JsonEndpoint grpc_json_endpoint(const std::string& address, const pb::MethodDesc
       co_return Status(StatusCode::Internal, "reply is not a " + m->output_type()->full_name() + ": " + s.message());
     co_return json::proto_to_json(*reply);
   };
+}
+
+/// A server-streaming method over gRPC: each reply as one line of JSON (JSON Lines).
+struct JsonStream {
+  StreamEndpoint<std::string, std::string> call;
+};
+JsonStream grpc_json_stream(const std::string& address, const pb::MethodDescriptor* m, std::shared_ptr<pb::DynamicMessageFactory> factory,
+                            std::shared_ptr<const tls::Credentials> tls) {
+  auto channel = grpc::make_channel(address, {.tls = std::move(tls)});
+  std::string full = "/" + m->service()->full_name() + "/" + m->name();
+  return {[channel, full, m, factory](const Context& ctx, const std::string& json, StreamWriter<std::string>& out) -> asio::awaitable<Status> {
+    std::unique_ptr<pb::Message> req(factory->GetPrototype(m->input_type())->New());
+    if (auto s = json::proto_from_json(json, *req); !s.ok()) co_return s;
+    Status bad;
+    grpc::MessageSink sink = [&](const ::grpc::ByteBuffer& bytes) -> asio::awaitable<bool> {
+      std::unique_ptr<pb::Message> reply(factory->GetPrototype(m->output_type())->New());
+      if (auto s = grpc::parse_message(bytes, *reply); !s.ok()) {
+        bad = Status(StatusCode::Internal, "a reply is not a " + m->output_type()->full_name() + ": " + s.message());
+        co_return false;
+      }
+      co_return co_await out.write(json::proto_to_json(*reply));
+    };
+    Status s = co_await grpc::server_stream_call(channel, full, ctx, grpc::serialize_message(*req), sink);
+    co_return bad.ok() ? s : bad;
+  }};
 }
 
 /// Over HTTP: POST /<method-in-kebab-case> with the JSON as is (svckit's generated route).
@@ -214,6 +241,10 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
       return 2;
     }
     m = ref.method;
+    if (m->server_streaming() && call.transport == "http") {
+      err << "error: " << m->full_name() << " streams, and streams are served over gRPC only: drop --transport http\n";
+      return 2;
+    }
     // Check the request against its type before touching the network.
     pb::DynamicMessageFactory check_factory;
     std::unique_ptr<pb::Message> req(check_factory.GetPrototype(m->input_type())->New());
@@ -243,6 +274,26 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
   const HttpRoute route = http_route(m, method);
   bool missing_proto = false;
 
+  // A server-streaming method: over gRPC only, each reply printed (and flushed) as it comes.
+  auto stream = [&](const std::shared_ptr<sd::Instancer>& instances, const Context& ctx) -> asio::awaitable<int> {
+    // (co_await in its own statement: GCC 12 mishandles temporaries in an argument list that holds one)
+    auto ex = co_await asio::this_coro::executor;
+    auto pool = sd::ConnectionPool<JsonStream>::create(
+        instances,
+        [&](const sd::Instance& i) -> Result<JsonStream> { return grpc_json_stream(i.address, m, factory, i.tls ? tls : nullptr); },
+        sd::make_balancer(call.balancer), ex, {.service = service});
+    auto print = stream_to<std::string>([&out](const std::string& json) -> asio::awaitable<bool> {
+      out << json << std::endl;
+      co_return true;
+    });
+    Status s = co_await sd::balanced(pool, &JsonStream::call, {.timeout = call.timeout})(ctx, call.json, print);
+    if (!s.ok()) {
+      err << "error: " << s << "\n";
+      co_return 1;
+    }
+    co_return 0;
+  };
+
   return run_until_done(io, [&]() -> asio::awaitable<int> {
     auto first = co_await wait_first_set(*instancer, flags.timeout);
     if (!first.ok()) {
@@ -254,6 +305,10 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
       co_return 1;
     }
     auto ex = co_await asio::this_coro::executor;
+    Context ctx;
+    ctx.set_request_id(new_request_id());
+    ctx.set_timeout(call.timeout);
+    if (m && m->server_streaming()) co_return co_await stream(instancer, ctx);
     auto endpointer = sd::Endpointer<std::string, std::string>::create(
         instancer,
         [&](const sd::Instance& i) -> Result<JsonEndpoint> {
@@ -268,9 +323,6 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
         },
         sd::make_balancer(call.balancer), ex, {.service = service});
     auto endpoint = sd::balanced(endpointer, {.timeout = call.timeout});
-    Context ctx;
-    ctx.set_request_id(new_request_id());
-    ctx.set_timeout(call.timeout);
     auto reply = co_await endpoint(ctx, call.json);
     if (missing_proto) {
       err << "error: " << service << " instances serve gRPC: give --proto FILE to encode the request\n";

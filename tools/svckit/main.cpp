@@ -4,7 +4,8 @@
 //   svckit generate docker                           Dockerfiles + docker-compose.yml (3-member etcd)
 //   svckit ls [SERVICE]                              services and instances: address, lease TTL, metadata
 //   svckit watch SERVICE                             live adds and removes
-//   svckit call SERVICE/Method '{json}' --proto F    resolve, balance, call, print the JSON reply
+//   svckit call SERVICE/Method '{json}' --proto F    resolve, balance, call, print the JSON reply (a stream's
+//                                                    replies one JSON line each)
 // The registry is --registry URL, else $SVCKIT_REGISTRY, else etcd://127.0.0.1:2379.
 #include <cstdlib>
 #include <iostream>
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
 
   CallFlags call;
   int call_timeout_ms = 5000;
-  auto* call_cmd = app.add_subcommand("call", "call a method on an instance of a service, found in the registry");
+  auto* call_cmd = app.add_subcommand("call", "call a method on an instance of a service, found in the registry "
+                                               "(a server-streaming method prints each reply as a line of JSON)");
   call_cmd->add_option("METHOD", call.target, "SERVICE/Method, e.g. notificator/SendEmail")->required();
   call_cmd->add_option("JSON", call.json, "the request as JSON")->required();
   call_cmd->add_option("--proto", call.protos, "the .proto defining the service (needed for gRPC)")->check(CLI::ExistingFile);
@@ -73,7 +75,7 @@ int main(int argc, char** argv) {
   call_cmd->add_option("--balancer", call.balancer, "round_robin, random, p2c, weighted or consistent_hash")
       ->check(CLI::IsMember({"round_robin", "random", "p2c", "weighted", "consistent_hash"}))
       ->capture_default_str();
-  call_cmd->add_option("--timeout-ms", call_timeout_ms, "deadline of the call, retries included")
+  call_cmd->add_option("--timeout-ms", call_timeout_ms, "deadline of the call, retries included (a stream's whole length)")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
   call_cmd->add_option("--tls-ca", call.tls_ca, "PEM CAs to verify instances registered with TLS (default: system store)");

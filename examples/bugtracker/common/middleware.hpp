@@ -25,10 +25,10 @@ inline void add_endpoint_flags(CLI::App& app, EndpointOptions& limits) {
   app.add_flag("--bare-endpoints", limits.bare, "serve endpoints without metrics, logging or rate limit (benchmarks)");
 }
 
-/// Outermost first: metrics (so refusals are counted too), logging, then the rate limit.
-template <class Req, class Resp>
-svckit::Endpoint<Req, Resp> instrumented(const char* service, const EndpointOptions& limits, const char* method,
-                                        svckit::Endpoint<Req, Resp> e) {
+/// Outermost first: metrics (so refusals are counted too), logging, then the rate limit. E: an Endpoint or
+/// a StreamEndpoint.
+template <class E>
+E instrumented(const char* service, const EndpointOptions& limits, const char* method, E e) {
   if (limits.bare) return e;
   if (limits.rate > 0) e = svckit::chain(std::move(e), svckit::middleware::RateLimit{limits.rate, std::max(1.0, limits.rate)});
   return svckit::chain(std::move(e), svckit::middleware::Metrics{service, method},

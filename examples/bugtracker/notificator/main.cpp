@@ -1,5 +1,6 @@
 // notificator — gRPC SendEmail: stores every message in a durable outbox, answers with its id, and
-// delivers by SMTP when --smtp-url is given. Registers as "notificator" with --registry.
+// delivers by SMTP when --smtp-url is given; WatchDeliveries streams the delivery of messages. Registers as
+// "notificator" with --registry.
 #include <iostream>
 
 #include "../common/store_url.hpp"
@@ -60,18 +61,23 @@ int main(int argc, char** argv) {
     auto outbox = nt::Outbox::open(store);
     if (redrive) return redrive_dead(*outbox);
     auto& db_pool = app.keep(std::make_shared<svckit::BlockingPool>(bugtracker::store_threads(store)));
+    auto feed = std::make_shared<nt::DeliveryFeed>();  // the sender's marks, to WatchDeliveries streams
     std::shared_ptr<nt::SmtpSender> sender;
     if (!smtp.url.empty()) {
-      sender = std::make_shared<nt::SmtpSender>(outbox, smtp);
+      sender = std::make_shared<nt::SmtpSender>(nt::publishing_to(feed, outbox), smtp);
       app.keep(sender);  // destroyed after the servers: a delivery in progress finishes
       app.runner().on_started([s = sender.get()] { s->start(); });
     }
-    auto svc = std::make_shared<nt::NotificatorService>(outbox, db_pool, [s = sender.get()] {
-      if (s) s->wake();
-    });
-    // The generated bindings (notificator.svckit.h), SendEmail behind the tracker's middleware.
+    auto svc = std::make_shared<nt::NotificatorService>(
+        outbox, db_pool,
+        [s = sender.get()] {
+          if (s) s->wake();
+        },
+        feed);
+    // The generated bindings (notificator.svckit.h), each method behind the tracker's middleware.
     auto endpoints = pb::notificator::make_endpoints(svc);
     endpoints.send_email = bugtracker::instrumented("notificator", limits, "SendEmail", std::move(endpoints.send_email));
+    endpoints.watch_deliveries = bugtracker::instrumented("notificator", limits, "WatchDeliveries", std::move(endpoints.watch_deliveries));
     pb::notificator::add_grpc_methods(app.grpc(), endpoints);
     nt::add_debug_routes(app.debug_routes(), outbox, db_pool, outbox_token, [s = sender.get()] {
       if (s) s->wake();

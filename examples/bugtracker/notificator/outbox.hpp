@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ class Outbox {
   virtual int redrive_dead(std::int64_t now_ms) = 0;
   /// The newest messages first.
   virtual std::vector<OutboxMessage> list(int limit) = 0;
+  /// The message with this id, if the outbox holds it.
+  virtual std::optional<OutboxMessage> find(const std::string& id) = 0;
   /// Deletes up to `limit` sent messages created before `created_before_ms`, oldest first; returns how many.
   /// Pending and dead messages are never pruned. A pruned message's idempotency key is forgotten with it.
   virtual int prune_sent(std::int64_t created_before_ms, int limit) = 0;

@@ -70,6 +70,12 @@ class MemoryOutbox final : public Outbox {
     dead_.clear();
     return n;
   }
+  std::optional<OutboxMessage> find(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto* e = by_id_.find(id);
+    if (!e) return std::nullopt;
+    return e->message;
+  }
   std::vector<OutboxMessage> list(int limit) override {
     std::lock_guard lock(mu_);
     std::vector<OutboxMessage> out;

@@ -91,6 +91,13 @@ class SqliteOutbox final : public Outbox {
     db_.prepare("UPDATE outbox SET state = 'dead', attempts = ?, last_error = ? WHERE id = ?")
         .bind(1, std::int64_t{attempts}).bind(2, error).bind(3, id).run();
   }
+  std::optional<OutboxMessage> find(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM outbox WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return row(s);
+  }
   std::vector<OutboxMessage> list(int limit) override {
     std::lock_guard lock(mu_);
     auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM outbox ORDER BY seq DESC LIMIT ?");

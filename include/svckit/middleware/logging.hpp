@@ -11,6 +11,7 @@
 
 #include "svckit/endpoint.hpp"
 #include "svckit/log.hpp"
+#include "svckit/stream_endpoint.hpp"
 
 namespace svckit::middleware {
 
@@ -30,6 +31,17 @@ struct Logging {
       Result<Resp> r = co_await next(ctx, req);
       log_call(logger, method, ctx, r.status(), std::chrono::steady_clock::now() - start);
       co_return r;
+    };
+  }
+  /// A server stream: one line when it ends, with its final status and how long it was open.
+  template <class Req, class Resp>
+  StreamEndpoint<Req, Resp> operator()(StreamEndpoint<Req, Resp> next) const {
+    return [logger = logger, method = method, next = std::move(next)](
+               const Context& ctx, const Req& req, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      auto start = std::chrono::steady_clock::now();
+      Status s = co_await next(ctx, req, out);
+      log_call(logger, method, ctx, s, std::chrono::steady_clock::now() - start);
+      co_return s;
     };
   }
 };

@@ -7,6 +7,7 @@
 //   svckit_requests_total{service,method,code}            counter; code as gRPC spells it ("OK", "NOT_FOUND" …)
 //   svckit_request_duration_seconds{service,method}       histogram (default latency buckets)
 //   svckit_requests_in_flight{service,method}             gauge
+//   svckit_stream_messages_total{service,method}          counter; messages of a server stream (StreamEndpoint)
 // The children are looked up once when the middleware wraps an endpoint (and once per new outcome), so a
 // call costs a few atomic updates.
 #pragma once
@@ -19,6 +20,7 @@
 
 #include "svckit/endpoint.hpp"
 #include "svckit/metrics/registry.hpp"
+#include "svckit/stream_endpoint.hpp"
 
 namespace svckit::middleware {
 
@@ -27,6 +29,9 @@ class EndpointMetrics {
  public:
   EndpointMetrics(metrics::Registry& registry, std::string service, std::string method);
   void started() { in_flight_.inc(); }
+  /// For a streaming endpoint: resolves its svckit_stream_messages_total child.
+  void count_stream_messages(metrics::Registry& registry);
+  metrics::Counter& stream_messages() const { return *stream_messages_; }
   void finished(const Status& status, std::chrono::steady_clock::duration took);
 
  private:
@@ -35,6 +40,7 @@ class EndpointMetrics {
   metrics::Histogram& duration_;
   metrics::Gauge& in_flight_;
   std::array<std::atomic<metrics::Counter*>, 17> by_code_{};  // one per StatusCode, resolved on first use
+  metrics::Counter* stream_messages_ = nullptr;
 };
 
 struct Metrics {
@@ -53,6 +59,34 @@ struct Metrics {
       co_return r;
     };
   }
+  /// A server stream: counted and timed as a call from its start to its end, and each message it sends
+  /// (or, on a client, receives) counted in svckit_stream_messages_total{service,method}.
+  template <class Req, class Resp>
+  StreamEndpoint<Req, Resp> operator()(StreamEndpoint<Req, Resp> next) const {
+    auto m = std::make_shared<EndpointMetrics>(*registry, service, method);
+    m->count_stream_messages(*registry);
+    return [m, next = std::move(next)](const Context& ctx, const Req& req,
+                                       StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      m->started();
+      const auto start = std::chrono::steady_clock::now();
+      CountingWriter<Resp> counted(out, m->stream_messages());
+      Status s = co_await next(ctx, req, counted);
+      m->finished(s, std::chrono::steady_clock::now() - start);
+      co_return s;
+    };
+  }
+
+ private:
+  template <class Msg>
+  struct CountingWriter final : StreamWriter<Msg> {
+    CountingWriter(StreamWriter<Msg>& out, metrics::Counter& messages) : out(out), messages(messages) {}
+    boost::asio::awaitable<bool> write(const Msg& message) override {
+      messages.inc();
+      return out.write(message);
+    }
+    StreamWriter<Msg>& out;
+    metrics::Counter& messages;
+  };
 };
 
 }  // namespace svckit::middleware

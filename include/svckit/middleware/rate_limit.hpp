@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "svckit/endpoint.hpp"
+#include "svckit/stream_endpoint.hpp"
 
 namespace svckit::middleware {
 
@@ -57,10 +58,22 @@ struct RateLimit {
     };
   }
 
+  /// A server stream takes one token when it starts (its messages take none).
+  template <class Req, class Resp>
+  StreamEndpoint<Req, Resp> operator()(StreamEndpoint<Req, Resp> next) const {
+    auto bucket = std::make_shared<TokenBucket>(per_second, burst);
+    return [bucket, next = std::move(next)](const Context& ctx, const Req& req,
+                                            StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      TokenBucket::Clock::duration wait{};
+      if (!bucket->take(TokenBucket::Clock::now(), &wait)) return refuse_stream(rate_limited(wait));
+      return next(ctx, req, out);
+    };
+  }
   /// The refusal: RESOURCE_EXHAUSTED with the wait as retry_after (at least 1 ms).
   static Status rate_limited(TokenBucket::Clock::duration wait);
 
  private:
+  static boost::asio::awaitable<Status> refuse_stream(Status status) { co_return status; }
   template <class Resp>
   static boost::asio::awaitable<Result<Resp>> refuse(Status status) {
     co_return status;

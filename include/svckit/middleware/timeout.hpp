@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "svckit/endpoint.hpp"
+#include "svckit/stream_endpoint.hpp"
 
 namespace svckit {
 
@@ -31,6 +32,21 @@ boost::asio::awaitable<Result<Resp>> run_with_deadline(const Endpoint<Req, Resp>
   co_return deadline_exceeded("deadline exceeded");
 }
 
+/// The same for a server stream: past the deadline the stream is cancelled (a write it waits in returns)
+/// and DEADLINE_EXCEEDED ends it.
+template <class Req, class Resp>
+boost::asio::awaitable<Status> run_with_deadline(const StreamEndpoint<Req, Resp>& next, const Context& ctx, const Req& req,
+                                                 StreamWriter<Resp>& out) {
+  auto deadline = ctx.deadline();
+  if (!deadline) co_return co_await next(ctx, req, out);
+  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before the stream started");
+  using namespace boost::asio::experimental::awaitable_operators;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *deadline);
+  auto winner = co_await (next(ctx, req, out) || timer.async_wait(boost::asio::use_awaitable));
+  if (winner.index() == 0) co_return std::move(std::get<0>(winner));
+  co_return deadline_exceeded("deadline exceeded");
+}
+
 namespace middleware {
 
 struct Timeout {
@@ -43,6 +59,17 @@ struct Timeout {
       Context child = ctx;
       child.set_timeout(timeout);
       co_return co_await run_with_deadline(next, child, req);
+    };
+  }
+  /// A server stream: the whole stream must end within the timeout (for long-lived streams, leave it to
+  /// the caller's deadline instead).
+  template <class Req, class Resp>
+  StreamEndpoint<Req, Resp> operator()(StreamEndpoint<Req, Resp> next) const {
+    return [timeout = timeout, next = std::move(next)](const Context& ctx, const Req& req,
+                                                       StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      Context child = ctx;
+      child.set_timeout(timeout);
+      co_return co_await run_with_deadline(next, child, req, out);
     };
   }
 };

@@ -9,7 +9,8 @@
 // Built-in schemes:
 //   etcd://[user:password@]host:port[,host:port…][/root]   keys <root>/<service>/<host:port>; root defaults
 //                                                          to /services (go-kit's layout); see sd/etcd/registry.hpp
-//   static://host:port[,host:port…]                        a fixed list of instances (any service name)
+//   static://host:port[,host:port…][?tls=1]                a fixed list of instances (any service name; tls=1:
+//                                                          they serve TLS)
 //   file:///path/instances.json (or .yaml)                 instances listed in a file, followed as it changes;
 //                                                          see sd/file_registry.hpp
 //   dns+srv://example.internal[?resolver=ip:port]          DNS SRV records _<service>._tcp.example.internal;

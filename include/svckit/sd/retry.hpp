@@ -30,6 +30,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "svckit/sd/endpointer.hpp"
+#include "svckit/stream_endpoint.hpp"
 
 namespace svckit::sd {
 
@@ -85,11 +86,71 @@ KeyOf<Req> key_of(const F& f) {
 }
 
 namespace detail {
+/// Before retry number `attempt` (≥ 1): takes it from the budget and waits the backoff. False when the
+/// budget is spent (last says so) or the backoff would end past the deadline.
+template <class T>
+boost::asio::awaitable<bool> before_retry(ConnectionPool<T>& endpointer, const RetryOptions& opts, int attempt,
+                                          Context::Clock::time_point deadline, Status& last) {
+  if (!opts.budget->try_retry()) {
+    last = Status(last.code(), last.message() + " (retry budget exhausted)");
+    co_return false;
+  }
+  endpointer.count_retry();
+  auto pause = detail::jittered_backoff(attempt - 1, opts.backoff_initial, opts.backoff_max);
+  if (Context::Clock::now() + pause >= deadline) co_return false;
+  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, pause);
+  co_await t.async_wait(boost::asio::use_awaitable);
+  co_return true;
+}
+
+/// The target of one attempt, and the set it is in: the set keeps the target (and its connection) alive
+/// for the attempt even if the endpointer publishes a new one meanwhile (an instance leaving).
+template <class T>
+struct Picked {
+  std::shared_ptr<const TargetSet> set;
+  typename ConnectionPool<T>::PooledTarget* target = nullptr;
+};
+
+/// The target for one attempt: the balancer's pick, unless its circuit breaker refuses the call — then
+/// another instance, at no cost to the retry budget (the refused instance is overloaded, not this call).
+/// Waits for the first set after start-up, and once per call (`waited`) for an instance to come back when
+/// there is none. No target: `last` says why.
+template <class T>
+boost::asio::awaitable<Picked<T>> pick_target(ConnectionPool<T>& endpointer, const RetryOptions& opts, Context::Clock::time_point deadline,
+                                              PickOptions& pick, bool& waited, Status& last) {
+  using Target_ = typename ConnectionPool<T>::PooledTarget;
+  Picked<T> out{endpointer.targets()};
+  if (out.set->targets.empty() && !endpointer.initialized()) {  // just started: wait for the first set
+    co_await endpointer.wait_initialized(deadline);
+    out.set = endpointer.targets();
+  }
+  if (out.set->targets.empty() && opts.wait_for_instance.count() > 0 && !waited) {  // none now: one may come back
+    waited = true;  // once per call: a service that has none for real fails after one wait
+    co_await endpointer.wait_for_targets(std::min(deadline, Context::Clock::now() + opts.wait_for_instance));
+    out.set = endpointer.targets();
+  }
+  const Target* refused = nullptr;
+  for (std::size_t tries = 0; tries <= out.set->targets.size(); ++tries) {
+    auto* t = static_cast<Target_*>(endpointer.balancer().pick(*out.set, pick));
+    if (t && !t->breaker().allow()) {
+      refused = t;
+      pick.avoid = t;
+      continue;
+    }
+    out.target = t;
+    break;
+  }
+  if (!out.target)
+    last = refused ? unavailable("circuit breaker open for " + refused->instance().address)
+                   : unavailable("no instances available" +
+                                 (endpointer.registry_status().ok() ? std::string() : ": " + endpointer.registry_status().message()));
+  co_return out;
+}
+
 /// The balanced, retried call of one endpoint that `select` finds in each instance's T.
 template <class Req, class Resp, class T, class Select>
 Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer, Select select, RetryOptions opts,
                                   KeyOf<Req> key_of) {
-  using Target_ = typename ConnectionPool<T>::PooledTarget;
   return [endpointer = std::move(endpointer), select, opts, key_of = std::move(key_of)](
              const Context& ctx, const Req& req) -> boost::asio::awaitable<Result<Resp>> {
     Context call_ctx = ctx;
@@ -101,48 +162,13 @@ Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer,
     Status last = unavailable("no instances available");
     bool waited = false;
     for (int attempt = 0; attempt < opts.max_attempts; ++attempt) {
-      if (attempt > 0) {
-        if (!opts.budget->try_retry()) {
-          last = Status(last.code(), last.message() + " (retry budget exhausted)");
-          break;
-        }
-        endpointer->count_retry();
-        auto pause = detail::jittered_backoff(attempt - 1, opts.backoff_initial, opts.backoff_max);
-        if (Context::Clock::now() + pause >= deadline) break;
-        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, pause);
-        co_await t.async_wait(boost::asio::use_awaitable);
+      if (attempt > 0) {  // (not `attempt > 0 && co_await …`: no co_await in a short-circuit, for GCC 12)
+        const bool again = co_await before_retry(*endpointer, opts, attempt, deadline, last);
+        if (!again) break;
       }
-      auto set = endpointer->targets();
-      if (set->targets.empty() && !endpointer->initialized()) {  // just started: wait for the first set
-        co_await endpointer->wait_initialized(deadline);
-        set = endpointer->targets();
-      }
-      if (set->targets.empty() && opts.wait_for_instance.count() > 0 && !waited) {  // none now: one may come back
-        waited = true;  // once per call: a service that has none for real fails after one wait
-        co_await endpointer->wait_for_targets(std::min(deadline, Context::Clock::now() + opts.wait_for_instance));
-        set = endpointer->targets();
-      }
-      // The balancer's pick, unless its circuit breaker refuses the call: then another instance, at no
-      // cost to the retry budget (the refused instance is overloaded, not this call).
-      Target_* target = nullptr;
-      const Target* refused = nullptr;
-      for (std::size_t tries = 0; tries <= set->targets.size(); ++tries) {
-        auto* t = static_cast<Target_*>(endpointer->balancer().pick(*set, pick));
-        if (!t || t->breaker().allow()) {
-          target = t;
-          break;
-        }
-        refused = t;
-        pick.avoid = t;
-      }
-      if (!target) {
-        if (refused)
-          last = unavailable("circuit breaker open for " + refused->instance().address);
-        else
-          last = unavailable("no instances available" +
-                             (endpointer->registry_status().ok() ? std::string() : ": " + endpointer->registry_status().message()));
-        continue;
-      }
+      const Picked<T> picked = co_await pick_target(*endpointer, opts, deadline, pick, waited, last);
+      auto* target = picked.target;  // alive while `picked` holds its set
+      if (!target) continue;
       Context attempt_ctx = call_ctx;
       if (opts.attempt_timeout.count() > 0) attempt_ctx.set_timeout(opts.attempt_timeout);
       auto started = std::chrono::steady_clock::now();
@@ -157,6 +183,60 @@ Endpoint<Req, Resp> balanced_over(std::shared_ptr<ConnectionPool<T>> endpointer,
       if (attempt_timed_out && !opts.retry_after_timeout) co_return last;
       if (last.code() == StatusCode::Unavailable) endpointer->report_failure(*target);
       if (!detail::retryable(last.code()) && !attempt_timed_out) co_return last;
+      if (ctx.cancelled()) co_return last;
+      pick.avoid = target;
+    }
+    co_return last;
+  };
+}
+
+/// Counts the messages that reached the caller's writer: a stream that delivered one is never retried.
+template <class Msg>
+struct DeliveredCounter final : StreamWriter<Msg> {
+  explicit DeliveredCounter(StreamWriter<Msg>& out) : out(out) {}
+  boost::asio::awaitable<bool> write(const Msg& message) override {
+    ++delivered;
+    return out.write(message);
+  }
+  StreamWriter<Msg>& out;
+  std::size_t delivered = 0;
+};
+
+/// The balanced server-streaming call of one stream endpoint: as balanced_over, but an attempt is retried
+/// only while no message has reached the writer (a retry would repeat them), and attempt_timeout does not
+/// apply (a stream's length is the caller's: its deadline bounds it). Its outcome feeds the breaker and
+/// the balancer as a call's does.
+template <class Req, class Resp, class T, class Select>
+StreamEndpoint<Req, Resp> balanced_stream_over(std::shared_ptr<ConnectionPool<T>> endpointer, Select select, RetryOptions opts,
+                                               KeyOf<Req> key_of) {
+  return [endpointer = std::move(endpointer), select, opts, key_of = std::move(key_of)](
+             const Context& ctx, const Req& req, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+    Context call_ctx = ctx;
+    if (!call_ctx.deadline()) call_ctx.set_timeout(opts.timeout);
+    const auto deadline = *call_ctx.deadline();
+    PickOptions pick;
+    if (key_of) pick.hash = hash_key(key_of(req));
+    opts.budget->on_call();
+    Status last = unavailable("no instances available");
+    bool waited = false;
+    DeliveredCounter<Resp> counted(out);
+    for (int attempt = 0; attempt < opts.max_attempts; ++attempt) {
+      if (attempt > 0) {  // (not `attempt > 0 && co_await …`: no co_await in a short-circuit, for GCC 12)
+        const bool again = co_await before_retry(*endpointer, opts, attempt, deadline, last);
+        if (!again) break;
+      }
+      const Picked<T> picked = co_await pick_target(*endpointer, opts, deadline, pick, waited, last);
+      auto* target = picked.target;  // alive while `picked` holds its set
+      if (!target) continue;
+      auto started = std::chrono::steady_clock::now();
+      target->call_started();
+      last = co_await select(target->conn)(call_ctx, req, counted);
+      const CallOutcome outcome{std::chrono::steady_clock::now() - started, last.code()};
+      target->call_finished(outcome.latency, outcome.code);
+      endpointer->balancer().feedback(*target, outcome);
+      if (last.ok() || counted.delivered > 0) co_return last;
+      if (last.code() == StatusCode::Unavailable) endpointer->report_failure(*target);
+      if (!detail::retryable(last.code())) co_return last;
       if (ctx.cancelled()) co_return last;
       pick.avoid = target;
     }
@@ -182,6 +262,16 @@ Endpoint<Req, Resp> balanced(std::shared_ptr<ConnectionPool<T>> pool, Endpoint<R
                              RetryOptions opts = {}, KeyOf<Req> key_of = {}) {
   return detail::balanced_over<Req, Resp>(
       std::move(pool), [method](const T& conn) -> const Endpoint<Req, Resp>& { return conn.*method; }, std::move(opts),
+      std::move(key_of));
+}
+
+/// One server-streaming method of a pooled connection, balanced (balanced_stream_over above: retried only
+/// before its first message).
+template <class Req, class Resp, class T>
+StreamEndpoint<Req, Resp> balanced(std::shared_ptr<ConnectionPool<T>> pool, StreamEndpoint<Req, Resp> T::*method,
+                                   RetryOptions opts = {}, KeyOf<Req> key_of = {}) {
+  return detail::balanced_stream_over<Req, Resp>(
+      std::move(pool), [method](const T& conn) -> const StreamEndpoint<Req, Resp>& { return conn.*method; }, std::move(opts),
       std::move(key_of));
 }
 

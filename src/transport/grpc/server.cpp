@@ -2,119 +2,22 @@
 
 #include <pthread.h>
 
-#include <atomic>
-#include <set>
-#include <shared_mutex>
 #include <cassert>
-#include <thread>
-#include <vector>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <grpcpp/impl/rpc_service_method.h>
-#include <grpcpp/impl/service_type.h>
-#include <grpcpp/support/async_stream.h>
-#include <grpcpp/support/async_unary_call.h>
-#include <grpcpp/server.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
-#include "cq_worker.hpp"
-#include "health.hpp"
 #include "runtime.hpp"
+#include "server_state.hpp"
 #include "svckit/address.hpp"
-#include "svckit/log.hpp"
-#include "svckit/metrics/registry.hpp"
-#include "svckit/trace/span.hpp"
 #include "svckit/transport/grpc/status.hpp"
 
 namespace svckit::grpc {
 
 namespace asio = boost::asio;
-
-// Calls requested in advance per method and completion queue, so a burst of new calls does not wait for
-// re-arming.
-constexpr int kPendingCallsPerMethod = 16;
-// The trailer gRPC defines for server pushback: the client should wait this many milliseconds.
-constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
-
-// Methods are registered with gRPC by name as "raw" asynchronous unary methods: the request arrives as
-// bytes together with the call (no separate Read, unlike the generic API), and gRPC itself answers
-// UNIMPLEMENTED for names that are not registered.
-class RawService final : public ::grpc::Service {
- public:
-  int add(const char* full_method,
-          ::grpc::internal::RpcMethod::RpcType type = ::grpc::internal::RpcMethod::NORMAL_RPC) {
-    AddMethod(new ::grpc::internal::RpcServiceMethod(full_method, type, nullptr));
-    const int index = count_++;
-    MarkMethodRaw(index);
-    return index;
-  }
-  void request(int index, ::grpc::ServerContext* ctx, ::grpc::ByteBuffer* request,
-               ::grpc::ServerAsyncResponseWriter<::grpc::ByteBuffer>* responder, ::grpc::ServerCompletionQueue* cq,
-               void* tag) {
-    RequestAsyncUnary(index, ctx, request, responder, cq, cq, tag);
-  }
-  void request_stream(int index, ::grpc::ServerContext* ctx, ::grpc::ByteBuffer* request,
-                      ::grpc::ServerAsyncWriter<::grpc::ByteBuffer>* writer, ::grpc::ServerCompletionQueue* cq, void* tag) {
-    RequestAsyncServerStreaming(index, ctx, request, writer, cq, cq, tag);
-  }
-
- private:
-  int count_ = 0;
-};
-
-struct Method {
-  std::unique_ptr<std::string> name;  // gRPC keeps a pointer to the characters
-  RawHandler handler;                  // empty for the health Watch stream
-  bool traced = true;                  // a SERVER span per call (not for health checks: pollers would flood traces)
-};
-
-namespace {
-class WatchCall;
-}  // namespace
-constexpr const char* kHealthCheck = "/grpc.health.v1.Health/Check";
-constexpr const char* kHealthWatch = "/grpc.health.v1.Health/Watch";
-
-struct Server::State : std::enable_shared_from_this<Server::State> {
-  explicit State(IoPool& pool) : io(pool) {}
-
-  IoPool& io;
-  ServerOptions opts;
-  RawService service;
-  std::vector<Method> methods;  // index = the method's index in service
-  std::unique_ptr<::grpc::Server> server;
-  std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues;
-  std::vector<std::unique_ptr<detail::CqWorker>> workers;  // one per queue, same index
-  std::vector<std::thread> pollers;
-  std::atomic<std::uint16_t> port{0};  // written by start() on the runner's thread, read by port() anywhere
-  // Held shared while a handler hands its reply to gRPC, unique while the queues are shut down: no
-  // operation is ever started on a queue that is shutting down.
-  std::shared_mutex closing_mu;
-  bool closed = false;
-  std::atomic<std::size_t> in_flight{0};  // calls received and not yet finished
-  std::atomic<int> watch_streams{0};      // health Watch streams open (bounded by max_watch_streams)
-  metrics::Counter& shed = metrics::default_registry()
-                               .counter("svckit_requests_shed_total", "Requests refused by admission control (max_in_flight), by transport.",
-                                        {"transport"})
-                               .with({"grpc"});
-  log::Logger log{"grpc"};
-  // grpc.health.v1 (health.hpp): the status, the Watch method's index, and the open Watch streams per
-  // queue (each set touched only by that queue's poller thread).
-  detail::HealthStatus health;
-  int watch_method = -1;
-  std::vector<std::set<WatchCall*>> watchers;
-  // opts.own_wire: the server that serves instead of gRPC's (every member below delegates to it).
-  std::unique_ptr<WireServer> wire;
-
-  void request_call(std::size_t queue, int method);
-  void request_watch(std::size_t queue);
-  /// On queue's poller thread: every Watch stream there writes the current status, or ends if `end`.
-  void update_watchers(std::size_t queue, bool end);
-};
 
 namespace {
 
@@ -124,14 +27,69 @@ std::optional<Context::Clock::time_point> to_steady(std::chrono::system_clock::t
   return Context::Clock::now() + std::chrono::duration_cast<Context::Clock::duration>(left);
 }
 
-// What the handler coroutine and the cancellation path share; lives as long as either needs it. Touched
-// only on the handler's io thread once the handler has started.
-struct HandlerState {
-  Context ctx;
-  trace::Span span;
-  asio::cancellation_signal cancel;
-  bool finished = false;
-};
+}  // namespace
+
+std::shared_ptr<HandlerState> start_handler(const Method& m, ::grpc::ServerContext& ctx) {
+  auto h = std::make_shared<HandlerState>();
+  Context& c = h->ctx;
+  if (auto d = to_steady(ctx.deadline())) c.set_deadline(*d);
+  std::string_view traceparent;
+  for (const auto& [k, v] : ctx.client_metadata()) {
+    std::string_view key(k.data(), k.size());
+    // gRPC's own headers (grpc-*, user-agent) describe the transport, not the request.
+    if (key.starts_with("grpc-") || key == "user-agent") continue;
+    if (key == "x-request-id") c.set_request_id(std::string(v.data(), v.size()));
+    if (key == trace::kTraceparentHeader) traceparent = std::string_view(v.data(), v.size());  // lives with ctx
+    c.add_metadata(std::string(key), std::string(v.data(), v.size()));
+  }
+  if (c.request_id().empty()) c.set_request_id(new_request_id());
+  if (m.traced) {
+    h->span = trace::Span::server(std::string_view(*m.name).substr(1), traceparent);  // "pkg.Svc/Method"
+    c.set_span(h->span.context());
+    if (h->span.recording()) {
+      h->span.tag("rpc.system", "grpc");
+      std::string peer = ctx.peer();  // "ipv4:127.0.0.1:54321"
+      if (auto colon = peer.find(':'); colon != std::string::npos) peer.erase(0, colon + 1);
+      h->span.set_remote(peer);
+    }
+  }
+  return h;
+}
+
+void cancel_handler(const detail::CqExecutor& ex, const std::shared_ptr<HandlerState>& h) {
+  asio::post(ex, [h] {
+    if (h->finished) return;
+    h->ctx.cancel();
+    h->cancel.emit(asio::cancellation_type::terminal);
+  });
+}
+
+Status handler_threw(Server::State& st, const Method& m, const HandlerState& h, const std::exception& e) {
+  char trace_id[32];
+  trace::write_trace_id_hex(h.ctx.span(), trace_id);
+  st.log.error("handler threw", {{"method", *m.name},
+                                 {"error", e.what()},
+                                 {"request_id", h.ctx.request_id()},
+                                 {"trace_id", std::string_view(trace_id, 32)}});
+  return internal_error("internal error");
+}
+
+void end_span(HandlerState& h, const Status& status) {
+  if (!h.span.recording()) return;
+  h.span.tag("grpc.status_code", std::to_string(static_cast<int>(to_grpc(status).error_code())));
+  h.span.end(status);
+}
+
+std::optional<Status> admit_call(Server::State& st) {
+  // Beyond max_in_flight, shed at once rather than queue without bound.
+  const auto limit = static_cast<std::size_t>(st.opts.max_in_flight);
+  if (st.in_flight.fetch_add(1, std::memory_order_relaxed) < limit || limit == 0) return std::nullopt;
+  st.shed.inc();
+  return Status(StatusCode::Unavailable, "server overloaded: " + std::to_string(limit) + " calls in flight")
+      .with_retry_after(std::chrono::milliseconds(1000));
+}
+
+namespace {
 
 // One RPC, from the request for a new call until gRPC has reported both the end of Finish and the call's
 // completion (AsyncNotifyWhenDone). Deletes itself then. Both tags arrive on the call's queue thread, and
@@ -158,14 +116,8 @@ class Call final : public detail::Tag {
       std::shared_lock lock(st_->closing_mu);
       if (!st_->closed) new Call(st_, queue_, method_);
     }
-    // Admission control: beyond max_in_flight, shed at once rather than queue without bound.
-    const auto limit = static_cast<std::size_t>(st_->opts.max_in_flight);
-    if (st_->in_flight.fetch_add(1, std::memory_order_relaxed) >= limit && limit > 0) {
-      st_->shed.inc();
-      RawReply shed{Status(StatusCode::Unavailable, "server overloaded: " + std::to_string(limit) + " calls in flight")
-                        .with_retry_after(std::chrono::milliseconds(1000)),
-                    {}};
-      finish(shed);
+    if (auto refused = admit_call(*st_)) {
+      finish(RawReply{*refused, {}});
       return;
     }
     dispatch();
@@ -181,13 +133,7 @@ class Call final : public detail::Tag {
   };
 
   void on_call_done() {
-    if (ctx_.IsCancelled() && handler_) {
-      asio::post(executor(), [h = handler_] {
-        if (h->finished) return;
-        h->ctx.cancel();
-        h->cancel.emit(asio::cancellation_type::terminal);
-      });
-    }
+    if (ctx_.IsCancelled() && handler_) cancel_handler(executor(), handler_);
     release();
   }
 
@@ -196,30 +142,7 @@ class Call final : public detail::Tag {
   }
 
   void dispatch() {
-    handler_ = std::make_shared<HandlerState>();
-    Context& c = handler_->ctx;
-    if (auto d = to_steady(ctx_.deadline())) c.set_deadline(*d);
-    std::string_view traceparent;
-    for (const auto& [k, v] : ctx_.client_metadata()) {
-      std::string_view key(k.data(), k.size());
-      // gRPC's own headers (grpc-*, user-agent) describe the transport, not the request.
-      if (key.starts_with("grpc-") || key == "user-agent") continue;
-      if (key == "x-request-id") c.set_request_id(std::string(v.data(), v.size()));
-      if (key == trace::kTraceparentHeader) traceparent = std::string_view(v.data(), v.size());  // lives with ctx_
-      c.add_metadata(std::string(key), std::string(v.data(), v.size()));
-    }
-    if (c.request_id().empty()) c.set_request_id(new_request_id());
-    const Method& m = st_->methods[static_cast<std::size_t>(method_)];
-    if (m.traced) {
-      handler_->span = trace::Span::server(std::string_view(*m.name).substr(1), traceparent);  // "pkg.Svc/Method"
-      c.set_span(handler_->span.context());
-      if (handler_->span.recording()) {
-        handler_->span.tag("rpc.system", "grpc");
-        std::string peer = ctx_.peer();  // "ipv4:127.0.0.1:54321"
-        if (auto colon = peer.find(':'); colon != std::string::npos) peer.erase(0, colon + 1);
-        handler_->span.set_remote(peer);
-      }
-    }
+    handler_ = start_handler(st_->methods[static_cast<std::size_t>(method_)], ctx_);
     // The completion handler keeps the handler state (and so the cancellation signal the coroutine's slot
     // points at) and the server state (whose CqWorker the completion is dispatched through) alive until the
     // spawned coroutine has fully unwound: once run() has called finish(), this Call, and with it the last
@@ -236,18 +159,9 @@ class Call final : public detail::Tag {
     try {
       reply = co_await m.handler(h->ctx, request_);
     } catch (const std::exception& e) {
-      char trace_id[32];
-      trace::write_trace_id_hex(h->ctx.span(), trace_id);
-      st_->log.error("handler threw", {{"method", *m.name},
-                                       {"error", e.what()},
-                                       {"request_id", h->ctx.request_id()},
-                                       {"trace_id", std::string_view(trace_id, 32)}});
-      reply.status = internal_error("internal error");
+      reply.status = handler_threw(*st_, m, *h, e);
     }
-    if (h->span.recording()) {
-      h->span.tag("grpc.status_code", std::to_string(static_cast<int>(to_grpc(reply.status).error_code())));
-      h->span.end(reply.status);
-    }
+    end_span(*h, reply.status);
     h->finished = true;
     finish(reply);
   }
@@ -282,6 +196,8 @@ class Call final : public detail::Tag {
   std::atomic<int> pending_tags_{2};  // Finish and NotifyWhenDone (the closed path releases from an io thread)
   std::shared_ptr<HandlerState> handler_;
 };
+
+}  // namespace
 
 // One grpc.health.v1 Watch stream: writes the status when it starts and whenever it changes, until the
 // client goes away or the server shuts down. Lives on its queue's poller thread; deletes itself once gRPC
@@ -407,8 +323,6 @@ class WatchCall final : public detail::Tag {
   Step done_tag_{this, &WatchCall::on_call_done};
 };
 
-}  // namespace
-
 void Server::State::request_watch(std::size_t queue) { new WatchCall(shared_from_this(), queue); }
 
 void Server::State::update_watchers(std::size_t queue, bool end) {
@@ -450,6 +364,19 @@ void Server::add_wire(std::string full_method, WireHandler handler) {
 
 Server::~Server() = default;
 
+namespace {
+void add_method(Server::State& st, Method m,
+                ::grpc::internal::RpcMethod::RpcType type = ::grpc::internal::RpcMethod::NORMAL_RPC) {
+  if (st.server) throw std::logic_error("grpc::Server::add after start: " + *m.name);
+  for (const auto& other : st.methods)
+    if (*other.name == *m.name) throw std::invalid_argument("grpc method added twice: " + *m.name);
+  const int index = st.service.add(m.name->c_str(), type);
+  assert(index == static_cast<int>(st.methods.size()));
+  (void)index;
+  st.methods.push_back(std::move(m));
+}
+}  // namespace
+
 void Server::add_raw(std::string full_method, RawHandler handler) {
   auto& st = *state_;
   if (st.wire) {  // a raw method on the own wire: its bytes through a gRPC byte buffer each way
@@ -463,14 +390,36 @@ void Server::add_raw(std::string full_method, RawHandler handler) {
     });
     return;
   }
-  if (st.server) throw std::logic_error("grpc::Server::add after start: " + full_method);
-  for (const auto& m : st.methods)
-    if (*m.name == full_method) throw std::invalid_argument("grpc method added twice: " + full_method);
-  Method m{std::make_unique<std::string>(std::move(full_method)), std::move(handler)};
-  const int index = st.service.add(m.name->c_str());
-  assert(index == static_cast<int>(st.methods.size()));
-  (void)index;
-  st.methods.push_back(std::move(m));
+  add_method(st, Method{std::make_unique<std::string>(std::move(full_method)), std::move(handler), nullptr});
+}
+
+void Server::add_raw_stream(std::string full_method, RawStreamHandler handler) {
+  auto& st = *state_;
+  if (st.wire) {  // on the own wire: each message through a gRPC byte buffer
+    st.wire->add_server_stream(std::move(full_method), [handler](const Context& ctx, std::string_view in,
+                                                                 WireStreamWriter& out) -> asio::awaitable<Status> {
+      struct Copying final : RawStreamWriter {
+        explicit Copying(WireStreamWriter& out) : out(out) {}
+        asio::awaitable<bool> write(::grpc::ByteBuffer message) override {
+          ::grpc::Slice slice;
+          if (!message.DumpToSingleSlice(&slice).ok()) co_return false;
+          co_return co_await out.write(std::string(reinterpret_cast<const char*>(slice.begin()), slice.size()));
+        }
+        WireStreamWriter& out;
+      } copying(out);
+      ::grpc::Slice slice(in.data(), in.size());
+      ::grpc::ByteBuffer request(&slice, 1);
+      co_return co_await handler(ctx, request, copying);
+    });
+    return;
+  }
+  add_method(st, Method{std::make_unique<std::string>(std::move(full_method)), nullptr, std::move(handler)},
+             ::grpc::internal::RpcMethod::SERVER_STREAMING);
+}
+
+void Server::add_wire_stream(std::string full_method, WireStreamHandler handler) {
+  if (!state_->wire) throw std::logic_error("grpc::Server::add_wire_stream without own_wire: " + full_method);
+  state_->wire->add_server_stream(std::move(full_method), std::move(handler));
 }
 
 std::uint16_t Server::port() const { return state_->wire ? state_->wire->port() : state_->port.load(); }
@@ -529,7 +478,7 @@ void Server::start() {
   });
   st.methods.back().traced = false;
   st.watch_method = st.service.add(kHealthWatch, ::grpc::internal::RpcMethod::SERVER_STREAMING);
-  st.methods.push_back(Method{std::make_unique<std::string>(kHealthWatch), nullptr});
+  st.methods.push_back(Method{std::make_unique<std::string>(kHealthWatch), nullptr, nullptr});
 
   ::grpc::ServerBuilder builder;
   int bound = 0;
@@ -550,7 +499,10 @@ void Server::start() {
   for (std::size_t q = 0; q < st.queues.size(); ++q) {
     for (int m = 0; m < static_cast<int>(st.methods.size()); ++m)
       if (m != st.watch_method)
-        for (int i = 0; i < kPendingCallsPerMethod; ++i) st.request_call(q, m);
+        for (int i = 0; i < kPendingCallsPerMethod; ++i) {
+          if (st.methods[static_cast<std::size_t>(m)].stream) st.request_stream_call(q, m);
+          else st.request_call(q, m);
+        }
     st.request_watch(q);
     st.pollers.emplace_back([w = st.workers[q].get(), name = "grpc-cq-" + std::to_string(q)] {
       pthread_setname_np(pthread_self(), name.c_str());

@@ -1,5 +1,6 @@
 #include "svckit/transport/grpc/stream.hpp"
 
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -63,13 +64,15 @@ detail::Tag* make_op(std::shared_ptr<BidiStream> s, ::grpc::ClientContext* conte
 
 std::shared_ptr<BidiStream> BidiStream::open(const std::shared_ptr<::grpc::Channel>& channel,
                                              const std::string& full_method, asio::any_io_executor ex,
-                                             const Metadata& metadata, bool wait_for_ready) {
+                                             const Metadata& metadata, bool wait_for_ready,
+                                             std::optional<std::chrono::system_clock::time_point> deadline) {
   detail::init_runtime();
   for (const auto& [k, v] : metadata)  // grpc++ would abort the process on them
     if (!valid_metadata_key(k) || !valid_metadata_value(k, v))
       throw std::invalid_argument("metadata \"" + k.substr(0, 64) + "\" is not valid gRPC metadata (svckit/metadata.hpp)");
   auto s = std::make_shared<BidiStream>(Private{}, ex);
   s->context_.set_wait_for_ready(wait_for_ready);
+  if (deadline) s->context_.set_deadline(*deadline);
   for (const auto& [k, v] : metadata) s->context_.AddMetadata(k, v);
   ::grpc::GenericStub stub(channel);
   s->rw_ = stub.PrepareCall(&s->context_, full_method, detail::client_queue());
@@ -94,13 +97,18 @@ BidiStream::~BidiStream() = default;
 asio::awaitable<bool> BidiStream::read(::grpc::ByteBuffer& out) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
       [&](auto handler) {
+        // The read completes (false) once the call is cancelled; the stream may be gone by a later emit.
+        if (auto slot = asio::get_associated_cancellation_slot(handler); slot.is_connected())
+          slot.assign([weak = weak_from_this()](asio::cancellation_type) {
+            if (auto self = weak.lock()) self->context_.TryCancel();
+          });
         if (auto* op = make_op(shared_from_this(), &context_, std::move(handler))) rw_->Read(&out, op);
       }, asio::use_awaitable);
 }
 
-void BidiStream::write(::grpc::ByteBuffer message) {
+void BidiStream::write(::grpc::ByteBuffer message, bool last) {
   if (broken_) return;
-  outbox_.push_back(std::move(message));
+  outbox_.push_back({std::move(message), last});
   if (!writing_) write_next();
 }
 
@@ -116,7 +124,10 @@ void BidiStream::write_next() {
     outbox_.pop_front();
     if (!outbox_.empty()) write_next();
   };
-  if (auto* op = make_op(shared_from_this(), &context_, asio::bind_executor(ex_, on_written))) rw_->Write(outbox_.front(), op);
+  auto* op = make_op(shared_from_this(), &context_, asio::bind_executor(ex_, on_written));
+  if (!op) return;
+  if (outbox_.front().last) rw_->WriteLast(outbox_.front().message, ::grpc::WriteOptions(), op);
+  else rw_->Write(outbox_.front().message, op);
 }
 
 void BidiStream::cancel() {

@@ -89,15 +89,19 @@ struct WireChannel::State {
   std::atomic<std::size_t> opened{0};
   std::atomic<bool> closed{false};  // the WireChannel is gone: calls still running open no new connection
 
+  Result<wire::OutgoingCall> outgoing(const std::string& full_method, const Context& ctx, const std::string& request,
+                                      const ClientOptions& copts, const trace::Span& span) const;
+
   Slot& slot_for(asio::io_context& io) {
     std::lock_guard lock(mu);
     return slots[&io];  // nodes never move: the reference outlives the lock
   }
 
   // The call on the connection of `io`, the caller's thread's; connects (or waits out the backoff) first.
-  // `peer` is set to the address called, once connected (for the span).
-  asio::awaitable<Result<std::string>> call_on(asio::io_context& io, const wire::OutgoingCall& call, bool wait_for_ready,
-                                               std::string& peer) {
+  // `peer` is set to the address called, once connected (for the span). run(conn) makes the call: a unary
+  // call (R = Result<std::string>) or a server stream (R = Status).
+  template <class R, class Run>
+  asio::awaitable<R> call_on(asio::io_context& io, const wire::OutgoingCall& call, bool wait_for_ready, std::string& peer, Run run) {
     Slot& slot = slot_for(io);
     for (;;) {
       if (!slot.conn || !slot.conn->usable()) {
@@ -118,7 +122,7 @@ struct WireChannel::State {
       }
       auto conn = slot.conn;
       const auto generation = slot.generation;
-      auto r = co_await conn->unary(call);
+      R r = co_await run(*conn, call);
       peer = conn->peer();
       if (conn->connected_once()) slot.backoff = std::chrono::milliseconds(0);
       if (conn->connect_failed() && slot.counted < generation) {  // once per failed connection, not per call on it
@@ -134,9 +138,30 @@ struct WireChannel::State {
 
 namespace {
 // call_on with everything it uses owned by its own frame (for a call that runs on another thread).
-asio::awaitable<Result<std::string>> call_owned(std::shared_ptr<WireChannel::State> st, asio::io_context& io, wire::OutgoingCall call,
-                                                bool wait_for_ready, std::shared_ptr<std::string> peer) {
-  co_return co_await st->call_on(io, call, wait_for_ready, *peer);
+template <class R, class Run>
+asio::awaitable<R> call_owned(std::shared_ptr<WireChannel::State> st, asio::io_context& io, wire::OutgoingCall call, bool wait_for_ready,
+                              std::shared_ptr<std::string> peer, Run run) {
+  co_return co_await st->call_on<R>(io, call, wait_for_ready, *peer, std::move(run));
+}
+
+// The call from a caller off the io threads: on the channel's fallback thread's connection, and back.
+template <class R, class Run>
+asio::awaitable<R> call_via_fallback(const std::shared_ptr<WireChannel::State>& st, wire::OutgoingCall call, bool wait_for_ready,
+                                     std::string& peer, Run run) {
+  auto& io_fb = FallbackThread::io();
+  auto peer_there = std::make_shared<std::string>();  // written on the channel's thread, read after the call
+  R r = co_await asio::co_spawn(io_fb, call_owned<R>(st, io_fb, std::move(call), wait_for_ready, peer_there, std::move(run)),
+                                asio::use_awaitable);
+  peer = *peer_there;
+  co_return r;
+}
+
+void end_span(trace::Span& span, const std::string& peer, const Status& status) {
+  if (!span.recording()) return;
+  span.set_remote(peer);
+  span.tag("rpc.system", "grpc");
+  span.tag("grpc.status_code", std::to_string(static_cast<int>(status.code())));
+  span.end(status);
 }
 }  // namespace
 
@@ -167,46 +192,68 @@ WireChannel::~WireChannel() {
 const std::string& WireChannel::target() const { return state_->target; }
 std::size_t WireChannel::connections_opened() const { return state_->opened.load(); }
 
-asio::awaitable<Result<std::string>> WireChannel::unary(const std::string& full_method, const Context& ctx, std::string request,
-                                                        const ClientOptions& opts) {
-  auto st = state_;  // alive until the call ends, whatever happens to the channel meanwhile
-  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before calling " + full_method);
-  if (request.size() > st->opts.max_message_bytes)
-    co_return Status(StatusCode::ResourceExhausted, "request of " + std::to_string(request.size()) + " bytes is over the limit of " +
-                                                        std::to_string(st->opts.max_message_bytes));
-  wire::OutgoingCall call;
-  for (const auto& [k, v] : opts.metadata)
+// The call's request and metadata (its span's traceparent among them), or why it cannot be made.
+Result<wire::OutgoingCall> WireChannel::State::outgoing(const std::string& full_method, const Context& ctx, const std::string& request,
+                                                        const ClientOptions& copts, const trace::Span& span) const {
+  if (ctx.expired()) return deadline_exceeded("deadline exceeded before calling " + full_method);
+  if (request.size() > opts.max_message_bytes)
+    return Status(StatusCode::ResourceExhausted, "request of " + std::to_string(request.size()) + " bytes is over the limit of " +
+                                                     std::to_string(opts.max_message_bytes));
+  for (const auto& [k, v] : copts.metadata)
     if (!valid_metadata_key(k) || !valid_metadata_value(k, v))
-      co_return invalid_argument("metadata \"" + k.substr(0, 64) + "\" is not valid gRPC metadata (svckit/metadata.hpp)");
-  auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
+      return invalid_argument("metadata \"" + k.substr(0, 64) + "\" is not valid gRPC metadata (svckit/metadata.hpp)");
+  wire::OutgoingCall call;
   call.path = full_method;
-  call.deadline = ctx.deadline().value_or(Clock::now() + opts.timeout);
+  call.deadline = ctx.deadline().value_or(Clock::now() + copts.timeout);
   if (!ctx.request_id().empty()) call.metadata.emplace_back("x-request-id", ctx.request_id());
   call.metadata.emplace_back(std::string(trace::kTraceparentHeader), trace::format_traceparent(span.context()));
   if (auto state = ctx.metadata(trace::kTracestateHeader); !state.empty())
     call.metadata.emplace_back(std::string(trace::kTracestateHeader), std::string(state));
-  for (const auto& [k, v] : opts.metadata)
+  for (const auto& [k, v] : copts.metadata)
     call.metadata.emplace_back(k, k.ends_with("-bin") ? codec::base64_encode(v, codec::Base64::Standard) : v);
   call.body = wire::frame_message(request);
+  return call;
+}
 
-  Result<std::string> r = Status();
-  auto ex = co_await asio::this_coro::executor;
+asio::awaitable<Result<std::string>> WireChannel::unary(const std::string& full_method, const Context& ctx, std::string request,
+                                                        const ClientOptions& opts) {
+  auto st = state_;  // alive until the call ends, whatever happens to the channel meanwhile
+  auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
+  auto call = st->outgoing(full_method, ctx, request, opts, span);
+  if (!call.ok()) co_return call.status();
   std::string peer;
-  if (auto* io = callers_io(ex)) {
-    r = co_await st->call_on(*io, call, opts.wait_for_ready, peer);
-  } else {
-    auto& io_fb = FallbackThread::io();
-    auto peer_there = std::make_shared<std::string>();  // written on the channel's thread, read after the call
-    r = co_await asio::co_spawn(io_fb, call_owned(st, io_fb, std::move(call), opts.wait_for_ready, peer_there), asio::use_awaitable);
-    peer = *peer_there;
-  }
-  if (span.recording()) {
-    span.set_remote(peer);
-    span.tag("rpc.system", "grpc");
-    span.tag("grpc.status_code", std::to_string(static_cast<int>(r.ok() ? StatusCode::Ok : r.status().code())));
-    span.end(r.ok() ? Status() : r.status());
-  }
+  auto run = [](wire::ClientConnection& conn, const wire::OutgoingCall& c) { return conn.unary(c); };
+  using R = Result<std::string>;
+  // On the caller's io thread's connection when it runs on one (no extra coroutine frame on this path).
+  const auto ex = co_await asio::this_coro::executor;
+  auto* io = callers_io(ex);
+  R r = Status();
+  if (io) r = co_await st->call_on<R>(*io, *call, opts.wait_for_ready, peer, run);
+  else r = co_await call_via_fallback<R>(st, std::move(*call), opts.wait_for_ready, peer, run);
+  end_span(span, peer, r.ok() ? Status() : r.status());
   co_return r;
+}
+
+asio::awaitable<Status> WireChannel::server_stream(const std::string& full_method, const Context& ctx, std::string request,
+                                                   const WireMessageSink& sink, const ClientOptions& opts) {
+  auto st = state_;
+  auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
+  auto call = st->outgoing(full_method, ctx, request, opts, span);
+  if (!call.ok()) co_return call.status();
+  // The sink runs on the caller's executor, also when the call itself runs on the channel's thread.
+  auto caller = co_await asio::this_coro::executor;
+  const bool here = callers_io(caller) != nullptr;
+  wire::MessageSink on_message = [&sink, caller, here](std::string m) -> asio::awaitable<bool> {
+    if (here) co_return co_await sink(std::move(m));
+    co_return co_await asio::co_spawn(caller, sink(std::move(m)), asio::use_awaitable);
+  };
+  std::string peer;
+  auto run = [&on_message](wire::ClientConnection& conn, const wire::OutgoingCall& c) { return conn.server_stream(c, on_message); };
+  Status s;
+  if (here) s = co_await st->call_on<Status>(*callers_io(caller), *call, opts.wait_for_ready, peer, run);
+  else s = co_await call_via_fallback<Status>(st, std::move(*call), opts.wait_for_ready, peer, run);
+  end_span(span, peer, s);
+  co_return s;
 }
 
 }  // namespace svckit::grpc

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,6 +22,7 @@
 #include <grpcpp/channel.h>
 
 #include "svckit/endpoint.hpp"
+#include "svckit/stream_endpoint.hpp"
 #include "svckit/tls.hpp"
 #include "svckit/transport/grpc/client_options.hpp"
 #include "svckit/transport/grpc/message.hpp"
@@ -55,6 +57,38 @@ Endpoint<Req, Resp> client_endpoint(std::shared_ptr<::grpc::Channel> channel, st
     Resp out;
     if (auto s = parse_message(*bytes, out); !s.ok()) co_return Status(StatusCode::Internal, s.message());
     co_return out;
+  };
+}
+
+/// Takes a server stream's messages, one at a time; false ends the call.
+using MessageSink = std::function<boost::asio::awaitable<bool>(const ::grpc::ByteBuffer&)>;
+
+/// One server-streaming call with serialised bytes: each message to sink in order, then the call's status
+/// (CANCELLED if sink returned false; the call is cancelled). The next message is read only once sink has
+/// returned, so a slow sink holds up the server (HTTP/2 flow control), not this process's memory. The
+/// Context deadline (else opts.timeout) bounds the whole stream; cancelling the caller cancels the call.
+boost::asio::awaitable<Status> server_stream_call(const std::shared_ptr<::grpc::Channel>& channel, const std::string& full_method,
+                                                  const Context& ctx, ::grpc::ByteBuffer request, const MessageSink& sink,
+                                                  ClientOptions opts = {});
+
+/// A server-streaming method as a StreamEndpoint: the caller's writer gets each reply. A reply that does
+/// not parse ends the call with INTERNAL.
+template <class Req, class Resp>
+StreamEndpoint<Req, Resp> client_stream_endpoint(std::shared_ptr<::grpc::Channel> channel, std::string full_method,
+                                                 ClientOptions opts = {}) {
+  return [channel = std::move(channel), method = std::move(full_method), opts](
+             const Context& ctx, const Req& req, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+    Status bad;
+    MessageSink sink = [&out, &bad](const ::grpc::ByteBuffer& bytes) -> boost::asio::awaitable<bool> {
+      Resp m;
+      if (auto s = parse_message(bytes, m); !s.ok()) {
+        bad = Status(StatusCode::Internal, s.message());
+        co_return false;
+      }
+      co_return co_await out.write(m);
+    };
+    Status s = co_await server_stream_call(channel, method, ctx, serialize_message(req), sink, opts);
+    co_return bad.ok() ? s : bad;
   };
 }
 

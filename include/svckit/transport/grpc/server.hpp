@@ -10,7 +10,8 @@
 // receive calls and run each endpoint as a coroutine on the receiving thread: no thread hop for endpoints
 // that complete at once, and an endpoint that waits on something downstream holds no thread (it resumes
 // on that poller). Timers and sockets it creates use the io pool. Requests that do not parse get
-// INVALID_ARGUMENT.
+// INVALID_ARGUMENT. Server-streaming methods (add_stream) run the same way; each message written waits for
+// gRPC to take it.
 // Thread-safety: add() before start(); start()/shutdown() from one controlling thread.
 #pragma once
 
@@ -25,6 +26,7 @@
 #include "svckit/endpoint.hpp"
 #include "svckit/io_pool.hpp"
 #include "svckit/server.hpp"
+#include "svckit/stream_endpoint.hpp"
 #include "svckit/tls.hpp"
 #include "svckit/transport/grpc/message.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
@@ -47,8 +49,8 @@ struct ServerOptions {
   // TLS (ALPN h2): set from svckit::tls::load_server(), with client CAs for mTLS; null: plaintext.
   std::shared_ptr<const tls::Credentials> tls;
   // Serve on svckit's own HTTP/2 wire (wire_server.hpp) instead of gRPC's C++ library: calls run on the io
-  // threads that read them. In progress (issue 32): unary methods and the health service (Check, Watch),
-  // plaintext or TLS. The Runner's --grpc-wire flag sets it.
+  // threads that read them. In progress (issue 32): unary and server-streaming methods and the health
+  // service (Check, Watch), plaintext or TLS. The Runner's --grpc-wire flag sets it.
   bool own_wire = false;
   // The own wire's connection limits (WireServerOptions; grpc++ ignores them).
   int max_connections = 10000;
@@ -63,7 +65,29 @@ struct RawReply {
 };
 using RawHandler = std::function<boost::asio::awaitable<RawReply>(const Context&, const ::grpc::ByteBuffer&)>;
 
+/// A server-streaming call's way out on the grpc++ server; used only from its handler's coroutine.
+class RawStreamWriter {
+ public:
+  /// Sends one serialised message; waits until gRPC has taken it (one message in flight at a time, so a
+  /// client that stops reading holds up the handler). false once the stream is over (the client cancelled
+  /// or left, its deadline passed, the server is shutting down). Cancelling the waiting coroutine
+  /// cancels the call.
+  virtual boost::asio::awaitable<bool> write(::grpc::ByteBuffer message) = 0;
+
+ protected:
+  ~RawStreamWriter() = default;
+};
+using RawStreamHandler =
+    std::function<boost::asio::awaitable<Status>(const Context&, const ::grpc::ByteBuffer&, RawStreamWriter&)>;
+
 class Server : public svckit::Server {
+  template <class Msg>
+  struct MessageWriter final : StreamWriter<Msg> {
+    explicit MessageWriter(RawStreamWriter& out) : out(out) {}
+    boost::asio::awaitable<bool> write(const Msg& message) override { return out.write(serialize_message(message)); }
+    RawStreamWriter& out;
+  };
+
  public:
   Server(IoPool& io, ServerOptions opts);
   ~Server() override;
@@ -84,6 +108,28 @@ class Server : public svckit::Server {
               co_return RawReply{Status(), serialize_message(*r)};
             });
   }
+  /// Serves endpoint as the server-streaming method full_method: the messages it writes go out in order,
+  /// the Status it returns ends the stream (its trailers). Middleware wraps it as it wraps an Endpoint
+  /// (svckit/middleware.hpp); requests that do not parse get INVALID_ARGUMENT.
+  template <class Req, class Resp>
+  void add_stream(std::string full_method, StreamEndpoint<Req, Resp> endpoint) {
+    if (own_wire()) {
+      add_wire_stream(std::move(full_method), WireServer::stream_handler(std::move(endpoint)));
+      return;
+    }
+    add_raw_stream(std::move(full_method),
+                   [ep = std::move(endpoint)](const Context& ctx, const ::grpc::ByteBuffer& in,
+                                              RawStreamWriter& out) -> boost::asio::awaitable<Status> {
+                     Req req;
+                     if (auto s = parse_message(in, req); !s.ok()) co_return s;
+                     MessageWriter<Resp> typed(out);
+                     co_return co_await ep(ctx, req, typed);
+                   });
+  }
+  /// A server-streaming method as a handler of gRPC byte buffers (on the own wire, through a copy).
+  void add_raw_stream(std::string full_method, RawStreamHandler handler);
+  /// A server-streaming method as a handler of the own wire's bytes (own_wire only).
+  void add_wire_stream(std::string full_method, WireStreamHandler handler);
   /// A method as a handler of gRPC byte buffers. On the own wire it is served through a copy into one each
   /// way; add() and add_wire() are not. Each name once (std::invalid_argument), before start() (std::logic_error).
   void add_raw(std::string full_method, RawHandler handler);

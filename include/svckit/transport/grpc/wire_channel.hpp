@@ -19,7 +19,9 @@
 // GOAWAY before the server took the call, or REFUSED_STREAM → UNAVAILABLE (the server did not run it).
 // After a failed connect the next one waits a backoff (100 ms doubling to 2 s); calls meanwhile fail at
 // once with UNAVAILABLE, or with wait_for_ready wait for the next connect within their deadline.
-// Plaintext only for now (issue 32): TLS targets use the grpc++ client.
+// Server-streaming calls (server_stream, wire_client_stream_endpoint) run the same way, their messages
+// handed to the caller's writer one at a time. Plaintext only for now (issue 32): TLS targets use the grpc++
+// client.
 // Thread-safety: a channel may be shared by coroutines on any threads. Ownership: its connections live on
 // the callers' io_contexts, so destroy a channel before those (as svckit::http::Client); each io_context
 // must be run by one thread (as svckit::IoPool runs them).
@@ -27,12 +29,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "svckit/endpoint.hpp"
+#include "svckit/stream_endpoint.hpp"
 #include "svckit/transport/grpc/client_options.hpp"
 
 namespace svckit::grpc {
@@ -47,6 +51,9 @@ struct WireChannelOptions {
   std::chrono::milliseconds keepalive_timeout{10000};
 };
 
+/// Takes a server stream's messages (serialised), one at a time; false ends the call.
+using WireMessageSink = std::function<boost::asio::awaitable<bool>(std::string message)>;
+
 class WireChannel : public std::enable_shared_from_this<WireChannel> {
  public:
   /// target: "host:port" (a name is resolved at each connect). Connects lazily, on the first call.
@@ -59,6 +66,13 @@ class WireChannel : public std::enable_shared_from_this<WireChannel> {
   /// by reference must outlive the call: co_await it where it is made (as an Endpoint's caller does).
   boost::asio::awaitable<Result<std::string>> unary(const std::string& full_method, const Context& ctx, std::string request,
                                                     const ClientOptions& opts = {});
+  /// One server-streaming call: each message the server sends goes to sink, in order, on the caller's
+  /// executor; the next is read only once sink has returned (while it is behind, the stream's HTTP/2
+  /// window stays shut and the server waits). Returns the call's status; CANCELLED if sink returned false
+  /// (the stream is reset). The deadline (else opts.timeout) bounds the whole stream: give a long-lived
+  /// stream a long one. The arguments passed by reference must outlive the call.
+  boost::asio::awaitable<Status> server_stream(const std::string& full_method, const Context& ctx, std::string request,
+                                               const WireMessageSink& sink, const ClientOptions& opts = {});
   const std::string& target() const;
   /// Connections opened so far, over all threads (for tests and metrics: reuse keeps this low).
   std::size_t connections_opened() const;
@@ -79,6 +93,27 @@ Endpoint<Req, Resp> wire_client_endpoint(std::shared_ptr<WireChannel> channel, s
     Resp out;
     if (!out.ParseFromString(*bytes)) co_return Status(StatusCode::Internal, "cannot parse the reply as " + out.GetTypeName());
     co_return out;
+  };
+}
+
+/// A server-streaming method as a StreamEndpoint: the caller's writer gets each reply (see server_stream).
+/// A reply that does not parse ends the call with INTERNAL.
+template <class Req, class Resp>
+StreamEndpoint<Req, Resp> wire_client_stream_endpoint(std::shared_ptr<WireChannel> channel, std::string full_method,
+                                                      ClientOptions opts = {}) {
+  return [channel = std::move(channel), method = std::move(full_method), opts](
+             const Context& ctx, const Req& req, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+    Status bad;
+    WireMessageSink sink = [&out, &bad](std::string bytes) -> boost::asio::awaitable<bool> {
+      Resp m;
+      if (!m.ParseFromString(bytes)) {
+        bad = Status(StatusCode::Internal, "cannot parse a streamed reply as " + m.GetTypeName());
+        co_return false;
+      }
+      co_return co_await out.write(m);
+    };
+    Status s = co_await channel->server_stream(method, ctx, req.SerializeAsString(), sink, opts);
+    co_return bad.ok() ? s : bad;
   };
 }
 

@@ -10,7 +10,7 @@
 // (each io thread listens on the port, SO_REUSEPORT), and the endpoints of its calls run there too: a call
 // never changes threads between its bytes arriving and its reply leaving (docs/transports.md, "Threading").
 //
-// Unary and server-streaming methods (add_server_stream), grpc.health.v1.Health (Check and Watch) for every
+// Unary and server-streaming methods (add_stream), grpc.health.v1.Health (Check and Watch) for every
 // service added, plaintext or TLS (ALPN h2, mTLS with client CAs). Client and bidirectional streaming are
 // still the grpc++ Server's (issue 32).
 // Thread-safety: add*() before start(); start()/shutdown() from one controlling thread; set_serving() from
@@ -30,6 +30,7 @@
 #include "svckit/endpoint.hpp"
 #include "svckit/io_pool.hpp"
 #include "svckit/server.hpp"
+#include "svckit/stream_endpoint.hpp"
 #include "svckit/tls.hpp"
 
 namespace svckit::grpc {
@@ -82,6 +83,14 @@ using WireStreamHandler =
     std::function<boost::asio::awaitable<Status>(const Context&, std::string_view request, WireStreamWriter& out)>;
 
 class WireServer : public svckit::Server {
+  // A typed stream's messages, serialised onto the wire's writer.
+  template <class Msg>
+  struct MessageWriter final : StreamWriter<Msg> {
+    explicit MessageWriter(WireStreamWriter& out) : out(out) {}
+    boost::asio::awaitable<bool> write(const Msg& message) override { return out.write(message.SerializeAsString()); }
+    WireStreamWriter& out;
+  };
+
  public:
   WireServer(IoPool& io, WireServerOptions opts);
   ~WireServer() override;
@@ -101,6 +110,22 @@ class WireServer : public svckit::Server {
       Result<Resp> r = co_await ep(ctx, req);
       if (!r.ok()) co_return WireReply{r.status(), {}};
       co_return WireReply{Status(), r->SerializeAsString()};
+    };
+  }
+  /// Serves endpoint as the server-streaming method full_method: each message it writes is sent as the
+  /// client's flow control allows (WireStreamWriter), the Status it returns ends the stream.
+  template <class Req, class Resp>
+  void add_stream(std::string full_method, StreamEndpoint<Req, Resp> endpoint) {
+    add_server_stream(std::move(full_method), stream_handler(std::move(endpoint)));
+  }
+  /// A StreamEndpoint over protobuf messages as a handler of bytes (as unary_handler).
+  template <class Req, class Resp>
+  static WireStreamHandler stream_handler(StreamEndpoint<Req, Resp> endpoint) {
+    return [ep = std::move(endpoint)](const Context& ctx, std::string_view in, WireStreamWriter& out) -> boost::asio::awaitable<Status> {
+      Req req;
+      if (!req.ParseFromArray(in.data(), static_cast<int>(in.size()))) co_return invalid_argument("cannot parse " + req.GetTypeName());
+      MessageWriter<Resp> typed(out);
+      co_return co_await ep(ctx, req, typed);
     };
   }
   /// Each name once (std::invalid_argument), before start() (std::logic_error).

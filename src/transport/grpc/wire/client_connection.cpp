@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -33,6 +34,8 @@ constexpr std::size_t kMaxReplyHeaderBytes = 64 * 1024;
 constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 8 << 20;
 constexpr std::size_t kWriteBatch = 64 * 1024;
+// A server stream's messages waiting for their sink: beyond this its window is not reopened.
+constexpr std::size_t kStreamBuffer = 256 * 1024;
 
 // grpc-message is percent-encoded (PROTOCOL-HTTP2.md); one with a malformed escape is kept as it came.
 std::string percent_decode(std::string_view in) { return http::url_decode(in, /*plus_is_space=*/false).value_or(std::string(in)); }
@@ -88,6 +91,12 @@ struct ClientConnection::Stream {
   std::optional<long long> pushback_ms;
   bool done = false;
   Status result;
+  // A server stream: messages are handed to the sink from `next` on; `queued` bytes of them wait, and
+  // `held` bytes of DATA are not yet given back to the server's window (see release_window).
+  bool streaming = false;
+  std::size_t next = 0;
+  std::size_t queued = 0;
+  std::size_t held = 0;
 };
 
 // nghttp2's callbacks: each finds its connection in user_data, its call in the stream's user data.
@@ -122,15 +131,28 @@ struct ClientCallbacks {
     return 0;
   }
 
+  // Windows are given back by hand (no automatic WINDOW_UPDATE): the connection's at once, a stream's at
+  // once too unless it is a server stream whose sink is behind (release_window).
   static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user) {
     auto& c = conn(user);
     auto* s = stream(c, id);
+    nghttp2_session_consume_connection(session, len);
+    if (!s || s->done || !s->streaming) nghttp2_session_consume_stream(session, id, len);  // (fails harmlessly on a closed stream)
     if (!s || s->done) return 0;
+    auto& messages = s->reader.messages();
+    const std::size_t before = messages.size();
     Status st = s->reader.feed(std::string_view(reinterpret_cast<const char*>(data), len));
-    if (st.ok() && s->reader.messages().size() > 1) st = Status(StatusCode::Internal, "a unary reply has one message, the server sent more");
+    if (st.ok() && !s->streaming && messages.size() > 1) st = Status(StatusCode::Internal, "a unary reply has one message, the server sent more");
     if (!st.ok()) {
       c.finish(*s, st);
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);  // stop its download
+      return 0;
+    }
+    if (s->streaming) {
+      s->held += len;
+      for (std::size_t i = before; i < messages.size(); ++i) s->queued += messages[i].size();
+      c.release_window(*s);
+      if (messages.size() > before) s->wake.cancel();  // the sink's loop takes them
     }
     return 0;
   }
@@ -156,7 +178,9 @@ struct ClientCallbacks {
         Status st(static_cast<StatusCode>(code), s.grpc_message);
         if (s.pushback_ms && *s.pushback_ms >= 0) st.with_retry_after(std::chrono::milliseconds(*s.pushback_ms));
         c.finish(s, std::move(st));
-      } else if (s.reader.partial() || s.reader.messages().size() != 1) {
+      } else if (s.streaming && s.reader.partial()) {
+        c.finish(s, Status(StatusCode::Internal, "the server's last message was cut short"));
+      } else if (!s.streaming && (s.reader.partial() || s.reader.messages().size() != 1)) {
         c.finish(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "the server answered OK without a reply message"
                                                                              : "the server's reply message was cut short"));
       } else {
@@ -195,6 +219,7 @@ ClientConnection::ClientConnection(asio::io_context& io, std::string host, std::
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+  nghttp2_option_set_no_auto_window_update(opt, 1);  // on_data_chunk gives windows back
   nghttp2_session_client_new2(&session_, cbs, this, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
@@ -205,10 +230,58 @@ ClientConnection::~ClientConnection() { nghttp2_session_del(session_); }
 asio::awaitable<Result<std::string>> ClientConnection::unary(const OutgoingCall& call) {
   auto self = shared_from_this();
   auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
+  if (auto failed = co_await start(s, call)) co_return *failed;
+  co_return co_await await_reply(s);
+}
+
+asio::awaitable<Status> ClientConnection::server_stream(const OutgoingCall& call, const MessageSink& sink) {
+  auto self = shared_from_this();
+  auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
+  s->streaming = true;
+  if (auto failed = co_await start(s, call)) co_return *failed;
+  auto& messages = s->reader.messages();
+  for (;;) {
+    while (s->next < messages.size()) {  // (what came before the end is handed over too)
+      std::string m = std::move(messages[s->next++]);
+      if (s->next == messages.size()) {
+        messages.clear();
+        s->next = 0;
+      }
+      s->queued -= m.size();
+      release_window(*s);
+      if (!co_await sink(std::move(m))) {
+        if (!s->done) {
+          finish(*s, Status(StatusCode::Cancelled, "the receiver ended the stream"));
+          reset(*s);
+        }
+        co_return Status(StatusCode::Cancelled, "the receiver ended the stream");
+      }
+    }
+    if (s->done) co_return s->result;
+    co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));  // a message, the end, or the caller cancelled
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none && !s->done) {  // reset the stream so the server stops too
+      finish(*s, Status(StatusCode::Cancelled, "cancelled"));
+      reset(*s);
+      co_return s->result;
+    }
+  }
+}
+
+// A server stream's sink is behind by more than kStreamBuffer: its window stays shut until it catches up.
+void ClientConnection::release_window(Stream& s) {
+  if (s.held == 0 || s.queued > kStreamBuffer || s.done || state_ != State::ready) return;
+  nghttp2_session_consume_stream(session_, s.id, s.held);
+  s.held = 0;
+  flush();
+}
+
+// Connects (or waits for the connect) and submits the call; the status it failed with, if it did.
+asio::awaitable<std::optional<Status>> ClientConnection::start(const std::shared_ptr<Stream>& s, const OutgoingCall& call) {
   if (state_ != State::closed) deadlines_.watch(call.deadline, weak_from_this());
   if (state_ == State::idle) {
     state_ = State::connecting;
-    asio::co_spawn(io_, connect_and_read(self), asio::detached);
+    asio::co_spawn(io_, connect_and_read(shared_from_this()), asio::detached);
   }
   if (state_ == State::connecting) {
     waiting_.push_back(s);
@@ -225,7 +298,7 @@ asio::awaitable<Result<std::string>> ClientConnection::unary(const OutgoingCall&
   if (going_away_) co_return unavailable("the connection to " + peer_ + " is going away (GOAWAY)");
   if (Clock::now() >= call.deadline) co_return deadline_exceeded("deadline exceeded before calling " + call.path);
   if (!submit(s, call)) co_return s->result;
-  co_return co_await await_reply(s);
+  co_return std::nullopt;
 }
 
 bool ClientConnection::submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +34,10 @@ struct OutgoingCall {
   std::chrono::steady_clock::time_point deadline;
 };
 
+/// Where a server stream's messages go, one at a time: the next is handed over once this returns; false
+/// ends the call (its stream is reset).
+using MessageSink = std::function<boost::asio::awaitable<bool>(std::string message)>;
+
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
   ClientConnection(boost::asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts);
@@ -41,6 +47,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
   /// Runs one call to its end (connecting first if needed): the reply's message, or why not.
   boost::asio::awaitable<Result<std::string>> unary(const OutgoingCall& call);
+  /// Runs one server-streaming call to its end: each message to sink, in order, then the call's status.
+  /// While more than 256 KiB of messages wait for the sink, the stream's flow-control window stays shut,
+  /// so a slow sink holds up the server, not this process's memory.
+  boost::asio::awaitable<Status> server_stream(const OutgoingCall& call, const MessageSink& sink);
   /// False once it has closed, failed to connect or been told to go away: new calls need a new connection.
   bool usable() const { return state_ != State::closed && !going_away_; }
   /// It never connected (the backoff before the next attempt is the channel's).
@@ -59,7 +69,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   boost::asio::awaitable<void> connect_and_read(std::shared_ptr<ClientConnection> self);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<ClientConnection> self);
   boost::asio::awaitable<void> keepalive(std::shared_ptr<ClientConnection> self);
+  boost::asio::awaitable<std::optional<Status>> start(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
   boost::asio::awaitable<Result<std::string>> await_reply(const std::shared_ptr<Stream>& s);
+  void release_window(Stream& s);
   bool submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
   void flush();
   void finish(Stream& s, Status status);

@@ -1,0 +1,394 @@
+// Streaming endpoints (svckit/stream_endpoint.hpp) served by svckit::grpc::Server, on gRPC's C++ library
+// and on the own wire (own_wire), with middleware around them, called through gRPC's C++ generic stub.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "greeter.pb.h"
+#include "support/run.hpp"
+#include "svckit/metrics/registry.hpp"
+#include "svckit/middleware.hpp"
+#include "svckit/middleware/logging.hpp"
+#include "svckit/middleware/metrics.hpp"
+#include "svckit/middleware/timeout.hpp"
+#include "svckit/transport/grpc/client.hpp"
+#include "svckit/transport/grpc/server.hpp"
+#include "svckit/transport/grpc/wire_channel.hpp"
+#include "transport/grpc_stream_client.hpp"
+
+using namespace svckit;
+using namespace std::chrono_literals;
+using greeter::HelloReply;
+using greeter::HelloRequest;
+using test::call_stream;
+using test::channel_to;
+using Stream = StreamEndpoint<HelloRequest, HelloReply>;
+
+namespace {
+
+std::string hello_bytes(const std::string& name) {
+  HelloRequest r;
+  r.set_name(name);
+  return r.SerializeAsString();
+}
+
+std::string reply_text(const std::string& bytes) {
+  HelloReply r;
+  EXPECT_TRUE(r.ParseFromString(bytes));
+  return r.message();
+}
+
+// Run on both servers: gRPC's C++ library (false) and the own wire (true).
+class StreamServer {
+ protected:
+  void start_server(bool own_wire) {
+    server = std::make_unique<svckit::grpc::Server>(io, svckit::grpc::ServerOptions{.address = "127.0.0.1:0", .own_wire = own_wire});
+    // "COUNT [fail]": COUNT replies "i:NAME-ish", then OK, or FAILED_PRECONDITION with "fail".
+    Stream count = [](const Context& ctx, const HelloRequest& req, StreamWriter<HelloReply>& out) -> boost::asio::awaitable<Status> {
+      std::istringstream words(req.name());
+      int n = 0;
+      std::string fail;
+      words >> n >> fail;
+      for (int i = 0; i < n; ++i) {
+        HelloReply r;
+        r.set_message(std::to_string(i) + ":" + ctx.request_id());
+        if (!co_await out.write(r)) co_return Status(StatusCode::Cancelled, "gone");
+      }
+      if (fail == "fail") co_return Status(StatusCode::FailedPrecondition, "stopped after " + std::to_string(n));
+      co_return Status();
+    };
+    server->add_stream("/test.Stream/Count",
+                       chain(count, middleware::Logging{log::Logger("test"), "count"},
+                             middleware::Metrics{"test", "count", &registry}));
+    // A message every 10 ms until the stream is over; counts how its handlers ended.
+    Stream forever = [this](const Context&, const HelloRequest&, StreamWriter<HelloReply>& out) -> boost::asio::awaitable<Status> {
+      struct Ended {
+        std::atomic<int>& n;
+        ~Ended() { ++n; }
+      } ended{forever_ended};
+      HelloReply r;
+      r.set_message("tick");
+      for (;;) {
+        if (!co_await out.write(r)) co_return Status(StatusCode::Cancelled, "gone");
+        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 10ms);
+        co_await t.async_wait(boost::asio::use_awaitable);
+      }
+    };
+    server->add_stream("/test.Stream/Forever", forever);
+    server->add_stream("/test.Stream/Bounded", chain(forever, middleware::Timeout{300ms}));
+    // Sends nothing; waits until the call is over.
+    server->add_stream("/test.Stream/Silent", Stream([this](const Context&, const HelloRequest&,
+                                                            StreamWriter<HelloReply>&) -> boost::asio::awaitable<Status> {
+      struct Ended {
+        std::atomic<int>& n;
+        ~Ended() { ++n; }
+      } ended{silent_ended};
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 1h);
+      co_await t.async_wait(boost::asio::use_awaitable);
+      co_return Status();
+    }));
+    // As fast as the client takes them: 1 KiB messages, counting what was written.
+    server->add_stream("/test.Stream/Flood", Stream([this](const Context&, const HelloRequest&,
+                                                           StreamWriter<HelloReply>& out) -> boost::asio::awaitable<Status> {
+      struct Ended {
+        std::atomic<int>& n;
+        ~Ended() { ++n; }
+      } ended{flood_ended};
+      HelloReply r;
+      r.set_message(std::string(1024, 'f'));
+      while (co_await out.write(r)) flood_bytes += r.ByteSizeLong();
+      co_return Status(StatusCode::Cancelled, "gone");
+    }));
+    server->start();
+    io.start();
+    address = "127.0.0.1:" + std::to_string(server->port());
+  }
+  void stop_server() {
+    if (!shut_down) server->shutdown(std::chrono::steady_clock::now() + 5s);
+    io.stop();
+    io.join();
+  }
+
+  IoPool io{2};
+  metrics::Registry registry;
+  std::unique_ptr<svckit::grpc::Server> server;
+  std::string address;
+  bool shut_down = false;
+  std::atomic<int> forever_ended{0}, flood_ended{0}, silent_ended{0};
+  std::atomic<std::size_t> flood_bytes{0};
+};
+
+class GrpcStreamEndpoint : public StreamServer, public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { start_server(GetParam()); }
+  void TearDown() override { stop_server(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(BothServers, GrpcStreamEndpoint, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "OwnWire" : "GrpcCpp"; });
+
+TEST_P(GrpcStreamEndpoint, EveryMessageArrivesInOrderThenTheStatus) {
+  ::grpc::ClientContext ctx;
+  ctx.AddMetadata("x-request-id", "req-7");
+  auto r = call_stream(address, "/test.Stream/Count", hello_bytes("50"), ctx);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_EQ(r.messages.size(), 50u);
+  for (std::size_t i = 0; i < r.messages.size(); ++i) EXPECT_EQ(reply_text(r.messages[i]), std::to_string(i) + ":req-7");
+  // The middleware saw one call of 50 messages.
+  const auto text = registry.expose();
+  EXPECT_NE(text.find("svckit_requests_total{service=\"test\",method=\"count\",code=\"OK\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("svckit_stream_messages_total{service=\"test\",method=\"count\"} 50\n"), std::string::npos) << text;
+}
+
+TEST_P(GrpcStreamEndpoint, AnErrorEndsTheStreamAfterItsMessages) {
+  ::grpc::ClientContext ctx;
+  auto r = call_stream(address, "/test.Stream/Count", hello_bytes("3 fail"), ctx);
+  EXPECT_EQ(r.messages.size(), 3u);
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(r.status.error_message(), "stopped after 3");
+  ::grpc::ClientContext none;
+  r = call_stream(address, "/test.Stream/Count", hello_bytes("0 fail"), none);
+  EXPECT_TRUE(r.messages.empty());
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_P(GrpcStreamEndpoint, ARequestThatDoesNotParseIsInvalidArgument) {
+  ::grpc::ClientContext ctx;
+  auto r = call_stream(address, "/test.Stream/Count", std::string("\xff\xff\xff", 3), ctx);
+  EXPECT_TRUE(r.messages.empty());
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT) << r.status.error_message();
+}
+
+TEST_P(GrpcStreamEndpoint, AClientThatCancelsEndsTheHandler) {
+  ::grpc::ClientContext ctx;
+  int seen = 0;
+  auto r = call_stream(address, "/test.Stream/Forever", hello_bytes(""), ctx, [&](const std::string&) { return ++seen < 3; });
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s)) << "the handler ended";
+  EXPECT_TRUE(test::wait_until([&] { return server->in_flight() == 0; }, 10s));
+}
+
+TEST_P(GrpcStreamEndpoint, TheCallersDeadlineEndsTheStream) {
+  auto channel = channel_to(address);  // connected first: set-up must not use up the deadline (TSan)
+  ::grpc::ClientContext warm_up;
+  ASSERT_TRUE(call_stream(channel, "/test.Stream/Count", hello_bytes("1"), warm_up).status.ok());
+  ::grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 500ms);
+  auto r = call_stream(channel, "/test.Stream/Forever", hello_bytes(""), ctx);
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_FALSE(r.messages.empty());
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s));
+  EXPECT_TRUE(test::wait_until([&] { return server->in_flight() == 0; }, 10s));
+}
+
+TEST_P(GrpcStreamEndpoint, ATimeoutMiddlewareEndsTheStreamWithDeadlineExceeded) {
+  ::grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto r = call_stream(address, "/test.Stream/Bounded", hello_bytes(""), ctx);
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED) << r.status.error_message();
+  EXPECT_FALSE(r.messages.empty());
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s));
+}
+
+// A client that stops reading: the handler's writes wait (they do not queue without bound), and when the
+// client goes away the handler ends.
+TEST_P(GrpcStreamEndpoint, AClientThatStopsReadingHoldsUpTheHandler) {
+  auto channel = channel_to(address);
+  ::grpc::GenericStub stub(channel);
+  ::grpc::CompletionQueue cq;
+  auto ctx = std::make_unique<::grpc::ClientContext>();
+  auto call = stub.PrepareCall(ctx.get(), "/test.Stream/Flood", &cq);
+  auto step = [&cq] {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok;
+  };
+  call->StartCall(nullptr);
+  ASSERT_TRUE(step());
+  ::grpc::Slice slice(hello_bytes(""));
+  call->WriteLast(::grpc::ByteBuffer(&slice, 1), ::grpc::WriteOptions(), nullptr);
+  ASSERT_TRUE(step());
+  // Never read. The writes stop once the windows and buffers between are full.
+  std::size_t before = 0;
+  ASSERT_TRUE(test::wait_until([&] {
+    const std::size_t now = flood_bytes;
+    const bool settled = now > 0 && now == before;
+    before = now;
+    std::this_thread::sleep_for(100ms);  // the interval at which "no more written" is judged
+    return settled;
+  }, 20s)) << "the writes never stopped: " << flood_bytes << " bytes";
+  EXPECT_LT(flood_bytes.load(), std::size_t{16} << 20) << "written while nobody read";
+  ctx->TryCancel();
+  ::grpc::Status st;
+  call->Finish(&st, nullptr);
+  step();
+  EXPECT_TRUE(test::wait_until([&] { return flood_ended == 1; }, 10s)) << "the handler ended with the call";
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+TEST_P(GrpcStreamEndpoint, ShutdownEndsStreamsStillOpen) {
+  std::promise<test::StreamResult> result;
+  std::thread client([&] {
+    ::grpc::ClientContext ctx;
+    result.set_value(call_stream(address, "/test.Stream/Forever", hello_bytes(""), ctx));
+  });
+  ASSERT_TRUE(test::wait_until([&] { return server->in_flight() == 1; }, 10s));
+  server->shutdown(std::chrono::steady_clock::now() + 500ms);
+  shut_down = true;
+  auto r = result.get_future().get();
+  client.join();
+  EXPECT_FALSE(r.status.ok());
+  EXPECT_FALSE(r.messages.empty());
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s)) << "the handler ended";
+}
+
+// ---- The clients: grpc::client_stream_endpoint (gRPC's C++ library) and grpc::wire_client_stream_endpoint
+// (the own wire), each against both servers. ----
+
+struct ClientCase {
+  bool own_wire_server;
+  bool wire_client;
+};
+
+class GrpcStreamClient : public StreamServer, public ::testing::TestWithParam<ClientCase> {
+ protected:
+  void SetUp() override { start_server(GetParam().own_wire_server); }
+  void TearDown() override {
+    wire.reset();  // its connections live on the io threads: before they stop
+    stop_server();
+  }
+
+  Stream client(const std::string& method) {
+    if (GetParam().wire_client) {
+      if (!wire) wire = svckit::grpc::WireChannel::create(address);
+      return svckit::grpc::wire_client_stream_endpoint<HelloRequest, HelloReply>(wire, method);
+    }
+    if (!channel) channel = svckit::grpc::make_channel(address);
+    return svckit::grpc::client_stream_endpoint<HelloRequest, HelloReply>(channel, method);
+  }
+
+  // Runs ep on an io thread (where the own wire's client calls from) with a writer collecting the replies;
+  // `delay` before taking each, `keep` of them at most (then the writer refuses).
+  struct Outcome {
+    Status status;
+    std::vector<std::string> replies;
+  };
+  Outcome run(const Stream& ep, const std::string& name, Context ctx = {}, std::chrono::milliseconds delay = 0ms,
+              std::size_t keep = 1u << 30) {
+    auto outcome = std::make_shared<Outcome>();
+    auto fut = boost::asio::co_spawn(io.context(0), [=]() -> boost::asio::awaitable<void> {
+      auto sink = stream_to<HelloReply>([=](const HelloReply& r) -> boost::asio::awaitable<bool> {
+        if (outcome->replies.size() >= keep) co_return false;
+        if (delay > 0ms) {
+          boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, delay);
+          co_await t.async_wait(boost::asio::use_awaitable);
+        }
+        outcome->replies.push_back(r.message());
+        co_return true;
+      });
+      HelloRequest req;
+      req.set_name(name);
+      outcome->status = co_await ep(ctx, req, sink);
+    }, boost::asio::use_future);
+    EXPECT_EQ(fut.wait_for(30s), std::future_status::ready);
+    fut.get();
+    return *outcome;
+  }
+
+  std::shared_ptr<::grpc::Channel> channel;
+  std::shared_ptr<svckit::grpc::WireChannel> wire;
+};
+
+INSTANTIATE_TEST_SUITE_P(BothClientsBothServers, GrpcStreamClient,
+                         ::testing::Values(ClientCase{false, false}, ClientCase{true, false}, ClientCase{false, true},
+                                           ClientCase{true, true}),
+                         [](const auto& info) {
+                           return std::string(info.param.wire_client ? "WireClient" : "GrpcCppClient") +
+                                  (info.param.own_wire_server ? "ToOwnWire" : "ToGrpcCpp");
+                         });
+
+TEST_P(GrpcStreamClient, TheWriterGetsEveryReplyInOrderThenTheStatus) {
+  metrics::Registry client_metrics;
+  auto ep = chain(client("/test.Stream/Count"), middleware::Metrics{"client", "count", &client_metrics});
+  Context ctx;
+  ASSERT_TRUE(ctx.set_request_id("req-9"));
+  auto r = run(ep, "300", ctx);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.replies.size(), 300u);
+  for (std::size_t i = 0; i < r.replies.size(); ++i) ASSERT_EQ(r.replies[i], std::to_string(i) + ":req-9");
+  EXPECT_NE(client_metrics.expose().find("svckit_stream_messages_total{service=\"client\",method=\"count\"} 300\n"),
+            std::string::npos);
+}
+
+TEST_P(GrpcStreamClient, AnErrorComesAfterTheRepliesBeforeIt) {
+  auto r = run(client("/test.Stream/Count"), "4 fail");
+  EXPECT_EQ(r.status.code(), StatusCode::FailedPrecondition) << r.status;
+  EXPECT_EQ(r.status.message(), "stopped after 4");
+  EXPECT_EQ(r.replies.size(), 4u);
+  r = run(client("/test.Stream/Nope"), "");
+  EXPECT_EQ(r.status.code(), StatusCode::Unimplemented) << r.status;
+}
+
+TEST_P(GrpcStreamClient, AWriterThatRefusesEndsTheCallAndTheServersHandler) {
+  auto r = run(client("/test.Stream/Forever"), "", {}, 0ms, 3);
+  EXPECT_EQ(r.status.code(), StatusCode::Cancelled) << r.status;
+  EXPECT_EQ(r.replies.size(), 3u);
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s)) << "the server's handler ended";
+}
+
+TEST_P(GrpcStreamClient, TheCallersDeadlineEndsTheStreamOnBothSides) {
+  (void)run(client("/test.Stream/Count"), "1");  // connected first: set-up must not use up the deadline (TSan)
+  Context ctx;
+  ctx.set_timeout(400ms);
+  auto r = run(client("/test.Stream/Forever"), "", ctx);
+  EXPECT_EQ(r.status.code(), StatusCode::DeadlineExceeded) << r.status;
+  EXPECT_FALSE(r.replies.empty());
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s));
+}
+
+TEST_P(GrpcStreamClient, ACancelledCallerCancelsTheStream) {
+  // The caller gives up (its own timer wins) long before the call's deadline, while no message is on its
+  // way: the call ends at once and the server's handler with it.
+  auto ep = client("/test.Stream/Silent");
+  auto fut = boost::asio::co_spawn(io.context(0), [ep]() -> boost::asio::awaitable<bool> {
+    using namespace boost::asio::experimental::awaitable_operators;
+    auto sink = stream_to<HelloReply>([](const HelloReply&) -> boost::asio::awaitable<bool> { co_return true; });
+    Context ctx;
+    ctx.set_timeout(60s);
+    HelloRequest req;
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 300ms);
+    auto winner = co_await (ep(ctx, req, sink) || t.async_wait(boost::asio::use_awaitable));
+    co_return winner.index() == 1;
+  }, boost::asio::use_future);
+  ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
+  EXPECT_TRUE(fut.get()) << "the timer won";
+  EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s)) << "the server's handler ended";
+}
+
+TEST_P(GrpcStreamClient, ASlowWriterHoldsUpTheServerNotTheClientsMemory) {
+  std::atomic<bool> done{false};
+  std::thread caller([&] {
+    (void)run(client("/test.Stream/Flood"), "", {}, 20ms, 50);  // 50 replies in about a second, then it ends the call
+    done = true;
+  });
+  ASSERT_TRUE(test::wait_until([&] { return done.load(); }, 30s));
+  caller.join();
+  // A flood nobody held up writes hundreds of MB a second; held up, the windows and buffers between are all.
+  EXPECT_LT(flood_bytes.load(), std::size_t{16} << 20) << "written while the writer was slow";
+  EXPECT_TRUE(test::wait_until([&] { return flood_ended == 1; }, 10s)) << "the server's handler ended";
+}
+
+}  // namespace
