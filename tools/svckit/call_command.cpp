@@ -286,7 +286,9 @@ int call_method(const RegistryFlags& flags, const CallFlags& call, std::ostream&
       out << json << std::endl;
       co_return true;
     });
-    Status s = co_await sd::balanced(pool, &JsonStream::call, {.timeout = call.timeout})(ctx, call.json, print);
+    // (Named, not temporaries in the co_await's expression: GCC 12 destroyed the RetryOptions one twice.)
+    const auto balanced = sd::balanced(pool, &JsonStream::call, {.timeout = call.timeout});
+    Status s = co_await balanced(ctx, call.json, print);
     if (!s.ok()) {
       err << "error: " << s << "\n";
       co_return 1;

@@ -89,15 +89,18 @@ boost::asio::awaitable<svckit::Status> NotificatorService::watch_deliveries(cons
     if (!now[i]) co_return svckit::not_found("no message " + ids[i] + " in this notificator's outbox");
     last[ids[i]] = {now[i]->id, now[i]->state, now[i]->attempts, now[i]->last_error};
   }
-  for (const auto& [id, s] : last)
-    if (!co_await out.write(to_delivery(s))) co_return svckit::Status(svckit::StatusCode::Cancelled, "the caller left");
+  for (const auto& [id, s] : last) {
+    const pb::Delivery d = to_delivery(s);  // named: no temporary in a co_await's expression (GCC 12)
+    if (!co_await out.write(d)) co_return svckit::Status(svckit::StatusCode::Cancelled, "the caller left");
+  }
   auto open = [&] { return std::any_of(last.begin(), last.end(), [](const auto& kv) { return !kv.second.final(); }); };
   while (open()) {
     for (const auto& s : co_await watcher->next()) {
       auto& told = last[s.id];
       if (told == s || told.final()) continue;  // seen already (the read above), or over
       told = s;
-      if (!co_await out.write(to_delivery(s))) co_return svckit::Status(svckit::StatusCode::Cancelled, "the caller left");
+      const pb::Delivery d = to_delivery(s);
+      if (!co_await out.write(d)) co_return svckit::Status(svckit::StatusCode::Cancelled, "the caller left");
     }
   }
   co_return svckit::Status();
