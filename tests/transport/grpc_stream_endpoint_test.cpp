@@ -92,6 +92,7 @@ class StreamServer {
         std::atomic<int>& n;
         ~Ended() { ++n; }
       } ended{silent_ended};
+      ++silent_started;
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 1h);
       co_await t.async_wait(boost::asio::use_awaitable);
       co_return Status();
@@ -123,7 +124,7 @@ class StreamServer {
   std::unique_ptr<svckit::grpc::Server> server;
   std::string address;
   bool shut_down = false;
-  std::atomic<int> forever_ended{0}, flood_ended{0}, silent_ended{0};
+  std::atomic<int> forever_ended{0}, flood_ended{0}, silent_ended{0}, silent_started{0};
   std::atomic<std::size_t> flood_bytes{0};
 };
 
@@ -360,21 +361,29 @@ TEST_P(GrpcStreamClient, TheCallersDeadlineEndsTheStreamOnBothSides) {
 }
 
 TEST_P(GrpcStreamClient, ACancelledCallerCancelsTheStream) {
-  // The caller gives up (its own timer wins) long before the call's deadline, while no message is on its
-  // way: the call ends at once and the server's handler with it.
+  // The caller gives up once the server's handler is running (not on a timer: under ThreadSanitizer the
+  // connection's set-up alone outlasted one, and a call cancelled before it was sent reaches no handler),
+  // long before the call's deadline, while no message is on its way: the call ends at once and the
+  // server's handler with it.
   auto ep = client("/test.Stream/Silent");
-  auto fut = boost::asio::co_spawn(io.context(0), [ep]() -> boost::asio::awaitable<bool> {
+  auto fut = boost::asio::co_spawn(io.context(0), [this, ep]() -> boost::asio::awaitable<bool> {
     using namespace boost::asio::experimental::awaitable_operators;
     auto sink = stream_to<HelloReply>([](const HelloReply&) -> boost::asio::awaitable<bool> { co_return true; });
+    auto handler_started = [this]() -> boost::asio::awaitable<void> {
+      boost::asio::steady_timer poll(co_await boost::asio::this_coro::executor);
+      while (silent_started == 0) {
+        poll.expires_after(5ms);
+        co_await poll.async_wait(boost::asio::use_awaitable);
+      }
+    };
     Context ctx;
     ctx.set_timeout(60s);
     HelloRequest req;
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 300ms);
-    auto winner = co_await (ep(ctx, req, sink) || t.async_wait(boost::asio::use_awaitable));
+    auto winner = co_await (ep(ctx, req, sink) || handler_started());
     co_return winner.index() == 1;
   }, boost::asio::use_future);
   ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
-  EXPECT_TRUE(fut.get()) << "the timer won";
+  EXPECT_TRUE(fut.get()) << "the caller gave up first";
   EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s)) << "the server's handler ended";
 }
 
