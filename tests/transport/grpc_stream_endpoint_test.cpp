@@ -98,8 +98,7 @@ class StreamServer {
       co_return Status();
     }));
     // As fast as the client takes them: 1 KiB messages, counting what was written.
-    server->add_stream("/test.Stream/Flood", Stream([this](const Context&, const HelloRequest&,
-                                                           StreamWriter<HelloReply>& out) -> boost::asio::awaitable<Status> {
+    Stream flood = [this](const Context&, const HelloRequest&, StreamWriter<HelloReply>& out) -> boost::asio::awaitable<Status> {
       struct Ended {
         std::atomic<int>& n;
         ~Ended() { ++n; }
@@ -108,7 +107,10 @@ class StreamServer {
       r.set_message(std::string(1024, 'f'));
       while (co_await out.write(r)) flood_bytes += r.ByteSizeLong();
       co_return Status(StatusCode::Cancelled, "gone");
-    }));
+    };
+    server->add_stream("/test.Stream/Flood", flood);
+    // Always writing: a Timeout strikes while a write is with the transport.
+    server->add_stream("/test.Stream/BoundedFlood", chain(flood, middleware::Timeout{300ms}));
     server->start();
     io.start();
     address = "127.0.0.1:" + std::to_string(server->port());
@@ -198,6 +200,66 @@ TEST_P(GrpcStreamEndpoint, ATimeoutMiddlewareEndsTheStreamWithDeadlineExceeded) 
   EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED) << r.status.error_message();
   EXPECT_FALSE(r.messages.empty());
   EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s));
+}
+
+// A Timeout that strikes while a write is with the transport (a flood is always writing) still ends the
+// stream with DEADLINE_EXCEEDED: the write is given up, not the call cancelled.
+TEST_P(GrpcStreamEndpoint, ATimeoutStrikingDuringAWriteStillEndsWithDeadlineExceeded) {
+  auto channel = channel_to(address);  // connected first: set-up must not use up the timeout (TSan)
+  ::grpc::ClientContext warm_up;
+  ASSERT_TRUE(call_stream(channel, "/test.Stream/Count", hello_bytes("1"), warm_up).status.ok());
+  for (int i = 0; i < 3; ++i) {
+    ::grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+    std::size_t seen = 0;
+    auto r = call_stream(channel, "/test.Stream/BoundedFlood", hello_bytes(""), ctx, [&](const std::string&) {
+      ++seen;
+      return true;
+    });
+    EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED) << "run " << i << ": " << r.status.error_message();
+    EXPECT_GT(seen, 0u);
+  }
+  EXPECT_TRUE(test::wait_until([&] { return flood_ended == 3; }, 10s));
+}
+
+// A Timeout that strikes while the client has stopped reading: the handler's stuck write is given up and
+// the handler ends on time, though the message never left; the client, reading again later, gets the
+// replies written before and an error, never OK.
+TEST_P(GrpcStreamEndpoint, ATimeoutEndsTheHandlerOfAStreamWhoseReaderStopped) {
+  auto channel = channel_to(address);
+  ::grpc::GenericStub stub(channel);
+  ::grpc::CompletionQueue cq;
+  ::grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto call = stub.PrepareCall(&ctx, "/test.Stream/BoundedFlood", &cq);
+  auto step = [&cq] {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok;
+  };
+  call->StartCall(nullptr);
+  ASSERT_TRUE(step());
+  ::grpc::Slice slice(hello_bytes(""));
+  call->WriteLast(::grpc::ByteBuffer(&slice, 1), ::grpc::WriteOptions(), nullptr);
+  ASSERT_TRUE(step());
+  EXPECT_TRUE(test::wait_until([&] { return flood_ended == 1; }, 10s)) << "the handler still waits on its write";
+  ::grpc::ByteBuffer in;
+  std::size_t read = 0;
+  for (;;) {
+    call->Read(&in, nullptr);
+    if (!step()) break;
+    ++read;
+  }
+  ::grpc::Status st;
+  call->Finish(&st, nullptr);
+  step();
+  EXPECT_GT(read, 0u);
+  EXPECT_FALSE(st.ok());
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 // A client that stops reading: the handler's writes wait (they do not queue without bound), and when the

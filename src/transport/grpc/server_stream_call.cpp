@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <grpcpp/alarm.h>
 
 #include "runtime.hpp"
 #include "server_state.hpp"
@@ -15,6 +16,10 @@ namespace svckit::grpc {
 namespace asio = boost::asio;
 
 namespace {
+
+// How long a stream's final status waits for a write its handler gave up (a Timeout struck while gRPC
+// held the message) before the call is cancelled: a receiver that reads completes it in well under this.
+constexpr auto kGiveUpGrace = std::chrono::seconds(1);
 
 // One server-streaming RPC, from the request for a new call until gRPC has reported both the end of
 // Finish and the call's completion (AsyncNotifyWhenDone); deletes itself then. As a unary Call
@@ -61,11 +66,19 @@ class StreamCall final : public detail::Tag, public RawStreamWriter {
             asio::post(executor(), [h = std::move(handler)]() mutable { std::move(h)(false); });
             return;
           }
-          // Cancelling the waiting coroutine (a Timeout, the call's end) cancels the call: the write then
-          // completes at once, with ok false.
+          // Cancelling the waiting coroutine (a Timeout, the call's end) gives the write up: the coroutine
+          // resumes with false, the message stays with gRPC (see abandon_write).
           write_slot_ = asio::get_associated_cancellation_slot(handler);
-          if (write_slot_.is_connected()) write_slot_.assign([this](asio::cancellation_type) { ctx_.TryCancel(); });
+          if (write_slot_.is_connected())
+            write_slot_.assign([this](asio::cancellation_type) {
+              pending_tags_.fetch_add(1);  // alive until the posted step ran, whatever else completes first
+              asio::post(executor(), [this] {
+                abandon_write();
+                release();
+              });
+            });
           written_ = std::make_unique<Resume<decltype(handler)>>(std::move(handler));
+          writing_ = true;
           writer_.Write(message_, detail::handed_to_queue(&write_tag_));
         },
         asio::use_awaitable);
@@ -105,16 +118,59 @@ class StreamCall final : public detail::Tag, public RawStreamWriter {
     finish(status);
   }
 
+  // A write gRPC has taken (ok) or dropped because the call is over.
   void on_written(bool ok) {
+    writing_ = false;
     if (!ok) ended_ = true;  // the call is over (cancelled, deadline, the client left)
+    if (written_) {          // the coroutine still waits for it
+      if (write_slot_.is_connected()) write_slot_.clear();
+      write_slot_ = {};
+      auto resume = std::move(written_);
+      resume->run(ok);  // on this queue's thread: the coroutine's own
+      return;
+    }
+    if (finish_after_write_) {  // the handler ended while its given-up write was with gRPC
+      if (grace_set_) grace_.Cancel();
+      send_finish(*finish_after_write_);
+    }
+  }
+
+  // The coroutine waiting on a write was cancelled (posted from the slot: the slot is not cleared inside
+  // its own handler). The stream is over for the handler: it resumes with false at once and its status is
+  // sent once gRPC has taken the message (one write at a time, Finish included). Cancelling the whole call
+  // instead would turn a Timeout's DEADLINE_EXCEEDED into CANCELLED whenever it struck during a write.
+  void abandon_write() {
+    if (!written_) return;  // the write completed first
     if (write_slot_.is_connected()) write_slot_.clear();
     write_slot_ = {};
+    ended_ = true;
     auto resume = std::move(written_);
-    resume->run(ok);  // on this queue's thread: the coroutine's own
+    resume->run(false);
   }
 
   void finish(const Status& status) {
     st_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (!writing_) {
+      send_finish(status);
+      return;
+    }
+    // A write the handler gave up is still with gRPC: Finish waits for it, but a receiver that stopped
+    // reading never lets it complete; after kGiveUpGrace the call is cancelled.
+    finish_after_write_ = status;
+    std::shared_lock lock(st_->closing_mu);
+    if (st_->closed) return;  // Shutdown cancels the call; its write tag then comes, with ok false
+    pending_tags_.fetch_add(1);
+    grace_set_ = true;
+    grace_.Set(st_->queues[queue_].get(), std::chrono::system_clock::now() + kGiveUpGrace,
+               detail::handed_to_queue(&grace_tag_));
+  }
+
+  void on_grace(bool expired) {  // expired false: cancelled, the write completed in time
+    if (expired && writing_) ctx_.TryCancel();
+    release();
+  }
+
+  void send_finish(const Status& status) {
     std::shared_lock lock(st_->closing_mu);
     if (st_->closed) {  // too late: Shutdown cancelled the call; no Finish tag will come
       lock.unlock();
@@ -149,12 +205,19 @@ class StreamCall final : public detail::Tag, public RawStreamWriter {
   ::grpc::ByteBuffer message_;  // the one being written
   std::unique_ptr<ResumeBase> written_;
   asio::cancellation_slot write_slot_;
+  bool writing_ = false;  // a Write is with gRPC (its tag has not come back)
   bool ended_ = false;
-  std::atomic<int> pending_tags_{2};  // Finish and NotifyWhenDone (the closed path releases from an io thread)
+  std::optional<Status> finish_after_write_;
+  ::grpc::Alarm grace_;
+  bool grace_set_ = false;
+  // Finish and NotifyWhenDone, plus a grace alarm or a posted give-up step while one is pending (the
+  // closed path releases from an io thread).
+  std::atomic<int> pending_tags_{2};
   std::shared_ptr<HandlerState> handler_;
   Step write_tag_{this, &StreamCall::on_written};
   Step finish_tag_{this, &StreamCall::on_finished};
   Step done_tag_{this, &StreamCall::on_call_done};
+  Step grace_tag_{this, &StreamCall::on_grace};
 };
 
 }  // namespace
