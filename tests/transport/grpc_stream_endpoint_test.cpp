@@ -444,6 +444,38 @@ TEST_P(GrpcStreamClient, ACancelledCallerCancelsTheStream) {
   EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s)) << "the server's handler ended";
 }
 
+TEST_P(GrpcStreamClient, ACallerCancelledWhileItsWriterRunsCancelsTheStream) {
+  // The writer takes the first reply and then waits; the caller gives up meanwhile (its writer's wait
+  // ends with operation_aborted, out through the call). The stream must not stay open until its deadline
+  // (60 s): the server's handler ends at once.
+  auto ep = client("/test.Stream/Forever");
+  std::atomic<bool> writing{false};
+  auto fut = boost::asio::co_spawn(io.context(0), [&, ep]() -> boost::asio::awaitable<bool> {
+    using namespace boost::asio::experimental::awaitable_operators;
+    auto sink = stream_to<HelloReply>([&](const HelloReply&) -> boost::asio::awaitable<bool> {
+      writing = true;
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 1h);
+      co_await t.async_wait(boost::asio::use_awaitable);
+      co_return true;
+    });
+    auto writer_runs = [&]() -> boost::asio::awaitable<void> {
+      boost::asio::steady_timer poll(co_await boost::asio::this_coro::executor);
+      while (!writing) {
+        poll.expires_after(5ms);
+        co_await poll.async_wait(boost::asio::use_awaitable);
+      }
+    };
+    Context ctx;
+    ctx.set_timeout(60s);
+    HelloRequest req;
+    auto winner = co_await (ep(ctx, req, sink) || writer_runs());
+    co_return winner.index() == 1;
+  }, boost::asio::use_future);
+  ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
+  EXPECT_TRUE(fut.get()) << "the caller gave up first";
+  EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s)) << "the server's handler ended";
+}
+
 TEST_P(GrpcStreamClient, ASlowWriterHoldsUpTheServerNotTheClientsMemory) {
   std::atomic<bool> done{false};
   std::thread caller([&] {

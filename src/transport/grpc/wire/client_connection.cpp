@@ -239,6 +239,18 @@ asio::awaitable<Status> ClientConnection::server_stream(const OutgoingCall& call
   auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
   s->streaming = true;
   if (auto failed = co_await start(s, call)) co_return *failed;
+  // However this ends (the sink refused, the caller cancelled, a sink that threw), a stream still open is
+  // reset at once, so the server stops too, rather than at its deadline. Not while the io context is
+  // being torn down (nothing can be written then).
+  struct ResetIfOpen {
+    ClientConnection& conn;
+    Stream& s;
+    ~ResetIfOpen() {
+      if (s.done || conn.io_.stopped()) return;
+      conn.finish(s, Status(StatusCode::Cancelled, "the caller left the stream"));
+      conn.reset(s);
+    }
+  } reset_if_open{*this, *s};
   auto& messages = s->reader.messages();
   for (;;) {
     while (s->next < messages.size()) {  // (what came before the end is handed over too)
@@ -249,22 +261,12 @@ asio::awaitable<Status> ClientConnection::server_stream(const OutgoingCall& call
       }
       s->queued -= m.size();
       release_window(*s);
-      if (!co_await sink(std::move(m))) {
-        if (!s->done) {
-          finish(*s, Status(StatusCode::Cancelled, "the receiver ended the stream"));
-          reset(*s);
-        }
-        co_return Status(StatusCode::Cancelled, "the receiver ended the stream");
-      }
+      if (!co_await sink(std::move(m))) co_return Status(StatusCode::Cancelled, "the receiver ended the stream");
     }
     if (s->done) co_return s->result;
     co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));  // a message, the end, or the caller cancelled
     auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none && !s->done) {  // reset the stream so the server stops too
-      finish(*s, Status(StatusCode::Cancelled, "cancelled"));
-      reset(*s);
-      co_return s->result;
-    }
+    if (cs.cancelled() != asio::cancellation_type::none && !s->done) co_return Status(StatusCode::Cancelled, "cancelled");
   }
 }
 
