@@ -87,8 +87,7 @@ void add_limit_flags(CLI::App& app, RunnerOptions& o, RunnerFlags which) {
   }
   app.add_flag("--grpc-wire", o.grpc_wire,
                "gRPC on svckit's own HTTP/2 wire, on the io threads: this service's gRPC server and its calls to other services "
-               "(in progress: unary methods and the health service, plaintext or TLS; this service's calls to TLS instances still go "
-               "over grpc++)");
+               "(unary and server-streaming methods and the health service, plaintext or TLS)");
   if (which.http_addr || which.grpc_addr)
     app.add_option("--max-in-flight", o.max_in_flight, "requests in flight per server before 503 / UNAVAILABLE (0: no limit)")
         ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))

@@ -51,8 +51,8 @@ TEST_F(TrackerTlsTest, EveryHopSpeaksTlsAndTheWelcomeEmailArrives) {
   EXPECT_EQ(outbox_count("n1", "bob@example.com"), 0);
 }
 
-// The notificator on svckit's own wire (--grpc-wire) with mutual TLS: users (also --grpc-wire, whose calls
-// to TLS instances go over grpc++) delivers the welcome through it.
+// The notificator on svckit's own wire (--grpc-wire) with mutual TLS: users (also --grpc-wire: its own-wire
+// client dials the TLS instance over TLS, presenting its certificate) delivers the welcome through it.
 TEST_F(TrackerTlsTest, ANotificatorOnTheOwnWireServesMutualTls) {
   auto notificator_flags = service_cert();
   notificator_flags.insert(notificator_flags.end(), {"--tls-client-ca", cert("ca.crt"), "--grpc-wire"});

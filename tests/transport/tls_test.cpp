@@ -5,6 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include "support/certs.hpp"
@@ -16,6 +22,7 @@
 #include "svckit/tls.hpp"
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
+#include "svckit/transport/grpc/wire_channel.hpp"
 #include "svckit/transport/http/client.hpp"
 
 using namespace svckit;
@@ -211,6 +218,15 @@ class GrpcTls : public ::testing::TestWithParam<bool> {
   std::shared_ptr<svckit::grpc::Server> server;
 };
 
+// The health Check over svckit's own wire client, from an io thread; the status (or OK).
+Status wire_health_check(IoPool& io, std::uint16_t port, svckit::grpc::WireChannelOptions opts) {
+  auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(port), std::move(opts));
+  Context ctx;
+  ctx.set_timeout(5s);
+  auto r = run_on(io.context(0).get_executor(), channel->unary("/grpc.health.v1.Health/Check", ctx, ""));
+  return r.ok() ? Status() : r.status();
+}
+
 TEST_P(GrpcTls, PythonSecureChannelIsServedAndAnInsecureOneIsNot) {
   start(server_tls());
   auto secure = python("--ca " + cert("ca.crt"));
@@ -230,6 +246,37 @@ TEST_P(GrpcTls, SvckitChannelVerifiesTheServer) {
   EXPECT_EQ(health_check({}).code(), StatusCode::Unavailable);  // plaintext to a TLS port
   EXPECT_EQ(health_check({.tls = tls::load_client({.ca_file = cert("other-ca.crt")})}).code(), StatusCode::Unavailable);
   EXPECT_EQ(health_check({.tls = tls::load_client({.ca_file = cert("ca.crt"), .server_name = "db.example.internal"})}).code(),
+            StatusCode::Unavailable);
+}
+
+// The own wire's client verifies the server as the grpc++ channel does, and says why it would not talk.
+TEST_P(GrpcTls, WireChannelVerifiesTheServer) {
+  start(server_tls());
+  const auto port = server->port();
+  auto ok = wire_health_check(io, port, {.tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  EXPECT_TRUE(ok.ok()) << ok;
+  auto by_name = wire_health_check(io, port, {.tls = tls::load_client({.ca_file = cert("ca.crt"), .server_name = "localhost"})});
+  EXPECT_TRUE(by_name.ok()) << by_name;
+  EXPECT_EQ(wire_health_check(io, port, {}).code(), StatusCode::Unavailable);  // plaintext to a TLS port
+  auto untrusted = wire_health_check(io, port, {.tls = tls::load_client({.ca_file = cert("other-ca.crt")})});
+  EXPECT_EQ(untrusted.code(), StatusCode::Unavailable);
+  EXPECT_NE(untrusted.message().find("certificate verify failed"), std::string::npos) << untrusted;
+  auto wrong_name = wire_health_check(io, port, {.tls = tls::load_client({.ca_file = cert("ca.crt"), .server_name = "db.example.internal"})});
+  EXPECT_EQ(wrong_name.code(), StatusCode::Unavailable);
+  EXPECT_NE(wrong_name.message().find("TLS handshake failed"), std::string::npos) << wrong_name;
+}
+
+TEST_P(GrpcTls, WireChannelPresentsItsCertificateForMutualTls) {
+  start(server_tls(/*mutual=*/true));
+  const auto port = server->port();
+  auto with_cert = wire_health_check(
+      io, port, {.tls = tls::load_client({.ca_file = cert("ca.crt"), .cert_file = cert("client.crt"), .key_file = cert("client.key")})});
+  EXPECT_TRUE(with_cert.ok()) << with_cert;
+  EXPECT_EQ(wire_health_check(io, port, {.tls = tls::load_client({.ca_file = cert("ca.crt")})}).code(), StatusCode::Unavailable);
+  EXPECT_EQ(wire_health_check(io, port,
+                              {.tls = tls::load_client({.ca_file = cert("ca.crt"), .cert_file = cert("other-client.crt"),
+                                                        .key_file = cert("other-client.key")})})
+                .code(),
             StatusCode::Unavailable);
 }
 
@@ -282,6 +329,43 @@ TEST(GrpcWireTls, AStalledOrPlaintextHandshakeIsClosedAndCounted) {
   }
   EXPECT_NE(server.describe().find("TLS"), std::string::npos) << server.describe();
   server.shutdown(std::chrono::steady_clock::now() + 5s);
+  io.stop();
+  io.join();
+}
+
+// A TLS server that does not choose h2 in ALPN (an HTTPS server, say) is not a gRPC server: the own wire's
+// client refuses it after the handshake, saying so, rather than speaking HTTP/2 into it. And TLS to a
+// plaintext (h2c) server fails at once, not at the call's deadline.
+TEST(GrpcWireTls, WireChannelRefusesATlsServerWithoutH2AndAPlaintextOne) {
+  boost::asio::io_context https;
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_server);
+  ctx.use_certificate_chain_file(cert("server.crt"));
+  ctx.use_private_key_file(cert("server.key"), boost::asio::ssl::context::pem);
+  boost::asio::ip::tcp::acceptor acceptor(https, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  std::atomic<bool> handshaken{false};
+  std::thread no_alpn([&] {  // one connection: the handshake (no ALPN callback), then read until it closes
+    boost::system::error_code ec;
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket> s(acceptor.accept(), ctx);
+    s.handshake(boost::asio::ssl::stream_base::server, ec);
+    handshaken = !ec;
+    char buf[256];
+    while (!ec) s.read_some(boost::asio::buffer(buf), ec);
+  });
+  IoPool io{1};
+  io.start();
+  auto refused = wire_health_check(io, acceptor.local_endpoint().port(), {.tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  no_alpn.join();
+  EXPECT_TRUE(handshaken) << "the handshake itself succeeded";
+  EXPECT_EQ(refused.code(), StatusCode::Unavailable);
+  EXPECT_NE(refused.message().find("ALPN h2"), std::string::npos) << refused;
+
+  svckit::grpc::Server plaintext(io, {.address = "127.0.0.1:0", .own_wire = true});
+  plaintext.start();
+  const auto start = std::chrono::steady_clock::now();
+  auto to_plain = wire_health_check(io, plaintext.port(), {.tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  EXPECT_EQ(to_plain.code(), StatusCode::Unavailable) << to_plain;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s) << "failed in the handshake, not at the 5 s deadline";
+  plaintext.shutdown(std::chrono::steady_clock::now() + 5s);
   io.stop();
   io.join();
 }

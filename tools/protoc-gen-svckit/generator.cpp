@@ -262,8 +262,10 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
               "/// Client endpoints calling one instance over gRPC (host:port); over TLS with tls.\n"
               "Endpoints make_grpc_client(const std::string& address,\n"
               "                           std::shared_ptr<const svckit::tls::Credentials> tls = nullptr);\n"
-              "/// Client endpoints calling one instance over svckit's own gRPC wire (wire_channel.hpp; plaintext).\n"
-              "Endpoints make_grpc_wire_client(const std::string& address);\n");
+              "/// Client endpoints calling one instance over svckit's own gRPC wire (wire_channel.hpp); over TLS\n"
+              "/// with tls.\n"
+              "Endpoints make_grpc_wire_client(const std::string& address,\n"
+              "                                std::shared_ptr<const svckit::tls::Credentials> tls = nullptr);\n");
     p.Print(sv,
             "/// Declares on `app` the servers these bindings were generated for (gRPC and/or HTTP, with their\n"
             "/// --grpc-addr/--http-addr flags) and registers as $default_transport$; call before app.parse().\n"
@@ -273,8 +275,8 @@ void write_header(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     p.Print(sv,
             "\nstruct ClientOptions {\n"
             "  std::string service = kServiceName;       // the registry name to look up\n"
-            "  // How registered addresses are called: grpc, grpc-wire (svckit's own gRPC wire, wire_channel.hpp;\n"
-            "  // instances registered with TLS over grpc) or http, as generated.\n"
+            "  // How registered addresses are called: grpc, grpc-wire (svckit's own gRPC wire, wire_channel.hpp)\n"
+            "  // or http, as generated.\n"
             "  std::string transport = \"$default_transport$\";\n"
             "  std::string balancer = \"p2c\";             // round_robin, random, p2c, weighted, consistent_hash\n"
             "  svckit::sd::RetryOptions retry;           // attempts, deadlines, backoff, retry budget\n"
@@ -397,8 +399,9 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
         p.Print(method_vars(s->method(j)),
                 streams(s->method(j)) ? "  e.$method$ = svckit::grpc::client_stream_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n"
                                       : "  e.$method$ = svckit::grpc::client_endpoint<$Req$, $Resp$>(channel, \"$full_method$\");\n");
-      p.Print("  return e;\n}\n\nEndpoints make_grpc_wire_client(const std::string& address) {\n"
-              "  [[maybe_unused]] auto channel = svckit::grpc::WireChannel::create(address);\n"
+      p.Print("  return e;\n}\n\nEndpoints make_grpc_wire_client(const std::string& address,\n"
+              "                                std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
+              "  [[maybe_unused]] auto channel = svckit::grpc::WireChannel::create(address, {.tls = std::move(tls)});\n"
               "  Endpoints e;\n");
       for (int j = 0; j < s->method_count(); ++j)
         p.Print(method_vars(s->method(j)),
@@ -421,10 +424,7 @@ void write_source(pb::io::Printer& p, const pb::FileDescriptor* file, const std:
     p.Print("  std::function<Endpoints(const std::string&, std::shared_ptr<const svckit::tls::Credentials>)> connect;\n");
     if (o.grpc)
       p.Print("  if (options.transport == \"grpc\") connect = make_grpc_client;\n"
-              "  if (options.transport == \"grpc-wire\")\n"
-              "    connect = [](const std::string& address, std::shared_ptr<const svckit::tls::Credentials> tls) {\n"
-              "      return tls ? make_grpc_client(address, std::move(tls)) : make_grpc_wire_client(address);\n"
-              "    };\n");
+              "  if (options.transport == \"grpc-wire\") connect = make_grpc_wire_client;\n");
     if (o.http) p.Print("  if (options.transport == \"http\") connect = make_http_client;\n");
     p.Print(sv, "  if (!connect)\n"
                 "    throw std::invalid_argument(\"these bindings call $transports$, not '\" + options.transport + \"'\");\n");

@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "../../codec/base64.hpp"
+#include "../../tls/ssl_context.hpp"
 #include "svckit/address.hpp"
 #include "svckit/metadata.hpp"
 #include "svckit/trace/span.hpp"
@@ -84,6 +85,7 @@ struct Slot {
 struct WireChannel::State {
   std::string target, host, port;
   WireChannelOptions opts;
+  std::shared_ptr<asio::ssl::context> tls;  // from opts.tls, shared by the connections; null: plaintext
   std::mutex mu;  // guards the map; a Slot itself is touched only on its io_context's thread
   std::unordered_map<asio::io_context*, Slot> slots;
   std::atomic<std::size_t> opened{0};
@@ -116,7 +118,7 @@ struct WireChannel::State {
           if (Clock::now() >= call.deadline) co_return deadline_exceeded("deadline exceeded waiting to connect to " + target);
           continue;
         }
-        slot.conn = std::make_shared<wire::ClientConnection>(io, host, port, opts);
+        slot.conn = std::make_shared<wire::ClientConnection>(io, host, port, opts, tls);
         ++slot.generation;
         opened.fetch_add(1, std::memory_order_relaxed);
       }
@@ -173,6 +175,10 @@ std::shared_ptr<WireChannel> WireChannel::create(std::string target, WireChannel
   st->port = std::to_string(port);
   st->target = std::move(target);
   st->opts = opts;
+  if (opts.tls) {
+    st->tls = std::make_shared<asio::ssl::context>(tls::detail::client_context(*opts.tls));
+    wire::offer_h2(*st->tls);
+  }
   return std::shared_ptr<WireChannel>(new WireChannel(std::move(st)));
 }
 

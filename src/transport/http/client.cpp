@@ -4,7 +4,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -72,19 +71,6 @@ Status transport_error(const boost::system::error_code& ec, const std::string& w
   if (ec == beast::error::timeout) return deadline_exceeded(what + " " + addr + ": deadline exceeded");
   return unavailable(what + " " + addr + ": " + ec.message());
 }
-// The server's certificate must name the host dialled (or ClientOptions::tls->server_name): a DNS name
-// is also sent as SNI; an IP address is matched against the certificate's IP SANs.
-Status start_tls(ssl::stream<beast::tcp_stream&>& stream, const std::string& name) {
-  boost::system::error_code not_ip;
-  (void)asio::ip::make_address(name, not_ip);
-  if (not_ip) {
-    if (SSL_set_tlsext_host_name(stream.native_handle(), name.c_str()) != 1)
-      return invalid_argument("TLS server name " + name + " cannot be sent as SNI");
-  }
-  stream.set_verify_callback(ssl::host_name_verification(name));
-  return {};
-}
-
 bool stale_connection_error(const boost::system::error_code& ec) {
   return ec == beast_http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
@@ -154,7 +140,7 @@ asio::awaitable<Result<Response>> Client::exchange(const Context& ctx, Request r
       conn->stream.socket().set_option(tcp::no_delay(true));
       if (pool_->tls) {
         conn->tls = std::make_unique<ssl::stream<beast::tcp_stream&>>(conn->stream, *pool_->tls);
-        if (auto s = start_tls(*conn->tls, opts_.tls->server_name.empty() ? host_ : opts_.tls->server_name); !s.ok())
+        if (auto s = tls::detail::expect_server_name(*conn->tls, opts_.tls->server_name.empty() ? host_ : opts_.tls->server_name); !s.ok())
           co_return s;
         auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, use_nothrow);
         if (hec) co_return transport_error(hec, "TLS handshake with", address());

@@ -20,8 +20,11 @@
 // After a failed connect the next one waits a backoff (100 ms doubling to 2 s); calls meanwhile fail at
 // once with UNAVAILABLE, or with wait_for_ready wait for the next connect within their deadline.
 // Server-streaming calls (server_stream, wire_client_stream_endpoint) run the same way, their messages
-// handed to the caller's writer one at a time. Plaintext only for now (issue 32): TLS targets use the grpc++
-// client.
+// handed to the caller's writer one at a time.
+// TLS: WireChannelOptions::tls (from svckit::tls::load_client) — the server's certificate is verified as
+// the grpc++ client and the HTTP client do (svckit/tls.hpp), the client's certificate is presented when the
+// server asks (mutual TLS), and the server must choose HTTP/2 in ALPN; the handshake counts against
+// connect_timeout, and its failure is the UNAVAILABLE of a failed connect, with the reason.
 // Thread-safety: a channel may be shared by coroutines on any threads. Ownership: its connections live on
 // the callers' io_contexts, so destroy a channel before those (as svckit::http::Client); each io_context
 // must be run by one thread (as svckit::IoPool runs them).
@@ -37,18 +40,22 @@
 
 #include "svckit/endpoint.hpp"
 #include "svckit/stream_endpoint.hpp"
+#include "svckit/tls.hpp"
 #include "svckit/transport/grpc/client_options.hpp"
 
 namespace svckit::grpc {
 
 struct WireChannelOptions {
   std::size_t max_message_bytes = 4 << 20;  // a larger request or reply fails with RESOURCE_EXHAUSTED
-  std::chrono::milliseconds connect_timeout{5000};  // a connect (TCP and the server's SETTINGS), within the call's deadline
+  std::chrono::milliseconds connect_timeout{5000};  // a connect (TCP, then any TLS handshake), within the call's deadline
   // While calls are in flight, a connection that has read nothing for keepalive_time is pinged, and closed
   // (its calls UNAVAILABLE) if nothing comes back within keepalive_timeout: a peer that vanished does not
   // hold calls until their deadlines. Idle connections are not pinged (gRPC servers count such pings).
   std::chrono::milliseconds keepalive_time{30000};
   std::chrono::milliseconds keepalive_timeout{10000};
+  // TLS: set from svckit::tls::load_client(); null: plaintext (h2c). The server's certificate must be
+  // signed by a trusted CA and name the target's host (or tls->server_name).
+  std::shared_ptr<const tls::Credentials> tls;
 };
 
 /// Takes a server stream's messages (serialised), one at a time; false ends the call.

@@ -10,7 +10,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -205,9 +204,12 @@ struct ClientCallbacks {
   }
 };
 
-ClientConnection::ClientConnection(asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts)
+ClientConnection::ClientConnection(asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts,
+                                   std::shared_ptr<asio::ssl::context> tls)
     : io_(io), host_(std::move(host)), port_(std::move(port)),
-      authority_(host_.find(':') == std::string::npos ? host_ + ":" + port_ : "[" + host_ + "]:" + port_), opts_(opts), socket_(io),
+      authority_(host_.find(':') == std::string::npos ? host_ + ":" + port_ : "[" + host_ + "]:" + port_), opts_(opts),
+      tls_(std::move(tls)), tls_name_(opts_.tls && !opts_.tls->server_name.empty() ? opts_.tls->server_name : host_),
+      socket_(tcp::socket(io), tls_.get()),
       keepalive_timer_(io),
       deadlines_(io.get_executor(), [this](Clock::time_point now) { return expire_deadlines(now); }) {
   nghttp2_session_callbacks* cbs = nullptr;
@@ -305,7 +307,7 @@ asio::awaitable<std::optional<Status>> ClientConnection::start(const std::shared
 
 bool ClientConnection::submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call) {
   const std::string timeout = format_grpc_timeout(std::max(call.deadline - Clock::now(), Clock::duration(1)));
-  std::vector<nghttp2_nv> nv = {header(":method", "POST"),          header(":scheme", "http"),
+  std::vector<nghttp2_nv> nv = {header(":method", "POST"),          header(":scheme", tls_ ? "https" : "http"),
                                 header(":path", call.path),         header(":authority", authority_),
                                 header("te", "trailers"),           header("content-type", "application/grpc"),
                                 header("user-agent", "svckit-wire"), header("grpc-timeout", timeout)};
@@ -374,7 +376,6 @@ void ClientConnection::finish(Stream& s, Status status) {
 }
 
 asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientConnection> self) {
-  using namespace asio::experimental::awaitable_operators;
   boost::system::error_code ec;
   // An address is used as it is; only a name is resolved (asio resolves on a thread of its own).
   tcp::resolver::results_type endpoints;
@@ -384,21 +385,27 @@ asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientC
     tcp::resolver resolver(io_);
     endpoints = co_await resolver.async_resolve(host_, port_, asio::redirect_error(asio::use_awaitable, ec));
   }
+  std::string failed = ec ? ec.message() : "";
   if (!ec) {
+    // The connect and the TLS handshake within connect_timeout: at the limit the socket is closed, which
+    // ends either wherever it is.
+    auto timed_out = std::make_shared<bool>(false);
     asio::steady_timer limit(io_, opts_.connect_timeout);
-    auto which = co_await (asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec)) ||
-                           limit.async_wait(asio::use_awaitable));
-    if (which.index() == 1) ec = asio::error::timed_out;
+    limit.async_wait([this, self, timed_out](boost::system::error_code e) {
+      if (e || state_ != State::connecting) return;
+      *timed_out = true;
+      socket_.close();
+    });
+    failed = co_await establish(endpoints);
+    limit.cancel();
+    if (*timed_out) failed = "no connection within " + std::to_string(opts_.connect_timeout.count()) + " ms";
   }
   if (state_ == State::closed) co_return;  // closed while connecting
-  if (ec) {
+  if (!failed.empty()) {
     connect_failed_ = true;
-    close(unavailable("cannot connect to " + host_ + ":" + port_ + ": " + ec.message()));
+    close(unavailable("cannot connect to " + host_ + ":" + port_ + ": " + failed));
     co_return;
   }
-  socket_.set_option(tcp::no_delay(true), ec);
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)},
@@ -415,7 +422,7 @@ asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientC
   asio::co_spawn(io_, keepalive(self), asio::detached);
   std::vector<std::uint8_t> buf(16 * 1024);
   while (state_ != State::closed) {
-    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await socket_.read_some(asio::buffer(buf), ec);
     if (state_ == State::closed) break;
     if (ec) {
       close(unavailable("connection to " + peer_ + " lost: " + ec.message()));
@@ -439,6 +446,17 @@ asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientC
     // After a GOAWAY, once every call has ended, there is nothing left to do here.
     if (going_away_ && streams_.empty()) close(unavailable("the connection to " + peer_ + " went away (GOAWAY)"));
   }
+}
+
+// TCP connect, then (with TLS) the handshake; "" when connected, else why not. Sets peer_.
+asio::awaitable<std::string> ClientConnection::establish(const tcp::resolver::results_type& endpoints) {
+  boost::system::error_code ec;
+  co_await asio::async_connect(socket_.tcp(), endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return ec.message();
+  socket_.tcp().set_option(tcp::no_delay(true), ec);
+  auto ep = socket_.tcp().remote_endpoint(ec);
+  if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  co_return co_await socket_.client_handshake(tls_name_);
 }
 
 asio::awaitable<void> ClientConnection::keepalive([[maybe_unused]] std::shared_ptr<ClientConnection> self) {
@@ -473,9 +491,7 @@ void ClientConnection::close(Status why) {
   if (state_ == State::closed) return;
   state_ = State::closed;
   close_reason_ = why;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket_.close();
   keepalive_timer_.cancel();
   deadlines_.cancel();
   for (auto& [id, s] : streams_) finish(*s, why);
@@ -506,7 +522,7 @@ asio::awaitable<void> ClientConnection::write_loop([[maybe_unused]] std::shared_
     }
     if (out_.empty()) break;
     boost::system::error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
+    co_await socket_.write(asio::buffer(out_), ec);
     if (ec) {
       close(unavailable("connection to " + peer_ + " lost: " + ec.message()));
       break;

@@ -16,9 +16,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "deadline_timer.hpp"
+#include "socket.hpp"
 #include "svckit/result.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
 
@@ -40,7 +42,9 @@ using MessageSink = std::function<boost::asio::awaitable<bool>(std::string messa
 
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
-  ClientConnection(boost::asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts);
+  /// tls: the channel's client context (ALPN h2 offered); null: plaintext.
+  ClientConnection(boost::asio::io_context& io, std::string host, std::string port, const WireChannelOptions& opts,
+                   std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
@@ -67,6 +71,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   enum class State { idle, connecting, ready, closed };
   friend struct ClientCallbacks;
   boost::asio::awaitable<void> connect_and_read(std::shared_ptr<ClientConnection> self);
+  boost::asio::awaitable<std::string> establish(const boost::asio::ip::tcp::resolver::results_type& endpoints);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<ClientConnection> self);
   boost::asio::awaitable<void> keepalive(std::shared_ptr<ClientConnection> self);
   boost::asio::awaitable<std::optional<Status>> start(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
@@ -83,7 +88,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   std::string host_, port_;
   std::string authority_;  // host:port as HTTP/2's :authority ("[v6]:port")
   WireChannelOptions opts_;
-  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before socket_, which uses it
+  std::string tls_name_;                             // the name the server's certificate must have
+  Socket socket_;
   boost::asio::steady_timer keepalive_timer_;
   DeadlineTimer deadlines_;  // the calls' deadlines
   nghttp2_session* session_ = nullptr;

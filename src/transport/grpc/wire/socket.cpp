@@ -2,9 +2,14 @@
 
 #include <openssl/ssl.h>
 
+#include <stdexcept>
+#include <string_view>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "../../../tls/ssl_context.hpp"
 
 namespace svckit::grpc::wire {
 
@@ -18,6 +23,20 @@ asio::awaitable<boost::system::error_code> Socket::handshake() {
   boost::system::error_code ec;
   if (tls_) co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
   co_return ec;
+}
+
+asio::awaitable<std::string> Socket::client_handshake(const std::string& name) {
+  if (!tls_) co_return "";
+  if (auto s = tls::detail::expect_server_name(*tls_, name); !s.ok()) co_return s.message();
+  boost::system::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return "TLS handshake failed: " + ec.message();
+  const unsigned char* proto = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(tls_->native_handle(), &proto, &length);
+  if (std::string_view(reinterpret_cast<const char*>(proto), proto ? length : 0) != "h2")
+    co_return "the TLS server did not choose HTTP/2 (ALPN h2): not a gRPC server";
+  co_return "";
 }
 
 asio::awaitable<std::size_t> Socket::read_some(asio::mutable_buffer buffer, boost::system::error_code& ec) {
@@ -48,5 +67,10 @@ int choose_h2(SSL*, const unsigned char** out, unsigned char* outlen, const unsi
 }  // namespace
 
 void select_h2(asio::ssl::context& ctx) { SSL_CTX_set_alpn_select_cb(ctx.native_handle(), &choose_h2, nullptr); }
+
+void offer_h2(asio::ssl::context& ctx) {
+  static const unsigned char h2[] = {2, 'h', '2'};
+  if (SSL_CTX_set_alpn_protos(ctx.native_handle(), h2, sizeof h2) != 0) throw std::runtime_error("cannot offer ALPN h2");
+}
 
 }  // namespace svckit::grpc::wire

@@ -21,6 +21,9 @@ class Socket {
   bool is_tls() const { return tls_.has_value(); }
   /// The server side of the TLS handshake; ok at once for plaintext.
   boost::asio::awaitable<boost::system::error_code> handshake();
+  /// The client side: the server's certificate must name `name` (tls/ssl_context.hpp) and the server
+  /// must choose HTTP/2 in ALPN. "" when done (at once for plaintext), else why it failed.
+  boost::asio::awaitable<std::string> client_handshake(const std::string& name);
   boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
   boost::asio::awaitable<void> write(boost::asio::const_buffer buffer, boost::system::error_code& ec);
   /// Closes the TCP socket (no TLS close_notify: HTTP/2's GOAWAY has said goodbye already).
@@ -38,5 +41,7 @@ class Socket {
 /// Adds ALPN to a server context: "h2" is chosen; a client that offers only other protocols is refused in
 /// the handshake (a client that offers none is served, as gRPC's own server does).
 void select_h2(boost::asio::ssl::context& ctx);
+/// Adds ALPN to a client context: "h2" is offered (and client_handshake requires the server to choose it).
+void offer_h2(boost::asio::ssl::context& ctx);
 
 }  // namespace svckit::grpc::wire
