@@ -4,11 +4,15 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -46,6 +50,33 @@ std::string reply_text(const std::string& bytes) {
   EXPECT_TRUE(r.ParseFromString(bytes));
   return r.message();
 }
+
+// Holds coroutines (on any threads) until `n` have arrived, then lets them all go: what makes streams be
+// open at the same time. True if all came within `limit`.
+class Gate {
+ public:
+  boost::asio::awaitable<bool> arrive(std::size_t n, std::chrono::milliseconds limit) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor, limit);
+    {
+      std::lock_guard lock(mu_);
+      if (++arrived_ >= n) {
+        // (each waiter's executor is one thread, which runs its push and its async_wait in one go: the
+        // cancel cannot come between them)
+        for (auto& t : waiting_) boost::asio::post(t->get_executor(), [t] { t->cancel(); });
+        waiting_.clear();
+        co_return true;
+      }
+      waiting_.push_back(timer);
+    }
+    auto [ec] = co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_return ec == boost::asio::error::operation_aborted;
+  }
+
+ private:
+  std::mutex mu_;
+  std::size_t arrived_ = 0;
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> waiting_;
+};
 
 // Run on both servers: gRPC's C++ library (false) and the own wire (true).
 class StreamServer {
@@ -111,6 +142,15 @@ class StreamServer {
     server->add_stream("/test.Stream/Flood", flood);
     // Always writing: a Timeout strikes while a write is with the transport.
     server->add_stream("/test.Stream/BoundedFlood", chain(flood, middleware::Timeout{300ms}));
+    // "N": waits until N of these streams are open (30 s at most), then replies "met" (else "alone").
+    server->add_stream("/test.Stream/Gather", Stream([this](const Context&, const HelloRequest& req,
+                                                            StreamWriter<HelloReply>& out) -> boost::asio::awaitable<Status> {
+      const bool all_came = co_await gate.arrive(std::stoul(req.name()), 30s);
+      HelloReply r;
+      r.set_message(all_came ? "met" : "alone");
+      co_await out.write(r);
+      co_return Status();
+    }));
     server->start();
     io.start();
     address = "127.0.0.1:" + std::to_string(server->port());
@@ -128,6 +168,7 @@ class StreamServer {
   bool shut_down = false;
   std::atomic<int> forever_ended{0}, flood_ended{0}, silent_ended{0}, silent_started{0};
   std::atomic<std::size_t> flood_bytes{0};
+  Gate gate;
 };
 
 class GrpcStreamEndpoint : public StreamServer, public ::testing::TestWithParam<bool> {
@@ -474,6 +515,45 @@ TEST_P(GrpcStreamClient, ACallerCancelledWhileItsWriterRunsCancelsTheStream) {
   ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
   EXPECT_TRUE(fut.get()) << "the caller gave up first";
   EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s)) << "the server's handler ended";
+}
+
+// A stream that stays quiet for many keepalive periods is not ended by the pings: the server answers them
+// (and does not count them against the client as too many), and the stream ends at its own deadline.
+TEST_P(GrpcStreamClient, AQuietStreamOutlivesTheKeepalivePings) {
+  if (!GetParam().wire_client) GTEST_SKIP() << "the grpc++ client sends no pings within gRPC's 5-minute minimum on a quiet stream";
+  auto channel = svckit::grpc::WireChannel::create(address, {.keepalive_time = 50ms, .keepalive_timeout = 1s});
+  auto ep = svckit::grpc::wire_client_stream_endpoint<HelloRequest, HelloReply>(channel, "/test.Stream/Silent");
+  Context ctx;
+  ctx.set_timeout(2s);
+  auto outcome = run(ep, "", ctx);
+  EXPECT_EQ(outcome.status.code(), StatusCode::DeadlineExceeded) << outcome.status;
+  EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s));
+  channel.reset();
+}
+
+// Many streams open at once on one connection: each handler waits until all have arrived, so 1000 are open
+// together; 200 more than the server's 1000 concurrent streams per connection wait on the client's side
+// for a slot (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS) instead of failing.
+TEST_P(GrpcStreamClient, AThousandStreamsAreOpenAtOnceAndMoreWaitForASlot) {
+  constexpr int kStreams = 1200;
+  auto ep = client("/test.Stream/Gather");
+  std::atomic<int> ok{0}, met{0};
+  std::vector<std::future<void>> calls;
+  for (int i = 0; i < kStreams; ++i)
+    calls.push_back(boost::asio::co_spawn(io.context(static_cast<std::size_t>(i % 2)), [&, ep]() -> boost::asio::awaitable<void> {
+      auto sink = stream_to<HelloReply>([&](const HelloReply& r) -> boost::asio::awaitable<bool> {
+        if (r.message() == "met") ++met;
+        co_return true;
+      });
+      Context ctx;
+      ctx.set_timeout(60s);
+      HelloRequest req;
+      req.set_name("1000");
+      if ((co_await ep(ctx, req, sink)).ok()) ++ok;
+    }, boost::asio::use_future));
+  for (auto& c : calls) ASSERT_EQ(c.wait_for(90s), std::future_status::ready);
+  EXPECT_EQ(ok.load(), kStreams);
+  EXPECT_EQ(met.load(), kStreams) << "each handler saw 1000 streams open together";
 }
 
 TEST_P(GrpcStreamClient, ASlowWriterHoldsUpTheServerNotTheClientsMemory) {
