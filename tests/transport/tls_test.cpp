@@ -370,6 +370,31 @@ TEST(GrpcWireTls, WireChannelRefusesATlsServerWithoutH2AndAPlaintextOne) {
   io.join();
 }
 
+// A server that takes the TCP connection and then says nothing (a hung process, a port forwarded into a
+// void): the TLS handshake counts against connect_timeout, and the call fails then, saying so, not at its
+// deadline.
+TEST(GrpcWireTls, AHandshakeThatStallsEndsAtTheConnectTimeout) {
+  boost::asio::io_context mute;
+  boost::asio::ip::tcp::acceptor acceptor(mute, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  std::thread server([&] {  // accepts one connection, reads (the ClientHello) and never answers
+    boost::system::error_code ec;
+    auto s = acceptor.accept();
+    char buf[256];
+    while (!ec) s.read_some(boost::asio::buffer(buf), ec);
+  });
+  IoPool io{1};
+  io.start();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = wire_health_check(io, acceptor.local_endpoint().port(),
+                             {.connect_timeout = 300ms, .tls = tls::load_client({.ca_file = cert("ca.crt")})});
+  EXPECT_EQ(r.code(), StatusCode::Unavailable) << r;
+  EXPECT_NE(r.message().find("no connection within 300 ms"), std::string::npos) << r;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s) << "ended by connect_timeout, not the 5 s deadline";
+  server.join();  // the client closed the connection
+  io.stop();
+  io.join();
+}
+
 INSTANTIATE_TEST_SUITE_P(Servers, GrpcTls, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "OwnWire" : "GrpcCpp"; });
 
