@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <sstream>
@@ -267,75 +268,48 @@ TEST_P(GrpcStreamEndpoint, ATimeoutStrikingDuringAWriteStillEndsWithDeadlineExce
 // the handler ends on time, though the message never left; the client, reading again later, gets the
 // replies written before and an error, never OK.
 TEST_P(GrpcStreamEndpoint, ATimeoutEndsTheHandlerOfAStreamWhoseReaderStopped) {
-  auto channel = channel_to(address);
-  ::grpc::GenericStub stub(channel);
-  ::grpc::CompletionQueue cq;
-  ::grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
-  auto call = stub.PrepareCall(&ctx, "/test.Stream/BoundedFlood", &cq);
-  auto step = [&cq] {
-    void* tag = nullptr;
-    bool ok = false;
-    return cq.Next(&tag, &ok) && ok;
-  };
-  call->StartCall(nullptr);
-  ASSERT_TRUE(step());
-  ::grpc::Slice slice(hello_bytes(""));
-  call->WriteLast(::grpc::ByteBuffer(&slice, 1), ::grpc::WriteOptions(), nullptr);
-  ASSERT_TRUE(step());
+  test::PausedStream call(channel_to(address), "/test.Stream/BoundedFlood", hello_bytes(""),
+                          std::chrono::system_clock::now() + 30s);
+  ASSERT_TRUE(call.started());
   EXPECT_TRUE(test::wait_until([&] { return flood_ended == 1; }, 10s)) << "the handler still waits on its write";
-  ::grpc::ByteBuffer in;
-  std::size_t read = 0;
-  for (;;) {
-    call->Read(&in, nullptr);
-    if (!step()) break;
-    ++read;
-  }
-  ::grpc::Status st;
-  call->Finish(&st, nullptr);
-  step();
-  EXPECT_GT(read, 0u);
-  EXPECT_FALSE(st.ok());
-  cq.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq.Next(&tag, &ok)) {
-  }
+  EXPECT_GT(call.read_all(), 0u);
+  EXPECT_FALSE(call.finish().ok());
+}
+
+// A stream that stays quiet for many keepalive periods of the own wire's client is not ended by its pings:
+// the server answers them (and does not count them against the client as too many), and the stream ends
+// at its own deadline. (The grpc++ client sends no such pings: at most two while no data moves.)
+TEST_P(GrpcStreamEndpoint, AQuietStreamOutlivesTheWireClientsKeepalivePings) {
+  auto channel = svckit::grpc::WireChannel::create(address, {.keepalive_time = 50ms, .keepalive_timeout = 1s});
+  auto ep = svckit::grpc::wire_client_stream_endpoint<HelloRequest, HelloReply>(channel, "/test.Stream/Silent");
+  auto status = boost::asio::co_spawn(io.context(0), [ep]() -> boost::asio::awaitable<Status> {
+    auto sink = stream_to<HelloReply>([](const HelloReply&) -> boost::asio::awaitable<bool> { co_return true; });
+    Context ctx;
+    ctx.set_timeout(2s);
+    HelloRequest req;
+    co_return co_await ep(ctx, req, sink);
+  }, boost::asio::use_future);
+  ASSERT_EQ(status.wait_for(30s), std::future_status::ready);
+  const Status s = status.get();
+  EXPECT_EQ(s.code(), StatusCode::DeadlineExceeded) << s;
+  EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s));
+  channel.reset();
 }
 
 // A client that stops reading: the handler's writes wait (they do not queue without bound), and when the
 // client goes away the handler ends.
 TEST_P(GrpcStreamEndpoint, AClientThatStopsReadingHoldsUpTheHandler) {
-  auto channel = channel_to(address);
-  ::grpc::GenericStub stub(channel);
-  ::grpc::CompletionQueue cq;
-  auto ctx = std::make_unique<::grpc::ClientContext>();
-  auto call = stub.PrepareCall(ctx.get(), "/test.Stream/Flood", &cq);
-  auto step = [&cq] {
-    void* tag = nullptr;
-    bool ok = false;
-    return cq.Next(&tag, &ok) && ok;
-  };
-  call->StartCall(nullptr);
-  ASSERT_TRUE(step());
-  ::grpc::Slice slice(hello_bytes(""));
-  call->WriteLast(::grpc::ByteBuffer(&slice, 1), ::grpc::WriteOptions(), nullptr);
-  ASSERT_TRUE(step());
+  test::PausedStream call(channel_to(address), "/test.Stream/Flood", hello_bytes(""),
+                          std::chrono::system_clock::now() + 60s);
+  ASSERT_TRUE(call.started());
   // Never read. The writes stop once the windows and buffers between are full: for 2 s (in which an
   // unheld flood writes hundreds of MB) what was written never reaches 16 MiB.
   ASSERT_TRUE(test::wait_until([&] { return flood_bytes > 0; }, 20s)) << "the handler never wrote";
   EXPECT_FALSE(test::wait_until([&] { return flood_bytes >= (std::size_t{16} << 20); }, 2s))
       << "written while nobody read: " << flood_bytes;
-  ctx->TryCancel();
-  ::grpc::Status st;
-  call->Finish(&st, nullptr);
-  step();
+  call.cancel();
+  call.finish();
   EXPECT_TRUE(test::wait_until([&] { return flood_ended == 1; }, 10s)) << "the handler ended with the call";
-  cq.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq.Next(&tag, &ok)) {
-  }
 }
 
 TEST_P(GrpcStreamEndpoint, ShutdownEndsStreamsStillOpen) {
@@ -377,6 +351,28 @@ class GrpcStreamClient : public StreamServer, public ::testing::TestWithParam<Cl
     }
     if (!channel) channel = svckit::grpc::make_channel(address);
     return svckit::grpc::client_stream_endpoint<HelloRequest, HelloReply>(channel, method);
+  }
+
+  // Calls ep (a 60 s deadline) with `sink` from an io thread and gives up, cancelling the call, once
+  // `ready()` holds (polled every 5 ms); true if the caller gave up before the call ended by itself.
+  bool give_up_once(const Stream& ep, StreamWriter<HelloReply>& sink, const std::function<bool()>& ready) {
+    auto fut = boost::asio::co_spawn(io.context(0), [&]() -> boost::asio::awaitable<bool> {
+      using namespace boost::asio::experimental::awaitable_operators;
+      auto when_ready = [&]() -> boost::asio::awaitable<void> {
+        boost::asio::steady_timer poll(co_await boost::asio::this_coro::executor);
+        while (!ready()) {
+          poll.expires_after(5ms);
+          co_await poll.async_wait(boost::asio::use_awaitable);
+        }
+      };
+      Context ctx;
+      ctx.set_timeout(60s);
+      HelloRequest req;
+      auto winner = co_await (ep(ctx, req, sink) || when_ready());
+      co_return winner.index() == 1;
+    }, boost::asio::use_future);
+    EXPECT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
+    return fut.wait_for(0s) == std::future_status::ready && fut.get();
   }
 
   // Runs ep on an io thread (where the own wire's client calls from) with a writer collecting the replies;
@@ -463,25 +459,9 @@ TEST_P(GrpcStreamClient, ACancelledCallerCancelsTheStream) {
   // connection's set-up alone outlasted one, and a call cancelled before it was sent reaches no handler),
   // long before the call's deadline, while no message is on its way: the call ends at once and the
   // server's handler with it.
-  auto ep = client("/test.Stream/Silent");
-  auto fut = boost::asio::co_spawn(io.context(0), [this, ep]() -> boost::asio::awaitable<bool> {
-    using namespace boost::asio::experimental::awaitable_operators;
-    auto sink = stream_to<HelloReply>([](const HelloReply&) -> boost::asio::awaitable<bool> { co_return true; });
-    auto handler_started = [this]() -> boost::asio::awaitable<void> {
-      boost::asio::steady_timer poll(co_await boost::asio::this_coro::executor);
-      while (silent_started == 0) {
-        poll.expires_after(5ms);
-        co_await poll.async_wait(boost::asio::use_awaitable);
-      }
-    };
-    Context ctx;
-    ctx.set_timeout(60s);
-    HelloRequest req;
-    auto winner = co_await (ep(ctx, req, sink) || handler_started());
-    co_return winner.index() == 1;
-  }, boost::asio::use_future);
-  ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
-  EXPECT_TRUE(fut.get()) << "the caller gave up first";
+  auto sink = stream_to<HelloReply>([](const HelloReply&) -> boost::asio::awaitable<bool> { co_return true; });
+  EXPECT_TRUE(give_up_once(client("/test.Stream/Silent"), sink, [this] { return silent_started > 0; }))
+      << "the caller gave up first";
   EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s)) << "the server's handler ended";
 }
 
@@ -489,46 +469,15 @@ TEST_P(GrpcStreamClient, ACallerCancelledWhileItsWriterRunsCancelsTheStream) {
   // The writer takes the first reply and then waits; the caller gives up meanwhile (its writer's wait
   // ends with operation_aborted, out through the call). The stream must not stay open until its deadline
   // (60 s): the server's handler ends at once.
-  auto ep = client("/test.Stream/Forever");
   std::atomic<bool> writing{false};
-  auto fut = boost::asio::co_spawn(io.context(0), [&, ep]() -> boost::asio::awaitable<bool> {
-    using namespace boost::asio::experimental::awaitable_operators;
-    auto sink = stream_to<HelloReply>([&](const HelloReply&) -> boost::asio::awaitable<bool> {
-      writing = true;
-      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 1h);
-      co_await t.async_wait(boost::asio::use_awaitable);
-      co_return true;
-    });
-    auto writer_runs = [&]() -> boost::asio::awaitable<void> {
-      boost::asio::steady_timer poll(co_await boost::asio::this_coro::executor);
-      while (!writing) {
-        poll.expires_after(5ms);
-        co_await poll.async_wait(boost::asio::use_awaitable);
-      }
-    };
-    Context ctx;
-    ctx.set_timeout(60s);
-    HelloRequest req;
-    auto winner = co_await (ep(ctx, req, sink) || writer_runs());
-    co_return winner.index() == 1;
-  }, boost::asio::use_future);
-  ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "the cancelled call ended";
-  EXPECT_TRUE(fut.get()) << "the caller gave up first";
+  auto sink = stream_to<HelloReply>([&](const HelloReply&) -> boost::asio::awaitable<bool> {
+    writing = true;
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, 1h);
+    co_await t.async_wait(boost::asio::use_awaitable);
+    co_return true;
+  });
+  EXPECT_TRUE(give_up_once(client("/test.Stream/Forever"), sink, [&] { return writing.load(); })) << "the caller gave up first";
   EXPECT_TRUE(test::wait_until([&] { return forever_ended == 1; }, 10s)) << "the server's handler ended";
-}
-
-// A stream that stays quiet for many keepalive periods is not ended by the pings: the server answers them
-// (and does not count them against the client as too many), and the stream ends at its own deadline.
-TEST_P(GrpcStreamClient, AQuietStreamOutlivesTheKeepalivePings) {
-  if (!GetParam().wire_client) GTEST_SKIP() << "the grpc++ client sends no pings within gRPC's 5-minute minimum on a quiet stream";
-  auto channel = svckit::grpc::WireChannel::create(address, {.keepalive_time = 50ms, .keepalive_timeout = 1s});
-  auto ep = svckit::grpc::wire_client_stream_endpoint<HelloRequest, HelloReply>(channel, "/test.Stream/Silent");
-  Context ctx;
-  ctx.set_timeout(2s);
-  auto outcome = run(ep, "", ctx);
-  EXPECT_EQ(outcome.status.code(), StatusCode::DeadlineExceeded) << outcome.status;
-  EXPECT_TRUE(test::wait_until([&] { return silent_ended == 1; }, 10s));
-  channel.reset();
 }
 
 // Many streams open at once on one connection: each handler waits until all have arrived, so 1000 are open
