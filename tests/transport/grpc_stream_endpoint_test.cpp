@@ -277,8 +277,9 @@ TEST_P(GrpcStreamEndpoint, ATimeoutEndsTheHandlerOfAStreamWhoseReaderStopped) {
 }
 
 // A stream that stays quiet for many keepalive periods of the own wire's client is not ended by its pings:
-// the server answers them (and does not count them against the client as too many), and the stream ends
-// at its own deadline. (The grpc++ client sends no such pings: at most two while no data moves.)
+// the server answers them, and the stream ends at its own deadline. (The own wire's client sends at most two
+// pings while no data comes, as the grpc++ client does; against grpc-go's ping policy, see
+// GokitServer.ASlowCallOutlivesTheOwnWiresKeepalivePings.)
 TEST_P(GrpcStreamEndpoint, AQuietStreamOutlivesTheWireClientsKeepalivePings) {
   auto channel = svckit::grpc::WireChannel::create(address, {.keepalive_time = 50ms, .keepalive_timeout = 1s});
   auto ep = svckit::grpc::wire_client_stream_endpoint<HelloRequest, HelloReply>(channel, "/test.Stream/Silent");

@@ -305,4 +305,71 @@ TEST(WireClientHostile, AServerThatFallsSilentIsFoundByTheKeepalivePing) {
   io.join();
 }
 
+// Reads a client's frames after its preface: calls on_frame(type, flags) for each, until it returns false
+// or the client hangs up.
+void read_frames(asio::ip::tcp::socket& s, const std::function<bool(int type, int flags)>& on_frame) {
+  std::string in;
+  std::array<char, 4096> buf;
+  boost::system::error_code ec;
+  std::size_t at = 24;  // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+  while (!ec) {
+    in.append(buf.data(), s.read_some(asio::buffer(buf), ec));
+    while (in.size() >= at + 9) {
+      const auto u = [&](std::size_t i) { return static_cast<unsigned char>(in[at + i]); };
+      const std::size_t length = (std::size_t{u(0)} << 16) | (std::size_t{u(1)} << 8) | u(2);
+      if (in.size() < at + 9 + length) break;
+      if (!on_frame(u(3), u(4))) return;
+      at += 9 + length;
+    }
+  }
+}
+
+// A server stricter about pings than gRPC's defaults: it answers the first keepalive ping with GOAWAY
+// ENHANCE_YOUR_CALM "too_many_pings" and hangs up. The call there fails UNAVAILABLE (svckit's retry may send
+// it elsewhere); the channel's next connection waits twice as long before its first ping, as gRPC's own
+// clients do.
+TEST(WireClientHostile, AServerThatSaysTooManyPingsIsPingedHalfAsOftenAfter) {
+  IoPool io(1);
+  io.start();
+  asio::io_context sio;
+  asio::ip::tcp::acceptor acceptor(sio, {asio::ip::make_address("127.0.0.1"), 0});
+  std::array<std::chrono::steady_clock::duration, 2> first_ping{};  // after the connection was accepted
+  auto strict = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 2; ++i) {
+      asio::ip::tcp::socket s(sio);
+      acceptor.accept(s);
+      const auto accepted = std::chrono::steady_clock::now();
+      boost::system::error_code ec;
+      asio::write(s, asio::buffer(std::string("\0\0\0\x04\0\0\0\0\0", 9)), ec);  // SETTINGS
+      read_frames(s, [&](int type, int flags) {
+        if (type != 6 || (flags & 1)) return true;  // not a PING
+        first_ping[i] = std::chrono::steady_clock::now() - accepted;
+        const std::string why = "too_many_pings";
+        const std::string goaway = std::string("\0\0", 2) + static_cast<char>(8 + why.size()) + "\x07" + std::string(5, '\0') +
+                                   std::string("\0\0\0\x01\0\0\0\x0b", 8) + why;  // last stream 1, ENHANCE_YOUR_CALM
+        if (i == 0) asio::write(s, asio::buffer(goaway), ec);
+        return false;  // and hang up
+      });
+    }
+  });
+  auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()),
+                                                   {.keepalive_time = 200ms, .keepalive_timeout = 30s});
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
+  for (int i = 0; i < 2; ++i) {
+    Context ctx;
+    ctx.set_timeout(20s);
+    auto r = asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
+                            asio::use_future)
+                 .get();
+    EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << i << ": " << r.status().message();
+  }
+  strict.get();
+  EXPECT_GE(first_ping[0], 200ms);
+  EXPECT_GE(first_ping[1], 400ms) << "after too_many_pings, keepalive_time doubled for the next connection";
+  EXPECT_EQ(channel->connections_opened(), 2u);
+  channel.reset();
+  io.stop();
+  io.join();
+}
+
 }  // namespace

@@ -124,7 +124,8 @@ class GokitServer : public ::testing::Test {
     const std::string text = output();
     std::regex_search(text, m, std::regex("listening (\\d+)"));
     io.start();
-    channel = svckit::grpc::WireChannel::create("127.0.0.1:" + m[1].str());
+    target = "127.0.0.1:" + m[1].str();
+    channel = svckit::grpc::WireChannel::create(target);
   }
   void TearDown() override {
     // First, while the client's connection is open and served: grpc-go's graceful stop sends GOAWAY and
@@ -153,6 +154,7 @@ class GokitServer : public ::testing::Test {
   const std::string log = temp_path("gokit_server.log");
   std::unique_ptr<test::Process> proc;
   IoPool io{2};
+  std::string target;
   std::shared_ptr<svckit::grpc::WireChannel> channel;
 };
 
@@ -178,6 +180,20 @@ TEST_F(GokitServer, TheOwnWireClientCallsIt) {
     auto r = call("/greeter.Greeter/SayHello", named("n" + std::to_string(i)));
     ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
   }
+  EXPECT_EQ(channel->connections_opened(), 1u);
+}
+
+// grpc-go counts a client's pings while it sends nothing: a third strike (pings under 5 minutes apart)
+// gets GOAWAY "too_many_pings" and the connection closed, failing its calls. A slow call with the client
+// set to ping about every 250 ms (a ping after 50 ms of silence, its answer awaited 200 ms) still ends
+// well: the own wire sends two pings while no data comes, then waits.
+TEST_F(GokitServer, ASlowCallOutlivesTheOwnWiresKeepalivePings) {
+  channel = svckit::grpc::WireChannel::create(target, {.keepalive_time = 50ms, .keepalive_timeout = 200ms});
+  Context ctx;
+  ctx.set_timeout(30s);
+  auto r = call("/greeter.Greeter/Later", named("3000"), ctx);
+  ASSERT_TRUE(r.ok()) << r.status().message() << "\n" << output();
+  EXPECT_EQ(r->message(), "later");
   EXPECT_EQ(channel->connections_opened(), 1u);
 }
 

@@ -90,6 +90,23 @@ struct WireChannel::State {
   std::unordered_map<asio::io_context*, Slot> slots;
   std::atomic<std::size_t> opened{0};
   std::atomic<bool> closed{false};  // the WireChannel is gone: calls still running open no new connection
+  // opts.keepalive_time, doubled each time a server said "too_many_pings" (as grpc-go's and gRPC C++'s
+  // clients do): the connections opened after it ping half as often.
+  std::atomic<std::int64_t> keepalive_ms{0};
+
+  void ping_less_after(const wire::ClientConnection& conn) {
+    if (!conn.told_too_many_pings()) return;
+    const std::int64_t doubled = 2 * conn.keepalive_time().count();
+    std::int64_t now = keepalive_ms.load();
+    while (now < doubled && !keepalive_ms.compare_exchange_weak(now, doubled)) {
+    }
+  }
+
+  std::shared_ptr<wire::ClientConnection> connect(asio::io_context& io) const {
+    auto with = opts;
+    with.keepalive_time = std::chrono::milliseconds(keepalive_ms.load());
+    return std::make_shared<wire::ClientConnection>(io, host, port, with, tls);
+  }
 
   Result<wire::OutgoingCall> outgoing(const std::string& full_method, const Context& ctx, const std::string& request,
                                       const ClientOptions& copts, const trace::Span& span) const;
@@ -118,7 +135,7 @@ struct WireChannel::State {
           if (Clock::now() >= call.deadline) co_return deadline_exceeded("deadline exceeded waiting to connect to " + target);
           continue;
         }
-        slot.conn = std::make_shared<wire::ClientConnection>(io, host, port, opts, tls);
+        slot.conn = connect(io);
         ++slot.generation;
         opened.fetch_add(1, std::memory_order_relaxed);
       }
@@ -126,6 +143,7 @@ struct WireChannel::State {
       const auto generation = slot.generation;
       R r = co_await run(*conn, call);
       peer = conn->peer();
+      ping_less_after(*conn);
       if (conn->connected_once()) slot.backoff = std::chrono::milliseconds(0);
       if (conn->connect_failed() && slot.counted < generation) {  // once per failed connection, not per call on it
         slot.counted = generation;
@@ -175,6 +193,7 @@ std::shared_ptr<WireChannel> WireChannel::create(std::string target, WireChannel
   st->port = std::to_string(port);
   st->target = std::move(target);
   st->opts = opts;
+  st->keepalive_ms = opts.keepalive_time.count();
   if (opts.tls) {
     st->tls = std::make_shared<asio::ssl::context>(tls::detail::client_context(*opts.tls));
     wire::offer_h2(*st->tls);

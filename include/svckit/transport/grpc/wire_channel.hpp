@@ -50,7 +50,10 @@ struct WireChannelOptions {
   std::chrono::milliseconds connect_timeout{5000};  // a connect (TCP, then any TLS handshake), within the call's deadline
   // While calls are in flight, a connection that has read nothing for keepalive_time is pinged, and closed
   // (its calls UNAVAILABLE) if nothing comes back within keepalive_timeout: a peer that vanished does not
-  // hold calls until their deadlines. Idle connections are not pinged (gRPC servers count such pings).
+  // hold calls until their deadlines. gRPC servers count pings that come while they send nothing (grpc-go
+  // closes the connection at the third within 5 minutes), so, as gRPC's own clients do: idle connections
+  // are not pinged, at most two pings go out while the server sends no HEADERS or DATA (then one each
+  // 5 minutes), and a server's GOAWAY "too_many_pings" doubles keepalive_time for the next connections.
   std::chrono::milliseconds keepalive_time{30000};
   std::chrono::milliseconds keepalive_timeout{10000};
   // TLS: set from svckit::tls::load_client(); null: plaintext (h2c). The server's certificate must be

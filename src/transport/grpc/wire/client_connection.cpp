@@ -35,6 +35,13 @@ constexpr std::int32_t kConnectionWindow = 8 << 20;
 constexpr std::size_t kWriteBatch = 64 * 1024;
 // A server stream's messages waiting for their sink: beyond this its window is not reopened.
 constexpr std::size_t kStreamBuffer = 256 * 1024;
+// gRPC servers punish pings that come while they send nothing: grpc-go strikes a ping less than 5 minutes
+// after the last one unless it wrote HEADERS or DATA since, and at the third strike answers GOAWAY
+// ENHANCE_YOUR_CALM "too_many_pings" and closes the connection (gRPC C++ likewise). So, as gRPC's own
+// clients do (GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA), at most two pings go out while the server sends
+// nothing; after them, one each 5 minutes (and a little), which no default server counts.
+constexpr int kMaxPingsWithoutData = 2;
+constexpr auto kQuietPingInterval = std::chrono::minutes(5) + std::chrono::seconds(10);
 
 // grpc-message is percent-encoded (PROTOCOL-HTTP2.md); one with a malformed escape is kept as it came.
 std::string percent_decode(std::string_view in) { return http::url_decode(in, /*plus_is_space=*/false).value_or(std::string(in)); }
@@ -157,7 +164,13 @@ struct ClientCallbacks {
   }
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    if (frame->hd.type == NGHTTP2_GOAWAY) conn(user).going_away_ = true;  // no new calls here; nghttp2 refuses the ones it did not take
+    auto& c = conn(user);
+    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) c.pings_without_data_ = 0;
+    if (frame->hd.type == NGHTTP2_GOAWAY) {
+      c.going_away_ = true;  // no new calls here; nghttp2 refuses the ones it did not take
+      const std::string_view why(reinterpret_cast<const char*>(frame->goaway.opaque_data), frame->goaway.opaque_data_len);
+      if (frame->goaway.error_code == NGHTTP2_ENHANCE_YOUR_CALM && why == "too_many_pings") c.too_many_pings_ = true;
+    }
     return 0;
   }
 
@@ -459,20 +472,35 @@ asio::awaitable<std::string> ClientConnection::establish(const tcp::resolver::re
   co_return co_await socket_.client_handshake(tls_name_);
 }
 
+// While calls are in flight, a connection that read nothing for keepalive_time is pinged; no answer within
+// keepalive_timeout closes it.
 asio::awaitable<void> ClientConnection::keepalive([[maybe_unused]] std::shared_ptr<ClientConnection> self) {
   while (state_ == State::ready) {
-    keepalive_timer_.expires_after(opts_.keepalive_time);
-    auto [ec] = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec || state_ != State::ready) break;
-    if (streams_.empty() || Clock::now() - last_read_ < opts_.keepalive_time) continue;
-    const auto pinged = Clock::now();
+    const auto now = Clock::now();
+    if (const auto at = next_ping_at(); at > now) {
+      keepalive_timer_.expires_at(std::min(at, now + opts_.keepalive_time));  // looks again at least this often
+      auto [ec] = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      continue;
+    }
+    last_ping_ = now;
+    ++pings_without_data_;
     nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
     flush();
     keepalive_timer_.expires_after(opts_.keepalive_timeout);
-    std::tie(ec) = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await keepalive_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec || state_ != State::ready) break;
-    if (last_read_ < pinged) close(unavailable("no answer from " + peer_ + " to a keepalive ping"));
+    if (last_read_ < now) close(unavailable("no answer from " + peer_ + " to a keepalive ping"));
   }
+}
+
+// When the next keepalive ping is due: keepalive_time after the last read while calls are in flight (an idle
+// connection is not pinged: gRPC servers count such pings), held back after two pings without data.
+Clock::time_point ClientConnection::next_ping_at() const {
+  if (streams_.empty()) return Clock::now() + opts_.keepalive_time;
+  auto at = last_read_ + opts_.keepalive_time;
+  if (pings_without_data_ >= kMaxPingsWithoutData) at = std::max(at, last_ping_ + kQuietPingInterval);
+  return at;
 }
 
 // A server's connection preface is a SETTINGS frame (RFC 9113, 3.4). nghttp2 would wait for the rest of

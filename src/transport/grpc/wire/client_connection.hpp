@@ -60,6 +60,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   /// It never connected (the backoff before the next attempt is the channel's).
   bool connect_failed() const { return connect_failed_; }
   bool connected_once() const { return connected_once_; }
+  /// The server sent GOAWAY "too_many_pings": the channel's next connections ping half as often.
+  bool told_too_many_pings() const { return too_many_pings_; }
+  /// This connection's keepalive_time (the channel's, doubled for each "too_many_pings").
+  std::chrono::milliseconds keepalive_time() const { return opts_.keepalive_time; }
   /// The peer's address, once connected ("127.0.0.1:8081").
   const std::string& peer() const { return peer_; }
   /// Closes it now: calls in flight fail with UNAVAILABLE. On the connection's thread.
@@ -74,6 +78,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   boost::asio::awaitable<std::string> establish(const boost::asio::ip::tcp::resolver::results_type& endpoints);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<ClientConnection> self);
   boost::asio::awaitable<void> keepalive(std::shared_ptr<ClientConnection> self);
+  std::chrono::steady_clock::time_point next_ping_at() const;
   boost::asio::awaitable<std::optional<Status>> start(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
   boost::asio::awaitable<Result<std::string>> await_reply(const std::shared_ptr<Stream>& s);
   void release_window(Stream& s);
@@ -106,6 +111,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   std::string out_;  // bytes nghttp2 produced, being written
   bool writing_ = false;
   std::chrono::steady_clock::time_point last_read_;
+  std::chrono::steady_clock::time_point last_ping_;  // the last keepalive ping sent
+  int pings_without_data_ = 0;                       // keepalive pings since the server last sent HEADERS or DATA
+  bool too_many_pings_ = false;
 };
 
 }  // namespace svckit::grpc::wire
