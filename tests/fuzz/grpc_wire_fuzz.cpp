@@ -4,8 +4,8 @@
 // process, so ASan/UBSan see any fault in it. Each input is one connection, written whole and then
 // half-closed; the answer is read until the server closes. Every 256 inputs the server must still answer a
 // well-formed call. Seeds (corpus/grpc_wire_fuzz) are whole connections: unary calls, two interleaved calls,
-// a cancelled call, an unknown method, a server stream, and a health Check and Watch (a Watch never ends by
-// itself: the half-close must end it).
+// a cancelled call, an unknown method, a server stream, a bidirectional stream (whole, and with its last
+// message cut short), and a health Check and Watch (a Watch never ends by itself: the half-close must end it).
 
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +39,13 @@ struct Harness {
       const std::string message(in);
       for (int i = 0; i < 3; ++i)
         if (!co_await out.write(message)) co_return svckit::Status(svckit::StatusCode::Cancelled, "gone");
+      co_return svckit::Status();
+    });
+    // A bidirectional stream: each message echoed as it comes (windows given back as it reads), then OK.
+    server->add_bidi_stream("/fuzz.Echo/Bidi", [](const svckit::Context&, svckit::grpc::WireStreamReader& in,
+                                                  svckit::grpc::WireStreamWriter& out) -> boost::asio::awaitable<svckit::Status> {
+      while (auto m = co_await in.read())
+        if (!co_await out.write(*m)) co_return svckit::Status(svckit::StatusCode::Cancelled, "gone");
       co_return svckit::Status();
     });
     server->set_serving(true);  // grpc.health.v1 Check and Watch are served too

@@ -1,11 +1,12 @@
-// Test support: a server-streaming call through gRPC's C++ generic stub (a client nobody here wrote), on
-// a completion queue of its own, from plain test code.
+// Test support: streaming calls through gRPC's C++ generic stub (a client nobody here wrote), on a
+// completion queue of their own, from plain test code.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,66 @@ class PausedStream {
       if (!step()) return n;
       ++n;
     }
+  }
+  void cancel() { ctx_.TryCancel(); }
+  ::grpc::Status finish() {
+    ::grpc::Status st;
+    call_->Finish(&st, nullptr);
+    step();
+    return st;
+  }
+
+ private:
+  bool step() {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq_.Next(&tag, &ok) && ok;
+  }
+  ::grpc::GenericStub stub_;
+  ::grpc::CompletionQueue cq_;
+  ::grpc::ClientContext ctx_;
+  std::unique_ptr<::grpc::GenericClientAsyncReaderWriter> call_;
+  bool started_ = false;
+};
+
+// A client- or bidirectional-streaming call through gRPC's C++ generic stub, one step at a time: the test
+// writes, reads and half-closes in the order it wants.
+class BidiCall {
+ public:
+  BidiCall(const std::shared_ptr<::grpc::Channel>& channel, const std::string& method, std::chrono::system_clock::time_point deadline)
+      : stub_(channel) {
+    ctx_.set_deadline(deadline);
+    call_ = stub_.PrepareCall(&ctx_, method, &cq_);
+    call_->StartCall(nullptr);
+    started_ = step();
+  }
+  ~BidiCall() {
+    ctx_.TryCancel();
+    cq_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) {
+    }
+  }
+  bool started() const { return started_; }
+  /// false once the call is over (the server ended it, or its deadline passed).
+  bool write(const std::string& message) {
+    ::grpc::Slice slice(message);
+    call_->Write(::grpc::ByteBuffer(&slice, 1), nullptr);
+    return step();
+  }
+  bool writes_done() {
+    call_->WritesDone(nullptr);
+    return step();
+  }
+  /// The next message; nullopt at the end of the server's messages.
+  std::optional<std::string> read() {
+    ::grpc::ByteBuffer in;
+    call_->Read(&in, nullptr);
+    if (!step()) return std::nullopt;
+    ::grpc::Slice whole;
+    (void)in.DumpToSingleSlice(&whole);
+    return std::string(reinterpret_cast<const char*>(whole.begin()), whole.size());
   }
   void cancel() { ctx_.TryCancel(); }
   ::grpc::Status finish() {

@@ -151,6 +151,10 @@ void WireServer::add_server_stream(std::string full_method, WireStreamHandler ha
   add_method(*state_, std::move(full_method), wire::WireMethod{.stream = std::move(handler)});
 }
 
+void WireServer::add_bidi_stream(std::string full_method, WireBidiHandler handler) {
+  add_method(*state_, std::move(full_method), wire::WireMethod{.bidi = std::move(handler)});
+}
+
 void WireServer::set_serving(bool serving) { state_->health->set_all(serving); }
 
 void WireServer::start() {

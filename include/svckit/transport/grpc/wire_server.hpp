@@ -10,9 +10,9 @@
 // (each io thread listens on the port, SO_REUSEPORT), and the endpoints of its calls run there too: a call
 // never changes threads between its bytes arriving and its reply leaving (docs/transports.md, "Threading").
 //
-// Unary and server-streaming methods (add_stream), grpc.health.v1.Health (Check and Watch) for every
-// service added, plaintext or TLS (ALPN h2, mTLS with client CAs). Client and bidirectional streaming are
-// still the grpc++ Server's (issue 32).
+// Unary, server-streaming (add_stream) and client- or bidirectional-streaming methods (add_bidi_stream, of
+// bytes for now), grpc.health.v1.Health (Check and Watch) for every service added, plaintext or TLS (ALPN
+// h2, mTLS with client CAs).
 // Thread-safety: add*() before start(); start()/shutdown() from one controlling thread; set_serving() from
 // any thread.
 #pragma once
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -82,6 +83,24 @@ class WireStreamWriter {
 using WireStreamHandler =
     std::function<boost::asio::awaitable<Status>(const Context&, std::string_view request, WireStreamWriter& out)>;
 
+/// A client- or bidirectional-streaming call's way in; used only from its handler's coroutine.
+class WireStreamReader {
+ public:
+  /// The client's next serialised message, waiting for it to come; nullopt once the client has sent its
+  /// last (it half-closed) or the call is over (cancelled, past its deadline, a message over
+  /// max_message_bytes or cut short: the call's status is then already decided). While more than 256 KiB
+  /// of this stream's messages wait to be read, the client's flow-control window stays shut: a handler
+  /// that reads slowly holds up the client, not the server's memory.
+  virtual boost::asio::awaitable<std::optional<std::string>> read() = 0;
+
+ protected:
+  ~WireStreamReader() = default;
+};
+/// A client- or bidirectional-streaming method: messages in through `in`, out through `out` (a
+/// client-streaming method writes one), in any order; the Status it returns ends the call (its trailers).
+/// It starts when the call's headers arrive, before any message.
+using WireBidiHandler = std::function<boost::asio::awaitable<Status>(const Context&, WireStreamReader& in, WireStreamWriter& out)>;
+
 class WireServer : public svckit::Server {
   // A typed stream's messages, serialised onto the wire's writer.
   template <class Msg>
@@ -132,6 +151,9 @@ class WireServer : public svckit::Server {
   void add_raw(std::string full_method, WireHandler handler);
   /// Serves handler as the server-streaming method full_method. Each name once, before start(), as add_raw.
   void add_server_stream(std::string full_method, WireStreamHandler handler);
+  /// Serves handler as the client- or bidirectional-streaming method full_method. Each name once, before
+  /// start(), as add_raw.
+  void add_bidi_stream(std::string full_method, WireBidiHandler handler);
 
   void start() override;
   void shutdown(std::chrono::steady_clock::time_point deadline) override;

@@ -36,7 +36,8 @@ constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 8 << 20;
 constexpr std::size_t kWriteBatch = 64 * 1024;
-// A server stream's messages not yet taken by the client's flow control: past this, write() waits.
+// A server stream's messages not yet taken by the client's flow control: past this, write() waits. And a
+// client stream's messages not yet read by the handler: past this, the client's window stays shut.
 constexpr std::size_t kStreamBuffer = 256 * 1024;
 constexpr const char* kPushbackTrailer = "grpc-retry-pushback-ms";
 
@@ -89,10 +90,21 @@ struct ServerConnection::Stream {
   std::size_t sent = 0;
   std::vector<std::pair<std::string, std::string>> trailers;
   std::optional<asio::steady_timer> drained;  // a writer waiting for the client to take more (never expires)
+  // A client or bidirectional stream: its handler runs from the headers on and reads the request messages
+  // (reader.messages() from `next`) as they come; `queued` bytes of them wait for it, `held` bytes of DATA
+  // are not yet given back to the client's window (release_window).
+  bool bidi = false;
+  bool half_closed = false;  // the client sent its last message
+  std::size_t next = 0;
+  std::size_t queued = 0;
+  std::size_t held = 0;
+  std::optional<asio::steady_timer> arrived;  // a reader waiting for a message (never expires)
 
   std::size_t unsent() const { return body.size() - sent; }
-  void wake_writer() {
+  // Wakes a writer or reader waiting on this stream (more room, a message, or the end).
+  void wake() {
     if (drained) drained->cancel();
+    if (arrived) arrived->cancel();
   }
 };
 
@@ -100,6 +112,16 @@ class ServerConnection::StreamWriter final : public WireStreamWriter {
  public:
   StreamWriter(ServerConnection& c, std::shared_ptr<Stream> s) : conn_(c), stream_(std::move(s)) {}
   asio::awaitable<bool> write(std::string message) override { return conn_.write_message(stream_, std::move(message)); }
+
+ private:
+  ServerConnection& conn_;
+  std::shared_ptr<Stream> stream_;
+};
+
+class ServerConnection::StreamReader final : public WireStreamReader {
+ public:
+  StreamReader(ServerConnection& c, std::shared_ptr<Stream> s) : conn_(c), stream_(std::move(s)) {}
+  asio::awaitable<std::optional<std::string>> read() override { return conn_.read_message(stream_); }
 
  private:
   ServerConnection& conn_;
@@ -154,11 +176,20 @@ struct Callbacks {
     return 0;
   }
 
+  // DATA is given back to the connection's window at once, and to the stream's at once too unless a client
+  // stream's handler is behind (release_window).
   static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user) {
     auto& c = conn(user);
     auto it = c.streams_.find(id);
+    nghttp2_session_consume_connection(session, len);
+    const bool held_back = it != c.streams_.end() && it->second->bidi && it->second->running && !it->second->responded;
+    if (!held_back) nghttp2_session_consume_stream(session, id, len);  // (fails harmlessly on a closed stream)
     if (it == c.streams_.end()) return 0;
     auto& s = *it->second;
+    if (held_back) {
+      c.take_client_message(s, std::string_view(reinterpret_cast<const char*>(data), len));
+      return 0;
+    }
     if (s.running || s.responded) return 0;
     Status st = s.reader.feed(std::string_view(reinterpret_cast<const char*>(data), len));
     // A unary call takes one message: more is refused at once rather than buffered without end.
@@ -176,10 +207,16 @@ struct Callbacks {
       c.got_settings_ = true;
       c.preface_timer_.cancel();
     }
-    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) || !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
-      return 0;
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     auto it = c.streams_.find(frame->hd.stream_id);
-    if (it != c.streams_.end() && !it->second->responded && !it->second->running) c.dispatch(it->second);
+    if (it == c.streams_.end()) return 0;
+    auto sp = it->second;
+    const bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    // A client or bidirectional stream's handler starts with the headers; any other call's once the request is whole.
+    const bool request_headers = frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST;
+    if (request_headers && c.is_bidi(sp->path)) sp->bidi = true;
+    if (!sp->responded && !sp->running && (end || (request_headers && sp->bidi))) c.dispatch(sp);
+    if (end && sp->bidi) c.client_done(*sp);
     return 0;
   }
 
@@ -191,7 +228,7 @@ struct Callbacks {
     c.streams_.erase(it);
     c.last_active_ = Clock::now();
     s->closed = true;
-    s->wake_writer();
+    s->wake();
     if (s->running && !s->responded) {  // the client cancelled (RST_STREAM) or the connection ended
       s->ctx.cancel();
       s->cancel.emit(asio::cancellation_type::terminal);
@@ -208,7 +245,7 @@ struct Callbacks {
     const std::size_t n = std::min(length, s.unsent());
     std::copy_n(s.body.data() + s.sent, n, buf);
     s.sent += n;
-    if (s.unsent() <= kStreamBuffer) s.wake_writer();
+    if (s.unsent() <= kStreamBuffer) s.wake();
     if (s.unsent() > 0) return static_cast<ssize_t>(n);
     if (!s.responded) return n > 0 ? static_cast<ssize_t>(n) : ssize_t{NGHTTP2_ERR_DEFERRED};  // a stream still writing
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
@@ -237,6 +274,7 @@ ServerConnection::ServerConnection(std::shared_ptr<ServerShared> shared, asio::i
   nghttp2_option_new(&opt);
   // A stream's headers are bounded by kMaxHeaderBytes in on_header; HPACK's table by what we announce.
   nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+  nghttp2_option_set_no_auto_window_update(opt, 1);  // on_data_chunk gives windows back
   nghttp2_session_server_new2(&session_, cbs, this, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
@@ -291,7 +329,7 @@ asio::awaitable<void> ServerConnection::run() {
           st->responded = true;  // the reset is its answer
           st->ctx.cancel();
           st->cancel.emit(asio::cancellation_type::terminal);
-          st->wake_writer();
+          st->wake();
         }
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
       }
@@ -434,13 +472,13 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
     respond(s, Status(StatusCode::Unimplemented, "unknown method " + s.path.substr(0, 256)), {});
     return;
   }
-  if (s.reader.partial() || s.reader.messages().size() != 1) {
+  if (!s.bidi && (s.reader.partial() || s.reader.messages().size() != 1)) {
     respond(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "the call needs one request message"
                                                                         : "the call takes one request message, not more"),
             {});
     return;
   }
-  s.streaming = static_cast<bool>(method->second.stream);
+  s.streaming = method->second.stream || method->second.bidi;
   for (auto& [k, v] : s.metadata) {
     if (k == "x-request-id") {
       if (!s.ctx.set_request_id(v)) header_dropped(k);
@@ -484,7 +522,11 @@ asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) 
   const auto& method = shared_->methods.at(s.path);
   WireReply reply;
   try {
-    if (method.stream) {
+    if (method.bidi) {
+      StreamReader in(*this, sp);
+      StreamWriter out(*this, sp);
+      reply.status = co_await method.bidi(s.ctx, in, out);
+    } else if (method.stream) {
       StreamWriter out(*this, sp);
       reply.status = co_await method.stream(s.ctx, s.reader.messages().front(), out);
     } else {
@@ -511,7 +553,7 @@ asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) 
 void ServerConnection::respond(Stream& s, Status status, std::string payload) {
   if (s.responded || s.closed) return;
   s.responded = true;
-  s.wake_writer();
+  s.wake();
   const std::string code = std::to_string(static_cast<int>(status.code()));
   if (s.headers_sent) {  // a server stream: the trailers follow the messages already queued
     s.trailers = {{"grpc-status", code}};
@@ -573,6 +615,72 @@ asio::awaitable<bool> ServerConnection::write_message(std::shared_ptr<Stream> sp
   else nghttp2_session_resume_data(session_, s.id);
   flush();
   co_return true;
+}
+
+bool ServerConnection::is_bidi(const std::string& path) const {
+  auto it = shared_->methods.find(path);
+  return it != shared_->methods.end() && static_cast<bool>(it->second.bidi);
+}
+
+// A client stream's DATA while its handler runs: messages queue for read_message. One over the limit (or
+// not framed as gRPC's) ends the call with its error, and the client is told to stop sending.
+void ServerConnection::take_client_message(Stream& s, std::string_view bytes) {
+  auto& messages = s.reader.messages();
+  const std::size_t before = messages.size();
+  if (Status st = s.reader.feed(bytes); !st.ok()) {
+    s.ctx.cancel();
+    s.cancel.emit(asio::cancellation_type::terminal);
+    respond(s, st, {});
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_NO_ERROR);
+    return;
+  }
+  s.held += bytes.size();
+  for (std::size_t i = before; i < messages.size(); ++i) s.queued += messages[i].size();
+  release_window(s);
+  if (messages.size() > before) s.wake();
+}
+
+// The client half-closed its stream: the handler reads what is queued, then the end. A last message cut
+// short is an error, as gRPC's servers answer it.
+void ServerConnection::client_done(Stream& s) {
+  s.half_closed = true;
+  s.wake();
+  if (!s.reader.partial() || s.responded) return;
+  s.ctx.cancel();
+  s.cancel.emit(asio::cancellation_type::terminal);
+  respond(s, Status(StatusCode::Internal, "the client's last message was cut short"), {});
+}
+
+// A client stream's handler is behind by more than kStreamBuffer: the stream's window stays shut until it
+// catches up.
+void ServerConnection::release_window(Stream& s) {
+  if (s.held == 0 || s.queued > kStreamBuffer || s.closed) return;
+  nghttp2_session_consume_stream(session_, s.id, s.held);
+  s.held = 0;
+  flush();
+}
+
+// The next message of a client stream, waiting for it; nullopt at its end (see WireStreamReader::read).
+asio::awaitable<std::optional<std::string>> ServerConnection::read_message(std::shared_ptr<Stream> sp) {
+  Stream& s = *sp;
+  for (;;) {
+    auto& messages = s.reader.messages();
+    if (s.responded || s.closed || ended_) co_return std::nullopt;
+    if (s.next < messages.size()) {
+      std::string m = std::move(messages[s.next++]);
+      if (s.next == messages.size()) {
+        messages.clear();
+        s.next = 0;
+      }
+      s.queued -= m.size();
+      release_window(s);
+      co_return m;
+    }
+    if (s.half_closed) co_return std::nullopt;
+    if (!s.arrived) s.arrived.emplace(socket_.get_executor(), Clock::time_point::max());
+    boost::system::error_code ignored;
+    co_await s.arrived->async_wait(asio::redirect_error(asio::use_awaitable, ignored));  // a message or the end wakes it
+  }
 }
 
 }  // namespace svckit::grpc::wire

@@ -24,10 +24,11 @@ struct nghttp2_session;
 
 namespace svckit::grpc::wire {
 
-/// One method: unary or server-streaming (exactly one of the two handlers is set).
+/// One method: unary, server-streaming, or client-/bidirectional-streaming (exactly one handler is set).
 struct WireMethod {
   WireHandler unary;
   WireStreamHandler stream;
+  WireBidiHandler bidi;
   bool traced = true;  // a SERVER span per call (not for health checks: pollers would flood traces)
 };
 
@@ -62,6 +63,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 
   struct Stream;
   class StreamWriter;
+  class StreamReader;
 
  private:
   friend struct Callbacks;
@@ -76,6 +78,11 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   void header_dropped(std::string_view key);
   void submit_headers(Stream& s);
   boost::asio::awaitable<bool> write_message(std::shared_ptr<Stream> s, std::string message);
+  boost::asio::awaitable<std::optional<std::string>> read_message(std::shared_ptr<Stream> s);
+  void release_window(Stream& s);
+  void take_client_message(Stream& s, std::string_view bytes);
+  void client_done(Stream& s);
+  bool is_bidi(const std::string& path) const;
 
   std::shared_ptr<ServerShared> shared_;
   Socket socket_;

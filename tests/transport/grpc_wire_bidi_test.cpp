@@ -1,0 +1,202 @@
+// Client and bidirectional streaming on svckit's own gRPC wire (WireServer::add_bidi_stream), called by
+// clients nobody here wrote: gRPC's C++ library (its generic stub) and Python's grpcio.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "greeter.pb.h"
+#include "support/certs.hpp"  // run_command
+#include "support/run.hpp"
+#include "svckit/transport/grpc/wire_server.hpp"
+#include "transport/grpc_stream_client.hpp"
+
+using namespace svckit;
+using namespace std::chrono_literals;
+using greeter::HelloReply;
+using greeter::HelloRequest;
+using test::BidiCall;
+using test::channel_to;
+
+namespace {
+
+std::string hello_bytes(const std::string& name) {
+  HelloRequest r;
+  r.set_name(name);
+  return r.SerializeAsString();
+}
+std::string reply_bytes(const std::string& message) {
+  HelloReply r;
+  r.set_message(message);
+  return r.SerializeAsString();
+}
+std::string reply_text(const std::optional<std::string>& bytes) {
+  HelloReply r;
+  if (!bytes || !r.ParseFromString(*bytes)) return "<none>";
+  return r.message();
+}
+
+// Counts a handler's end, however it ends.
+struct Ended {
+  std::atomic<int>& n;
+  ~Ended() { ++n; }
+};
+
+class GrpcWireBidi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = std::make_unique<svckit::grpc::WireServer>(io, svckit::grpc::WireServerOptions{.address = "127.0.0.1:0"});
+    // Bidirectional: "echo NAME" for each request, as each comes; OK once the client has sent its last.
+    server->add_bidi_stream("/test.Bidi/Echo", [this](const Context& ctx, svckit::grpc::WireStreamReader& in,
+                                                      svckit::grpc::WireStreamWriter& out) -> boost::asio::awaitable<Status> {
+      Ended ended{echo_ended};
+      while (auto m = co_await in.read()) {
+        HelloRequest req;
+        if (!req.ParseFromString(*m)) co_return invalid_argument("not a HelloRequest");
+        if (!co_await out.write(reply_bytes("echo " + req.name()))) co_return Status(StatusCode::Cancelled, "gone");
+      }
+      if (ctx.cancelled()) echo_cancelled = true;
+      co_return Status();
+    });
+    // Client streaming: one reply once the client has sent its last, "COUNT BYTES NAMES" (names joined by
+    // "," while short); INVALID_ARGUMENT if a name is "fail".
+    server->add_bidi_stream("/test.Bidi/Join", [](const Context&, svckit::grpc::WireStreamReader& in,
+                                                  svckit::grpc::WireStreamWriter& out) -> boost::asio::awaitable<Status> {
+      int count = 0;
+      std::size_t bytes = 0;
+      std::string names;
+      while (auto m = co_await in.read()) {
+        HelloRequest req;
+        if (!req.ParseFromString(*m)) co_return invalid_argument("not a HelloRequest");
+        if (req.name() == "fail") co_return invalid_argument("told to fail after " + std::to_string(count));
+        ++count;
+        bytes += req.name().size();
+        if (names.size() < 256) names += (names.empty() ? "" : ",") + req.name().substr(0, 64);
+      }
+      co_await out.write(reply_bytes(std::to_string(count) + " " + std::to_string(bytes) + " " + names));
+      co_return Status();
+    });
+    // Never reads: waits until the call is over.
+    server->add_bidi_stream("/test.Bidi/Hold", [this](const Context&, svckit::grpc::WireStreamReader&,
+                                                      svckit::grpc::WireStreamWriter&) -> boost::asio::awaitable<Status> {
+      Ended ended{hold_ended};
+      boost::asio::steady_timer forever(co_await boost::asio::this_coro::executor, 60s);
+      co_await forever.async_wait(boost::asio::use_awaitable);  // throws when the call is cancelled
+      co_return Status();
+    });
+    server->start();
+    io.start();
+    address = "127.0.0.1:" + std::to_string(server->port());
+  }
+  void TearDown() override {
+    server->shutdown(std::chrono::steady_clock::now() + 5s);
+    io.stop();
+    io.join();
+  }
+  static std::chrono::system_clock::time_point in(std::chrono::milliseconds d) { return std::chrono::system_clock::now() + d; }
+
+  IoPool io{2};
+  std::unique_ptr<svckit::grpc::WireServer> server;
+  std::string address;
+  std::atomic<int> echo_ended{0}, hold_ended{0};
+  std::atomic<bool> echo_cancelled{false};
+};
+
+// Each reply comes before the client sends its next request: the handler runs from the call's headers on,
+// not once the client has sent everything.
+TEST_F(GrpcWireBidi, RepliesComeAsRequestsDo) {
+  BidiCall call(channel_to(address), "/test.Bidi/Echo", in(20s));
+  ASSERT_TRUE(call.started());
+  for (const std::string name : {"a", "b", "c"}) {
+    ASSERT_TRUE(call.write(hello_bytes(name)));
+    EXPECT_EQ(reply_text(call.read()), "echo " + name);
+  }
+  ASSERT_TRUE(call.writes_done());
+  EXPECT_EQ(call.read(), std::nullopt);
+  auto st = call.finish();
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  EXPECT_TRUE(test::wait_until([&] { return echo_ended == 1; }, 10s));
+  EXPECT_FALSE(echo_cancelled);
+}
+
+TEST_F(GrpcWireBidi, AClientStreamGetsOneReplyAfterItsLastMessage) {
+  {
+    BidiCall call(channel_to(address), "/test.Bidi/Join", in(20s));
+    for (const std::string name : {"x", "y", "z"}) ASSERT_TRUE(call.write(hello_bytes(name)));
+    ASSERT_TRUE(call.writes_done());
+    EXPECT_EQ(reply_text(call.read()), "3 3 x,y,z");
+    EXPECT_EQ(call.read(), std::nullopt);
+    EXPECT_TRUE(call.finish().ok());
+  }
+  {  // no message at all
+    BidiCall call(channel_to(address), "/test.Bidi/Join", in(20s));
+    ASSERT_TRUE(call.writes_done());
+    EXPECT_EQ(reply_text(call.read()), "0 0 ");
+    EXPECT_TRUE(call.finish().ok());
+  }
+  {  // an error before the client has sent everything
+    BidiCall call(channel_to(address), "/test.Bidi/Join", in(20s));
+    ASSERT_TRUE(call.write(hello_bytes("x")));
+    ASSERT_TRUE(call.write(hello_bytes("fail")));
+    EXPECT_EQ(call.read(), std::nullopt);
+    auto st = call.finish();
+    EXPECT_EQ(st.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(st.error_message(), "told to fail after 1");
+  }
+}
+
+// Twenty 1 MiB messages: far past the stream's and the connection's windows, which the server reopens as
+// the handler reads.
+TEST_F(GrpcWireBidi, LargeMessagesPastEveryWindow) {
+  BidiCall call(channel_to(address), "/test.Bidi/Join", in(60s));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(call.write(hello_bytes(std::string(1 << 20, 'a' + i)))) << i;
+  ASSERT_TRUE(call.writes_done());
+  const std::string got = reply_text(call.read());
+  EXPECT_EQ(got.substr(0, got.find(' ', 3)), "20 " + std::to_string(20 << 20));
+  EXPECT_TRUE(call.finish().ok());
+}
+
+TEST_F(GrpcWireBidi, AClientThatCancelsEndsTheHandler) {
+  BidiCall call(channel_to(address), "/test.Bidi/Echo", in(20s));
+  ASSERT_TRUE(call.write(hello_bytes("a")));
+  EXPECT_EQ(reply_text(call.read()), "echo a");
+  call.cancel();
+  EXPECT_EQ(call.finish().error_code(), ::grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(test::wait_until([&] { return echo_ended == 1; }, 10s)) << "the handler's read ended with the call";
+  EXPECT_TRUE(test::wait_until([&] { return server->in_flight() == 0; }, 10s));
+}
+
+TEST_F(GrpcWireBidi, PastItsDeadlineTheCallEndsWithDeadlineExceeded) {
+  BidiCall call(channel_to(address), "/test.Bidi/Hold", in(500ms));
+  ASSERT_TRUE(call.started());
+  EXPECT_EQ(call.read(), std::nullopt);
+  EXPECT_EQ(call.finish().error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(test::wait_until([&] { return hold_ended == 1; }, 10s)) << "the handler was cancelled at the deadline";
+}
+
+// A handler that does not read: once its stream's window (1 MiB) and the reader's buffer (256 KiB) are
+// full, the client's writes wait — the server's memory holds a bounded part of what the client would send
+// (an unheld client sends 16 MiB in well under the 3 s here).
+TEST_F(GrpcWireBidi, AHandlerThatDoesNotReadHoldsUpTheClientNotTheServersMemory) {
+  BidiCall call(channel_to(address), "/test.Bidi/Hold", in(3s));
+  const std::string chunk = hello_bytes(std::string(64 * 1024, 'h'));
+  std::size_t written = 0;
+  while (written < (std::size_t{16} << 20) && call.write(chunk)) written += chunk.size();
+  EXPECT_LE(written, std::size_t{3} << 19) << "the client wrote without the server holding it up";
+  EXPECT_GE(written, std::size_t{1} << 19) << "the stream's window was open";
+  EXPECT_EQ(call.finish().error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(test::wait_until([&] { return hold_ended == 1; }, 10s));
+}
+
+TEST_F(GrpcWireBidi, PythonsGrpcioStreamsBothWays) {
+  auto r = test::run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_bidi.py " + address);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* check : {"bidi: ok", "client stream: ok", "client stream error: ok", "bidi cancel: ok", "bidi deadline: ok"})
+    EXPECT_NE(r.output.find(check), std::string::npos) << check << "\n" << r.output;
+}
+
+}  // namespace
