@@ -1,17 +1,23 @@
-// Client and bidirectional streaming on svckit's own gRPC wire (WireServer::add_bidi_stream), called by
-// clients nobody here wrote: gRPC's C++ library (its generic stub) and Python's grpcio.
+// Client and bidirectional streaming on svckit's own gRPC wire: the server (WireServer::add_bidi_stream)
+// called by clients nobody here wrote — gRPC's C++ library (its generic stub) and Python's grpcio — and by
+// the own wire's client (WireChannel::bidi_stream).
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "greeter.pb.h"
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
+#include "svckit/transport/grpc/wire_channel.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
 #include "transport/grpc_stream_client.hpp"
 
@@ -84,6 +90,7 @@ class GrpcWireBidi : public ::testing::Test {
     server->add_bidi_stream("/test.Bidi/Hold", [this](const Context&, svckit::grpc::WireStreamReader&,
                                                       svckit::grpc::WireStreamWriter&) -> boost::asio::awaitable<Status> {
       Ended ended{hold_ended};
+      ++hold_started;
       boost::asio::steady_timer forever(co_await boost::asio::this_coro::executor, 60s);
       co_await forever.async_wait(boost::asio::use_awaitable);  // throws when the call is cancelled
       co_return Status();
@@ -98,11 +105,19 @@ class GrpcWireBidi : public ::testing::Test {
     io.join();
   }
   static std::chrono::system_clock::time_point in(std::chrono::milliseconds d) { return std::chrono::system_clock::now() + d; }
+  // A channel already connected (slow under ThreadSanitizer), so a short deadline is the call's alone.
+  std::shared_ptr<::grpc::Channel> connected_channel() {
+    auto channel = channel_to(address);
+    BidiCall warm(channel, "/test.Bidi/Join", in(30s));
+    EXPECT_TRUE(warm.writes_done());
+    EXPECT_EQ(reply_text(warm.read()), "0 0 ");
+    return channel;
+  }
 
   IoPool io{2};
   std::unique_ptr<svckit::grpc::WireServer> server;
   std::string address;
-  std::atomic<int> echo_ended{0}, hold_ended{0};
+  std::atomic<int> echo_ended{0}, hold_started{0}, hold_ended{0};
   std::atomic<bool> echo_cancelled{false};
 };
 
@@ -171,10 +186,10 @@ TEST_F(GrpcWireBidi, AClientThatCancelsEndsTheHandler) {
 }
 
 TEST_F(GrpcWireBidi, PastItsDeadlineTheCallEndsWithDeadlineExceeded) {
-  BidiCall call(channel_to(address), "/test.Bidi/Hold", in(500ms));
-  ASSERT_TRUE(call.started());
+  BidiCall call(connected_channel(), "/test.Bidi/Hold", in(2s));
   EXPECT_EQ(call.read(), std::nullopt);
   EXPECT_EQ(call.finish().error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(hold_started, 1) << "the call reached the server before its deadline";
   EXPECT_TRUE(test::wait_until([&] { return hold_ended == 1; }, 10s)) << "the handler was cancelled at the deadline";
 }
 
@@ -182,7 +197,7 @@ TEST_F(GrpcWireBidi, PastItsDeadlineTheCallEndsWithDeadlineExceeded) {
 // full, the client's writes wait — the server's memory holds a bounded part of what the client would send
 // (an unheld client sends 16 MiB in well under the 3 s here).
 TEST_F(GrpcWireBidi, AHandlerThatDoesNotReadHoldsUpTheClientNotTheServersMemory) {
-  BidiCall call(channel_to(address), "/test.Bidi/Hold", in(3s));
+  BidiCall call(connected_channel(), "/test.Bidi/Hold", in(3s));
   const std::string chunk = hello_bytes(std::string(64 * 1024, 'h'));
   std::size_t written = 0;
   while (written < (std::size_t{16} << 20) && call.write(chunk)) written += chunk.size();
@@ -197,6 +212,105 @@ TEST_F(GrpcWireBidi, PythonsGrpcioStreamsBothWays) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* check : {"bidi: ok", "client stream: ok", "client stream error: ok", "bidi cancel: ok", "bidi deadline: ok"})
     EXPECT_NE(r.output.find(check), std::string::npos) << check << "\n" << r.output;
+}
+
+
+// The own wire's client (WireChannel::bidi_stream) against the own wire's server.
+class WireClientBidi : public GrpcWireBidi {
+ protected:
+  // Runs drive on an io thread; the call's status.
+  Status run(const std::string& method, const svckit::grpc::WireStreamDriver& drive, std::chrono::milliseconds timeout = 20s) {
+    if (!channel) {
+      channel = svckit::grpc::WireChannel::create(address);
+      // Connected first (with a call of nothing), so a short deadline is the call's alone.
+      auto warm = run("/test.Bidi/Join", [](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> boost::asio::awaitable<void> {
+        out.close();
+        while (co_await in.read()) {
+        }
+      }, 30s);
+      EXPECT_TRUE(warm.ok()) << warm;
+    }
+    return boost::asio::co_spawn(io.context(0), [this, method, drive, timeout]() -> boost::asio::awaitable<Status> {
+      Context ctx;
+      ctx.set_timeout(timeout);
+      co_return co_await channel->bidi_stream(method, ctx, drive);
+    }, boost::asio::use_future).get();
+  }
+  std::shared_ptr<svckit::grpc::WireChannel> channel;
+};
+
+TEST_F(WireClientBidi, RepliesComeAsRequestsDo) {
+  std::vector<std::string> got;
+  auto st = run("/test.Bidi/Echo", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> boost::asio::awaitable<void> {
+    for (const std::string name : {"a", "b", "c"}) {
+      if (!co_await out.write(hello_bytes(name))) co_return;
+      auto reply = co_await in.read();  // before the next request: the server answered this one already
+      got.push_back(reply_text(reply));
+    }
+    out.close();
+    if (auto more = co_await in.read()) got.push_back("unexpected " + reply_text(more));
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(got, (std::vector<std::string>{"echo a", "echo b", "echo c"}));
+  EXPECT_EQ(channel->connections_opened(), 1u);
+}
+
+TEST_F(WireClientBidi, AClientStreamOfLargeMessagesGetsItsOneReply) {
+  std::string got;
+  auto st = run("/test.Bidi/Join", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> boost::asio::awaitable<void> {
+    for (int i = 0; i < 20; ++i)
+      if (!co_await out.write(hello_bytes(std::string(1 << 20, 'a' + i)))) co_return;
+    out.close();
+    got = reply_text(co_await in.read());
+    if (co_await in.read()) got = "more than one reply";
+  }, 60s);
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(got.substr(0, got.find(' ', 3)), "20 " + std::to_string(20 << 20));
+}
+
+TEST_F(WireClientBidi, TheServersErrorIsTheCallsStatus) {
+  auto st = run("/test.Bidi/Join", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> boost::asio::awaitable<void> {
+    co_await out.write(hello_bytes("x"));
+    co_await out.write(hello_bytes("fail"));
+    while (co_await in.read()) {
+    }
+  });
+  EXPECT_EQ(st.code(), StatusCode::InvalidArgument) << st;
+  EXPECT_EQ(st.message(), "told to fail after 1");
+}
+
+// A driver that returns before the stream's end: the stream is reset, the server's handler ends.
+TEST_F(WireClientBidi, ADriverThatLeavesEarlyCancelsTheStream) {
+  auto st = run("/test.Bidi/Echo", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> boost::asio::awaitable<void> {
+    co_await out.write(hello_bytes("a"));
+    co_await in.read();
+  });
+  EXPECT_EQ(st.code(), StatusCode::Cancelled) << st;
+  EXPECT_TRUE(test::wait_until([&] { return echo_ended == 1; }, 10s)) << "the server's handler ended with the reset";
+}
+
+TEST_F(WireClientBidi, PastItsDeadlineTheCallEnds) {
+  bool read_ended = false;
+  auto st = run("/test.Bidi/Hold", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter&) -> boost::asio::awaitable<void> {
+    read_ended = !(co_await in.read());
+  }, 500ms);
+  EXPECT_EQ(st.code(), StatusCode::DeadlineExceeded) << st;
+  EXPECT_TRUE(read_ended);
+  EXPECT_TRUE(test::wait_until([&] { return hold_ended == 1; }, 10s));
+}
+
+// A server whose handler does not read: the driver's writes wait once the stream's window (1 MiB) and the
+// client's buffer (256 KiB) are full, and end with the call at its deadline.
+TEST_F(WireClientBidi, AServerThatDoesNotReadHoldsUpTheWriter) {
+  std::size_t written = 0;
+  const std::string chunk = hello_bytes(std::string(64 * 1024, 'h'));
+  auto st = run("/test.Bidi/Hold", [&](svckit::grpc::WireStreamReader&, svckit::grpc::WireRequestWriter& out) -> boost::asio::awaitable<void> {
+    while (written < (std::size_t{16} << 20) && co_await out.write(chunk)) written += chunk.size();
+  }, 2s);
+  EXPECT_EQ(st.code(), StatusCode::DeadlineExceeded) << st;
+  EXPECT_LE(written, std::size_t{2} << 20) << "the writer went on without the server taking its messages";
+  EXPECT_GE(written, std::size_t{1} << 19);
+  EXPECT_TRUE(test::wait_until([&] { return hold_ended == 1; }, 10s));
 }
 
 }  // namespace

@@ -281,4 +281,21 @@ asio::awaitable<Status> WireChannel::server_stream(const std::string& full_metho
   co_return s;
 }
 
+asio::awaitable<Status> WireChannel::bidi_stream(const std::string& full_method, const Context& ctx, const WireStreamDriver& drive,
+                                                 const ClientOptions& opts) {
+  auto st = state_;
+  auto span = trace::Span::client(std::string_view(full_method).substr(full_method.starts_with('/') ? 1 : 0), ctx.span());
+  auto call = st->outgoing(full_method, ctx, "", opts, span);
+  if (!call.ok()) co_return call.status();
+  call->body.clear();  // the driver writes the messages
+  auto caller = co_await asio::this_coro::executor;
+  std::string peer;
+  auto run = [&drive](wire::ClientConnection& conn, const wire::OutgoingCall& c) { return conn.bidi_stream(c, drive); };
+  Status s;
+  if (auto* io = callers_io(caller)) s = co_await st->call_on<Status>(*io, *call, opts.wait_for_ready, peer, run);
+  else s = co_await call_via_fallback<Status>(st, std::move(*call), opts.wait_for_ready, peer, run);
+  end_span(span, peer, s);
+  co_return s;
+}
+
 }  // namespace svckit::grpc

@@ -20,7 +20,8 @@
 // After a failed connect the next one waits a backoff (100 ms doubling to 2 s); calls meanwhile fail at
 // once with UNAVAILABLE, or with wait_for_ready wait for the next connect within their deadline.
 // Server-streaming calls (server_stream, wire_client_stream_endpoint) run the same way, their messages
-// handed to the caller's writer one at a time.
+// handed to the caller's writer one at a time; client- and bidirectional-streaming calls (bidi_stream, by
+// bytes) through a driver that writes and reads.
 // TLS: WireChannelOptions::tls (from svckit::tls::load_client) — the server's certificate is verified as
 // the grpc++ client and the HTTP client do (svckit/tls.hpp), the client's certificate is presented when the
 // server asks (mutual TLS), and the server must choose HTTP/2 in ALPN; the handshake counts against
@@ -42,6 +43,7 @@
 #include "svckit/stream_endpoint.hpp"
 #include "svckit/tls.hpp"
 #include "svckit/transport/grpc/client_options.hpp"
+#include "svckit/transport/grpc/wire_stream.hpp"
 
 namespace svckit::grpc {
 
@@ -83,6 +85,15 @@ class WireChannel : public std::enable_shared_from_this<WireChannel> {
   /// stream a long one. The arguments passed by reference must outlive the call.
   boost::asio::awaitable<Status> server_stream(const std::string& full_method, const Context& ctx, std::string request,
                                                const WireMessageSink& sink, const ClientOptions& opts = {});
+  /// One client- or bidirectional-streaming call: drive writes the requests (serialised) to `out` and
+  /// reads the replies from `in`, in any order, on the connection's thread (the caller's io thread; for a
+  /// caller off the io threads, the channel's own thread); `out.close()` ends the client's side. Returns
+  /// the call's status once drive has returned: read until `in` gives nullopt for the server's; a stream
+  /// still open when drive returns is reset (CANCELLED). Writes wait while 256 KiB of requests wait for
+  /// the server's window; reads hold the server up likewise. The deadline (else opts.timeout) bounds the
+  /// whole stream. The arguments passed by reference must outlive the call.
+  boost::asio::awaitable<Status> bidi_stream(const std::string& full_method, const Context& ctx, const WireStreamDriver& drive,
+                                             const ClientOptions& opts = {});
   const std::string& target() const;
   /// Connections opened so far, over all threads (for tests and metrics: reuse keeps this low).
   std::size_t connections_opened() const;

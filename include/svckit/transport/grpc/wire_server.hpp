@@ -33,6 +33,7 @@
 #include "svckit/server.hpp"
 #include "svckit/stream_endpoint.hpp"
 #include "svckit/tls.hpp"
+#include "svckit/transport/grpc/wire_stream.hpp"
 
 namespace svckit::grpc {
 
@@ -66,36 +67,11 @@ struct WireReply {
 /// `request` (the message's bytes) stays valid until the handler's coroutine ends.
 using WireHandler = std::function<boost::asio::awaitable<WireReply>(const Context&, std::string_view request)>;
 
-/// A server-streaming call's way out; used only from its handler's coroutine.
-class WireStreamWriter {
- public:
-  /// Sends one serialised message. Waits while more than 256 KiB of this stream wait for the client's
-  /// flow control, so a client that stops reading holds up the handler, not the server's memory. false
-  /// once the stream is over (the client cancelled or left, its deadline passed, a message was over
-  /// max_message_bytes): the handler should return.
-  virtual boost::asio::awaitable<bool> write(std::string message) = 0;
-
- protected:
-  ~WireStreamWriter() = default;
-};
 /// A server-streaming method: one request in, messages out through `out`; the Status it returns ends the
 /// stream (its trailers). `request` stays valid until the handler's coroutine ends.
 using WireStreamHandler =
     std::function<boost::asio::awaitable<Status>(const Context&, std::string_view request, WireStreamWriter& out)>;
 
-/// A client- or bidirectional-streaming call's way in; used only from its handler's coroutine.
-class WireStreamReader {
- public:
-  /// The client's next serialised message, waiting for it to come; nullopt once the client has sent its
-  /// last (it half-closed) or the call is over (cancelled, past its deadline, a message over
-  /// max_message_bytes or cut short: the call's status is then already decided). While more than 256 KiB
-  /// of this stream's messages wait to be read, the client's flow-control window stays shut: a handler
-  /// that reads slowly holds up the client, not the server's memory.
-  virtual boost::asio::awaitable<std::optional<std::string>> read() = 0;
-
- protected:
-  ~WireStreamReader() = default;
-};
 /// A client- or bidirectional-streaming method: messages in through `in`, out through `out` (a
 /// client-streaming method writes one), in any order; the Status it returns ends the call (its trailers).
 /// It starts when the call's headers arrive, before any message.

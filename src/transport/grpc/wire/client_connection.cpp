@@ -103,6 +103,47 @@ struct ClientConnection::Stream {
   std::size_t next = 0;
   std::size_t queued = 0;
   std::size_t held = 0;
+  // A client or bidirectional stream: the driver's requests are appended to `body` as it writes, and go
+  // out as the server's window allows; `last` once it closed its side.
+  bool bidi = false;
+  bool last = false;
+  std::optional<asio::steady_timer> drained;  // a writer waiting for the server to take more (never expires)
+
+  std::size_t unsent() const { return body.size() - sent; }
+};
+
+// A stream still open when its caller leaves (the driver or sink returned, the caller was cancelled, one
+// of them threw) is reset at once, so the server stops too, rather than at the deadline. Not while the io
+// context is being torn down (nothing can be written then).
+struct ClientConnection::ResetIfOpen {
+  ClientConnection& conn;
+  Stream& s;
+  ~ResetIfOpen() {
+    if (s.done || conn.io_.stopped()) return;
+    conn.finish(s, Status(StatusCode::Cancelled, "the caller left the stream"));
+    conn.reset(s);
+  }
+};
+
+class ClientConnection::StreamReader final : public WireStreamReader {
+ public:
+  StreamReader(ClientConnection& c, Stream& s) : conn_(c), stream_(s) {}
+  asio::awaitable<std::optional<std::string>> read() override { return conn_.next_message(stream_); }
+
+ private:
+  ClientConnection& conn_;
+  Stream& stream_;
+};
+
+class ClientConnection::StreamWriter final : public WireRequestWriter {
+ public:
+  StreamWriter(ClientConnection& c, Stream& s) : conn_(c), stream_(s) {}
+  asio::awaitable<bool> write(std::string message) override { return conn_.send_message(stream_, std::move(message)); }
+  void close() override { conn_.close_sending(stream_); }
+
+ private:
+  ClientConnection& conn_;
+  Stream& stream_;
 };
 
 // nghttp2's callbacks: each finds its connection in user_data, its call in the stream's user data.
@@ -163,9 +204,18 @@ struct ClientCallbacks {
     return 0;
   }
 
-  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  static int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
     auto& c = conn(user);
-    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) c.pings_without_data_ = 0;
+    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
+      c.pings_without_data_ = 0;
+      // The server ended a client stream whose driver still sends (an error, or a reply before the
+      // requests' end): the call is over; the rest of the requests are not wanted.
+      auto* s = stream(c, frame->hd.stream_id);
+      if (s && s->bidi && !s->done && !s->last && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        c.finish(*s, final_status(*s, NGHTTP2_NO_ERROR));
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+      }
+    }
     if (frame->hd.type == NGHTTP2_GOAWAY) {
       c.going_away_ = true;  // no new calls here; nghttp2 refuses the ones it did not take
       const std::string_view why(reinterpret_cast<const char*>(frame->goaway.opaque_data), frame->goaway.opaque_data_len);
@@ -180,39 +230,42 @@ struct ClientCallbacks {
     if (it == c.streams_.end()) return 0;
     auto sp = std::move(it->second);
     c.streams_.erase(it);
-    auto& s = *sp;
-    if (s.done) return 0;
-    if (s.grpc_status) {
-      const auto code = *s.grpc_status;
-      if (code < 0 || code > 16) {
-        c.finish(s, Status(StatusCode::Unknown, "grpc-status " + std::to_string(code) + " is not a gRPC status"));
-      } else if (code != 0) {
-        Status st(static_cast<StatusCode>(code), s.grpc_message);
-        if (s.pushback_ms && *s.pushback_ms >= 0) st.with_retry_after(std::chrono::milliseconds(*s.pushback_ms));
-        c.finish(s, std::move(st));
-      } else if (s.streaming && s.reader.partial()) {
-        c.finish(s, Status(StatusCode::Internal, "the server's last message was cut short"));
-      } else if (!s.streaming && (s.reader.partial() || s.reader.messages().size() != 1)) {
-        c.finish(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "the server answered OK without a reply message"
-                                                                             : "the server's reply message was cut short"));
-      } else {
-        c.finish(s, Status());
-      }
-    } else if (error_code != NGHTTP2_NO_ERROR) {
-      c.finish(s, reset_status(error_code));
-    } else {
-      c.finish(s, http_status(s.http_status));
-    }
+    if (!sp->done) c.finish(*sp, final_status(*sp, error_code));
     return 0;
   }
 
-  // The request's DATA: the framed message, then the end of the stream.
+  // How a call ended, from its trailers (or the reset that ended it).
+  static Status final_status(ClientConnection::Stream& s, uint32_t error_code) {
+    if (s.grpc_status) {
+      const auto code = *s.grpc_status;
+      if (code < 0 || code > 16) return Status(StatusCode::Unknown, "grpc-status " + std::to_string(code) + " is not a gRPC status");
+      if (code != 0) {
+        Status st(static_cast<StatusCode>(code), s.grpc_message);
+        if (s.pushback_ms && *s.pushback_ms >= 0) st.with_retry_after(std::chrono::milliseconds(*s.pushback_ms));
+        return st;
+      }
+      if (s.streaming && s.reader.partial()) return Status(StatusCode::Internal, "the server's last message was cut short");
+      if (!s.streaming && (s.reader.partial() || s.reader.messages().size() != 1))
+        return Status(StatusCode::Internal, s.reader.messages().empty() ? "the server answered OK without a reply message"
+                                                                        : "the server's reply message was cut short");
+      return Status();
+    }
+    if (error_code != NGHTTP2_NO_ERROR) return reset_status(error_code);
+    return http_status(s.http_status);
+  }
+
+  // The request's DATA: the framed message(s), then the end of the stream. A client stream whose driver
+  // has not closed its side is deferred when all its messages are out, and resumed by its next write.
   static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags, nghttp2_data_source* source, void*) {
     auto& s = *static_cast<ClientConnection::Stream*>(source->ptr);
-    const std::size_t n = std::min(length, s.body.size() - s.sent);
+    const std::size_t n = std::min(length, s.unsent());
     std::copy_n(s.body.data() + s.sent, n, buf);
     s.sent += n;
-    if (s.sent == s.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (s.drained && s.unsent() <= kStreamBuffer) s.drained->cancel();
+    if (s.unsent() == 0) {
+      if (!s.bidi || s.last) *flags |= NGHTTP2_DATA_FLAG_EOF;
+      else if (n == 0) return NGHTTP2_ERR_DEFERRED;
+    }
     return static_cast<ssize_t>(n);
   }
 };
@@ -254,35 +307,87 @@ asio::awaitable<Status> ClientConnection::server_stream(const OutgoingCall& call
   auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
   s->streaming = true;
   if (auto failed = co_await start(s, call)) co_return *failed;
-  // However this ends (the sink refused, the caller cancelled, a sink that threw), a stream still open is
-  // reset at once, so the server stops too, rather than at its deadline. Not while the io context is
-  // being torn down (nothing can be written then).
-  struct ResetIfOpen {
-    ClientConnection& conn;
-    Stream& s;
-    ~ResetIfOpen() {
-      if (s.done || conn.io_.stopped()) return;
-      conn.finish(s, Status(StatusCode::Cancelled, "the caller left the stream"));
-      conn.reset(s);
-    }
-  } reset_if_open{*this, *s};
-  auto& messages = s->reader.messages();
+  ResetIfOpen reset_if_open{*this, *s};
+  while (auto m = co_await next_message(*s))
+    if (!co_await sink(std::move(*m))) co_return Status(StatusCode::Cancelled, "the receiver ended the stream");
+  co_return s->result;
+}
+
+asio::awaitable<Status> ClientConnection::bidi_stream(const OutgoingCall& call, const WireStreamDriver& drive) {
+  auto self = shared_from_this();
+  auto s = std::make_shared<Stream>(io_, call.deadline, opts_.max_message_bytes);
+  s->streaming = true;
+  s->bidi = true;
+  if (auto failed = co_await start(s, call)) co_return *failed;
+  ResetIfOpen reset_if_open{*this, *s};
+  StreamReader in(*this, *s);
+  StreamWriter out(*this, *s);
+  co_await drive(in, out);
+  if (!s->done) co_return Status(StatusCode::Cancelled, "the caller left the stream before its end");
+  co_return s->result;
+}
+
+// A stream's next reply: what came before its end is handed over too; nullopt at the end (s.result says
+// how it ended). A cancelled caller ends the call.
+asio::awaitable<std::optional<std::string>> ClientConnection::next_message(Stream& s) {
+  auto& messages = s.reader.messages();
   for (;;) {
-    while (s->next < messages.size()) {  // (what came before the end is handed over too)
-      std::string m = std::move(messages[s->next++]);
-      if (s->next == messages.size()) {
+    if (s.next < messages.size()) {
+      std::string m = std::move(messages[s.next++]);
+      if (s.next == messages.size()) {
         messages.clear();
-        s->next = 0;
+        s.next = 0;
       }
-      s->queued -= m.size();
-      release_window(*s);
-      if (!co_await sink(std::move(m))) co_return Status(StatusCode::Cancelled, "the receiver ended the stream");
+      s.queued -= m.size();
+      release_window(s);
+      co_return m;
     }
-    if (s->done) co_return s->result;
-    co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));  // a message, the end, or the caller cancelled
+    if (s.done) co_return std::nullopt;
+    co_await s.wake.async_wait(asio::as_tuple(asio::use_awaitable));  // a message, the end, or the caller cancelled
     auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none && !s->done) co_return Status(StatusCode::Cancelled, "cancelled");
+    if (cs.cancelled() != asio::cancellation_type::none && !s.done) {
+      finish(s, Status(StatusCode::Cancelled, "cancelled"));
+      reset(s);  // the server stops too
+      co_return std::nullopt;
+    }
   }
+}
+
+// A client stream's request: queued on its body, sent as the server's flow control allows. Waits while
+// more than kStreamBuffer is queued; false once the call is over or the driver closed its side.
+asio::awaitable<bool> ClientConnection::send_message(Stream& s, std::string message) {
+  while (!s.done && !s.last && s.unsent() > kStreamBuffer) {
+    if (!s.drained) s.drained.emplace(io_, Clock::time_point::max());
+    co_await s.drained->async_wait(asio::as_tuple(asio::use_awaitable));  // read_body or the end wakes it
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none && !s.done) {
+      finish(s, Status(StatusCode::Cancelled, "cancelled"));
+      reset(s);
+    }
+  }
+  if (s.done || s.last || state_ != State::ready) co_return false;
+  if (message.size() > opts_.max_message_bytes) {
+    finish(s, Status(StatusCode::ResourceExhausted, "request message of " + std::to_string(message.size()) +
+                                                        " bytes is over the limit of " + std::to_string(opts_.max_message_bytes)));
+    reset(s);
+    co_return false;
+  }
+  if (s.sent > 0 && s.sent >= s.unsent()) {  // what the server has taken is dropped, so a long stream does not grow its buffer
+    s.body.erase(0, s.sent);
+    s.sent = 0;
+  }
+  s.body += frame_message(message);
+  nghttp2_session_resume_data(session_, s.id);
+  flush();
+  co_return true;
+}
+
+// The driver sends nothing more: END_STREAM follows what is queued.
+void ClientConnection::close_sending(Stream& s) {
+  if (s.last || s.done || state_ != State::ready) return;
+  s.last = true;
+  nghttp2_session_resume_data(session_, s.id);
+  flush();
 }
 
 // A server stream's sink is behind by more than kStreamBuffer: its window stays shut until it catches up.
@@ -386,6 +491,7 @@ void ClientConnection::finish(Stream& s, Status status) {
   s.done = true;
   s.result = std::move(status);
   s.wake.cancel();
+  if (s.drained) s.drained->cancel();
 }
 
 asio::awaitable<void> ClientConnection::connect_and_read(std::shared_ptr<ClientConnection> self) {

@@ -23,6 +23,7 @@
 #include "socket.hpp"
 #include "svckit/result.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
+#include "svckit/transport/grpc/wire_stream.hpp"
 
 struct nghttp2_session;
 
@@ -55,6 +56,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   /// While more than 256 KiB of messages wait for the sink, the stream's flow-control window stays shut,
   /// so a slow sink holds up the server, not this process's memory.
   boost::asio::awaitable<Status> server_stream(const OutgoingCall& call, const MessageSink& sink);
+  /// Runs one client- or bidirectional-streaming call (call.body empty): drive writes and reads on this
+  /// connection's thread; then the call's status (read to the end for the server's; a stream still open
+  /// when drive returns is reset: CANCELLED).
+  boost::asio::awaitable<Status> bidi_stream(const OutgoingCall& call, const WireStreamDriver& drive);
   /// False once it has closed, failed to connect or been told to go away: new calls need a new connection.
   bool usable() const { return state_ != State::closed && !going_away_; }
   /// It never connected (the backoff before the next attempt is the channel's).
@@ -70,6 +75,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void close(Status why);
 
   struct Stream;
+  class StreamReader;
+  class StreamWriter;
+  struct ResetIfOpen;
 
  private:
   enum class State { idle, connecting, ready, closed };
@@ -82,6 +90,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   boost::asio::awaitable<std::optional<Status>> start(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
   boost::asio::awaitable<Result<std::string>> await_reply(const std::shared_ptr<Stream>& s);
   void release_window(Stream& s);
+  boost::asio::awaitable<std::optional<std::string>> next_message(Stream& s);
+  boost::asio::awaitable<bool> send_message(Stream& s, std::string message);
+  void close_sending(Stream& s);
   bool submit(const std::shared_ptr<Stream>& s, const OutgoingCall& call);
   void flush();
   void finish(Stream& s, Status status);
