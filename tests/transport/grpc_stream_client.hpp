@@ -65,61 +65,6 @@ inline StreamResult call_stream(const std::shared_ptr<::grpc::Channel>& channel,
   }
   return out;
 }
-// A server-streaming call started and then left unread: the request is sent (and the client's side
-// closed), and nothing is read until the test says so — a client that stops reading.
-class PausedStream {
- public:
-  PausedStream(const std::shared_ptr<::grpc::Channel>& channel, const std::string& method, const std::string& request,
-               std::chrono::system_clock::time_point deadline)
-      : stub_(channel) {
-    ctx_.set_deadline(deadline);
-    call_ = stub_.PrepareCall(&ctx_, method, &cq_);
-    call_->StartCall(nullptr);
-    if (!step()) return;
-    ::grpc::Slice slice(request);
-    call_->WriteLast(::grpc::ByteBuffer(&slice, 1), ::grpc::WriteOptions(), nullptr);
-    started_ = step();
-  }
-  ~PausedStream() {
-    cq_.Shutdown();
-    void* tag = nullptr;
-    bool ok = false;
-    while (cq_.Next(&tag, &ok)) {
-    }
-  }
-  /// The request reached the server.
-  bool started() const { return started_; }
-  /// Reads every message that comes; how many.
-  std::size_t read_all() {
-    ::grpc::ByteBuffer in;
-    std::size_t n = 0;
-    for (;;) {
-      call_->Read(&in, nullptr);
-      if (!step()) return n;
-      ++n;
-    }
-  }
-  void cancel() { ctx_.TryCancel(); }
-  ::grpc::Status finish() {
-    ::grpc::Status st;
-    call_->Finish(&st, nullptr);
-    step();
-    return st;
-  }
-
- private:
-  bool step() {
-    void* tag = nullptr;
-    bool ok = false;
-    return cq_.Next(&tag, &ok) && ok;
-  }
-  ::grpc::GenericStub stub_;
-  ::grpc::CompletionQueue cq_;
-  ::grpc::ClientContext ctx_;
-  std::unique_ptr<::grpc::GenericClientAsyncReaderWriter> call_;
-  bool started_ = false;
-};
-
 // A client- or bidirectional-streaming call through gRPC's C++ generic stub, one step at a time: the test
 // writes, reads and half-closes in the order it wants.
 class BidiCall {
@@ -177,6 +122,31 @@ class BidiCall {
   ::grpc::CompletionQueue cq_;
   ::grpc::ClientContext ctx_;
   std::unique_ptr<::grpc::GenericClientAsyncReaderWriter> call_;
+  bool started_ = false;
+};
+
+// A server-streaming call started and then left unread: the request is sent (and the client's side
+// closed), and nothing is read until the test says so — a client that stops reading.
+class PausedStream {
+ public:
+  PausedStream(const std::shared_ptr<::grpc::Channel>& channel, const std::string& method, const std::string& request,
+               std::chrono::system_clock::time_point deadline)
+      : call_(channel, method, deadline) {
+    started_ = call_.started() && call_.write(request) && call_.writes_done();
+  }
+  /// The request reached the server.
+  bool started() const { return started_; }
+  /// Reads every message that comes; how many.
+  std::size_t read_all() {
+    std::size_t n = 0;
+    while (call_.read()) ++n;
+    return n;
+  }
+  void cancel() { call_.cancel(); }
+  ::grpc::Status finish() { return call_.finish(); }
+
+ private:
+  BidiCall call_;
   bool started_ = false;
 };
 

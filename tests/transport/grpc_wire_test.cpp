@@ -295,6 +295,26 @@ TEST(GrpcWireParts, MessagesArriveWholeHoweverTheBytesAreCut) {
   EXPECT_EQ(compressed.feed(std::string("\x01\0\0\0\x01x", 6)).code(), StatusCode::Unimplemented);
 }
 
+// A stream's messages are taken one at a time, and the bytes waiting to be taken are counted (what the
+// flow control of client and server streams goes by), an empty message too.
+TEST(GrpcWireParts, AStreamsMessagesAreTakenOneAtATimeAndTheirBytesCounted) {
+  using svckit::grpc::wire::frame_message;
+  svckit::grpc::wire::MessageReader reader(1 << 20);
+  EXPECT_FALSE(reader.has_message());
+  ASSERT_TRUE(reader.feed(frame_message("ab") + frame_message("") + frame_message("cde").substr(0, 6)).ok());
+  EXPECT_TRUE(reader.has_message());
+  EXPECT_EQ(reader.waiting_bytes(), 2u) << "the third message is not whole yet";
+  EXPECT_EQ(reader.take(), "ab");
+  EXPECT_EQ(reader.take(), "") << "an empty message is a message";
+  EXPECT_FALSE(reader.has_message());
+  EXPECT_EQ(reader.take(), std::nullopt);
+  ASSERT_TRUE(reader.feed("de").ok());
+  EXPECT_EQ(reader.waiting_bytes(), 3u);
+  EXPECT_EQ(reader.take(), "cde");
+  EXPECT_EQ(reader.waiting_bytes(), 0u);
+  EXPECT_TRUE(reader.messages().empty()) << "taken messages do not pile up over a long stream";
+}
+
 // What services use: the gRPC server with own_wire (the Runner's --grpc-wire), methods added by the
 // generated bindings, called by a generated stub.
 TEST(GrpcServerOwnWire, ServesTheGeneratedBindingsAndTheirNamesOnce) {

@@ -97,11 +97,9 @@ struct ClientConnection::Stream {
   std::optional<long long> pushback_ms;
   bool done = false;
   Status result;
-  // A server stream: messages are handed to the sink from `next` on; `queued` bytes of them wait, and
-  // `held` bytes of DATA are not yet given back to the server's window (see release_window).
+  // A server stream: messages are taken from the reader one at a time, and `held` bytes of DATA are not
+  // yet given back to the server's window (see release_window).
   bool streaming = false;
-  std::size_t next = 0;
-  std::size_t queued = 0;
   std::size_t held = 0;
   // A client or bidirectional stream: the driver's requests are appended to `body` as it writes, and go
   // out as the server's window allows; `last` once it closed its side.
@@ -186,10 +184,8 @@ struct ClientCallbacks {
     nghttp2_session_consume_connection(session, len);
     if (!s || s->done || !s->streaming) nghttp2_session_consume_stream(session, id, len);  // (fails harmlessly on a closed stream)
     if (!s || s->done) return 0;
-    auto& messages = s->reader.messages();
-    const std::size_t before = messages.size();
     Status st = s->reader.feed(std::string_view(reinterpret_cast<const char*>(data), len));
-    if (st.ok() && !s->streaming && messages.size() > 1) st = Status(StatusCode::Internal, "a unary reply has one message, the server sent more");
+    if (st.ok() && !s->streaming && s->reader.messages().size() > 1) st = Status(StatusCode::Internal, "a unary reply has one message, the server sent more");
     if (!st.ok()) {
       c.finish(*s, st);
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);  // stop its download
@@ -197,9 +193,8 @@ struct ClientCallbacks {
     }
     if (s->streaming) {
       s->held += len;
-      for (std::size_t i = before; i < messages.size(); ++i) s->queued += messages[i].size();
       c.release_window(*s);
-      if (messages.size() > before) s->wake.cancel();  // the sink's loop takes them
+      if (s->reader.has_message()) s->wake.cancel();  // the reader takes it
     }
     return 0;
   }
@@ -330,15 +325,8 @@ asio::awaitable<Status> ClientConnection::bidi_stream(const OutgoingCall& call, 
 // A stream's next reply: what came before its end is handed over too; nullopt at the end (s.result says
 // how it ended). A cancelled caller ends the call.
 asio::awaitable<std::optional<std::string>> ClientConnection::next_message(Stream& s) {
-  auto& messages = s.reader.messages();
   for (;;) {
-    if (s.next < messages.size()) {
-      std::string m = std::move(messages[s.next++]);
-      if (s.next == messages.size()) {
-        messages.clear();
-        s.next = 0;
-      }
-      s.queued -= m.size();
+    if (auto m = s.reader.take()) {
       release_window(s);
       co_return m;
     }
@@ -392,7 +380,7 @@ void ClientConnection::close_sending(Stream& s) {
 
 // A server stream's sink is behind by more than kStreamBuffer: its window stays shut until it catches up.
 void ClientConnection::release_window(Stream& s) {
-  if (s.held == 0 || s.queued > kStreamBuffer || s.done || state_ != State::ready) return;
+  if (s.held == 0 || s.reader.waiting_bytes() > kStreamBuffer || s.done || state_ != State::ready) return;
   nghttp2_session_consume_stream(session_, s.id, s.held);
   s.held = 0;
   flush();

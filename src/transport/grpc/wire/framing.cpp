@@ -29,6 +29,7 @@ Status MessageReader::feed(std::string_view bytes) {
     have_ += n;
     bytes.remove_prefix(n);
     if (have_ == want_) {
+      waiting_ += current_.size();
       done_.push_back(std::move(current_));
       current_ = std::string();
       prefix_done_ = false;
@@ -37,6 +38,17 @@ Status MessageReader::feed(std::string_view bytes) {
     }
   }
   return Status();
+}
+
+std::optional<std::string> MessageReader::take() {
+  if (next_ == done_.size()) return std::nullopt;
+  std::string m = std::move(done_[next_++]);
+  if (next_ == done_.size()) {  // all taken: the vector does not grow with a long stream
+    done_.clear();
+    next_ = 0;
+  }
+  waiting_ -= m.size();
+  return m;
 }
 
 std::string frame_message(std::string_view message) {

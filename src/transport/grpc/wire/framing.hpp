@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,8 +21,14 @@ class MessageReader {
   /// message (we announce no encoding, so a peer may not send one) or a length over the limit, which is
   /// refused before any of the message is buffered.
   Status feed(std::string_view bytes);
-  /// The messages completed so far, in order; the caller may move them out.
+  /// The messages completed so far, in order; the caller may move them out (a unary call's one message).
   std::vector<std::string>& messages() { return done_; }
+  /// A stream's next completed message not taken yet, if any (messages are taken one at a time).
+  std::optional<std::string> take();
+  /// A completed message is there to take().
+  bool has_message() const { return next_ < done_.size(); }
+  /// Bytes of the completed messages not taken yet.
+  std::size_t waiting_bytes() const { return waiting_; }
   /// Bytes of an unfinished message (or prefix) are buffered: the stream ended in the middle of one.
   bool partial() const { return prefix_len_ > 0; }
 
@@ -35,6 +42,8 @@ class MessageReader {
   std::size_t have_ = 0;
   std::string current_;
   std::vector<std::string> done_;
+  std::size_t next_ = 0;     // done_[next_] is the next to take()
+  std::size_t waiting_ = 0;  // bytes of done_[next_...]
 };
 
 /// The 5-byte prefix and the message, ready for DATA frames.

@@ -90,13 +90,11 @@ struct ServerConnection::Stream {
   std::size_t sent = 0;
   std::vector<std::pair<std::string, std::string>> trailers;
   std::optional<asio::steady_timer> drained;  // a writer waiting for the client to take more (never expires)
-  // A client or bidirectional stream: its handler runs from the headers on and reads the request messages
-  // (reader.messages() from `next`) as they come; `queued` bytes of them wait for it, `held` bytes of DATA
-  // are not yet given back to the client's window (release_window).
+  // A client or bidirectional stream: its handler runs from the headers on and takes the request messages
+  // from the reader as they come; `held` bytes of DATA are not yet given back to the client's window
+  // (release_window).
   bool bidi = false;
   bool half_closed = false;  // the client sent its last message
-  std::size_t next = 0;
-  std::size_t queued = 0;
   std::size_t held = 0;
   std::optional<asio::steady_timer> arrived;  // a reader waiting for a message (never expires)
 
@@ -625,8 +623,6 @@ bool ServerConnection::is_bidi(const std::string& path) const {
 // A client stream's DATA while its handler runs: messages queue for read_message. One over the limit (or
 // not framed as gRPC's) ends the call with its error, and the client is told to stop sending.
 void ServerConnection::take_client_message(Stream& s, std::string_view bytes) {
-  auto& messages = s.reader.messages();
-  const std::size_t before = messages.size();
   if (Status st = s.reader.feed(bytes); !st.ok()) {
     s.ctx.cancel();
     s.cancel.emit(asio::cancellation_type::terminal);
@@ -635,9 +631,8 @@ void ServerConnection::take_client_message(Stream& s, std::string_view bytes) {
     return;
   }
   s.held += bytes.size();
-  for (std::size_t i = before; i < messages.size(); ++i) s.queued += messages[i].size();
   release_window(s);
-  if (messages.size() > before) s.wake();
+  if (s.reader.has_message()) s.wake();
 }
 
 // The client half-closed its stream: the handler reads what is queued, then the end. A last message cut
@@ -654,7 +649,7 @@ void ServerConnection::client_done(Stream& s) {
 // A client stream's handler is behind by more than kStreamBuffer: the stream's window stays shut until it
 // catches up.
 void ServerConnection::release_window(Stream& s) {
-  if (s.held == 0 || s.queued > kStreamBuffer || s.closed) return;
+  if (s.held == 0 || s.reader.waiting_bytes() > kStreamBuffer || s.closed) return;
   nghttp2_session_consume_stream(session_, s.id, s.held);
   s.held = 0;
   flush();
@@ -664,15 +659,8 @@ void ServerConnection::release_window(Stream& s) {
 asio::awaitable<std::optional<std::string>> ServerConnection::read_message(std::shared_ptr<Stream> sp) {
   Stream& s = *sp;
   for (;;) {
-    auto& messages = s.reader.messages();
     if (s.responded || s.closed || ended_) co_return std::nullopt;
-    if (s.next < messages.size()) {
-      std::string m = std::move(messages[s.next++]);
-      if (s.next == messages.size()) {
-        messages.clear();
-        s.next = 0;
-      }
-      s.queued -= m.size();
+    if (auto m = s.reader.take()) {
       release_window(s);
       co_return m;
     }
