@@ -278,6 +278,7 @@ class WatchCall final : public detail::Tag {
     }
     if (finishing_) {
       start_finish();
+      maybe_delete();  // the call may be over already (its done tag came first) and nothing more pending
       return;
     }
     if (rewrite_) {
