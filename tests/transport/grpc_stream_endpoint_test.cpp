@@ -28,6 +28,7 @@
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
+#include "transport/greeter_bytes.hpp"
 #include "transport/grpc_stream_client.hpp"
 
 using namespace svckit;
@@ -36,21 +37,11 @@ using greeter::HelloReply;
 using greeter::HelloRequest;
 using test::call_stream;
 using test::channel_to;
+using test::hello_bytes;
+using test::reply_text;
 using Stream = StreamEndpoint<HelloRequest, HelloReply>;
 
 namespace {
-
-std::string hello_bytes(const std::string& name) {
-  HelloRequest r;
-  r.set_name(name);
-  return r.SerializeAsString();
-}
-
-std::string reply_text(const std::string& bytes) {
-  HelloReply r;
-  EXPECT_TRUE(r.ParseFromString(bytes));
-  return r.message();
-}
 
 // Holds coroutines (on any threads) until `n` have arrived, then lets them all go: what makes streams be
 // open at the same time. True if all came within `limit`.
@@ -315,11 +306,16 @@ TEST_P(GrpcStreamEndpoint, AClientThatStopsReadingHoldsUpTheHandler) {
 
 TEST_P(GrpcStreamEndpoint, ShutdownEndsStreamsStillOpen) {
   std::promise<test::StreamResult> result;
+  std::atomic<bool> flowing{false};
   std::thread client([&] {
     ::grpc::ClientContext ctx;
-    result.set_value(call_stream(address, "/test.Stream/Forever", hello_bytes(""), ctx));
+    result.set_value(call_stream(address, "/test.Stream/Forever", hello_bytes(""), ctx, [&](const std::string&) {
+      flowing = true;
+      return true;
+    }));
   });
-  ASSERT_TRUE(test::wait_until([&] { return server->in_flight() == 1; }, 10s));
+  // The stream is open and its messages reach the client before the server shuts down.
+  ASSERT_TRUE(test::wait_until([&] { return flowing.load(); }, 10s));
   server->shutdown(std::chrono::steady_clock::now() + 500ms);
   shut_down = true;
   auto r = result.get_future().get();

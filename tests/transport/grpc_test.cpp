@@ -18,6 +18,7 @@
 #include "svckit/transport/grpc/client.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/http/server.hpp"
+#include "transport/serving.hpp"
 
 using namespace svckit;
 using namespace svckit::test;
@@ -48,15 +49,9 @@ class GrpcTransport : public ::testing::Test {
           r.set_message("slept");
           co_return r;
         });
-    server->start();
-    io.start();
-    address = "127.0.0.1:" + std::to_string(server->port());
+    address = test::start_serving(*server, io);
   }
-  void TearDown() override {
-    server->shutdown(std::chrono::steady_clock::now() + 5s);
-    io.stop();
-    io.join();
-  }
+  void TearDown() override { test::stop_serving(*server, io); }
   template <class T>
   T run(boost::asio::awaitable<T> aw) {
     return run_on(client_io.get_executor(), std::move(aw));

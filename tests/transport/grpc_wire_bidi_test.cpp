@@ -3,6 +3,7 @@
 // the own wire's client (WireChannel::bidi_stream).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <string>
@@ -19,7 +20,10 @@
 #include "support/run.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
+#include "transport/greeter_bytes.hpp"
 #include "transport/grpc_stream_client.hpp"
+#include "transport/raw_http2.hpp"
+#include "transport/serving.hpp"
 
 using namespace svckit;
 using namespace std::chrono_literals;
@@ -27,24 +31,11 @@ using greeter::HelloReply;
 using greeter::HelloRequest;
 using test::BidiCall;
 using test::channel_to;
+using test::hello_bytes;
+using test::reply_bytes;
+using test::reply_text;
 
 namespace {
-
-std::string hello_bytes(const std::string& name) {
-  HelloRequest r;
-  r.set_name(name);
-  return r.SerializeAsString();
-}
-std::string reply_bytes(const std::string& message) {
-  HelloReply r;
-  r.set_message(message);
-  return r.SerializeAsString();
-}
-std::string reply_text(const std::optional<std::string>& bytes) {
-  HelloReply r;
-  if (!bytes || !r.ParseFromString(*bytes)) return "<none>";
-  return r.message();
-}
 
 // Counts a handler's end, however it ends.
 struct Ended {
@@ -95,15 +86,9 @@ class GrpcWireBidi : public ::testing::Test {
       co_await forever.async_wait(boost::asio::use_awaitable);  // throws when the call is cancelled
       co_return Status();
     });
-    server->start();
-    io.start();
-    address = "127.0.0.1:" + std::to_string(server->port());
+    address = test::start_serving(*server, io);
   }
-  void TearDown() override {
-    server->shutdown(std::chrono::steady_clock::now() + 5s);
-    io.stop();
-    io.join();
-  }
+  void TearDown() override { test::stop_serving(*server, io); }
   static std::chrono::system_clock::time_point in(std::chrono::milliseconds d) { return std::chrono::system_clock::now() + d; }
   // A channel already connected (slow under ThreadSanitizer), so a short deadline is the call's alone.
   std::shared_ptr<::grpc::Channel> connected_channel() {
@@ -207,13 +192,81 @@ TEST_F(GrpcWireBidi, AHandlerThatDoesNotReadHoldsUpTheClientNotTheServersMemory)
   EXPECT_TRUE(test::wait_until([&] { return hold_ended == 1; }, 10s));
 }
 
+// Bad bytes from a client stream, over a real socket. A message whose prefix says more than
+// max_message_bytes (4 MiB): RESOURCE_EXHAUSTED at once (Trailers-Only), not buffered, and the client is
+// told to stop sending (RST_STREAM NO_ERROR, after the status).
+TEST_F(GrpcWireBidi, AMessageOverTheLimitIsResourceExhaustedAndStopsTheUpload) {
+  const std::string over = std::string("\0\0\x50\0\0", 5) + std::string(100, 'x');  // says 5 MiB, sends 100 bytes
+  auto r = test::exchange(server->port(), test::h2_preface() + test::h2_frame(1, 4, 1, test::grpc_request_block("/test.Bidi/Join")) +
+                                              test::h2_frame(0, 0, 1, over),
+                          10s, /*half_close=*/true);
+  const auto frames = test::h2_frames(r.got);
+  const auto headers = test::h2_headers_on(frames, 1);
+  EXPECT_EQ(test::h2_header(headers, "grpc-status"), "8") << testing::PrintToString(headers);
+  auto status_at = std::find_if(frames.begin(), frames.end(), [](const test::H2Frame& f) { return f.type == 1 && f.stream == 1; });
+  auto reset_at = std::find_if(frames.begin(), frames.end(), [](const test::H2Frame& f) { return f.type == 3 && f.stream == 1; });
+  ASSERT_NE(reset_at, frames.end()) << "the client was not told to stop sending";
+  EXPECT_EQ(reset_at->payload, std::string(4, '\0')) << "RST_STREAM NO_ERROR";
+  EXPECT_LT(status_at, reset_at) << "the status came first";
+}
+
+// The same once the call has answered (its headers are out): the status still reaches a gRPC client
+// before the reset, so it sees RESOURCE_EXHAUSTED, not a stream reset under it.
+TEST_F(GrpcWireBidi, AMessageOverTheLimitMidStreamIsResourceExhaustedForTheClient) {
+  BidiCall call(channel_to(address), "/test.Bidi/Echo", in(30s));
+  ASSERT_TRUE(call.write(hello_bytes("a")));
+  EXPECT_EQ(reply_text(call.read()), "echo a");
+  call.write(hello_bytes(std::string((4 << 20) + 1, 'x')));  // may fail: the server stops the upload
+  EXPECT_EQ(call.read(), std::nullopt);
+  const auto status = call.finish();
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_TRUE(test::wait_until([&] { return echo_ended == 1; }, 10s)) << "the handler ended";
+}
+
+// A last message cut short by the client's END_STREAM (its prefix says 10 bytes, 3 came): INTERNAL, as
+// gRPC's servers answer it, and the handler does not take the piece as a message.
+TEST_F(GrpcWireBidi, ALastMessageCutShortIsInternal) {
+  const std::string cut = std::string("\0\0\0\0\x0a", 5) + "abc";
+  auto r = test::exchange(server->port(), test::h2_preface() + test::h2_frame(1, 4, 1, test::grpc_request_block("/test.Bidi/Join")) +
+                                              test::h2_frame(0, 1, 1, cut),
+                          10s, /*half_close=*/true);
+  const auto headers = test::h2_headers_on(test::h2_frames(r.got), 1);
+  EXPECT_EQ(test::h2_header(headers, "grpc-status"), "13") << testing::PrintToString(headers);
+  EXPECT_NE(test::h2_header(headers, "grpc-message").find("cut short"), std::string::npos) << testing::PrintToString(headers);
+  EXPECT_TRUE(r.closed_by_server) << "the connection closed once the client was done";
+}
+
+// A handler that ends while its client still sends (here: an error at a request it cannot parse, after
+// a reply): the status goes out, then RST_STREAM NO_ERROR tells the client to stop sending, as gRPC's
+// servers do — not the other way round, which would leave the client without the status.
+TEST_F(GrpcWireBidi, AHandlerThatEndsWhileTheClientSendsTellsItToStopAfterTheStatus) {
+  const std::string garbage = std::string("\0\0\0\0\x04" "\x0a\x05" "ab", 9);  // a HelloRequest cut inside
+  const std::string hello = hello_bytes("a");
+  const std::string message = std::string("\0\0\0\0", 4) + static_cast<char>(hello.size()) + hello;
+  auto reset_seen = [](const std::string& got) {
+    const auto frames = test::h2_frames(got);
+    return std::any_of(frames.begin(), frames.end(), [](const test::H2Frame& f) { return f.type == 3 && f.stream == 1; });
+  };
+  auto r = test::exchange(server->port(), test::h2_preface() + test::h2_frame(1, 4, 1, test::grpc_request_block("/test.Bidi/Echo")) +
+                                              test::h2_frame(0, 0, 1, message) + test::h2_frame(0, 0, 1, garbage),
+                          10s, /*half_close=*/false, reset_seen);
+  const auto frames = test::h2_frames(r.got);
+  const auto headers = test::h2_headers_on(frames, 1);
+  EXPECT_EQ(test::h2_header(headers, "grpc-status"), "3") << testing::PrintToString(headers);
+  auto trailers_at = std::find_if(frames.begin(), frames.end(), [](const test::H2Frame& f) { return f.type == 1 && f.stream == 1 && (f.flags & 1); });
+  auto reset_at = std::find_if(frames.begin(), frames.end(), [](const test::H2Frame& f) { return f.type == 3 && f.stream == 1; });
+  ASSERT_NE(trailers_at, frames.end()) << "no trailers";
+  ASSERT_NE(reset_at, frames.end()) << "the client still sending was not told to stop";
+  EXPECT_EQ(reset_at->payload, std::string(4, '\0')) << "RST_STREAM NO_ERROR";
+  EXPECT_LT(trailers_at, reset_at) << "the status came first";
+}
+
 TEST_F(GrpcWireBidi, PythonsGrpcioStreamsBothWays) {
   auto r = test::run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_bidi.py " + address);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* check : {"bidi: ok", "client stream: ok", "client stream error: ok", "bidi cancel: ok", "bidi deadline: ok"})
     EXPECT_NE(r.output.find(check), std::string::npos) << check << "\n" << r.output;
 }
-
 
 // The own wire's client (WireChannel::bidi_stream) against the own wire's server.
 class WireClientBidi : public GrpcWireBidi {

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <regex>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -17,10 +20,12 @@
 
 #include "generator/greeter_service.hpp"
 #include "greeter.grpc.pb.h"
+#include "support/process.hpp"
 #include "support/run.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
+#include "transport/greeter_bytes.hpp"
 
 using namespace svckit;
 using namespace std::chrono_literals;
@@ -34,6 +39,16 @@ HelloRequest named(std::string name) {
   HelloRequest r;
   r.set_name(std::move(name));
   return r;
+}
+
+// SayHello through the own wire client to `channel`, from an io thread of `io`, within `timeout`.
+Result<HelloReply> say_hello(IoPool& io, const std::shared_ptr<svckit::grpc::WireChannel>& channel, std::chrono::milliseconds timeout) {
+  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
+  Context ctx;
+  ctx.set_timeout(timeout);
+  return asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
+                        asio::use_future)
+      .get();
 }
 
 class WireClient : public ::testing::Test {
@@ -237,6 +252,146 @@ TEST(WireClientInterop, GrpcsCppLibraryServesIt) {
   io.join();
 }
 
+// Python's grpcio serving (grpc_wire_python_server.py): another HTTP/2 and HPACK than ours and gRPC C++'s —
+// every kind of call, metadata with a -bin key, an error, messages up to the limit and over it, a deadline
+// and a reset the server is told of.
+class WireClientAgainstGrpcio : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::remove(log_path);
+    python.emplace(std::vector<std::string>{"/usr/bin/python3", SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_server.py"}, log_path);
+    std::string log;
+    std::smatch port;  // (points into log)
+    ASSERT_TRUE(test::wait_until([&] {
+      log = python->log();
+      return std::regex_search(log, port, std::regex("port ([0-9]+)\n"));
+    }, 30s)) << log;
+    io.start();
+    channel = svckit::grpc::WireChannel::create("127.0.0.1:" + port[1].str());
+  }
+  void TearDown() override {
+    channel.reset();
+    io.stop();
+    io.join();
+    if (python) {
+      EXPECT_EQ(python->stop(), 0) << python->log();
+    }
+  }
+  template <class T>
+  T on_io(asio::awaitable<T> call) {
+    return asio::co_spawn(io.context(0), std::move(call), asio::use_future).get();
+  }
+  Result<std::string> unary(const std::string& method, const std::string& name, std::chrono::milliseconds timeout = 20s,
+                            svckit::grpc::ClientOptions opts = {}, std::shared_ptr<svckit::grpc::WireChannel> through = nullptr) {
+    return on_io([](std::shared_ptr<svckit::grpc::WireChannel> ch, std::string m, std::string req, std::chrono::milliseconds t,
+                    svckit::grpc::ClientOptions o) -> asio::awaitable<Result<std::string>> {
+      Context ctx;
+      ctx.set_timeout(t);
+      auto r = co_await ch->unary(m, ctx, std::move(req), o);
+      if (!r.ok()) co_return r.status();
+      co_return test::reply_text(*r);
+    }(through ? through : channel, method, test::hello_bytes(name), timeout, std::move(opts)));
+  }
+  Status bidi(const std::string& method, const svckit::grpc::WireStreamDriver& drive, std::chrono::milliseconds timeout = 20s) {
+    return on_io([](std::shared_ptr<svckit::grpc::WireChannel> ch, std::string m, svckit::grpc::WireStreamDriver d,
+                    std::chrono::milliseconds t) -> asio::awaitable<Status> {
+      Context ctx;
+      ctx.set_timeout(t);
+      co_return co_await ch->bidi_stream(m, ctx, d);
+    }(channel, method, drive, timeout));
+  }
+  // True once the server has printed `line`, within 10 s.
+  bool logged(const std::string& line) {
+    return test::wait_until([&] { return python->log().find(line) != std::string::npos; }, 10s);
+  }
+
+  const std::string log_path = ::testing::TempDir() + "grpcio_server." + std::to_string(::getpid()) + ".log";
+  std::optional<test::Process> python;
+  IoPool io{2};
+  std::shared_ptr<svckit::grpc::WireChannel> channel;
+};
+
+TEST_F(WireClientAgainstGrpcio, UnaryCallsWithMetadataErrorsAndLargeMessages) {
+  auto ok = unary("/test.Py/Echo", "py", 20s, {.metadata = {{"x-tag", "blue"}, {"x-blob-bin", std::string("\0\x01\xff", 3)}}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(*ok, "py|blue|0001ff|deadline") << "metadata (a -bin value too) and the deadline reached grpcio";
+
+  auto bad = unary("/test.Py/Echo", "fail");
+  EXPECT_EQ(bad.status().code(), StatusCode::InvalidArgument);
+  EXPECT_EQ(bad.status().message(), "told to fail: ünïcode % kept") << "grpcio's percent-encoding, decoded";
+
+  const std::string big((4 << 20) - 1024, 'b');  // under 4 MiB, grpcio's and our default limit, both ways
+  auto large = unary("/test.Py/Echo", big);
+  ASSERT_TRUE(large.ok()) << large.status();
+  EXPECT_TRUE(*large == big + "|||deadline") << large->size() << " bytes came back";
+
+  // A reply just over the client's 4 MiB: refused by the client.
+  EXPECT_EQ(unary("/test.Py/Echo", std::string((4 << 20) - 8, 'r')).status().code(), StatusCode::ResourceExhausted);
+  // A request over grpcio's 4 MiB, from a channel that allows it: refused by grpcio.
+  auto roomy = svckit::grpc::WireChannel::create(channel->target(), {.max_message_bytes = 16 << 20});
+  EXPECT_EQ(unary("/test.Py/Echo", std::string(5 << 20, 'o'), 20s, {}, roomy).status().code(), StatusCode::ResourceExhausted);
+  EXPECT_EQ(unary("/test.Py/Nope", "x").status().code(), StatusCode::Unimplemented);
+  EXPECT_EQ(channel->connections_opened(), 1u) << "every call on one connection, the refused ones too";
+}
+
+TEST_F(WireClientAgainstGrpcio, PastTheDeadlineTheCallEndsAndGrpcioIsTold) {
+  auto r = unary("/test.Py/Sleep", "", 500ms);
+  EXPECT_EQ(r.status().code(), StatusCode::DeadlineExceeded) << r.status();
+  EXPECT_TRUE(logged("ended: Sleep")) << python->log();
+}
+
+TEST_F(WireClientAgainstGrpcio, AServerStreamsMessagesInOrder) {
+  std::vector<std::string> got;
+  auto st = on_io([](std::shared_ptr<svckit::grpc::WireChannel> ch, std::vector<std::string>& out) -> asio::awaitable<Status> {
+    svckit::grpc::WireMessageSink sink = [&out](std::string bytes) -> asio::awaitable<bool> {
+      out.push_back(test::reply_text(bytes));
+      co_return true;
+    };
+    Context ctx;
+    ctx.set_timeout(20s);
+    co_return co_await ch->server_stream("/test.Py/Count", ctx, test::hello_bytes("50"), sink);
+  }(channel, got));
+  EXPECT_TRUE(st.ok()) << st;
+  ASSERT_EQ(got.size(), 50u);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], std::to_string(i));
+}
+
+TEST_F(WireClientAgainstGrpcio, ClientAndBidirectionalStreams) {
+  std::string joined;
+  auto st = bidi("/test.Py/Join", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> asio::awaitable<void> {
+    for (const std::string name : {"a", "b", "c"})
+      if (!co_await out.write(test::hello_bytes(name))) co_return;
+    out.close();
+    joined = test::reply_text(co_await in.read());
+    while (co_await in.read()) joined += " and more";
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(joined, "3 a,b,c");
+
+  std::vector<std::string> chat;
+  st = bidi("/test.Py/Chat", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> asio::awaitable<void> {
+    for (const std::string name : {"x", "y", "z"}) {
+      if (!co_await out.write(test::hello_bytes(name))) co_return;
+      chat.push_back(test::reply_text(co_await in.read()));  // each reply before the next request
+    }
+    out.close();
+    while (co_await in.read()) chat.push_back("more");
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(chat, (std::vector<std::string>{"echo x", "echo y", "echo z"}));
+}
+
+TEST_F(WireClientAgainstGrpcio, ADriverThatLeavesEarlyResetsTheStreamAndGrpcioIsTold) {
+  std::string first;
+  auto st = bidi("/test.Py/Hold", [&](svckit::grpc::WireStreamReader& in, svckit::grpc::WireRequestWriter& out) -> asio::awaitable<void> {
+    co_await out.write(test::hello_bytes("bye"));
+    first = test::reply_text(co_await in.read());  // the call reached the handler; then leave
+  }, 120s);  // (the handler would end at the deadline too: far beyond logged()'s wait)
+  EXPECT_EQ(first, "held");
+  EXPECT_EQ(st.code(), StatusCode::Cancelled) << st;
+  EXPECT_TRUE(logged("ended: Hold")) << python->log();
+}
+
 // A "server" that answers anything with bytes that are not HTTP/2: the call fails, nothing crashes.
 TEST(WireClientHostile, GarbageFromTheServerIsUnavailable) {
   IoPool io(1);
@@ -256,13 +411,8 @@ TEST(WireClientHostile, GarbageFromTheServerIsUnavailable) {
     }
   });
   auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
-  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
   for (int i = 0; i < 2; ++i) {
-    Context ctx;
-    ctx.set_timeout(5s);
-    auto r = asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
-                            asio::use_future)
-                 .get();
+    auto r = say_hello(io, channel, 5s);
     EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << i << ": " << r.status().message();
   }
   garbage.get();
@@ -289,13 +439,8 @@ TEST(WireClientHostile, AServerThatFallsSilentIsFoundByTheKeepalivePing) {
   });
   auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()),
                                                    {.keepalive_time = 200ms, .keepalive_timeout = 200ms});
-  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
-  Context ctx;
-  ctx.set_timeout(30s);
   const auto start = std::chrono::steady_clock::now();
-  auto r = asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
-                          asio::use_future)
-               .get();
+  auto r = say_hello(io, channel, 30s);
   EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << r.status().message();
   EXPECT_NE(r.status().message().find("keepalive"), std::string::npos) << r.status().message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "ended by the ping, long before the 30 s deadline";
@@ -354,13 +499,8 @@ TEST(WireClientHostile, AServerThatSaysTooManyPingsIsPingedHalfAsOftenAfter) {
   });
   auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()),
                                                    {.keepalive_time = 200ms, .keepalive_timeout = 30s});
-  auto ep = svckit::grpc::wire_client_endpoint<HelloRequest, HelloReply>(channel, "/greeter.Greeter/SayHello");
   for (int i = 0; i < 2; ++i) {
-    Context ctx;
-    ctx.set_timeout(20s);
-    auto r = asio::co_spawn(io.context(0), [ep, ctx]() -> asio::awaitable<Result<HelloReply>> { co_return co_await ep(ctx, named("x")); },
-                            asio::use_future)
-                 .get();
+    auto r = say_hello(io, channel, 20s);
     EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << i << ": " << r.status().message();
   }
   strict.get();

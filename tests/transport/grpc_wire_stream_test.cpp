@@ -22,6 +22,7 @@
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
+#include "transport/greeter_bytes.hpp"
 #include "transport/grpc_stream_client.hpp"
 #include "transport/raw_http2.hpp"
 
@@ -31,14 +32,10 @@ using greeter::HelloReply;
 using greeter::HelloRequest;
 using test::call_stream;
 using test::channel_to;
+using test::hello_bytes;
+using test::reply_text;
 
 namespace {
-
-std::string hello_bytes(const std::string& name) {
-  HelloRequest r;
-  r.set_name(name);
-  return r.SerializeAsString();
-}
 
 class GrpcWireStream : public ::testing::Test {
  protected:
@@ -100,12 +97,6 @@ class GrpcWireStream : public ::testing::Test {
     io.join();
   }
 };
-
-std::string reply_text(const std::string& bytes) {
-  HelloReply r;
-  EXPECT_TRUE(r.ParseFromString(bytes));
-  return r.message();
-}
 
 TEST_F(GrpcWireStream, ManyLargeMessagesArriveInOrderPastEveryFlowControlWindow) {
   ::grpc::ClientContext ctx;

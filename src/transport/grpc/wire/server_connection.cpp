@@ -73,6 +73,7 @@ struct ServerConnection::Stream {
   std::vector<std::pair<std::string, std::string>> metadata;
   std::size_t header_bytes = 0;
   bool shed = false;  // refused by admission control when it began
+  const WireMethod* method = nullptr;  // looked up once, when the request headers arrive; nullptr: unknown
   MessageReader reader;
   // The call.
   Context ctx;
@@ -93,7 +94,7 @@ struct ServerConnection::Stream {
   // A client or bidirectional stream: its handler runs from the headers on and takes the request messages
   // from the reader as they come; `held` bytes of DATA are not yet given back to the client's window
   // (release_window).
-  bool bidi = false;
+  bool bidi = false;  // method->bidi
   bool half_closed = false;  // the client sent its last message
   std::size_t held = 0;
   std::optional<asio::steady_timer> arrived;  // a reader waiting for a message (never expires)
@@ -192,10 +193,17 @@ struct Callbacks {
     Status st = s.reader.feed(std::string_view(reinterpret_cast<const char*>(data), len));
     // A unary call takes one message: more is refused at once rather than buffered without end.
     if (st.ok() && s.reader.messages().size() > 1) st = Status(StatusCode::Internal, "a unary call takes one request message, not more");
-    if (!st.ok()) {
-      c.respond(s, st, {});
-      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);  // stop its upload
-    }
+    if (!st.ok()) c.respond(s, st, {});  // (on_frame_send stops its upload)
+    return 0;
+  }
+
+  // The call's status is out (HEADERS ending the server's side) while the client still sends: RST_STREAM
+  // NO_ERROR tells it to stop, as gRPC's servers do. Only now, after the status: a reset sent with it could
+  // overtake it, and the client would be left without the call's status.
+  static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+    if (frame->hd.type == NGHTTP2_HEADERS && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+        nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0)
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
     return 0;
   }
 
@@ -212,7 +220,10 @@ struct Callbacks {
     const bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     // A client or bidirectional stream's handler starts with the headers; any other call's once the request is whole.
     const bool request_headers = frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST;
-    if (request_headers && c.is_bidi(sp->path)) sp->bidi = true;
+    if (request_headers) {
+      sp->method = c.find_method(sp->path);
+      sp->bidi = sp->method && sp->method->bidi;
+    }
     if (!sp->responded && !sp->running && (end || (request_headers && sp->bidi))) c.dispatch(sp);
     if (end && sp->bidi) c.client_done(*sp);
     return 0;
@@ -267,6 +278,7 @@ ServerConnection::ServerConnection(std::shared_ptr<ServerShared> shared, asio::i
   nghttp2_session_callbacks_set_on_header_callback(cbs, &Callbacks::on_header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &Callbacks::on_frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::on_stream_close);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
@@ -465,8 +477,7 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
             {});
     return;
   }
-  auto method = shared_->methods.find(s.path);
-  if (method == shared_->methods.end()) {
+  if (!s.method) {
     respond(s, Status(StatusCode::Unimplemented, "unknown method " + s.path.substr(0, 256)), {});
     return;
   }
@@ -476,7 +487,7 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
             {});
     return;
   }
-  s.streaming = method->second.stream || method->second.bidi;
+  s.streaming = s.method->stream || s.method->bidi;
   for (auto& [k, v] : s.metadata) {
     if (k == "x-request-id") {
       if (!s.ctx.set_request_id(v)) header_dropped(k);
@@ -495,7 +506,7 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
     s.deadline = s.ctx.deadline().value_or(Clock::time_point::max());
     deadlines_.watch(s.deadline, weak_from_this());
   }
-  if (method->second.traced) {
+  if (s.method->traced) {
     s.span = trace::Span::server(std::string_view(s.path).substr(1), s.traceparent);
     s.ctx.set_span(s.span.context());
     if (s.span.recording()) {
@@ -517,7 +528,7 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
 asio::awaitable<void> ServerConnection::run_handler(std::shared_ptr<Stream> sp) {
   auto self = shared_from_this();
   Stream& s = *sp;
-  const auto& method = shared_->methods.at(s.path);
+  const WireMethod& method = *s.method;
   WireReply reply;
   try {
     if (method.bidi) {
@@ -615,9 +626,9 @@ asio::awaitable<bool> ServerConnection::write_message(std::shared_ptr<Stream> sp
   co_return true;
 }
 
-bool ServerConnection::is_bidi(const std::string& path) const {
+const WireMethod* ServerConnection::find_method(const std::string& path) const {
   auto it = shared_->methods.find(path);
-  return it != shared_->methods.end() && static_cast<bool>(it->second.bidi);
+  return it == shared_->methods.end() ? nullptr : &it->second;
 }
 
 // A client stream's DATA while its handler runs: messages queue for read_message. One over the limit (or
@@ -626,8 +637,7 @@ void ServerConnection::take_client_message(Stream& s, std::string_view bytes) {
   if (Status st = s.reader.feed(bytes); !st.ok()) {
     s.ctx.cancel();
     s.cancel.emit(asio::cancellation_type::terminal);
-    respond(s, st, {});
-    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_NO_ERROR);
+    respond(s, st, {});  // (on_frame_send stops its upload)
     return;
   }
   s.held += bytes.size();

@@ -82,7 +82,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   void release_window(Stream& s);
   void take_client_message(Stream& s, std::string_view bytes);
   void client_done(Stream& s);
-  bool is_bidi(const std::string& path) const;
+  const WireMethod* find_method(const std::string& path) const;
 
   std::shared_ptr<ServerShared> shared_;
   Socket socket_;
