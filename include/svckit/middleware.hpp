@@ -9,8 +9,8 @@
 //
 // Any callable Endpoint<Req,Resp> → Endpoint<Req,Resp> works as a middleware, including generic function
 // objects with a templated call operator (how svckit's own middleware are written, so they fit every
-// endpoint type). Streaming endpoints (StreamEndpoint) chain the same way; svckit's Logging, Metrics and
-// Timeout have an overload for them.
+// endpoint type). Streaming endpoints (StreamEndpoint, BidiEndpoint) chain the same way; svckit's Logging,
+// Metrics and Timeout have an overload for each.
 #pragma once
 
 #include <functional>
@@ -48,6 +48,12 @@ Endpoint<Req, Resp> chain(Endpoint<Req, Resp> ep, Ms&&... ms) {
 /// overload for each kind.
 template <class Req, class Resp, class... Ms>
 StreamEndpoint<Req, Resp> chain(StreamEndpoint<Req, Resp> ep, Ms&&... ms) {
+  return detail::apply_middleware(std::move(ep), std::forward<Ms>(ms)...);
+}
+
+/// The same for a client- or bidirectional-streaming endpoint.
+template <class Req, class Resp, class... Ms>
+BidiEndpoint<Req, Resp> chain(BidiEndpoint<Req, Resp> ep, Ms&&... ms) {
   return detail::apply_middleware(std::move(ep), std::forward<Ms>(ms)...);
 }
 

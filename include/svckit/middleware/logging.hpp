@@ -44,6 +44,17 @@ struct Logging {
       co_return s;
     };
   }
+  /// A client or bidirectional stream: the same, one line when it ends.
+  template <class Req, class Resp>
+  BidiEndpoint<Req, Resp> operator()(BidiEndpoint<Req, Resp> next) const {
+    return [logger = logger, method = method, next = std::move(next)](
+               const Context& ctx, StreamReader<Req>& in, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      auto start = std::chrono::steady_clock::now();
+      Status s = co_await next(ctx, in, out);
+      log_call(logger, method, ctx, s, std::chrono::steady_clock::now() - start);
+      co_return s;
+    };
+  }
 };
 
 }  // namespace svckit::middleware

@@ -7,7 +7,8 @@
 //   svckit_requests_total{service,method,code}            counter; code as gRPC spells it ("OK", "NOT_FOUND" …)
 //   svckit_request_duration_seconds{service,method}       histogram (default latency buckets)
 //   svckit_requests_in_flight{service,method}             gauge
-//   svckit_stream_messages_total{service,method}          counter; messages of a server stream (StreamEndpoint)
+//   svckit_stream_messages_total{service,method}          counter; messages a stream writes: a server stream's
+//                                                          (StreamEndpoint) or a bidi stream's replies (BidiEndpoint)
 // The children are looked up once when the middleware wraps an endpoint (and once per new outcome), so a
 // call costs a few atomic updates.
 #pragma once
@@ -71,6 +72,23 @@ struct Metrics {
       const auto start = std::chrono::steady_clock::now();
       CountingWriter<Resp> counted(out, m->stream_messages());
       Status s = co_await next(ctx, req, counted);
+      m->finished(s, std::chrono::steady_clock::now() - start);
+      co_return s;
+    };
+  }
+
+  /// A client or bidirectional stream: counted and timed as a call, each reply it writes (on a server:
+  /// sends; on a client: receives) counted in svckit_stream_messages_total{service,method}.
+  template <class Req, class Resp>
+  BidiEndpoint<Req, Resp> operator()(BidiEndpoint<Req, Resp> next) const {
+    auto m = std::make_shared<EndpointMetrics>(*registry, service, method);
+    m->count_stream_messages(*registry);
+    return [m, next = std::move(next)](const Context& ctx, StreamReader<Req>& in,
+                                       StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      m->started();
+      const auto start = std::chrono::steady_clock::now();
+      CountingWriter<Resp> counted(out, m->stream_messages());
+      Status s = co_await next(ctx, in, counted);
       m->finished(s, std::chrono::steady_clock::now() - start);
       co_return s;
     };

@@ -69,6 +69,17 @@ struct RateLimit {
       return next(ctx, req, out);
     };
   }
+  /// A client or bidirectional stream likewise: one token when it starts.
+  template <class Req, class Resp>
+  BidiEndpoint<Req, Resp> operator()(BidiEndpoint<Req, Resp> next) const {
+    auto bucket = std::make_shared<TokenBucket>(per_second, burst);
+    return [bucket, next = std::move(next)](const Context& ctx, StreamReader<Req>& in,
+                                            StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      TokenBucket::Clock::duration wait{};
+      if (!bucket->take(TokenBucket::Clock::now(), &wait)) return refuse_stream(rate_limited(wait));
+      return next(ctx, in, out);
+    };
+  }
   /// The refusal: RESOURCE_EXHAUSTED with the wait as retry_after (at least 1 ms).
   static Status rate_limited(TokenBucket::Clock::duration wait);
 

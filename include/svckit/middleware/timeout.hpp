@@ -17,19 +17,29 @@
 
 namespace svckit {
 
+namespace detail {
+/// Awaits start() (an awaitable of R), or returns DEADLINE_EXCEEDED if ctx's deadline passes first (the
+/// operation is then cancelled); `before`: the message when it has passed already.
+template <class R, class Start>
+boost::asio::awaitable<R> within_deadline(const Context& ctx, Start start, const char* before) {
+  auto deadline = ctx.deadline();
+  if (!deadline) co_return co_await start();
+  if (ctx.expired()) co_return deadline_exceeded(before);
+  using namespace boost::asio::experimental::awaitable_operators;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *deadline);
+  auto winner = co_await (start() || timer.async_wait(boost::asio::use_awaitable));
+  if (winner.index() == 0) co_return std::move(std::get<0>(winner));
+  co_return deadline_exceeded("deadline exceeded");
+}
+}  // namespace detail
+
 /// Runs next(ctx, req), or returns DEADLINE_EXCEEDED if ctx's deadline passes first. Without a deadline it
 /// simply awaits next.
 template <class Req, class Resp>
 boost::asio::awaitable<Result<Resp>> run_with_deadline(const Endpoint<Req, Resp>& next, const Context& ctx,
                                                        const Req& req) {
-  auto deadline = ctx.deadline();
-  if (!deadline) co_return co_await next(ctx, req);
-  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before the call started");
-  using namespace boost::asio::experimental::awaitable_operators;
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *deadline);
-  auto winner = co_await (next(ctx, req) || timer.async_wait(boost::asio::use_awaitable));
-  if (winner.index() == 0) co_return std::move(std::get<0>(winner));
-  co_return deadline_exceeded("deadline exceeded");
+  return detail::within_deadline<Result<Resp>>(ctx, [&next, &ctx, &req] { return next(ctx, req); },
+                                               "deadline exceeded before the call started");
 }
 
 /// The same for a server stream: past the deadline the stream is cancelled (a write it waits in returns)
@@ -37,14 +47,16 @@ boost::asio::awaitable<Result<Resp>> run_with_deadline(const Endpoint<Req, Resp>
 template <class Req, class Resp>
 boost::asio::awaitable<Status> run_with_deadline(const StreamEndpoint<Req, Resp>& next, const Context& ctx, const Req& req,
                                                  StreamWriter<Resp>& out) {
-  auto deadline = ctx.deadline();
-  if (!deadline) co_return co_await next(ctx, req, out);
-  if (ctx.expired()) co_return deadline_exceeded("deadline exceeded before the stream started");
-  using namespace boost::asio::experimental::awaitable_operators;
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *deadline);
-  auto winner = co_await (next(ctx, req, out) || timer.async_wait(boost::asio::use_awaitable));
-  if (winner.index() == 0) co_return std::move(std::get<0>(winner));
-  co_return deadline_exceeded("deadline exceeded");
+  return detail::within_deadline<Status>(ctx, [&next, &ctx, &req, &out] { return next(ctx, req, out); },
+                                         "deadline exceeded before the stream started");
+}
+
+/// The same for a client or bidirectional stream (a read or write it waits in returns).
+template <class Req, class Resp>
+boost::asio::awaitable<Status> run_with_deadline(const BidiEndpoint<Req, Resp>& next, const Context& ctx, StreamReader<Req>& in,
+                                                 StreamWriter<Resp>& out) {
+  return detail::within_deadline<Status>(ctx, [&next, &ctx, &in, &out] { return next(ctx, in, out); },
+                                         "deadline exceeded before the stream started");
 }
 
 namespace middleware {
@@ -70,6 +82,16 @@ struct Timeout {
       Context child = ctx;
       child.set_timeout(timeout);
       co_return co_await run_with_deadline(next, child, req, out);
+    };
+  }
+  /// A client or bidirectional stream: the whole stream must end within the timeout.
+  template <class Req, class Resp>
+  BidiEndpoint<Req, Resp> operator()(BidiEndpoint<Req, Resp> next) const {
+    return [timeout = timeout, next = std::move(next)](const Context& ctx, StreamReader<Req>& in,
+                                                       StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+      Context child = ctx;
+      child.set_timeout(timeout);
+      co_return co_await run_with_deadline(next, child, in, out);
     };
   }
 };

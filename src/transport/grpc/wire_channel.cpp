@@ -12,6 +12,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -295,6 +296,33 @@ asio::awaitable<Status> WireChannel::bidi_stream(const std::string& full_method,
   if (auto* io = callers_io(caller)) s = co_await st->call_on<Status>(*io, *call, opts.wait_for_ready, peer, run);
   else s = co_await call_via_fallback<Status>(st, std::move(*call), opts.wait_for_ready, peer, run);
   end_span(span, peer, s);
+  co_return s;
+}
+
+asio::awaitable<Status> WireChannel::bidi_pump(const std::string& full_method, const Context& ctx, const WireMessageSource& requests,
+                                               const WireMessageSink& replies, const ClientOptions& opts) {
+  bool enough = false;
+  WireStreamDriver drive = [&](WireStreamReader& in, WireRequestWriter& out) -> asio::awaitable<void> {
+    // Sends every request, closes, then waits for the replies' end to cancel it.
+    auto send_all = [&]() -> asio::awaitable<void> {
+      while (auto m = co_await requests())
+        if (!co_await out.write(std::move(*m))) break;  // the call is over
+      out.close();
+      asio::steady_timer until_cancelled(co_await asio::this_coro::executor, Clock::time_point::max());
+      co_await until_cancelled.async_wait(asio::as_tuple(asio::use_awaitable));
+    };
+    auto receive_all = [&]() -> asio::awaitable<void> {
+      while (auto m = co_await in.read())
+        if (!co_await replies(std::move(*m))) {
+          enough = true;
+          co_return;
+        }
+    };
+    using namespace asio::experimental::awaitable_operators;
+    co_await (receive_all() || send_all());
+  };
+  Status s = co_await bidi_stream(full_method, ctx, drive, opts);
+  if (enough) co_return Status(StatusCode::Cancelled, "the receiver ended the stream");
   co_return s;
 }
 

@@ -20,8 +20,8 @@
 // After a failed connect the next one waits a backoff (100 ms doubling to 2 s); calls meanwhile fail at
 // once with UNAVAILABLE, or with wait_for_ready wait for the next connect within their deadline.
 // Server-streaming calls (server_stream, wire_client_stream_endpoint) run the same way, their messages
-// handed to the caller's writer one at a time; client- and bidirectional-streaming calls (bidi_stream, by
-// bytes) through a driver that writes and reads.
+// handed to the caller's writer one at a time; client- and bidirectional-streaming calls through a driver
+// that writes and reads (bidi_stream, by bytes) or as a BidiEndpoint (wire_client_bidi_endpoint).
 // TLS: WireChannelOptions::tls (from svckit::tls::load_client) — the server's certificate is verified as
 // the grpc++ client and the HTTP client do (svckit/tls.hpp), the client's certificate is presented when the
 // server asks (mutual TLS), and the server must choose HTTP/2 in ALPN; the handshake counts against
@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -65,6 +66,8 @@ struct WireChannelOptions {
 
 /// Takes a server stream's messages (serialised), one at a time; false ends the call.
 using WireMessageSink = std::function<boost::asio::awaitable<bool>(std::string message)>;
+/// Gives a client stream's requests (serialised), one at a time; nullopt after the last.
+using WireMessageSource = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
 
 class WireChannel : public std::enable_shared_from_this<WireChannel> {
  public:
@@ -94,6 +97,13 @@ class WireChannel : public std::enable_shared_from_this<WireChannel> {
   /// whole stream. The arguments passed by reference must outlive the call.
   boost::asio::awaitable<Status> bidi_stream(const std::string& full_method, const Context& ctx, const WireStreamDriver& drive,
                                              const ClientOptions& opts = {});
+  /// bidi_stream with the writing and the reading side by side: each request `requests` gives is sent
+  /// (nullopt: the client's side is closed), while each reply goes to `replies` as it comes (false: enough,
+  /// the call is reset, CANCELLED). Returns once the server has ended the call (or `replies` did): a
+  /// `requests` still waiting then is cancelled, so it must end its wait when cancelled. Both run where
+  /// bidi_stream's driver does.
+  boost::asio::awaitable<Status> bidi_pump(const std::string& full_method, const Context& ctx, const WireMessageSource& requests,
+                                           const WireMessageSink& replies, const ClientOptions& opts = {});
   const std::string& target() const;
   /// Connections opened so far, over all threads (for tests and metrics: reuse keeps this low).
   std::size_t connections_opened() const;
@@ -117,6 +127,22 @@ Endpoint<Req, Resp> wire_client_endpoint(std::shared_ptr<WireChannel> channel, s
   };
 }
 
+namespace detail {
+/// Parses each streamed reply as Resp for `out`; one that does not parse ends the call, with INTERNAL kept
+/// in `bad`.
+template <class Resp>
+WireMessageSink parsing_sink(StreamWriter<Resp>& out, Status& bad) {
+  return [&out, &bad](std::string bytes) -> boost::asio::awaitable<bool> {
+    Resp m;
+    if (!m.ParseFromString(bytes)) {
+      bad = Status(StatusCode::Internal, "cannot parse a streamed reply as " + m.GetTypeName());
+      co_return false;
+    }
+    co_return co_await out.write(m);
+  };
+}
+}  // namespace detail
+
 /// A server-streaming method as a StreamEndpoint: the caller's writer gets each reply (see server_stream).
 /// A reply that does not parse ends the call with INTERNAL.
 template <class Req, class Resp>
@@ -125,15 +151,27 @@ StreamEndpoint<Req, Resp> wire_client_stream_endpoint(std::shared_ptr<WireChanne
   return [channel = std::move(channel), method = std::move(full_method), opts](
              const Context& ctx, const Req& req, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
     Status bad;
-    WireMessageSink sink = [&out, &bad](std::string bytes) -> boost::asio::awaitable<bool> {
-      Resp m;
-      if (!m.ParseFromString(bytes)) {
-        bad = Status(StatusCode::Internal, "cannot parse a streamed reply as " + m.GetTypeName());
-        co_return false;
-      }
-      co_return co_await out.write(m);
-    };
+    const WireMessageSink sink = detail::parsing_sink(out, bad);
     Status s = co_await channel->server_stream(method, ctx, req.SerializeAsString(), sink, opts);
+    co_return bad.ok() ? s : bad;
+  };
+}
+
+/// A client- or bidirectional-streaming method as a BidiEndpoint: the caller's reader gives the requests,
+/// its writer takes the replies, side by side (see bidi_pump). A reply that does not parse ends the call
+/// with INTERNAL.
+template <class Req, class Resp>
+BidiEndpoint<Req, Resp> wire_client_bidi_endpoint(std::shared_ptr<WireChannel> channel, std::string full_method, ClientOptions opts = {}) {
+  return [channel = std::move(channel), method = std::move(full_method), opts](
+             const Context& ctx, StreamReader<Req>& in, StreamWriter<Resp>& out) -> boost::asio::awaitable<Status> {
+    Status bad;
+    WireMessageSource requests = [&in]() -> boost::asio::awaitable<std::optional<std::string>> {
+      auto m = co_await in.read();
+      if (!m) co_return std::nullopt;
+      co_return m->SerializeAsString();
+    };
+    const WireMessageSink replies = detail::parsing_sink(out, bad);
+    Status s = co_await channel->bidi_pump(method, ctx, requests, replies, opts);
     co_return bad.ok() ? s : bad;
   };
 }

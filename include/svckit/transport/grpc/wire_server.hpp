@@ -10,8 +10,8 @@
 // (each io thread listens on the port, SO_REUSEPORT), and the endpoints of its calls run there too: a call
 // never changes threads between its bytes arriving and its reply leaving (docs/transports.md, "Threading").
 //
-// Unary, server-streaming (add_stream) and client- or bidirectional-streaming methods (add_bidi_stream, of
-// bytes for now), grpc.health.v1.Health (Check and Watch) for every service added, plaintext or TLS (ALPN
+// Unary, server-streaming (add_stream) and client- or bidirectional-streaming methods (add_bidi; of bytes:
+// add_bidi_stream), grpc.health.v1.Health (Check and Watch) for every service added, plaintext or TLS (ALPN
 // h2, mTLS with client CAs).
 // Thread-safety: add*() before start(); start()/shutdown() from one controlling thread; set_serving() from
 // any thread.
@@ -85,6 +85,25 @@ class WireServer : public svckit::Server {
     boost::asio::awaitable<bool> write(const Msg& message) override { return out.write(message.SerializeAsString()); }
     WireStreamWriter& out;
   };
+  // A typed stream's messages, parsed from the wire's reader. One that does not parse ends the reading
+  // (nullopt) and is kept as the call's status.
+  template <class Msg>
+  struct MessageReader final : StreamReader<Msg> {
+    explicit MessageReader(WireStreamReader& in) : in(in) {}
+    boost::asio::awaitable<std::optional<Msg>> read() override {
+      if (!bad.ok()) co_return std::nullopt;
+      auto bytes = co_await in.read();
+      if (!bytes) co_return std::nullopt;
+      Msg m;
+      if (!m.ParseFromString(*bytes)) {
+        bad = invalid_argument("cannot parse a streamed request as " + m.GetTypeName());
+        co_return std::nullopt;
+      }
+      co_return m;
+    }
+    WireStreamReader& in;
+    Status bad;
+  };
 
  public:
   WireServer(IoPool& io, WireServerOptions opts);
@@ -121,6 +140,24 @@ class WireServer : public svckit::Server {
       if (!req.ParseFromArray(in.data(), static_cast<int>(in.size()))) co_return invalid_argument("cannot parse " + req.GetTypeName());
       MessageWriter<Resp> typed(out);
       co_return co_await ep(ctx, req, typed);
+    };
+  }
+  /// Serves endpoint as the client- or bidirectional-streaming method full_method: it starts when the
+  /// call's headers arrive, reads the requests as they come and writes replies as it goes (a
+  /// client-streaming method writes one); the Status it returns ends the call.
+  template <class Req, class Resp>
+  void add_bidi(std::string full_method, BidiEndpoint<Req, Resp> endpoint) {
+    add_bidi_stream(std::move(full_method), bidi_handler(std::move(endpoint)));
+  }
+  /// A BidiEndpoint over protobuf messages as a handler of bytes: a request that does not parse ends the
+  /// call with INVALID_ARGUMENT (whatever the endpoint returns).
+  template <class Req, class Resp>
+  static WireBidiHandler bidi_handler(BidiEndpoint<Req, Resp> endpoint) {
+    return [ep = std::move(endpoint)](const Context& ctx, WireStreamReader& in, WireStreamWriter& out) -> boost::asio::awaitable<Status> {
+      MessageReader<Req> requests(in);
+      MessageWriter<Resp> replies(out);
+      Status s = co_await ep(ctx, requests, replies);
+      co_return requests.bad.ok() ? s : requests.bad;
     };
   }
   /// Each name once (std::invalid_argument), before start() (std::logic_error).
