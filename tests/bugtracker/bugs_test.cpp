@@ -2,6 +2,7 @@
 // the assignment emails.
 #include <gtest/gtest.h>
 
+#include "support/build_paths.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "tracker.hpp"
 
@@ -15,8 +16,8 @@ class BugsTest : public svckit::test::TrackerTest {
   void SetUp() override {
     TrackerTest::SetUp();
     start_notificator("n1");
-    start_api("users", USERS_BIN);
-    start_api("bugs", BUGS_BIN);
+    start_api("users", svckit::test::paths::users());
+    start_api("bugs", svckit::test::paths::bugs());
   }
   // A new account, logged in: its token (its id in ids_).
   std::string sign_up(const std::string& email) {

@@ -5,9 +5,10 @@
 
 #include <fstream>
 
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"
-#include "support/etcd_fleet.hpp"
 #include "support/dnsmasq.hpp"
+#include "support/etcd_fleet.hpp"
 #include "support/rest_standin.hpp"
 #include "support/zookeeper.hpp"
 #include "svckit/sd/etcd/client.hpp"
@@ -19,7 +20,7 @@ using svckit::test::wait_until;
 
 namespace {
 
-#ifdef SVCKIT_CLI
+#ifdef SVCKIT_HAS_CLI
 
 class CliTest : public svckit::test::TrackerTest {
  protected:
@@ -27,14 +28,14 @@ class CliTest : public svckit::test::TrackerTest {
   /// sanitizer spoke.
   svckit::test::CommandResult cli(const std::string& args, bool with_registry = true) {
     // Bounded: a CLI that hangs fails here, naming the command (exit 124), instead of stalling the suite.
-    auto r = run_command("timeout 30 " + std::string(SVCKIT_CLI) + (with_registry ? " --registry '" + registry_url() + "'" : "") +
+    auto r = run_command("timeout 30 " + svckit::test::paths::svckit_cli() + (with_registry ? " --registry '" + registry_url() + "'" : "") +
                          " " + args);
     EXPECT_NE(r.exit_code, 124) << "svckit " << args << " did not finish in 30 s:\n" << r.output;
     for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:", "terminate called"})
       EXPECT_EQ(r.output.find(report), std::string::npos) << args << ":\n" << r.output;
     return r;
   }
-  static std::string proto() { return "--proto " SVCKIT_SOURCE_DIR "/examples/bugtracker/proto/notificator.proto"; }
+  static std::string proto() { return "--proto " + svckit::test::paths::source_dir() + "/examples/bugtracker/proto/notificator.proto"; }
   std::string port_of(const std::string& name) { return std::to_string(service(name).grpc); }
   // ls, watch and call on whatever registry the test runs: they see and reach the registered notificators.
   // A registry that services cannot write (dns+srv://) is told by the test what has started.
@@ -49,7 +50,7 @@ class CliTest : public svckit::test::TrackerTest {
 
     // watch prints the current set, then exits after the one change we make.
     const std::string watch_log = dir_ + "/watch.log";
-    svckit::test::Process watch({SVCKIT_CLI, "--registry", registry_url(), "watch", "notificator", "--count", "1"}, watch_log);
+    svckit::test::Process watch({svckit::test::paths::svckit_cli(), "--registry", registry_url(), "watch", "notificator", "--count", "1"}, watch_log);
     ASSERT_TRUE(wait_until([&] { return watch.log().find(port_of("n1")) != std::string::npos; }, 10s)) << watch.log();
     start_notificator("n2");
     published("n2");
@@ -80,7 +81,7 @@ TEST(CliOnAFleet, WatchFollowsAnEtcdNameThatMovesToAnotherMember) {
     desk.set_hosts(hosts[0]->address(clients) + " etcd-a\n");
     char tmpl[] = "/tmp/svckit-cli-XXXXXX";
     std::string log = std::string(mkdtemp(tmpl)) + "/watch.log";
-    svckit::test::Process watch(desk.run({SVCKIT_CLI, "--registry", "etcd://etcd-a:2379", "watch", "notificator", "--count", "1"}), log);
+    svckit::test::Process watch(desk.run({svckit::test::paths::svckit_cli(), "--registry", "etcd://etcd-a:2379", "watch", "notificator", "--count", "1"}), log);
     ASSERT_TRUE(wait_until([&] { return watch.log().find("10.0.0.1:80") != std::string::npos; }, 10s)) << watch.log();
 
     desk.set_hosts(hosts[1]->address(clients) + " etcd-a\n");  // the name moves to member 1 ...
@@ -159,8 +160,8 @@ TEST_F(CliTest, LsAndCallWorkOnAFileRegistry) {
 // POST /create-user; GET /users/{id} with the id in the path).
 TEST_F(CliTest, CallFollowsTheRoutesAProtoDeclares) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "");
-  const std::string users = " --transport http --proto " SVCKIT_SOURCE_DIR "/examples/bugtracker/proto/users.proto";
+  start_api("users", svckit::test::paths::users(), "");
+  const std::string users = " --transport http --proto " + svckit::test::paths::source_dir() + "/examples/bugtracker/proto/users.proto";
   auto made = cli("call users/CreateUser '{\"email\":\"cli@example.com\",\"password\":\"correct horse\"}'" + users);
   EXPECT_EQ(made.exit_code, 0) << made.output;
   EXPECT_NE(made.output.find("\"email\":\"cli@example.com\""), std::string::npos) << made.output;
@@ -245,6 +246,6 @@ TEST_F(CliTest, CallReachesATlsNotificatorOnlyWithTheRightTlsFlags) {
   EXPECT_EQ(outbox_count("n1", "bob@example.com") + outbox_count("n1", "cyd@example.com"), 0);
 }
 
-#endif  // SVCKIT_CLI
+#endif  // SVCKIT_HAS_CLI
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "support/build_paths.hpp"
 #include "support/etcd_fleet.hpp"
 #include "support/open_loop.hpp"
 #include "svckit/sd/etcd/client.hpp"
@@ -131,7 +132,7 @@ class FleetTest : public svckit::test::TrackerTest {
 TEST_F(FleetTest, EveryRequestIsAnsweredWhileEtcdMembersFail) {
   start_notificator("n1", {"--register-ttl", kTtlFlag});
   start_notificator("n2", {"--register-ttl", kTtlFlag});
-  start_api("users", USERS_BIN, "memory:", {"--register-ttl", kTtlFlag});
+  start_api("users", svckit::test::paths::users(), "memory:", {"--register-ttl", kTtlFlag});
   RegistryLog registry(cluster().endpoints());
   const std::vector<std::string> keys{"/services/notificator/127.0.0.1:" + std::to_string(service("n1").grpc),
                                       "/services/notificator/127.0.0.1:" + std::to_string(service("n2").grpc),

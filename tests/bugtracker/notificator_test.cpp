@@ -13,6 +13,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "notificator.grpc.pb.h"
+#include "support/build_paths.hpp"
 #include "support/etcd.hpp"
 #include "support/http_call.hpp"
 #include "support/process.hpp"
@@ -54,7 +55,7 @@ class NotificatorTest : public ::testing::Test {
   Process& start_notificator(std::vector<std::string> extra = {}) {
     grpc_port_ = free_port();
     debug_port_ = free_port();
-    std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:" + std::to_string(grpc_port_),
+    std::vector<std::string> argv{svckit::test::paths::notificator(), "--grpc-addr", "127.0.0.1:" + std::to_string(grpc_port_),
                                   "--debug-addr", "127.0.0.1:" + std::to_string(debug_port_),
                                   "--store", store_.empty() ? "sqlite:" + dir_ + "/outbox.db" : store_, "--outbox-token", kToken};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -183,7 +184,7 @@ TEST_F(NotificatorTest, RegistersInEtcdAndDeregistersOnSigterm) {
 }
 
 TEST_F(NotificatorTest, BadStoreUrlIsRefusedAtStartUp) {
-  Process p({NOTIFICATOR_BIN, "--store", "postgres://nope"}, dir_ + "/bad.log");
+  Process p({svckit::test::paths::notificator(), "--store", "postgres://nope"}, dir_ + "/bad.log");
   ASSERT_TRUE(wait_until([&] { return p.log().find("want sqlite:PATH or memory:") != std::string::npos; }));
   EXPECT_EQ(p.signal(0), 2);
 }
@@ -246,7 +247,7 @@ TEST_F(NotificatorTest, DeadMessagesAreKeptListedAndReDriven) {
   EXPECT_EQ(p.signal(SIGTERM), 0);
   procs_.clear();
   // The operator's command, on the same store, while no notificator runs.
-  Process redrive({NOTIFICATOR_BIN, "--store", "sqlite:" + dir_ + "/outbox.db", "--redrive-dead"}, dir_ + "/redrive.log");
+  Process redrive({svckit::test::paths::notificator(), "--store", "sqlite:" + dir_ + "/outbox.db", "--redrive-dead"}, dir_ + "/redrive.log");
   EXPECT_EQ(redrive.signal(0), 0) << redrive.log();
   EXPECT_NE(redrive.log().find("re-driven: 1"), std::string::npos) << redrive.log();
   auto smtp = start_smtp(smtp_reserved);
@@ -287,7 +288,7 @@ TEST_F(NotificatorTest, DeadMessagesAreReDrivenOnARunningNotificatorForBothStore
     stop_all();
   }
   // --redrive-dead on a memory: store has nothing to re-drive: an error that points at the endpoint.
-  Process offline({NOTIFICATOR_BIN, "--store", "memory:", "--redrive-dead"}, dir_ + "/redrive.log");
+  Process offline({svckit::test::paths::notificator(), "--store", "memory:", "--redrive-dead"}, dir_ + "/redrive.log");
   EXPECT_EQ(offline.signal(0), 2);
   EXPECT_NE(offline.log().find("POST /outbox/redrive"), std::string::npos) << offline.log();
 }
@@ -342,12 +343,12 @@ TEST_F(NotificatorTest, TheOutboxIsShownOnlyWithItsToken) {
   // Without a token /outbox is off; a short token is a flag error.
   stop_all();
   auto port = free_port();
-  Process off({NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:" + std::to_string(port), "--store",
+  Process off({svckit::test::paths::notificator(), "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:" + std::to_string(port), "--store",
                "sqlite:" + dir_ + "/outbox.db"},
               dir_ + "/notificator.log");
   ASSERT_TRUE(wait_until([&] { return svckit::test::http_call(port, "GET", "/outbox").status == 403; }, 10s)) << off.log();
   EXPECT_EQ(svckit::test::http_call(port, "GET", "/healthz").status, 200) << "the rest of the debug listener works";
-  Process short_token({NOTIFICATOR_BIN, "--store", "memory:", "--outbox-token", "short"}, dir_ + "/short.log");
+  Process short_token({svckit::test::paths::notificator(), "--store", "memory:", "--outbox-token", "short"}, dir_ + "/short.log");
   EXPECT_NE(short_token.signal(0), 0);
   EXPECT_NE(short_token.log().find("16+ characters"), std::string::npos) << short_token.log();
 }

@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "support/build_paths.hpp"
 #include "support/etcd.hpp"
 #include "support/http_call.hpp"
 #include "support/process.hpp"
@@ -62,14 +63,14 @@ class TrackerTest : public ::testing::Test {
 
   /// A notificator registered in etcd (outbox in DIR/NAME.db).
   Service& start_notificator(const std::string& name, const std::vector<std::string>& extra_flags = {}) {
-    std::vector<std::string> argv{NOTIFICATOR_BIN, "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store",
+    std::vector<std::string> argv{svckit::test::paths::notificator(), "--grpc-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store",
                                   "sqlite:" + dir_ + "/" + name + ".db", "--outbox-token", kOutboxToken};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     return start(name, argv);
   }
-  /// users or bugs (binary USERS_BIN / BUGS_BIN) registered in etcd; store defaults to sqlite:DIR/NAME.db
+  /// users or bugs (binary paths::users() / paths::bugs()) registered in etcd; store defaults to sqlite:DIR/NAME.db
   /// (two instances given the same sqlite path share one database).
-  Service& start_api(const std::string& name, const char* binary, std::string store = "",
+  Service& start_api(const std::string& name, const std::string& binary, std::string store = "",
                      const std::vector<std::string>& extra_flags = {}) {
     if (store.empty()) store = "sqlite:" + dir_ + "/" + name + ".db";
     std::vector<std::string> argv{binary, "--http-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--store", store,

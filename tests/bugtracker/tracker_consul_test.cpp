@@ -2,6 +2,7 @@
 // service registers there (--registry consul://…, a TTL check each) and finds the others there.
 #include <gtest/gtest.h>
 
+#include "support/build_paths.hpp"
 #include "support/consul.hpp"
 #include "tracker.hpp"
 
@@ -20,7 +21,7 @@ class TrackerOnConsul : public svckit::test::TrackerTest {
 // takes welcomes too.
 TEST_F(TrackerOnConsul, CreateReachesNotificatorsFoundInConsul) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "");
+  start_api("users", svckit::test::paths::users(), "");
   auto create = [&](const std::string& email) {
     return call("users", "POST", "/create", R"({"email":")" + email + R"("})");
   };

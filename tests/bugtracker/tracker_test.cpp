@@ -13,6 +13,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "support/build_paths.hpp"
 #include "svckit/address.hpp"
 #include "svckit/auth/jwt.hpp"
 #include "svckit/sd/registry.hpp"
@@ -84,10 +85,10 @@ class TrackerTest : public svckit::test::TrackerTest {};
 TEST_F(TrackerTest, RollingRestartOfEveryServiceUnderLoadFailsNoRequest) {
   for (const char* n : {"n1", "n2"}) start_notificator(n);
   // Two instances of users and of bugs, each pair sharing one SQLite database.
-  start_api("users1", USERS_BIN, "sqlite:" + dir_ + "/users.db");
-  start_api("users2", USERS_BIN, "sqlite:" + dir_ + "/users.db");
-  start_api("bugs1", BUGS_BIN, "sqlite:" + dir_ + "/bugs.db");
-  start_api("bugs2", BUGS_BIN, "sqlite:" + dir_ + "/bugs.db");
+  start_api("users1", svckit::test::paths::users(), "sqlite:" + dir_ + "/users.db");
+  start_api("users2", svckit::test::paths::users(), "sqlite:" + dir_ + "/users.db");
+  start_api("bugs1", svckit::test::paths::bugs(), "sqlite:" + dir_ + "/bugs.db");
+  start_api("bugs2", svckit::test::paths::bugs(), "sqlite:" + dir_ + "/bugs.db");
 
   std::atomic<long> ok{0}, failed{0};
   std::mutex mu;

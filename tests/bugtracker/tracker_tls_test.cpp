@@ -3,6 +3,7 @@
 // (`svckit call` over TLS is in cli_test.cpp.)
 #include <gtest/gtest.h>
 
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"
 #include "tracker.hpp"
 
@@ -34,7 +35,7 @@ TEST_F(TrackerTlsTest, EveryHopSpeaksTlsAndTheWelcomeEmailArrives) {
   start_notificator("n1", notificator_flags);
   auto users_flags = service_cert();
   users_flags.insert(users_flags.end(), {"--tls-ca", cert("ca.crt")});
-  start_api("users", USERS_BIN, "memory:", users_flags);
+  start_api("users", svckit::test::paths::users(), "memory:", users_flags);
 
   EXPECT_NE(registry_value("notificator").find("\"tls\":true"), std::string::npos) << registry_value("notificator");
   EXPECT_NE(registry_value("users").find("\"tls\":true"), std::string::npos) << registry_value("users");
@@ -59,7 +60,7 @@ TEST_F(TrackerTlsTest, ANotificatorOnTheOwnWireServesMutualTls) {
   start_notificator("n1", notificator_flags);
   auto users_flags = service_cert();
   users_flags.insert(users_flags.end(), {"--tls-ca", cert("ca.crt"), "--grpc-wire"});
-  start_api("users", USERS_BIN, "memory:", users_flags);
+  start_api("users", svckit::test::paths::users(), "memory:", users_flags);
   EXPECT_NE(registry_value("notificator").find("\"tls\":true"), std::string::npos) << registry_value("notificator");
   auto r = create_over_https("users", "wire@example.com");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -73,10 +74,10 @@ TEST_F(TrackerTlsTest, ACallerWithoutTheRightCertificatesDeliversNothing) {
   notificator_flags.insert(notificator_flags.end(), {"--tls-client-ca", cert("ca.crt")});
   start_notificator("n1", notificator_flags);
   // Trusts the notificator's CA but has no client certificate: refused by mutual TLS.
-  start_api("nocert", USERS_BIN, "memory:", {"--tls-ca", cert("ca.crt")});
+  start_api("nocert", svckit::test::paths::users(), "memory:", {"--tls-ca", cert("ca.crt")});
   // Has a certificate but trusts only the system store: the notificator's certificate is not accepted.
   auto untrusting = service_cert();
-  start_api("untrusting", USERS_BIN, "memory:", untrusting);
+  start_api("untrusting", svckit::test::paths::users(), "memory:", untrusting);
 
   EXPECT_EQ(svckit::test::http_call(service("nocert").http, "POST", "/create", R"({"email":"ann@example.com"})").status, 201);
   EXPECT_EQ(create_over_https("untrusting", "bob@example.com").exit_code, 0);

@@ -1,6 +1,7 @@
 // The bug tracker on ZooKeeper: every service registers there (--registry zk://…) and finds the others there.
 #include <gtest/gtest.h>
 
+#include "support/build_paths.hpp"
 #include "support/zookeeper.hpp"
 #include "tracker.hpp"
 
@@ -20,7 +21,7 @@ class TrackerOnZooKeeper : public svckit::test::TrackerTest {
 TEST_F(TrackerOnZooKeeper, CreateReachesNotificatorsFoundInZooKeeper) {
   start_notificator("n1");
   start_notificator("n2");
-  start_api("users", USERS_BIN, "");
+  start_api("users", svckit::test::paths::users(), "");
   auto create = [&](const std::string& email) {
     return call("users", "POST", "/create", R"({"email":")" + email + R"("})");
   };

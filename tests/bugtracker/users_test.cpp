@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "support/build_paths.hpp"
 #include "support/smtp_sink.hpp"
 #include "support/tcp_connections.hpp"
 #include "support/zipkin_collector.hpp"
@@ -26,7 +27,7 @@ namespace {
 
 class UsersTest : public svckit::test::TrackerTest {
  protected:
-  void start_users(const std::string& store = "") { start_api("users", USERS_BIN, store); }
+  void start_users(const std::string& store = "") { start_api("users", svckit::test::paths::users(), store); }
   svckit::test::HttpReply post(const std::string& path, const std::string& body) { return call("users", "POST", path, body); }
   /// A token users accepts (signed with the tracker's secret), for the routes that need one.
   static std::string token(const std::string& subject = "1") {
@@ -76,7 +77,7 @@ TEST_F(UsersTest, ARecordIsReadOnlyByItsUserOrAService) {
 // or of the wire client's fallback (its calls are made on the io threads).
 TEST_F(UsersTest, OnTheOwnWireAServiceAtRestKeepsToItsThreadBudget) {
   start_notificator("n1", {"--grpc-wire"});
-  start_api("users", USERS_BIN, "memory:", {"--grpc-wire", "--threads", "2"});
+  start_api("users", svckit::test::paths::users(), "memory:", {"--grpc-wire", "--threads", "2"});
   ASSERT_EQ(post("/create", R"({"email":"threads@example.com"})").status, 201);
   ASSERT_TRUE(wait_until([&] { return outbox_count("n1", "threads@example.com") == 1; }, 15s)) << "the call went over the wire";
   std::map<std::string, int> threads;  // by name (/proc/PID/task/*/comm)
@@ -123,7 +124,7 @@ void UsersTest::one_trace_spans_both(std::vector<std::string> flags) {
   svckit::test::ZipkinCollector collector;
   flags.insert(flags.end(), {"--zipkin-url", collector.url()});
   start_notificator("n1", flags);
-  start_api("users", USERS_BIN, "", flags);
+  start_api("users", svckit::test::paths::users(), "", flags);
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   auto r = svckit::test::http_call(service("users").http, "POST", "/create", R"({"email":"ann@example.com"})",
                                    "traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01\r\n");
@@ -216,7 +217,7 @@ TEST_F(UsersTest, BadInputGetsClearErrors) {
 
 TEST_F(UsersTest, RateLimitRefusesBeyondTheBurstAndMetricsCountEachOutcome) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "", {"--rate-limit", "0.05"});  // a burst of 1, then one per 20 s
+  start_api("users", svckit::test::paths::users(), "", {"--rate-limit", "0.05"});  // a burst of 1, then one per 20 s
   ASSERT_EQ(post("/create", R"({"email":"ann@example.com"})").status, 201);
   auto refused = post("/create", R"({"email":"bob@example.com"})");
   EXPECT_EQ(refused.status, 429);
@@ -263,7 +264,7 @@ TEST_F(UsersTest, OnTheOwnWireKillingOneOfTwoNotificatorsUnderLoadLosesNoWelcome
 void UsersTest::kill_one_of_two_notificators_under_load(const std::vector<std::string>& flags) {
   start_notificator("n1", flags);
   start_notificator("n2", flags);
-  start_api("users", USERS_BIN, "", flags);
+  start_api("users", svckit::test::paths::users(), "", flags);
   std::atomic<int> created{0}, failed{0};
   std::thread load([&] {
     for (int i = 0; i < 300; ++i) {
@@ -306,7 +307,7 @@ TEST_F(UsersTest, AcknowledgedUsersSurviveSigkill) {
   start_notificator("n1");
   // The check below re-creates every acknowledged email (each a 409, which the sign-up throttle counts
   // against this client): room for all of them, so the answer is the store's, not the throttle's.
-  start_api("users", USERS_BIN, "", {"--login-per-client", "100000"});
+  start_api("users", svckit::test::paths::users(), "", {"--login-per-client", "100000"});
   std::vector<int> acked;  // written by the load thread; read here only after join()
   std::atomic<int> acked_count{0};
   std::atomic<bool> stop{false};
@@ -331,7 +332,7 @@ TEST_F(UsersTest, AcknowledgedUsersSurviveSigkill) {
 TEST(UsersStartup, ShortJwtSecretIsRefusedClearly) {
   char tmpl[] = "/tmp/svckit-users-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  Process p({USERS_BIN, "--store", "memory:", "--registry", "etcd://127.0.0.1:1", "--jwt-secret", "too-short"}, dir + "/log");
+  Process p({svckit::test::paths::users(), "--store", "memory:", "--registry", "etcd://127.0.0.1:1", "--jwt-secret", "too-short"}, dir + "/log");
   EXPECT_EQ(p.signal(0), 2);
   EXPECT_NE(p.log().find("at least 32 bytes"), std::string::npos) << p.log();
   std::filesystem::remove_all(dir);
@@ -373,7 +374,7 @@ TEST_F(UsersTest, LoginForAnUnknownEmailCostsTheSameArgon2CheckAsForAKnownOne) {
 // Issue 18: passwords cannot be guessed at machine speed: per account, and per client across accounts.
 TEST_F(UsersTest, LoginAttemptsAreThrottledPerAccountAndPerClientWithRetryAfter) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "", {"--login-per-account", "3", "--login-per-client", "5"});
+  start_api("users", svckit::test::paths::users(), "", {"--login-per-account", "3", "--login-per-client", "5"});
   ASSERT_EQ(post("/users", R"({"email":"ann@example.com","password":"correct horse"})").status, 201);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(login("ann@example.com", "guess" + std::to_string(i)).status, 401) << i;
   auto refused = login("ann@example.com");  // even the right password: the account's attempts are used up
@@ -399,7 +400,7 @@ TEST_F(UsersTest, LoginAttemptsAreThrottledPerAccountAndPerClientWithRetryAfter)
 // client a login attempt; once they are used up, every sign-up from it is 429, taken email or free.
 TEST_F(UsersTest, SignUpsThatFindATakenEmailAreThrottledLikeLogins) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "", {"--login-per-account", "100", "--login-per-client", "3"});
+  start_api("users", svckit::test::paths::users(), "", {"--login-per-account", "100", "--login-per-client", "3"});
   for (int i = 0; i < 5; ++i)  // new accounts cost nothing: a busy sign-up page is not an attack
     ASSERT_EQ(post("/create", R"({"email":"new)" + std::to_string(i) + R"(@example.com"})").status, 201) << i;
   for (int i = 0; i < 3; ++i) EXPECT_EQ(post("/create", R"({"email":"new0@example.com"})").status, 409) << i;
@@ -421,7 +422,7 @@ TEST_F(UsersTest, SignUpsThatFindATakenEmailAreThrottledLikeLogins) {
 // guessed at (the table used to be wiped, so trying random emails cleared every account's count).
 TEST_F(UsersTest, AFloodOfNewEmailsDoesNotResetAThrottledAccount) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "", {"--login-per-client", "1000", "--login-tracked-keys", "4"});
+  start_api("users", svckit::test::paths::users(), "", {"--login-per-client", "1000", "--login-tracked-keys", "4"});
   ASSERT_EQ(post("/users", R"({"email":"victim@example.com","password":"correct horse"})").status, 201);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(login("victim@example.com", "wrong guess").status, 401) << i;
   ASSERT_EQ(login("victim@example.com", "wrong guess").status, 429);
@@ -434,7 +435,7 @@ TEST_F(UsersTest, AFloodOfNewEmailsDoesNotResetAThrottledAccount) {
 // that hash nothing keep answering during it.
 TEST_F(UsersTest, AFullPasswordQueueAnswers503ForLoginsWhileOtherRoutesKeepWorking) {
   start_notificator("n1");
-  start_api("users", USERS_BIN, "",
+  start_api("users", svckit::test::paths::users(), "",
             {"--max-pending-hashes", "1", "--login-per-account", "100000", "--login-per-client", "100000"});
   ASSERT_EQ(post("/users", R"({"email":"ann@example.com","password":"correct horse"})").status, 201);
   std::atomic<int> unavailable{0}, answered{0};

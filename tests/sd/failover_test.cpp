@@ -1,13 +1,14 @@
 // Three stringsvc processes behind a balancer, discovered through etcd; one dies mid-load.
 #include <gtest/gtest.h>
 
+#include "support/build_paths.hpp"
 #include "support/failover.hpp"
 #include "support/run.hpp"
 
 namespace {
 
 TEST(Failover, KilledInstanceCostsNoFailedCalls) {
-  auto r = svckit::test::run_failover({.stringsvc_bin = STRINGSVC_BIN, .rate = 200,
+  auto r = svckit::test::run_failover({.stringsvc_bin = svckit::test::paths::stringsvc(), .rate = 200,
                                        .duration = std::chrono::milliseconds(4000),
                                        .stop_at = std::chrono::milliseconds(1000), .signal = SIGKILL});
   EXPECT_EQ(r.failed_calls, 0) << r.first_error;
@@ -16,7 +17,7 @@ TEST(Failover, KilledInstanceCostsNoFailedCalls) {
 }
 
 TEST(Failover, TerminatedInstanceDeregistersFirstSoNoAttemptFails) {
-  auto r = svckit::test::run_failover({.stringsvc_bin = STRINGSVC_BIN, .rate = 200,
+  auto r = svckit::test::run_failover({.stringsvc_bin = svckit::test::paths::stringsvc(), .rate = 200,
                                        .duration = std::chrono::milliseconds(4000),
                                        .stop_at = std::chrono::milliseconds(1000), .signal = SIGTERM});
   EXPECT_EQ(r.failed_calls, 0) << r.first_error;
@@ -30,14 +31,14 @@ TEST(Discovery, ClientFindsARegisteredServiceOnItsFirstCall) {
   svckit::test::EtcdCluster etcd(1);
   char tmpl[] = "/tmp/svckit-discovery-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  pid_t svc = svckit::test::spawn_process({STRINGSVC_BIN, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
+  pid_t svc = svckit::test::spawn_process({svckit::test::paths::stringsvc(), "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0",
                                            "--debug-addr", "127.0.0.1:0", "--registry", etcd.url()},
                                           dir + "/stringsvc.log");
   ASSERT_TRUE(svckit::test::wait_until([&] {
     return svckit::test::EtcdCluster::tail(dir + "/stringsvc.log").find("msg=registered") != std::string::npos;
   }));
   auto run = [&](const std::string& args) {
-    std::string cmd = std::string(STRINGSVC_CLIENT_BIN) + " --registry " + etcd.url() + " " + args + " 2>&1";
+    std::string cmd = svckit::test::paths::stringsvc_client() + " --registry " + etcd.url() + " " + args + " 2>&1";
     std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
     std::string out;
     char buf[256];

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "support/build_paths.hpp"
 #include "support/etcd.hpp"
 #include "support/run.hpp"
 #include "svckit/sd/etcd/instancer.hpp"
@@ -33,7 +34,7 @@ TEST(GoKitInterop, GoKitClientDiscoversSvckitInstances) {
   auto rb = registry->registrar("users", b, 10s);
   ra->register_instance();
   rb->register_instance();
-  auto out = run_capture(std::string(GOKIT_ETCDV3) + " discover " + etcd.endpoints()[0] + " /services/users/ 2 10s");
+  auto out = run_capture(svckit::test::paths::gokit_etcdv3() + " discover " + etcd.endpoints()[0] + " /services/users/ 2 10s");
   EXPECT_EQ(out, "10.2.0.1:8080\n10.2.0.2:8080\n");
 }
 
@@ -44,7 +45,7 @@ TEST(GoKitInterop, SvckitDiscoversGoKitInstancesAndSeesThemLeave) {
   char tmpl[] = "/tmp/svckit-gokit-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   const std::string log = dir + "/gokit.log";
-  pid_t pid = svckit::test::spawn_process({GOKIT_ETCDV3, "register", etcd.endpoints()[0], "/services/users/", "10.3.0.1:9000", "5"}, log);
+  pid_t pid = svckit::test::spawn_process({svckit::test::paths::gokit_etcdv3(), "register", etcd.endpoints()[0], "/services/users/", "10.3.0.1:9000", "5"}, log);
   ASSERT_TRUE(svckit::test::wait_until([&] { return instancer->size() == 1; }, 15s)) << svckit::test::EtcdCluster::tail(log);
   auto seen = instancer->instances().at(0);
   EXPECT_EQ(seen.key, "/services/users/10.3.0.1:9000");

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include "support/build_paths.hpp"
 
 namespace svckit::test {
 
@@ -17,7 +18,7 @@ inline const std::string& certs_dir() {
   // Never destroyed: the atexit hook that removes the directory runs after function-local statics die.
   static const std::string* dir = [] {
     auto d = std::filesystem::temp_directory_path() / ("svckit-certs-" + std::to_string(::getpid()));
-    std::string cmd = "bash " SVCKIT_SOURCE_DIR "/scripts/make-certs.sh " + d.string() + " > /dev/null";
+    std::string cmd = "bash " + svckit::test::paths::source_dir() + "/scripts/make-certs.sh " + d.string() + " > /dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("make-certs.sh failed");
     auto* kept = new std::string(d.string());
     std::atexit([] { std::filesystem::remove_all(*dir); });

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/build_paths.hpp"
 #include "support/etcd.hpp"  // free_port, http_get
 #include "support/process.hpp"
 #include "support/reserved_port.hpp"
@@ -79,7 +80,7 @@ class RestStandIn {
   // Runs the script and waits for its own word that it listens (a probe could be answered by whoever else
   // holds the port); false when it exited instead.
   bool launch() {
-    std::vector<std::string> argv{"/usr/bin/python3", "-X", "faulthandler", SVCKIT_SOURCE_DIR "/tests/support/" + name_ + "_standin.py", "--port",
+    std::vector<std::string> argv{"/usr/bin/python3", "-X", "faulthandler", svckit::test::paths::source_dir() + "/tests/support/" + name_ + "_standin.py", "--port",
                                   std::to_string(port_)};
     argv.insert(argv.end(), args_.begin(), args_.end());
     proc_ = std::make_unique<Process>(argv, (dir_ / (name_ + ".log")).string());

@@ -29,6 +29,7 @@
 #include "transport/greeter_bytes.hpp"
 #include "transport/grpc_stream_client.hpp"
 #include "transport/serving.hpp"
+#include "transport/silent_server.hpp"
 
 using namespace svckit;
 using namespace std::chrono_literals;
@@ -220,6 +221,40 @@ TEST_F(BidiEndpoints, ARequestThatDoesNotParseIsInvalidArgument) {
   const auto status = raw.finish();
   EXPECT_EQ(status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_NE(status.error_message().find("greeter.HelloRequest"), std::string::npos) << status.error_message();
+}
+
+// A server that falls silent mid-call (frozen, or its host gone without a FIN) while the caller's reader
+// waits for its next request: the keepalive PING goes unanswered, the call ends UNAVAILABLE long before its
+// deadline, and the waiting reader is cancelled.
+TEST(BidiEndpointsHostile, AServerThatFallsSilentEndsTheCallByTheKeepalivePing) {
+  IoPool io(1);
+  io.start();
+  test::SilentServer silent;
+  auto channel = svckit::grpc::WireChannel::create(silent.address(), {.keepalive_time = 200ms, .keepalive_timeout = 200ms});
+  const Bidi ep = svckit::grpc::wire_client_bidi_endpoint<HelloRequest, HelloReply>(channel, "/test.Chat/Echo");
+  bool first = true, reader_cancelled = false;
+  auto requests = stream_from<HelloRequest>([&]() -> asio::awaitable<std::optional<HelloRequest>> {
+    if (std::exchange(first, false)) co_return named("a");
+    asio::steady_timer never(co_await asio::this_coro::executor, std::chrono::steady_clock::time_point::max());
+    co_await never.async_wait(asio::as_tuple(asio::use_awaitable));
+    reader_cancelled = true;
+    co_return std::nullopt;
+  });
+  auto replies = stream_to<HelloReply>([](const HelloReply&) -> asio::awaitable<bool> { co_return true; });
+  const auto start = std::chrono::steady_clock::now();
+  auto st = asio::co_spawn(io.context(0), [&]() -> asio::awaitable<Status> {
+    Context ctx;
+    ctx.set_timeout(30s);
+    co_return co_await ep(ctx, requests, replies);
+  }, asio::use_future).get();
+  EXPECT_EQ(st.code(), StatusCode::Unavailable) << st;
+  EXPECT_NE(st.message().find("keepalive"), std::string::npos) << st;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "ended by the ping, long before the 30 s deadline";
+  EXPECT_TRUE(reader_cancelled);
+  channel.reset();  // (it hangs up)
+  silent.wait_hung_up();
+  io.stop();
+  io.join();
 }
 
 }  // namespace

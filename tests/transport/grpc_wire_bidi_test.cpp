@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "greeter.pb.h"
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
@@ -262,7 +263,7 @@ TEST_F(GrpcWireBidi, AHandlerThatEndsWhileTheClientSendsTellsItToStopAfterTheSta
 }
 
 TEST_F(GrpcWireBidi, PythonsGrpcioStreamsBothWays) {
-  auto r = test::run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_bidi.py " + address);
+  auto r = test::run_command("/usr/bin/python3 " + svckit::test::paths::source_dir() + "/tests/transport/grpc_wire_python_bidi.py " + address);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* check : {"bidi: ok", "client stream: ok", "client stream error: ok", "bidi cancel: ok", "bidi deadline: ok"})
     EXPECT_NE(r.output.find(check), std::string::npos) << check << "\n" << r.output;

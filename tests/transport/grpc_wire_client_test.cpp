@@ -20,12 +20,14 @@
 
 #include "generator/greeter_service.hpp"
 #include "greeter.grpc.pb.h"
+#include "support/build_paths.hpp"
 #include "support/process.hpp"
 #include "support/run.hpp"
 #include "svckit/transport/grpc/server.hpp"
 #include "svckit/transport/grpc/wire_channel.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
 #include "transport/greeter_bytes.hpp"
+#include "transport/silent_server.hpp"
 
 using namespace svckit;
 using namespace std::chrono_literals;
@@ -259,7 +261,7 @@ class WireClientAgainstGrpcio : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::remove(log_path);
-    python.emplace(std::vector<std::string>{"/usr/bin/python3", SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_server.py"}, log_path);
+    python.emplace(std::vector<std::string>{"/usr/bin/python3", svckit::test::paths::source_dir() + "/tests/transport/grpc_wire_python_server.py"}, log_path);
     std::string log;
     std::smatch port;  // (points into log)
     ASSERT_TRUE(test::wait_until([&] {
@@ -427,25 +429,15 @@ TEST(WireClientHostile, GarbageFromTheServerIsUnavailable) {
 TEST(WireClientHostile, AServerThatFallsSilentIsFoundByTheKeepalivePing) {
   IoPool io(1);
   io.start();
-  asio::io_context sio;
-  asio::ip::tcp::acceptor acceptor(sio, {asio::ip::make_address("127.0.0.1"), 0});
-  auto silent = std::async(std::launch::async, [&] {
-    asio::ip::tcp::socket s(sio);
-    acceptor.accept(s);
-    boost::system::error_code ec;
-    asio::write(s, asio::buffer(std::string("\0\0\0\x04\0\0\0\0\0", 9)), ec);  // SETTINGS, then silence
-    std::array<char, 4096> buf;
-    while (!ec) s.read_some(asio::buffer(buf), ec);  // reads (the PING too) until the client hangs up
-  });
-  auto channel = svckit::grpc::WireChannel::create("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()),
-                                                   {.keepalive_time = 200ms, .keepalive_timeout = 200ms});
+  test::SilentServer silent;
+  auto channel = svckit::grpc::WireChannel::create(silent.address(), {.keepalive_time = 200ms, .keepalive_timeout = 200ms});
   const auto start = std::chrono::steady_clock::now();
   auto r = say_hello(io, channel, 30s);
   EXPECT_EQ(r.status().code(), StatusCode::Unavailable) << r.status().message();
   EXPECT_NE(r.status().message().find("keepalive"), std::string::npos) << r.status().message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "ended by the ping, long before the 30 s deadline";
-  silent.get();
-  channel.reset();
+  channel.reset();  // (it hangs up)
+  silent.wait_hung_up();
   io.stop();
   io.join();
 }

@@ -19,6 +19,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "greeter.pb.h"
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"  // run_command
 #include "support/process.hpp"
 #include "support/run.hpp"
@@ -91,7 +92,7 @@ TEST(GokitInterop, AGoKitClientCallsTheOwnWireServer) {
   const std::string watching = temp_path("gokit_watching");
   std::filesystem::remove(watching);
   auto go = std::async(std::launch::async, [&] {
-    return test::run_command(std::string(GOKIT_GRPC) + " client 127.0.0.1:" + std::to_string(server.port()) + " " + watching);
+    return test::run_command(svckit::test::paths::gokit_grpc() + " client 127.0.0.1:" + std::to_string(server.port()) + " " + watching);
   });
   // The Go client's Watch has said SERVING: the next change must reach it.
   const bool watching_started = test::wait_until([&] { return std::filesystem::exists(watching); }, 60s);
@@ -115,7 +116,7 @@ TEST(GokitInterop, AGoKitClientCallsTheOwnWireServer) {
 class GokitServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    proc = std::make_unique<test::Process>(std::vector<std::string>{GOKIT_GRPC, "serve"}, log);
+    proc = std::make_unique<test::Process>(std::vector<std::string>{svckit::test::paths::gokit_grpc(), "serve"}, log);
     std::smatch m;
     ASSERT_TRUE(test::wait_until([&] {
       const std::string text = output();

@@ -19,6 +19,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "greeter.pb.h"
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
 #include "svckit/transport/grpc/wire_server.hpp"
@@ -274,7 +275,7 @@ TEST_F(GrpcWireStream, PythonsGrpcioStreamsAndWatchesHealth) {
   const std::string watching = ::testing::TempDir() + "grpc_wire_python_watching." + std::to_string(::getpid());
   std::remove(watching.c_str());
   auto python = std::async(std::launch::async, [&] {
-    return test::run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_stream.py " + address + " " + watching);
+    return test::run_command("/usr/bin/python3 " + svckit::test::paths::source_dir() + "/tests/transport/grpc_wire_python_stream.py " + address + " " + watching);
   });
   // The script's Watch says SERVING, then waits for NOT_SERVING: flip it once the script says it watches.
   const bool watching_started = test::wait_until([&] { return std::filesystem::exists(watching); }, 60s);

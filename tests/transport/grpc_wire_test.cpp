@@ -17,6 +17,7 @@
 
 #include "generator/greeter_service.hpp"
 #include "greeter.grpc.pb.h"
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"  // run_command
 #include "support/run.hpp"
 #include "svckit/metrics/registry.hpp"
@@ -237,7 +238,7 @@ TEST_F(GrpcWire, AnIdleConnectionIsClosedAndTheClientComesBack) {
 }
 
 TEST_F(GrpcWire, PythonsGrpcioCallsIt) {
-  auto r = test::run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_wire_python_client.py " + address);
+  auto r = test::run_command("/usr/bin/python3 " + svckit::test::paths::source_dir() + "/tests/transport/grpc_wire_python_client.py " + address);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* check : {"unary: ok", "error: ok", "metadata: ok", "deadline: ok", "cancel: ok", "large: ok", "over the limit: ok",
                             "two messages: ok", "no message: ok"})

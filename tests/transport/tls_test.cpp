@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "support/build_paths.hpp"
 #include "support/certs.hpp"
 #include "support/http_call.hpp"
 #include "support/http_fixture.hpp"
@@ -202,7 +203,7 @@ class GrpcTls : public ::testing::TestWithParam<bool> {
     io.join();
   }
   CommandResult python(const std::string& flags) {
-    return run_command("/usr/bin/python3 " SVCKIT_SOURCE_DIR "/tests/transport/grpc_health_client.py 127.0.0.1:" +
+    return run_command("/usr/bin/python3 " + svckit::test::paths::source_dir() + "/tests/transport/grpc_health_client.py 127.0.0.1:" +
                        std::to_string(server->port()) + " " + flags);
   }
   Status health_check(svckit::grpc::ChannelOptions opts) {

@@ -94,11 +94,11 @@ struct ServerConnection::Stream {
   // A client or bidirectional stream: its handler runs from the headers on and takes the request messages
   // from the reader as they come; `held` bytes of DATA are not yet given back to the client's window
   // (release_window).
-  bool bidi = false;  // method->bidi
   bool half_closed = false;  // the client sent its last message
   std::size_t held = 0;
   std::optional<asio::steady_timer> arrived;  // a reader waiting for a message (never expires)
 
+  bool bidi() const { return method && method->bidi; }
   std::size_t unsent() const { return body.size() - sent; }
   // Wakes a writer or reader waiting on this stream (more room, a message, or the end).
   void wake() {
@@ -181,7 +181,7 @@ struct Callbacks {
     auto& c = conn(user);
     auto it = c.streams_.find(id);
     nghttp2_session_consume_connection(session, len);
-    const bool held_back = it != c.streams_.end() && it->second->bidi && it->second->running && !it->second->responded;
+    const bool held_back = it != c.streams_.end() && it->second->bidi() && it->second->running && !it->second->responded;
     if (!held_back) nghttp2_session_consume_stream(session, id, len);  // (fails harmlessly on a closed stream)
     if (it == c.streams_.end()) return 0;
     auto& s = *it->second;
@@ -220,12 +220,9 @@ struct Callbacks {
     const bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     // A client or bidirectional stream's handler starts with the headers; any other call's once the request is whole.
     const bool request_headers = frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST;
-    if (request_headers) {
-      sp->method = c.find_method(sp->path);
-      sp->bidi = sp->method && sp->method->bidi;
-    }
-    if (!sp->responded && !sp->running && (end || (request_headers && sp->bidi))) c.dispatch(sp);
-    if (end && sp->bidi) c.client_done(*sp);
+    if (request_headers) sp->method = c.find_method(sp->path);
+    if (!sp->responded && !sp->running && (end || (request_headers && sp->bidi()))) c.dispatch(sp);
+    if (end && sp->bidi()) c.client_done(*sp);
     return 0;
   }
 
@@ -481,7 +478,7 @@ void ServerConnection::dispatch(const std::shared_ptr<Stream>& sp) {
     respond(s, Status(StatusCode::Unimplemented, "unknown method " + s.path.substr(0, 256)), {});
     return;
   }
-  if (!s.bidi && (s.reader.partial() || s.reader.messages().size() != 1)) {
+  if (!s.bidi() && (s.reader.partial() || s.reader.messages().size() != 1)) {
     respond(s, Status(StatusCode::Internal, s.reader.messages().empty() ? "the call needs one request message"
                                                                         : "the call takes one request message, not more"),
             {});
