@@ -16,8 +16,8 @@
 #   make bench-open-loop — POST /create at fixed rates (open loop: latency from each request's due time), a rate
 #                 sweep with p50/p99/p99.9/max and CPU per request (bench/run_open_loop.sh; RATES=, DURATION=)
 JOBS ?= $(shell nproc)
-# Four builds share ccache (default, ASan, TSan, fuzz): more than ccache's 5 GB default holds without
-# evicting one build's objects for another's.
+# Four builds share ccache (default, ASan, TSan, fuzz), and checkouts elsewhere share it too (CI's clean
+# clone: CCACHE_BASEDIR in CMakeLists.txt, which gives ccache this size however a build is started).
 export CCACHE_MAXSIZE ?= 15G
 FUZZ_SECONDS ?= 60
 .PHONY: deps build build-demo build-asan build-tsan build-fuzz test test-fast test-asan test-tsan test-fuzz fuzz demo demo-stringsvc bench bench-sd bench-tracker bench-fleet bench-open-loop clean
